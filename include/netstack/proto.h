@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The protocol interface (the seed's NetworkProtocol, TransportProtocol, TransportDispatcher,
+ * LinkAddressResolver): what a network or transport protocol implements, and the core
+ * services it calls. The core reaches protocols only through these vtables.
+ *
+ * Inbound path: link -> ns_link_dispatcher (the NIC) -> netproto->deliver() -> the network
+ * protocol validates, sets pkt->src/dst/transproto, consumes its header and calls
+ * ns_deliver_transport() -> demux -> ns_tep_ops.deliver() of the matching endpoint, or the
+ * transport's handle_unknown(). ICMP errors go through ns_deliver_control().
+ *
+ * Outbound path: transport pushes its header -> ns_route from ns_route_find() ->
+ * netproto->write() pushes the network header -> ns_nic_output() (resolves the next hop with
+ * the neighbor cache, queueing while it resolves) -> link->write().
+ */
+#ifndef NETSTACK_PROTO_H
+#define NETSTACK_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netstack/addr.h"
+#include "netstack/api.h"
+#include "netstack/endpoint.h"
+#include "netstack/err.h"
+#include "netstack/pkt.h"
+#include "netstack/stats.h"
+#include "netstack/waiter.h"
+
+struct ns_stack;
+struct ns_nic;
+
+/* ---------------------------------------------------------------- routes */
+
+enum {
+	NS_ROUTE_LOCAL = 1u << 0,     /* destination is one of our addresses: loop back */
+	NS_ROUTE_BROADCAST = 1u << 1, /* limited or directed broadcast */
+	NS_ROUTE_MULTICAST = 1u << 2,
+};
+
+/* A resolved route for one destination: everything needed to send. */
+struct ns_route {
+	uint32_t nic;
+	uint16_t netproto;     /* EtherType */
+	uint16_t flags;        /* NS_ROUTE_* */
+	struct ns_addr local;  /* source address */
+	struct ns_addr remote; /* destination */
+	struct ns_addr next_hop;
+	uint32_t mtu;            /* link MTU (network-layer bytes) */
+	uint32_t caps;           /* the link's NS_CAP_* */
+	uint16_t max_header_len; /* link + network header bytes to reserve */
+};
+
+/**
+ * ns_route_find() - Route to @remote. @nic 0 means any NIC; @local unspecified (or NULL)
+ * picks the NIC's primary address in the destination's family. Errors: NO_ROUTE,
+ * NETWORK_UNREACHABLE, BAD_LOCAL_ADDRESS (local not ours and spoofing off).
+ */
+NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_addr *local,
+			    const struct ns_addr *remote, struct ns_route *out);
+
+/* ---------------------------------------------------------------- network protocols */
+
+struct ns_write_params {
+	uint8_t ttl; /* 0: default */
+	uint8_t tos;
+	bool df;
+};
+
+struct ns_netproto_ops {
+	const char *name;
+	uint16_t number;         /* EtherType */
+	uint8_t family;          /* NS_AF_INET, NS_AF_INET6, or 0 (ARP) */
+	uint16_t max_header_len; /* largest header write() pushes */
+	/* Per-stack state. */
+	ns_err (*init)(struct ns_stack *s, void **priv);
+	void (*fini)(struct ns_stack *s, void *priv);
+	/* Inbound. Ownership: consumes @pkt. Requires: head at the network header,
+	 * pkt->nic, pkt->netproto and link flags set. */
+	void (*deliver)(struct ns_stack *s, void *priv, struct ns_nic *nic, struct ns_pkt *pkt);
+	/* Outbound. Ownership: consumes @pkt. Requires: transport header pushed (head at it),
+	 * pkt->transproto set, room for max_header_len + link header in front. */
+	ns_err (*write)(struct ns_stack *s, void *priv, const struct ns_route *r, struct ns_pkt *pkt,
+			const struct ns_write_params *wp);
+	/* Link-address resolution (ARP for IPv4): the protocol whose addresses this one
+	 * resolves (its EtherType), or 0. */
+	uint16_t resolves;
+	/* Send a resolution request for @target from @local; @remote_mac NULL means broadcast
+	 * (or the solicited-node multicast), non-NULL a unicast probe. */
+	ns_err (*link_addr_request)(struct ns_stack *s, void *priv, struct ns_nic *nic,
+				    const struct ns_addr *target, const struct ns_addr *local,
+				    const struct ns_mac *remote_mac);
+	/* Resolution for a queued packet failed: report to its sender (locally generated:
+	 * a NS_CTRL_HOST_UNREACHABLE control to the transport; forwarded: ICMP host
+	 * unreachable). Ownership: consumes @pkt (head at the network header). Optional. */
+	void (*resolution_failed)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+	/* An address was added to / removed from @nic (gratuitous ARP, DAD...). Optional. */
+	void (*address_added)(struct ns_stack *s, void *priv, struct ns_nic *nic,
+			      const struct ns_subnet *a);
+};
+
+/** ns_netproto_priv() - The per-stack state of the network protocol @number, or NULL. */
+NS_API void *ns_netproto_priv(struct ns_stack *s, uint16_t number);
+/** ns_netproto_write() - Hand @pkt to the network protocol of route @r. Ownership: consumes. */
+NS_API ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt,
+				const struct ns_write_params *wp);
+
+/* ---------------------------------------------------------------- NICs */
+
+/** ns_nic_find() - NIC by id, or NULL. */
+NS_API struct ns_nic *ns_nic_find(struct ns_stack *s, uint32_t id);
+NS_API uint32_t ns_nic_id(const struct ns_nic *nic);
+NS_API struct ns_mac ns_nic_mac(const struct ns_nic *nic);
+NS_API uint32_t ns_nic_mtu(const struct ns_nic *nic);
+NS_API uint32_t ns_nic_caps(const struct ns_nic *nic);
+NS_API uint16_t ns_nic_max_header_len(const struct ns_nic *nic);
+NS_API bool ns_nic_is_up(const struct ns_nic *nic);
+
+enum ns_addr_match {
+	NS_ADDR_NONE = 0,     /* not ours */
+	NS_ADDR_ASSIGNED,     /* assigned to the NIC */
+	NS_ADDR_RANGE,        /* inside an address range of the NIC */
+	NS_ADDR_PROMISCUOUS,  /* accepted only because the NIC is promiscuous */
+	NS_ADDR_BROADCAST,    /* limited broadcast or a directed broadcast of a NIC subnet */
+};
+/** ns_nic_match_addr() - Is @a a destination @nic accepts? (IPv4: also broadcasts.) */
+NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
+					    const struct ns_addr *a);
+/** ns_nic_owns_addr() - Is @a assigned to @nic or in one of its ranges (not promiscuous)? */
+NS_API bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
+/** ns_stack_find_local() - The NIC that has @a assigned (any NIC), or NULL. */
+NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_addr *a);
+/** ns_nic_primary_addr() - The first address of @family on @nic; false if none. */
+NS_API bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out);
+NS_API bool ns_nic_spoofing(const struct ns_nic *nic);
+NS_API bool ns_nic_promiscuous(const struct ns_nic *nic);
+
+/**
+ * ns_nic_output() - Send a packet whose network header is pushed to @next_hop on @nic.
+ * Resolves the link address through the neighbor cache when the link needs it (queueing the
+ * packet, bounded, while a request is outstanding); broadcast/multicast destinations use the
+ * mapped MAC. Ownership: consumes @pkt. Requires: pkt->netproto set.
+ */
+NS_API ns_err ns_nic_output(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *next_hop,
+			    const struct ns_addr *local, struct ns_pkt *pkt);
+/** ns_nic_output_mac() - Send to a known link address (no resolution). Consumes @pkt. */
+NS_API ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
+				struct ns_pkt *pkt);
+/** ns_nic_loop_local() - Deliver an outbound packet (network header at head) back into the
+ * stack as if @nic had received it (the seed's PacketLoop). Consumes @pkt. */
+NS_API void ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt);
+
+/* ---------------------------------------------------------------- neighbor cache */
+
+enum {
+	NS_NEIGH_SOLICITED = 1u << 0, /* reply to our request (ARP reply, NA with S flag) */
+	NS_NEIGH_OVERRIDE = 1u << 1,  /* may replace a known different address */
+	NS_NEIGH_CREATE = 1u << 2,    /* create the entry if absent (a request aimed at us) */
+	NS_NEIGH_ROUTER = 1u << 3,
+};
+/** ns_neigh_update() - Link address information learnt from the wire (RFC 4861 7.2.5
+ * semantics; ARP maps to it). Flushes packets queued for the entry. */
+NS_API void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+			    const struct ns_mac *mac, unsigned flags);
+/** ns_neigh_confirm() - Upper-layer reachability confirmation (RFC 4861 7.3.1). */
+NS_API void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
+
+/* ---------------------------------------------------------------- transport */
+
+/* Control messages (ICMP errors) delivered to transport endpoints. */
+enum ns_ctrl {
+	NS_CTRL_PORT_UNREACHABLE = 1,
+	NS_CTRL_PACKET_TOO_BIG,   /* info: the new MTU */
+	NS_CTRL_HOST_UNREACHABLE, /* also: link-address resolution failed */
+	NS_CTRL_NET_UNREACHABLE,
+	NS_CTRL_PROTO_UNREACHABLE,
+	NS_CTRL_TIME_EXCEEDED,
+	NS_CTRL_PARAM_PROBLEM,
+	NS_CTRL_ADMIN_PROHIBITED,
+};
+
+/* A transport endpoint as the demuxer sees it. Embedded in the protocol's endpoint. */
+struct ns_tep;
+struct ns_tep_ops {
+	/* A packet for this endpoint. Ownership: consumes @pkt. Requires: head at the transport
+	 * header; pkt->src/dst/netproto/transproto set. */
+	void (*deliver)(struct ns_tep *t, struct ns_pkt *pkt);
+	/* An ICMP error about a packet this endpoint sent. @pkt is the ICMP message with the
+	 * head at the quoted transport header (not consumed). */
+	void (*control)(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt);
+};
+
+enum {
+	NS_TEP_REUSEADDR = 1u << 0,
+	NS_TEP_REUSEPORT = 1u << 1,
+};
+
+struct ns_tep_id {
+	struct ns_addr local;  /* unspecified: any local address */
+	struct ns_addr remote; /* unspecified: any peer (bound or listening) */
+	uint16_t lport, rport; /* host order; rport 0 with remote unspecified */
+};
+
+struct ns_tep {
+	const struct ns_tep_ops *ops;
+	struct ns_tep_id id;
+	uint8_t transproto;
+	uint8_t family; /* NS_AF_INET / NS_AF_INET6 */
+	uint8_t flags;  /* NS_TEP_* */
+	uint32_t nic;   /* bound to a device (0: any) */
+	/* Demux bookkeeping (core-owned). */
+	struct ns_tep *hnext;
+	uint32_t hash;
+	bool registered;
+};
+
+/** ns_demux_register() - Make @t reachable under t->id. PORT_IN_USE if an endpoint with
+ * the same id exists and they do not both have NS_TEP_REUSEPORT. */
+NS_API ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t);
+NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
+/** ns_demux_lookup() - The endpoint for a packet: exact 4-tuple, then bound/listening on
+ * the local address, then wildcard. Among REUSEPORT endpoints the flow hash picks one. */
+NS_API struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
+				      const struct ns_addr *local, uint16_t lport,
+				      const struct ns_addr *remote, uint16_t rport);
+
+enum ns_deliver_result {
+	NS_DELIVERED = 0,           /* consumed */
+	NS_DELIVER_NO_PROTO,        /* not consumed: answer protocol unreachable */
+	NS_DELIVER_PORT_UNREACHABLE, /* not consumed: answer port unreachable */
+	NS_DELIVER_MALFORMED,       /* consumed (dropped and counted) */
+};
+/**
+ * ns_deliver_transport() - Demux an inbound packet to its transport endpoint(s).
+ * Requires: head at the transport header; network header recorded; pkt->src, dst,
+ * netproto, transproto, nic set. Broadcast/multicast packets (NS_PKT_BROADCAST or
+ * NS_PKT_MULTICAST) go to every matching endpoint. Ownership: consumed unless the result
+ * says otherwise, in which case the caller answers and frees.
+ */
+NS_API enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns_pkt *pkt);
+/**
+ * ns_deliver_control() - Deliver an ICMP error to the endpoint that sent the quoted packet.
+ * @orig_src/@orig_dst are the quoted packet's addresses; @pkt's head is at the quoted
+ * transport header (at least 8 bytes). Ownership: not consumed.
+ */
+NS_API void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
+			       const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
+			       struct ns_pkt *pkt);
+
+/* Result of a transport's handle_unknown (the seed's HandleUnknownDestinationPacket). */
+enum ns_unknown_verdict {
+	NS_UNKNOWN_HANDLED = 0,         /* consumed (e.g. TCP sent a RST, a forwarder took it) */
+	NS_UNKNOWN_PORT_UNREACHABLE,    /* not consumed: the network layer answers ICMP */
+	NS_UNKNOWN_MALFORMED,           /* consumed: dropped and counted */
+};
+
+struct ns_ep_ops;
+
+struct ns_transproto_ops {
+	const char *name;
+	uint8_t number; /* IP protocol number */
+	ns_err (*init)(struct ns_stack *s, void **priv);
+	void (*fini)(struct ns_stack *s, void *priv);
+	/* Create an endpoint for the endpoint API. */
+	ns_err (*new_endpoint)(struct ns_stack *s, void *priv, uint8_t family,
+			       struct ns_waiter_queue *wq, struct ns_ep **out);
+	/* Source and destination ports from the start of the transport header. */
+	bool (*parse_ports)(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport);
+	/* Minimum header length for the demuxer to read ports. */
+	uint16_t min_header_len;
+	/* No endpoint matched. Ownership: per the verdict. Optional (absent: port unreachable). */
+	enum ns_unknown_verdict (*handle_unknown)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+};
+
+/** ns_transproto_priv() - The per-stack state of transport protocol @number, or NULL. */
+NS_API void *ns_transproto_priv(struct ns_stack *s, uint8_t number);
+
+/* The endpoint API's vtable: every ns_ep_* call dispatches here. Unset members answer
+ * NS_ERR_NOT_SUPPORTED. */
+struct ns_ep_ops {
+	void (*close)(struct ns_ep *ep);
+	ns_err (*bind)(struct ns_ep *ep, const struct ns_sockaddr *a);
+	ns_err (*connect)(struct ns_ep *ep, const struct ns_sockaddr *a);
+	ns_err (*listen)(struct ns_ep *ep, int backlog);
+	ns_err (*accept)(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep **out,
+			 struct ns_sockaddr *peer);
+	ns_err (*shutdown)(struct ns_ep *ep, int how);
+	ns_err (*read)(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
+		       struct ns_read_result *res);
+	ns_err (*write)(struct ns_ep *ep, const void *buf, size_t len,
+			const struct ns_write_opts *opts, size_t *written);
+	uint32_t (*readiness)(struct ns_ep *ep, uint32_t mask);
+	ns_err (*set_opt)(struct ns_ep *ep, enum ns_opt opt, int64_t v);
+	ns_err (*get_opt)(struct ns_ep *ep, enum ns_opt opt, int64_t *v);
+	ns_err (*local_addr)(struct ns_ep *ep, struct ns_sockaddr *a);
+	ns_err (*peer_addr)(struct ns_ep *ep, struct ns_sockaddr *a);
+};
+
+/* The common head of every protocol's endpoint struct. */
+struct ns_ep {
+	const struct ns_ep_ops *ops;
+	struct ns_stack *stack;
+	struct ns_waiter_queue *wq;
+};
+
+/** ns_ep_live_add() - Count an endpoint created (+1) or released (-1) for leak checks. */
+NS_API void ns_ep_live_add(struct ns_stack *s, int delta);
+
+/* ---------------------------------------------------------------- ports (RFC 6056) */
+
+/** ns_ports_reserve() - Reserve @port of @transproto on @addr (unspecified: all addresses)
+ * for @owner. Conflicts: same port on the same or an overlapping address, unless both
+ * reservations share NS_TEP_REUSEADDR (datagram semantics) or NS_TEP_REUSEPORT.
+ * Errors: PORT_IN_USE. */
+NS_API ns_err ns_ports_reserve(struct ns_stack *s, uint8_t transproto, const struct ns_addr *addr,
+			       uint16_t port, unsigned flags, const void *owner);
+NS_API void ns_ports_release(struct ns_stack *s, uint8_t transproto, const struct ns_addr *addr,
+			     uint16_t port, const void *owner);
+/**
+ * ns_ports_pick_ephemeral() - Choose and reserve an ephemeral port (RFC 6056 3.3.4,
+ * double-hash: keyed hash of the 3-tuple picks the starting offset and a per-bucket
+ * counter). @remote may be unspecified for binds without a peer. Errors: NO_PORT_AVAILABLE.
+ */
+NS_API ns_err ns_ports_pick_ephemeral(struct ns_stack *s, uint8_t transproto,
+				      const struct ns_addr *local, const struct ns_addr *remote,
+				      uint16_t rport, unsigned flags, const void *owner,
+				      uint16_t *port);
+
+/* ---------------------------------------------------------------- counters, hashes, ICMP rate */
+
+/** ns_stat_add() - Add @n to counter @st. */
+NS_API void ns_stat_add(struct ns_stack *s, enum ns_stat st, uint64_t n);
+static inline void ns_stat_inc(struct ns_stack *s, enum ns_stat st)
+{
+	ns_stat_add(s, st, 1);
+}
+/** ns_drop() - Count @pkt as dropped for @why (and as malformed if the reason is) and free
+ * it. @pkt may be NULL (count only). */
+NS_API void ns_drop(struct ns_stack *s, struct ns_pkt *pkt, enum ns_drop_reason why);
+
+/** ns_hash_keyed() - SipHash-2-4 of @data under the stack's secret (@salt separates uses). */
+NS_API uint64_t ns_hash_keyed(const struct ns_stack *s, uint64_t salt, const void *data,
+			      size_t len);
+/** ns_stack_now() - The stack clock's now (ns). */
+NS_API uint64_t ns_stack_now(const struct ns_stack *s);
+/** ns_stack_random() - 64 pseudo-random bits (seeded from the stack secret). */
+NS_API uint64_t ns_stack_random(struct ns_stack *s);
+NS_API const struct ns_stack_config *ns_stack_config(const struct ns_stack *s);
+/** ns_icmp_rate_allow() - Token bucket for ICMP errors (RFC 1812 4.3.2.8 / RFC 4443 2.4(f)):
+ * true if an error may be sent now (and takes a token). A full bucket lets the first error
+ * after a quiet period out. */
+NS_API bool ns_icmp_rate_allow(struct ns_stack *s);
+
+#endif

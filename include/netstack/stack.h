@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stack: NICs, addresses, routes, protocols, counters and time.
+ *
+ * A stack is single-threaded inside: call every function from one thread at a time (the event
+ * loop's, or hold ns_loop_lock()). Protocols are registered through vtables at creation
+ * (ns_protocols_default() fills in the built-in set); the core never names a protocol.
+ * Time is an input: the stack reads the clock it was given, fires timers from ns_stack_poll(),
+ * and says when it next needs to run through ns_stack_next_deadline().
+ */
+#ifndef NETSTACK_STACK_H
+#define NETSTACK_STACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netstack/addr.h"
+#include "netstack/api.h"
+#include "netstack/clock.h"
+#include "netstack/err.h"
+#include "netstack/link.h"
+#include "netstack/stats.h"
+
+struct ns_stack;
+struct ns_netproto_ops;
+struct ns_transproto_ops;
+
+#define NS_MAX_PROTOCOLS 8
+
+struct ns_stack_config {
+	struct ns_clock *clock; /* NULL: the monotonic clock */
+	/* Secret for ISNs, ephemeral ports and hash tables; 0: drawn from getrandom(). Tests
+	 * set it for repeatable runs. */
+	uint64_t seed;
+	const struct ns_netproto_ops *netprotos[NS_MAX_PROTOCOLS];
+	const struct ns_transproto_ops *transprotos[NS_MAX_PROTOCOLS];
+	bool forwarding;      /* forward packets between NICs (IPv4 and IPv6) */
+	uint16_t ephemeral_lo; /* first ephemeral port (32768, as Linux) */
+	uint16_t ephemeral_hi; /* last ephemeral port (60999, as Linux) */
+	/* ICMP error rate limit (token bucket): per-second rate and burst. */
+	uint32_t icmp_rate;  /* 1000 */
+	uint32_t icmp_burst; /* 50 */
+	/* Neighbor resolution (RFC 4861 7.3 semantics for ARP and NDP). */
+	uint32_t neigh_retries;         /* multicast probes before failing (3) */
+	uint64_t neigh_retrans_ns;      /* between probes (1 s) */
+	uint64_t neigh_reachable_ns;    /* REACHABLE -> STALE (30 s) */
+	uint64_t neigh_delay_ns;        /* DELAY before PROBE (5 s) */
+	uint64_t neigh_gc_ns;           /* unused STALE/FAILED entries removed after (60 s) */
+	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (32) */
+	uint32_t neigh_max_entries;     /* per NIC (1024) */
+	uint8_t default_ttl;            /* 64 */
+};
+
+/** ns_stack_config_init() - Defaults (noted above), no protocols registered. */
+NS_API void ns_stack_config_init(struct ns_stack_config *cfg);
+/** ns_protocols_default() - Register every built-in protocol (IPv4, ARP, ICMP, UDP, ...). */
+NS_API void ns_protocols_default(struct ns_stack_config *cfg);
+
+NS_API ns_err ns_stack_new(const struct ns_stack_config *cfg, struct ns_stack **out);
+/** ns_stack_free() - Close every endpoint, free all state. Links are not destroyed. */
+NS_API void ns_stack_free(struct ns_stack *s);
+
+/**
+ * ns_stack_add_nic() - Add NIC @id (non-zero) on @link and attach to it; the NIC is up.
+ * @link stays the caller's: destroy it after ns_stack_remove_nic() or ns_stack_free().
+ */
+NS_API ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *link,
+			       const char *name);
+NS_API ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id);
+NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
+/** ns_stack_add_address() - Assign @a (with its prefix length) to NIC @nic. */
+NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struct ns_subnet *a);
+NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);
+/** ns_stack_add_address_range() - Accept every address in @range on @nic as local (the
+ * seed's AddAddressRange); such addresses answer ARP and terminate traffic. */
+NS_API ns_err ns_stack_add_address_range(struct ns_stack *s, uint32_t nic,
+					 const struct ns_subnet *range);
+/** ns_stack_set_promiscuous() - Accept packets to any destination address on @nic. */
+NS_API ns_err ns_stack_set_promiscuous(struct ns_stack *s, uint32_t nic, bool on);
+/** ns_stack_set_spoofing() - Allow sending from addresses that are not assigned to @nic. */
+NS_API ns_err ns_stack_set_spoofing(struct ns_stack *s, uint32_t nic, bool on);
+
+struct ns_route_entry {
+	struct ns_subnet dest;  /* 0.0.0.0/0 is a default route */
+	struct ns_addr gateway; /* unspecified: destination is on-link */
+	uint32_t nic;
+	uint32_t metric; /* lower wins among equal prefixes */
+};
+/** ns_stack_add_route() - Add a route (longest prefix match, then metric). */
+NS_API ns_err ns_stack_add_route(struct ns_stack *s, const struct ns_route_entry *r);
+/** ns_stack_remove_routes() - Remove every route equal to @r in dest, gateway and nic. */
+NS_API ns_err ns_stack_remove_route(struct ns_stack *s, const struct ns_route_entry *r);
+/** ns_stack_routes() - Copy up to @max routes into @out; returns how many there are. */
+NS_API size_t ns_stack_routes(const struct ns_stack *s, struct ns_route_entry *out, size_t max);
+
+/** ns_stack_add_static_neighbor() - A permanent neighbor entry (no resolution needed). */
+NS_API ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic,
+					   const struct ns_addr *a, const struct ns_mac *mac);
+/** ns_stack_neighbor() - Look up a resolved neighbor; false if none or unresolved. */
+NS_API bool ns_stack_neighbor(struct ns_stack *s, uint32_t nic, const struct ns_addr *a,
+			      struct ns_mac *mac);
+
+NS_API const struct ns_stats *ns_stack_stats(const struct ns_stack *s);
+NS_API struct ns_clock *ns_stack_clock(const struct ns_stack *s);
+/** ns_stack_nic_link() - The link of NIC @id, or NULL. */
+NS_API struct ns_link *ns_stack_nic_link(struct ns_stack *s, uint32_t id);
+/** ns_stack_nic_ids() - Copy up to @max NIC ids into @out; returns how many NICs exist. */
+NS_API size_t ns_stack_nic_ids(const struct ns_stack *s, uint32_t *out, size_t max);
+
+/** ns_stack_poll() - Fire every timer that is due at the clock's now. */
+NS_API void ns_stack_poll(struct ns_stack *s);
+/** ns_stack_next_deadline() - When ns_stack_poll() next has work (ns on the stack clock;
+ * UINT64_MAX if no timer is armed). */
+NS_API uint64_t ns_stack_next_deadline(struct ns_stack *s);
+/** ns_stack_endpoints_live() - Endpoints created and not yet fully released (leak checks). */
+NS_API int64_t ns_stack_endpoints_live(const struct ns_stack *s);
+
+#endif

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-stack counters. Two lists generate everything: NS_STAT_MAP (what happened) and
+ * NS_DROP_MAP (why a packet died). Every drop on the input path names a reason; reasons of
+ * class MALFORMED also add to the "malformed" total. ns_stat_name()/ns_drop_name() give the
+ * names `netstack serve` prints.
+ */
+#ifndef NETSTACK_STATS_H
+#define NETSTACK_STATS_H
+
+#include <stdint.h>
+
+#include "netstack/api.h"
+
+/* X(NAME, description) */
+#define NS_STAT_MAP(X)                                                                       \
+	X(LINK_RX, "frames received from links")                                             \
+	X(LINK_TX, "frames handed to links")                                                 \
+	X(RX_PACKETS, "network packets received")                                            \
+	X(RX_DELIVERED, "packets delivered to a transport or ICMP")                          \
+	X(RX_MALFORMED, "packets dropped as malformed (sum of malformed drop reasons)")      \
+	X(RX_DROPPED, "packets dropped for any reason")                                      \
+	X(TX_PACKETS, "network packets sent")                                                \
+	X(TX_ERRORS, "sends that failed")                                                    \
+	X(IP_FORWARDED, "packets forwarded")                                                 \
+	X(ICMP_RX, "ICMP messages received")                                                 \
+	X(ICMP_TX, "ICMP messages sent")                                                     \
+	X(ICMP_ECHO_RX, "ICMP echo requests received")                                       \
+	X(ICMP_ECHO_REPLY_TX, "ICMP echo replies sent")                                      \
+	X(ICMP_DEST_UNREACH_TX, "ICMP destination unreachable sent")                         \
+	X(ICMP_ERRORS_RX, "ICMP errors received")                                            \
+	X(ICMP_RATE_LIMITED, "ICMP errors not sent because of the rate limit")               \
+	X(ARP_RX, "ARP packets received")                                                    \
+	X(ARP_REQUESTS_RX, "ARP requests received")                                          \
+	X(ARP_REPLIES_RX, "ARP replies received")                                            \
+	X(ARP_REQUESTS_TX, "ARP requests sent")                                              \
+	X(ARP_REPLIES_TX, "ARP replies sent")                                                \
+	X(NEIGH_RESOLVED, "neighbor entries resolved")                                       \
+	X(NEIGH_FAILED, "neighbor resolutions that failed")                                  \
+	X(UDP_RX, "UDP datagrams received")                                                  \
+	X(UDP_DELIVERED, "UDP datagrams delivered to endpoints")                             \
+	X(UDP_TX, "UDP datagrams sent")                                                      \
+	X(UDP_NO_PORT, "UDP datagrams to a closed port")                                     \
+	X(TCP_RX, "TCP segments received")                                                   \
+	X(TCP_TX, "TCP segments sent")
+
+/* X(NAME, class, description); class is MALFORMED or POLICY */
+#define NS_DROP_MAP(X)                                                                       \
+	X(NIC_DOWN, POLICY, "NIC is down or unknown")                                        \
+	X(LINK_UNKNOWN_PROTO, POLICY, "no network protocol for the EtherType")               \
+	X(LINK_OTHERHOST, POLICY, "frame for another host's MAC")                            \
+	X(IPV4_TRUNCATED, MALFORMED, "IPv4 header truncated")                                \
+	X(IPV4_BAD_VERSION, MALFORMED, "IP version is not 4")                                \
+	X(IPV4_BAD_IHL, MALFORMED, "IPv4 header length invalid")                             \
+	X(IPV4_BAD_TOTAL_LEN, MALFORMED, "IPv4 total length invalid")                        \
+	X(IPV4_BAD_CSUM, MALFORMED, "IPv4 header checksum wrong")                            \
+	X(IPV4_BAD_OPTIONS, MALFORMED, "IPv4 options malformed")                             \
+	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is broadcast, multicast or ours looped in") \
+	X(IPV4_NOT_FOR_US, POLICY, "IPv4 destination is not ours")                           \
+	X(IPV4_TTL_EXPIRED, POLICY, "TTL expired while forwarding")                          \
+	X(IPV4_FRAGMENT, POLICY, "IPv4 fragment (reassembly not built)")                     \
+	X(IPV4_NO_PROTO, POLICY, "no transport protocol for the IP protocol number")         \
+	X(ARP_MALFORMED, MALFORMED, "ARP packet malformed")                                  \
+	X(ARP_NOT_FOR_US, POLICY, "ARP packet for another address")                          \
+	X(ICMP_TRUNCATED, MALFORMED, "ICMP message truncated")                               \
+	X(ICMP_BAD_CSUM, MALFORMED, "ICMP checksum wrong")                                   \
+	X(ICMP_UNHANDLED, POLICY, "ICMP type not handled")                                   \
+	X(ICMP_BAD_QUOTE, MALFORMED, "ICMP error quotes a malformed packet")                 \
+	X(UDP_TRUNCATED, MALFORMED, "UDP header truncated")                                  \
+	X(UDP_BAD_LEN, MALFORMED, "UDP length field invalid")                                \
+	X(UDP_BAD_CSUM, MALFORMED, "UDP checksum wrong")                                     \
+	X(UDP_NO_PORT, POLICY, "UDP to a closed port")                                       \
+	X(UDP_RCVBUF_FULL, POLICY, "UDP receive buffer full")                                \
+	X(TCP_TRUNCATED, MALFORMED, "TCP header truncated")                                  \
+	X(TCP_BAD_CSUM, MALFORMED, "TCP checksum wrong")                                     \
+	X(TCP_NO_ENDPOINT, POLICY, "TCP segment for no endpoint")                            \
+	X(NEIGH_QUEUE_FULL, POLICY, "queue of packets awaiting resolution full")             \
+	X(NEIGH_FAILED, POLICY, "link-address resolution failed")                            \
+	X(NO_ROUTE, POLICY, "no route to the destination")                                   \
+	X(NO_HEADROOM, POLICY, "packet lacks headroom for headers")                          \
+	X(NO_MEMORY, POLICY, "out of packet memory")                                         \
+	X(LINK_TX_FAILED, POLICY, "link refused the frame")
+
+enum ns_stat {
+#define NS_STAT_ENUM_(n, d) NS_STAT_##n,
+	NS_STAT_MAP(NS_STAT_ENUM_)
+#undef NS_STAT_ENUM_
+	NS_STAT_COUNT
+};
+
+enum ns_drop_reason {
+#define NS_DROP_ENUM_(n, c, d) NS_DROP_##n,
+	NS_DROP_MAP(NS_DROP_ENUM_)
+#undef NS_DROP_ENUM_
+	NS_DROP_COUNT
+};
+
+struct ns_stats {
+	uint64_t stat[NS_STAT_COUNT];
+	uint64_t drop[NS_DROP_COUNT];
+};
+
+/** ns_stat_name() - Lower-case name of a counter ("icmp_echo_rx"); NULL if out of range. */
+NS_API const char *ns_stat_name(enum ns_stat s);
+/** ns_drop_name() - Lower-case name of a drop reason ("ipv4_bad_csum"); NULL if out of range. */
+NS_API const char *ns_drop_name(enum ns_drop_reason r);
+/** ns_drop_is_malformed() - True for reasons of class MALFORMED. */
+NS_API int ns_drop_is_malformed(enum ns_drop_reason r);
+
+#endif

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The built-in protocol set. This is the one place that names the protocols; the core only
+ * sees the vtables registered in the stack config.
+ */
+#include "net/net.h"
+#include "netstack/stack.h"
+#include "udp/udp.h"
+
+void ns_protocols_default(struct ns_stack_config *cfg)
+{
+	cfg->netprotos[0] = &ns_proto_ipv4;
+	cfg->netprotos[1] = &ns_proto_arp;
+	cfg->transprotos[0] = &ns_proto_udp;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: packet buffers (see include/netstack/pkt.h for the layout).
+ *
+ * The struct and its buffer are one allocation. Standard-size packets (NS_PKT_STD_SIZE bytes
+ * of buffer) are recycled through a per-thread free list capped at PKT_CACHE_MAX entries, so
+ * a stack in steady state does not call malloc per packet; larger packets (GSO super-frames,
+ * jumbo reads) are malloc'd and freed directly. A packet may be freed on a different thread
+ * than the one that allocated it: it simply joins that thread's list. ns_pkt_live() counts
+ * packets allocated and not freed, for the tests' leak checks.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netstack/pkt.h"
+
+enum { POOL_STD = 1, POOL_HEAP = 2 };
+#define PKT_CACHE_MAX 4096
+
+static _Thread_local struct ns_pkt *pkt_cache;
+static _Thread_local uint32_t pkt_cache_len;
+static atomic_llong pkt_live;
+
+static struct ns_pkt *pkt_new(uint32_t cap)
+{
+	struct ns_pkt *p;
+	uint8_t pool = POOL_HEAP;
+
+	if (cap <= NS_PKT_STD_SIZE) {
+		cap = NS_PKT_STD_SIZE;
+		pool = POOL_STD;
+		if (pkt_cache) {
+			p = pkt_cache;
+			pkt_cache = p->next;
+			pkt_cache_len--;
+			goto init;
+		}
+	}
+	p = malloc(sizeof(*p) + cap);
+	if (!p)
+		return NULL;
+init:
+	memset(p, 0, sizeof(*p));
+	p->buf = (uint8_t *)(p + 1);
+	p->cap = cap;
+	p->refcnt = 1;
+	p->pool = pool;
+	atomic_fetch_add_explicit(&pkt_live, 1, memory_order_relaxed);
+	return p;
+}
+
+struct ns_pkt *ns_pkt_alloc(uint32_t headroom, uint32_t len)
+{
+	if (headroom > UINT32_MAX - len)
+		return NULL;
+	struct ns_pkt *p = pkt_new(headroom + len);
+	if (!p)
+		return NULL;
+	p->head = headroom;
+	p->len = len;
+	return p;
+}
+
+struct ns_pkt *ns_pkt_from(const void *data, uint32_t len)
+{
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, len);
+	if (p && len)
+		memcpy(ns_pkt_data(p), data, len);
+	return p;
+}
+
+struct ns_pkt *ns_pkt_copy(const struct ns_pkt *src)
+{
+	struct ns_pkt *p = pkt_new(src->cap);
+	if (!p)
+		return NULL;
+	uint8_t *buf = p->buf;
+	uint32_t cap = p->cap;
+	uint8_t pool = p->pool;
+	*p = *src;
+	p->buf = buf;
+	p->cap = cap;
+	p->pool = pool;
+	p->refcnt = 1;
+	p->next = NULL;
+	/* Copy from the earliest recorded header so consumed headers stay readable. */
+	uint32_t start = src->head;
+	for (int i = 0; i < NS_HDR_COUNT; i++)
+		if (src->hdr[i].len && src->hdr[i].off < start)
+			start = src->hdr[i].off;
+	memcpy(p->buf + start, src->buf + start, src->head + src->len - start);
+	return p;
+}
+
+struct ns_pkt *ns_pkt_ref(struct ns_pkt *pkt)
+{
+	pkt->refcnt++;
+	return pkt;
+}
+
+void ns_pkt_free(struct ns_pkt *pkt)
+{
+	if (!pkt || --pkt->refcnt > 0)
+		return;
+	atomic_fetch_sub_explicit(&pkt_live, 1, memory_order_relaxed);
+	if (pkt->pool == POOL_STD && pkt_cache_len < PKT_CACHE_MAX) {
+		pkt->next = pkt_cache;
+		pkt_cache = pkt;
+		pkt_cache_len++;
+		return;
+	}
+	free(pkt);
+}
+
+void ns_pkt_free_list(struct ns_pkt *pkt)
+{
+	while (pkt) {
+		struct ns_pkt *next = pkt->next;
+		ns_pkt_free(pkt);
+		pkt = next;
+	}
+}
+
+int64_t ns_pkt_live(void)
+{
+	return atomic_load_explicit(&pkt_live, memory_order_relaxed);
+}
+
+uint8_t *ns_pkt_push(struct ns_pkt *pkt, enum ns_hdr which, uint32_t n)
+{
+	if (n > pkt->head || n > UINT16_MAX)
+		return NULL;
+	pkt->head -= n;
+	pkt->len += n;
+	pkt->hdr[which].off = pkt->head;
+	pkt->hdr[which].len = (uint16_t)n;
+	return pkt->buf + pkt->head;
+}
+
+uint8_t *ns_pkt_consume(struct ns_pkt *pkt, enum ns_hdr which, uint32_t n)
+{
+	if (n > pkt->len || n > UINT16_MAX)
+		return NULL;
+	uint8_t *h = pkt->buf + pkt->head;
+	pkt->hdr[which].off = pkt->head;
+	pkt->hdr[which].len = (uint16_t)n;
+	pkt->head += n;
+	pkt->len -= n;
+	return h;
+}
+
+uint8_t *ns_pkt_append(struct ns_pkt *pkt, uint32_t n)
+{
+	if (n > pkt->cap - pkt->head - pkt->len)
+		return NULL;
+	uint8_t *t = pkt->buf + pkt->head + pkt->len;
+	pkt->len += n;
+	return t;
+}
