@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* Packet buffers: push/consume bookkeeping, bounds, copies, refcounts and the live count. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "netstack/pkt.h"
+
+static int64_t live_at_start;
+
+static int setup(void **state)
+{
+	(void)state;
+	live_at_start = ns_pkt_live();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(ns_pkt_live(), live_at_start);
+	return 0;
+}
+
+static void test_alloc_sets_headroom_and_len(void **state)
+{
+	struct ns_pkt *p = ns_pkt_alloc(64, 100);
+	assert_non_null(p);
+	assert_int_equal(ns_pkt_headroom(p), 64);
+	assert_int_equal(p->len, 100);
+	assert_int_equal(p->refcnt, 1);
+	assert_true(p->cap >= 164);
+	assert_null(ns_pkt_hdr(p, NS_HDR_NETWORK));
+	ns_pkt_free(p);
+}
+
+static void test_push_records_headers_outbound(void **state)
+{
+	struct ns_pkt *p = ns_pkt_from("payload", 7);
+	uint8_t *t = ns_pkt_push(p, NS_HDR_TRANSPORT, 8);
+	assert_non_null(t);
+	uint8_t *n = ns_pkt_push(p, NS_HDR_NETWORK, 20);
+	assert_non_null(n);
+	assert_ptr_equal(n + 20, t);
+	assert_int_equal(p->len, 35);
+	assert_ptr_equal(ns_pkt_hdr(p, NS_HDR_TRANSPORT), t);
+	assert_ptr_equal(ns_pkt_hdr(p, NS_HDR_NETWORK), n);
+	assert_ptr_equal(ns_pkt_data(p), n);
+	assert_memory_equal(t + 8, "payload", 7);
+	ns_pkt_free(p);
+}
+
+static void test_push_fails_without_headroom(void **state)
+{
+	struct ns_pkt *p = ns_pkt_alloc(10, 5);
+	assert_null(ns_pkt_push(p, NS_HDR_NETWORK, 11));
+	assert_int_equal(p->len, 5);
+	assert_non_null(ns_pkt_push(p, NS_HDR_NETWORK, 10));
+	assert_null(ns_pkt_push(p, NS_HDR_LINK, 1));
+	ns_pkt_free(p);
+}
+
+static void test_consume_records_headers_inbound(void **state)
+{
+	uint8_t frame[60];
+	for (unsigned i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)i;
+	struct ns_pkt *p = ns_pkt_from(frame, sizeof(frame));
+	uint8_t *l = ns_pkt_consume(p, NS_HDR_LINK, 14);
+	assert_non_null(l);
+	assert_int_equal(l[0], 0);
+	assert_int_equal(ns_pkt_data(p)[0], 14);
+	assert_int_equal(p->len, 46);
+	assert_null(ns_pkt_consume(p, NS_HDR_NETWORK, 47));
+	assert_non_null(ns_pkt_consume(p, NS_HDR_NETWORK, 46));
+	assert_int_equal(p->len, 0);
+	assert_int_equal(ns_pkt_hdr(p, NS_HDR_NETWORK)[0], 14);
+	ns_pkt_free(p);
+}
+
+static void test_peek_never_reads_past_end(void **state)
+{
+	struct ns_pkt *p = ns_pkt_from("abcdef", 6);
+	assert_non_null(ns_pkt_peek(p, 0, 6));
+	assert_non_null(ns_pkt_peek(p, 6, 0));
+	assert_null(ns_pkt_peek(p, 0, 7));
+	assert_null(ns_pkt_peek(p, 5, 2));
+	assert_null(ns_pkt_peek(p, 7, 0));
+	assert_null(ns_pkt_peek(p, UINT32_MAX, 2));
+	assert_null(ns_pkt_peek(p, 2, UINT32_MAX));
+	ns_pkt_free(p);
+}
+
+static void test_trim_drops_padding_only(void **state)
+{
+	struct ns_pkt *p = ns_pkt_from("abcdef", 6);
+	ns_pkt_trim(p, 10);
+	assert_int_equal(p->len, 6);
+	ns_pkt_trim(p, 2);
+	assert_int_equal(p->len, 2);
+	ns_pkt_free(p);
+}
+
+static void test_copy_is_deep_and_keeps_consumed_headers(void **state)
+{
+	uint8_t frame[40];
+	memset(frame, 0x11, sizeof(frame));
+	struct ns_pkt *p = ns_pkt_from(frame, sizeof(frame));
+	ns_pkt_consume(p, NS_HDR_LINK, 14);
+	p->netproto = 0x0800;
+	struct ns_pkt *c = ns_pkt_copy(p);
+	assert_non_null(c);
+	assert_ptr_not_equal(c->buf, p->buf);
+	assert_int_equal(c->len, p->len);
+	assert_int_equal(c->netproto, 0x0800);
+	assert_int_equal(c->refcnt, 1);
+	assert_memory_equal(ns_pkt_hdr(c, NS_HDR_LINK), frame, 14);
+	ns_pkt_data(c)[0] = 0x22;
+	assert_int_equal(ns_pkt_data(p)[0], 0x11);
+	ns_pkt_free(p);
+	ns_pkt_free(c);
+}
+
+static void test_refcount_frees_on_last_owner(void **state)
+{
+	int64_t before = ns_pkt_live();
+	struct ns_pkt *p = ns_pkt_alloc(0, 1);
+	ns_pkt_ref(p);
+	ns_pkt_free(p);
+	assert_int_equal(ns_pkt_live(), before + 1);
+	ns_pkt_free(p);
+	assert_int_equal(ns_pkt_live(), before);
+	ns_pkt_free(NULL);
+}
+
+static void test_large_packets_come_from_heap(void **state)
+{
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, 65536);
+	assert_non_null(p);
+	assert_true(p->cap >= 65536 + NS_PKT_HEADROOM);
+	memset(ns_pkt_data(p), 0, p->len);
+	ns_pkt_free(p);
+}
+
+static void test_append_respects_tailroom(void **state)
+{
+	struct ns_pkt *p = ns_pkt_alloc(0, 0);
+	assert_non_null(ns_pkt_append(p, p->cap));
+	assert_null(ns_pkt_append(p, 1));
+	ns_pkt_free(p);
+}
+
+static void test_free_list_and_reuse(void **state)
+{
+	struct ns_pkt *head = NULL;
+	for (int i = 0; i < 100; i++) {
+		struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, 1000);
+		p->next = head;
+		head = p;
+	}
+	ns_pkt_free_list(head);
+	/* Recycled buffers come back zeroed in their metadata. */
+	struct ns_pkt *p = ns_pkt_alloc(16, 16);
+	assert_null(p->next);
+	assert_int_equal(p->flags, 0);
+	assert_null(ns_pkt_hdr(p, NS_HDR_LINK));
+	ns_pkt_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_alloc_sets_headroom_and_len, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_records_headers_outbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_fails_without_headroom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_consume_records_headers_inbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peek_never_reads_past_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trim_drops_padding_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_is_deep_and_keeps_consumed_headers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refcount_frees_on_last_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_packets_come_from_heap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_respects_tailroom, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_list_and_reuse, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
