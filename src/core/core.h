@@ -20,6 +20,7 @@
 #define NS_NIC_MAX_ADDRS 16
 #define NS_NIC_MAX_RANGES 8
 #define NS_MAX_ROUTES 256
+#define NS_LOOP_QUEUE_MAX 1024 /* packets awaiting local delivery */
 
 struct timer_wheel;
 struct demux_table;
@@ -79,11 +80,26 @@ struct ns_stack {
 	struct timer_wheel *wheel;
 	struct demux_table *demux;
 	struct port_table *ports;
+
+	/* Packets looped back inside the stack (nic.c: ns_nic_loop_local), delivered from a
+	 * FIFO rather than by recursion; bounded by NS_LOOP_QUEUE_MAX. */
+	struct ns_pkt *loop_head, *loop_tail;
+	uint32_t loop_len;
+	bool loop_draining;
+	/* Set by ns_stack_free(): nothing is delivered inbound any more. */
+	bool closing;
 };
 
 /* stack.c */
 const struct ns_netproto_ops *stack_netproto(struct ns_stack *s, uint16_t number, void **priv);
 const struct ns_transproto_ops *stack_transproto(struct ns_stack *s, uint8_t number, void **priv);
+
+/* nic.c: deliver looped-back packets still queued (a drain stops after a budget so a
+ * ping-pong between two local endpoints cannot hang the caller; ns_stack_poll() resumes). */
+void nic_loop_drain(struct ns_stack *s);
+
+/* route.c: forget every route through NIC @id (the NIC is going away). */
+void route_remove_nic(struct ns_stack *s, uint32_t id);
 
 /* timer.c: a hashed wheel of 1 ms slots over absolute deadlines. */
 struct timer_wheel *timer_wheel_new(uint64_t now);

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: the endpoint API's dispatch (the seed's tcpip.Endpoint interface).
+ *
+ * Every ns_ep_* call checks its arguments, then calls the matching member of the endpoint's
+ * ns_ep_ops, which its transport protocol filled in. A member left NULL answers
+ * NS_ERR_NOT_SUPPORTED (e.g. listen() on UDP), so protocols implement only what they mean.
+ * ns_ep_new() finds the transport by IP protocol number through the stack's O(1) table.
+ * Optional out-parameters (read result, bytes written) may be NULL; a local stands in so
+ * protocols can always write through them.
+ */
+#include "core/core.h"
+
+ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto, struct ns_waiter_queue *wq,
+                 struct ns_ep **out)
+{
+	const struct ns_transproto_ops *ops;
+	void *priv = NULL;
+
+	if (!s || !out)
+		return NS_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (family != NS_AF_INET && family != NS_AF_INET6)
+		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	ops = stack_transproto(s, proto, &priv);
+	if (!ops)
+		return NS_ERR_UNKNOWN_PROTOCOL;
+	if (!ops->new_endpoint)
+		return NS_ERR_NOT_SUPPORTED;
+	return ops->new_endpoint(s, priv, family, wq, out);
+}
+
+void ns_ep_close(struct ns_ep *ep)
+{
+	if (ep && ep->ops && ep->ops->close)
+		ep->ops->close(ep);
+}
+
+/* The op @m of @ep, or NULL. */
+#define EP_OP(ep, m) ((ep) && (ep)->ops ? (ep)->ops->m : NULL)
+
+ns_err ns_ep_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
+{
+	if (!ep || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, bind))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->bind(ep, a);
+}
+
+ns_err ns_ep_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
+{
+	if (!ep || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, connect))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->connect(ep, a);
+}
+
+ns_err ns_ep_listen(struct ns_ep *ep, int backlog)
+{
+	if (!ep)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, listen))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->listen(ep, backlog);
+}
+
+ns_err ns_ep_accept(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep **out,
+                    struct ns_sockaddr *peer)
+{
+	if (!ep || !out)
+		return NS_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (!EP_OP(ep, accept))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->accept(ep, wq, out, peer);
+}
+
+ns_err ns_ep_shutdown(struct ns_ep *ep, int how)
+{
+	if (!ep || how < NS_SHUT_RD || how > NS_SHUT_RDWR)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, shutdown))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->shutdown(ep, how);
+}
+
+ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
+                  struct ns_read_result *res)
+{
+	struct ns_read_result scratch;
+
+	if (!ep || (!buf && len))
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, read))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->read(ep, buf, len, flags, res ? res : &scratch);
+}
+
+ns_err ns_ep_write(struct ns_ep *ep, const void *buf, size_t len, const struct ns_write_opts *opts,
+                   size_t *written)
+{
+	size_t scratch;
+
+	if (!ep || (!buf && len))
+		return NS_ERR_INVALID_ARGUMENT;
+	if (written)
+		*written = 0;
+	if (!EP_OP(ep, write))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->write(ep, buf, len, opts, written ? written : &scratch);
+}
+
+uint32_t ns_ep_readiness(struct ns_ep *ep, uint32_t mask)
+{
+	if (!EP_OP(ep, readiness))
+		return 0;
+	return ep->ops->readiness(ep, mask);
+}
+
+ns_err ns_ep_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t value)
+{
+	if (!ep)
+		return NS_ERR_INVALID_ARGUMENT;
+	if ((unsigned)opt >= NS_OPT_COUNT_)
+		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+	if (!EP_OP(ep, set_opt))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->set_opt(ep, opt, value);
+}
+
+ns_err ns_ep_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *value)
+{
+	if (!ep || !value)
+		return NS_ERR_INVALID_ARGUMENT;
+	if ((unsigned)opt >= NS_OPT_COUNT_)
+		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+	if (!EP_OP(ep, get_opt))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->get_opt(ep, opt, value);
+}
+
+ns_err ns_ep_local_addr(struct ns_ep *ep, struct ns_sockaddr *a)
+{
+	if (!ep || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, local_addr))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->local_addr(ep, a);
+}
+
+ns_err ns_ep_peer_addr(struct ns_ep *ep, struct ns_sockaddr *a)
+{
+	if (!ep || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, peer_addr))
+		return NS_ERR_NOT_SUPPORTED;
+	return ep->ops->peer_addr(ep, a);
+}

@@ -1,0 +1,522 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: NICs (the seed's stack.NIC).
+ *
+ * A NIC binds a link to the stack. It is the link's dispatcher: inbound frames arrive in
+ * nic_deliver(), are counted, filtered (NIC down; frames for another host's MAC unless
+ * promiscuous) and handed to the network protocol named by the frame's EtherType. Outbound,
+ * ns_nic_output_mac() hands a packet whose link address is known to the link;
+ * ns_nic_output() (neigh.c) resolves the address first.
+ *
+ * Each NIC holds its addresses (the first of a family is its primary address, used as the
+ * default source), address ranges it accepts as local (the seed's AddAddressRange, for
+ * proxies that terminate traffic to any address), and the promiscuous (accept any
+ * destination) and spoofing (send from any source) switches tun2socks-style apps need.
+ * NICs live in an array in creation order; lookups scan it, which costs one comparison in
+ * the usual single-NIC stack.
+ *
+ * Local delivery (the seed's PacketLoop): a packet the stack sends to itself is not
+ * delivered by a nested call, which would recurse without bound when each delivery answers
+ * (ping to self, TCP to a local listener). It joins a stack-wide FIFO; the outermost
+ * caller drains it, and replies generated while draining join the same FIFO. The FIFO is
+ * bounded (NS_LOOP_QUEUE_MAX) and one drain delivers at most LOOP_BUDGET packets, so two
+ * local endpoints echoing to each other forever cannot hang the caller: the rest waits
+ * for ns_stack_poll(), and ns_stack_next_deadline() says it is due now.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+#define LOOP_BUDGET 4096
+
+static struct ns_nic *nic_of_disp(struct ns_link_dispatcher *d)
+{
+	return (struct ns_nic *)(void *)((char *)d - offsetof(struct ns_nic, disp));
+}
+
+/* The link's dispatcher (the seed's DeliverNetworkPacket). Consumes @pkt. */
+static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, struct ns_pkt *pkt)
+{
+	struct ns_nic *nic = nic_of_disp(d);
+	struct ns_stack *s = nic->stack;
+	const struct ns_netproto_ops *ops;
+	void *priv = NULL;
+
+	(void)link;
+	s->stats.stat[NS_STAT_LINK_RX]++;
+	s->stats.stat[NS_STAT_RX_PACKETS]++;
+	if (!nic->up || s->closing) {
+		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		return;
+	}
+	if ((pkt->flags & NS_PKT_OTHERHOST) && !nic->promiscuous) {
+		ns_drop(s, pkt, NS_DROP_LINK_OTHERHOST);
+		return;
+	}
+	pkt->nic = nic->id;
+	ops = stack_netproto(s, pkt->netproto, &priv);
+	if (!ops || !ops->deliver) {
+		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
+		return;
+	}
+	ops->deliver(s, priv, nic, pkt);
+}
+
+struct ns_nic *ns_nic_find(struct ns_stack *s, uint32_t id)
+{
+	if (!s || id == 0)
+		return NULL;
+	for (uint32_t i = 0; i < s->nnics; i++)
+		if (s->nics[i]->id == id)
+			return s->nics[i];
+	return NULL;
+}
+
+ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *link, const char *name)
+{
+	const struct ns_link_ops *lo;
+	struct ns_nic *nic;
+
+	/* 0 means "any NIC" everywhere else in the API, so it cannot name one. */
+	if (!s || !link || !link->ops || id == 0)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (ns_nic_find(s, id))
+		return NS_ERR_DUPLICATE_NIC;
+	for (uint32_t i = 0; i < s->nnics; i++)
+		if (s->nics[i]->link == link)
+			return NS_ERR_INVALID_ARGUMENT; /* a link has one dispatcher */
+	if (s->nnics == s->nics_cap) {
+		uint32_t cap = s->nics_cap ? s->nics_cap * 2 : 4;
+		struct ns_nic **n = realloc(s->nics, cap * sizeof(*n));
+
+		if (!n)
+			return NS_ERR_NO_MEMORY;
+		s->nics = n;
+		s->nics_cap = cap;
+	}
+	nic = calloc(1, sizeof(*nic));
+	if (!nic)
+		return NS_ERR_NO_MEMORY;
+	lo = link->ops;
+	nic->stack = s;
+	nic->id = id;
+	if (name && *name)
+		snprintf(nic->name, sizeof(nic->name), "%s", name);
+	else
+		snprintf(nic->name, sizeof(nic->name), "nic%u", id);
+	nic->link = link;
+	nic->mtu = lo->mtu ? lo->mtu(link) : 1500;
+	nic->caps = lo->caps ? lo->caps(link) : 0;
+	nic->link_hdr_len = lo->max_header_len ? lo->max_header_len(link) : 0;
+	if (lo->link_addr)
+		nic->mac = lo->link_addr(link);
+	nic->up = true;
+	nic->neigh = neigh_new(s, nic);
+	if (!nic->neigh) {
+		free(nic);
+		return NS_ERR_NO_MEMORY;
+	}
+	s->nics[s->nnics++] = nic;
+	nic->disp.deliver = nic_deliver;
+	if (lo->attach)
+		lo->attach(link, &nic->disp);
+	return NS_OK;
+}
+
+ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id)
+{
+	uint32_t i;
+	struct ns_nic *nic;
+
+	if (!s)
+		return NS_ERR_INVALID_ARGUMENT;
+	for (i = 0; i < s->nnics; i++)
+		if (s->nics[i]->id == id)
+			break;
+	if (i == s->nnics)
+		return NS_ERR_UNKNOWN_NIC;
+	nic = s->nics[i];
+	/* Detach first: no frame may reach a NIC that is half gone. */
+	if (nic->link->ops->attach)
+		nic->link->ops->attach(nic->link, NULL);
+	/* Keep creation order: "the first NIC" means something to route lookups. */
+	memmove(&s->nics[i], &s->nics[i + 1], (s->nnics - i - 1) * sizeof(s->nics[0]));
+	s->nnics--;
+	route_remove_nic(s, id);
+	neigh_free(s, nic->neigh);
+	free(nic);
+	return NS_OK;
+}
+
+ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	nic->up = up;
+	return NS_OK;
+}
+
+static bool subnet_valid(const struct ns_subnet *a)
+{
+	if (a->addr.family != NS_AF_INET && a->addr.family != NS_AF_INET6)
+		return false;
+	return a->prefix <= ns_addr_len(&a->addr) * 8;
+}
+
+/* Tell the network protocols that care about @a's family (the protocol of that family and a
+ * resolver for it, such as ARP for IPv4) that it was added: gratuitous ARP, DAD. */
+static void notify_address_added(struct ns_stack *s, struct ns_nic *nic, const struct ns_subnet *a)
+{
+	uint16_t number = a->addr.family == NS_AF_INET ? 0x0800 : 0x86dd;
+
+	for (uint32_t i = 0; i < s->nnet; i++) {
+		const struct ns_netproto_ops *ops = s->net[i].ops;
+
+		if (!ops->address_added)
+			continue;
+		if (ops->family == a->addr.family || (ops->resolves && ops->resolves == number))
+			ops->address_added(s, s->net[i].priv, nic, a);
+	}
+}
+
+ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_subnet *a)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	if (!a || !subnet_valid(a) || ns_addr_is_any(&a->addr))
+		return NS_ERR_INVALID_ARGUMENT;
+	for (uint32_t i = 0; i < nic->naddrs; i++)
+		if (ns_addr_eq(&nic->addrs[i].addr, &a->addr))
+			return NS_ERR_DUPLICATE_ADDRESS;
+	if (nic->naddrs == NS_NIC_MAX_ADDRS)
+		return NS_ERR_NO_BUFFER_SPACE;
+	nic->addrs[nic->naddrs] = *a;
+	/* Unused bytes past an IPv4 address are zero so that whole-struct compares work. */
+	if (a->addr.family == NS_AF_INET)
+		memset(nic->addrs[nic->naddrs].addr.a + 4, 0, 12);
+	nic->naddrs++;
+	notify_address_added(s, nic, &nic->addrs[nic->naddrs - 1]);
+	return NS_OK;
+}
+
+ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t id, const struct ns_addr *a)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	if (!a)
+		return NS_ERR_INVALID_ARGUMENT;
+	for (uint32_t i = 0; i < nic->naddrs; i++) {
+		if (!ns_addr_eq(&nic->addrs[i].addr, a))
+			continue;
+		/* Keep order: the next address of the family becomes primary. */
+		memmove(&nic->addrs[i], &nic->addrs[i + 1],
+		        (nic->naddrs - i - 1) * sizeof(nic->addrs[0]));
+		nic->naddrs--;
+		return NS_OK;
+	}
+	return NS_ERR_BAD_LOCAL_ADDRESS;
+}
+
+ns_err ns_stack_add_address_range(struct ns_stack *s, uint32_t id, const struct ns_subnet *range)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	if (!range || !subnet_valid(range))
+		return NS_ERR_INVALID_ARGUMENT;
+	for (uint32_t i = 0; i < nic->nranges; i++)
+		if (nic->ranges[i].prefix == range->prefix &&
+		    ns_subnet_contains(&nic->ranges[i], &range->addr))
+			return NS_ERR_DUPLICATE_ADDRESS;
+	if (nic->nranges == NS_NIC_MAX_RANGES)
+		return NS_ERR_NO_BUFFER_SPACE;
+	nic->ranges[nic->nranges++] = *range;
+	return NS_OK;
+}
+
+ns_err ns_stack_set_promiscuous(struct ns_stack *s, uint32_t id, bool on)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	nic->promiscuous = on;
+	return NS_OK;
+}
+
+ns_err ns_stack_set_spoofing(struct ns_stack *s, uint32_t id, bool on)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	nic->spoofing = on;
+	return NS_OK;
+}
+
+struct ns_link *ns_stack_nic_link(struct ns_stack *s, uint32_t id)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	return nic ? nic->link : NULL;
+}
+
+size_t ns_stack_nic_ids(const struct ns_stack *s, uint32_t *out, size_t max)
+{
+	if (!s)
+		return 0;
+	for (uint32_t i = 0; i < s->nnics && i < max; i++)
+		out[i] = s->nics[i]->id;
+	return s->nnics;
+}
+
+uint32_t ns_nic_id(const struct ns_nic *nic)
+{
+	return nic->id;
+}
+
+struct ns_mac ns_nic_mac(const struct ns_nic *nic)
+{
+	return nic->mac;
+}
+
+uint32_t ns_nic_mtu(const struct ns_nic *nic)
+{
+	return nic->mtu;
+}
+
+uint32_t ns_nic_caps(const struct ns_nic *nic)
+{
+	return nic->caps;
+}
+
+uint16_t ns_nic_max_header_len(const struct ns_nic *nic)
+{
+	return nic->link_hdr_len;
+}
+
+bool ns_nic_is_up(const struct ns_nic *nic)
+{
+	return nic->up;
+}
+
+bool ns_nic_spoofing(const struct ns_nic *nic)
+{
+	return nic->spoofing;
+}
+
+bool ns_nic_promiscuous(const struct ns_nic *nic)
+{
+	return nic->promiscuous;
+}
+
+static bool nic_has_assigned(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	for (uint32_t i = 0; i < nic->naddrs; i++)
+		if (ns_addr_eq(&nic->addrs[i].addr, a))
+			return true;
+	return false;
+}
+
+static bool nic_in_range(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	for (uint32_t i = 0; i < nic->nranges; i++)
+		if (ns_subnet_contains(&nic->ranges[i], a))
+			return true;
+	return false;
+}
+
+static bool is_limited_broadcast(const struct ns_addr *a)
+{
+	return a->family == NS_AF_INET && a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 &&
+	       a->a[3] == 255;
+}
+
+/* RFC 1122 3.3.6 / RFC 919: a directed broadcast of one of the NIC's subnets. /31 and /32
+ * have none (RFC 3021). */
+static bool nic_directed_broadcast(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	for (uint32_t i = 0; i < nic->naddrs; i++) {
+		const struct ns_subnet *sn = &nic->addrs[i];
+
+		if (sn->addr.family != NS_AF_INET || sn->prefix >= 31)
+			continue;
+		struct ns_addr bc = ns_subnet_broadcast(sn);
+
+		if (ns_addr_eq(&bc, a))
+			return true;
+	}
+	return false;
+}
+
+enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
+                                     const struct ns_addr *a)
+{
+	(void)s;
+	if (!nic || !a)
+		return NS_ADDR_NONE;
+	if (nic_has_assigned(nic, a))
+		return NS_ADDR_ASSIGNED;
+	if (nic_in_range(nic, a))
+		return NS_ADDR_RANGE;
+	if (a->family == NS_AF_INET && (is_limited_broadcast(a) || nic_directed_broadcast(nic, a)))
+		return NS_ADDR_BROADCAST;
+	if (nic->promiscuous)
+		return NS_ADDR_PROMISCUOUS;
+	return NS_ADDR_NONE;
+}
+
+bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
+{
+	(void)s;
+	if (!nic || !a)
+		return false;
+	return nic_has_assigned(nic, a) || nic_in_range(nic, a);
+}
+
+struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_addr *a)
+{
+	if (!s || !a)
+		return NULL;
+	for (uint32_t i = 0; i < s->nnics; i++)
+		if (nic_has_assigned(s->nics[i], a))
+			return s->nics[i];
+	return NULL;
+}
+
+bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out)
+{
+	if (!nic)
+		return false;
+	for (uint32_t i = 0; i < nic->naddrs; i++) {
+		if (nic->addrs[i].addr.family == family) {
+			if (out)
+				*out = nic->addrs[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
+                         struct ns_pkt *pkt)
+{
+	if (!s || !pkt) {
+		ns_pkt_free(pkt);
+		return NS_ERR_INVALID_ARGUMENT;
+	}
+	if (!nic || !nic->up) {
+		/* ENETUNREACH, as Linux reports once a device is down and its routes are
+		 * gone. */
+		s->stats.stat[NS_STAT_TX_ERRORS]++;
+		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		return NS_ERR_NETWORK_UNREACHABLE;
+	}
+	if (dst)
+		pkt->link_dst = *dst;
+	pkt->nic = nic->id;
+	s->stats.stat[NS_STAT_LINK_TX]++;
+	s->stats.stat[NS_STAT_TX_PACKETS]++;
+	if (ns_link_write(nic->link, &pkt, 1) != 1) {
+		/* The link consumed and counted the packet itself; ENOBUFS is what Linux
+		 * reports when a device queue drops. */
+		s->stats.stat[NS_STAT_TX_ERRORS]++;
+		ns_drop(s, NULL, NS_DROP_LINK_TX_FAILED);
+		return NS_ERR_NO_BUFFER_SPACE;
+	}
+	return NS_OK;
+}
+
+/* Deliver one looped packet as if its NIC had received it. Consumes @pkt. */
+static void loop_deliver_one(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	struct ns_nic *nic = ns_nic_find(s, pkt->nic);
+	const struct ns_netproto_ops *ops;
+	void *priv = NULL;
+
+	s->stats.stat[NS_STAT_RX_PACKETS]++;
+	if (!nic || !nic->up || s->closing) {
+		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		return;
+	}
+	ops = stack_netproto(s, pkt->netproto, &priv);
+	if (!ops || !ops->deliver) {
+		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
+		return;
+	}
+	ops->deliver(s, priv, nic, pkt);
+}
+
+void nic_loop_drain(struct ns_stack *s)
+{
+	if (s->loop_draining)
+		return; /* the outer drain picks up what was queued */
+	s->loop_draining = true;
+	for (int budget = LOOP_BUDGET; budget > 0 && s->loop_head; budget--) {
+		struct ns_pkt *pkt = s->loop_head;
+
+		s->loop_head = pkt->next;
+		if (!s->loop_head)
+			s->loop_tail = NULL;
+		s->loop_len--;
+		pkt->next = NULL;
+		loop_deliver_one(s, pkt);
+	}
+	s->loop_draining = false;
+}
+
+void ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+{
+	if (!s || !pkt) {
+		ns_pkt_free(pkt);
+		return;
+	}
+	if (!nic || s->closing) {
+		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		return;
+	}
+	if (s->loop_len >= NS_LOOP_QUEUE_MAX) {
+		ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+		return;
+	}
+	/* A packet shared with another owner (a broadcast also going out on the link) gets
+	 * its own copy: its metadata and queue link are about to change. */
+	if (pkt->refcnt > 1) {
+		struct ns_pkt *copy = ns_pkt_copy(pkt);
+
+		ns_pkt_free(pkt);
+		if (!copy) {
+			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+			return;
+		}
+		pkt = copy;
+	}
+	/* The packet turns inbound. It never left memory, so a checksum left partial for
+	 * offload is as good as verified (Linux treats loopback traffic the same way);
+	 * outbound-only metadata is cleared. */
+	if (pkt->flags & NS_PKT_CSUM_PARTIAL)
+		pkt->flags = (uint16_t)((pkt->flags & ~NS_PKT_CSUM_PARTIAL) | NS_PKT_CSUM_VERIFIED);
+	pkt->flags &= (uint16_t)~NS_PKT_OTHERHOST;
+	pkt->flags |= NS_PKT_LOOPED;
+	memset(&pkt->gso, 0, sizeof(pkt->gso));
+	pkt->link_src = nic->mac;
+	pkt->nic = nic->id;
+	pkt->next = NULL;
+	if (s->loop_tail)
+		s->loop_tail->next = pkt;
+	else
+		s->loop_head = pkt;
+	s->loop_tail = pkt;
+	s->loop_len++;
+	nic_loop_drain(s);
+}
