@@ -214,8 +214,10 @@ struct ns_tep {
 	bool registered;
 };
 
-/** ns_demux_register() - Make @t reachable under t->id. PORT_IN_USE if an endpoint with
- * the same id exists and they do not both have NS_TEP_REUSEPORT. */
+/** ns_demux_register() - Make @t reachable under t->id. Endpoints with the same id and NIC
+ * binding may share it only if each pair shares NS_TEP_REUSEPORT (a flow hash picks one per
+ * flow) or NS_TEP_REUSEADDR (the newest gets unicast; broadcasts reach all), as in the port
+ * table; else PORT_IN_USE. */
 NS_API ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t);
 NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
 /** ns_demux_lookup() - The endpoint for a packet: exact 4-tuple, then bound/listening on

@@ -1,0 +1,693 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: the neighbor cache (the seed's LinkAddressCache and neighbor
+ * entries), shared by ARP (IPv4) and NDP (IPv6), and ns_nic_output(), which uses it.
+ *
+ * Each NIC owns one table: a chained hash table of entries keyed by network address, bucket
+ * index from a 64-bit mix under a per-NIC secret seed (so remote hosts cannot aim entries at
+ * one chain), doubling as it fills. Entries follow the Neighbor Unreachability Detection
+ * states of RFC 4861 7.3.2, which Linux also applies to ARP:
+ *
+ *   INCOMPLETE  resolving: packets wait on a bounded FIFO (neigh_queue_len; when full the
+ *               oldest is dropped, as Linux does); a broadcast request goes out at once and
+ *               every neigh_retrans_ns; after neigh_retries requests the entry fails.
+ *   REACHABLE   confirmed within neigh_reachable_ns (by a solicited reply or an upper-layer
+ *               hint, ns_neigh_confirm()); then STALE. Confirmations only store a time: the
+ *               timer re-arms itself lazily when it fires, so a confirmation per TCP ACK
+ *               costs no timer operation.
+ *   STALE       address known but unconfirmed; packets still go out. The first one moves the
+ *               entry to DELAY (RFC 4861 7.3.3). Unused for neigh_gc_ns: removed.
+ *   DELAY       neigh_delay_ns for an upper-layer confirmation, then PROBE.
+ *   PROBE       unicast requests every neigh_retrans_ns, neigh_retries of them; packets
+ *               still use the cached address; no answer: the entry is removed.
+ *   STATIC      configured: never expires, never overridden, never evicted.
+ *
+ * A failed entry (RFC 4861's FAILED) is removed at once: its queued packets go to their
+ * network protocol's resolution_failed (ICMP host unreachable or a control to the sender)
+ * or are dropped as NEIGH_FAILED; the next packet for the address starts afresh.
+ *
+ * Resolution requests go through the resolver: the network protocol whose ->resolves is
+ * the packet's protocol (ARP for IPv4), or else the protocol itself if it resolves its own
+ * addresses (NDP inside IPv6). One ns_timer per entry drives every state. The table holds
+ * at most neigh_max_entries entries: a new one evicts the least recently staled STALE
+ * entry (kept on an LRU list), or is refused (the packet dropped as NO_MEMORY). Static
+ * entries may exceed the bound.
+ *
+ * Re-entrancy: sending (a request, or a flushed packet) can come straight back into the
+ * cache (a link wired to another stack in memory answers at once), so state and timers are
+ * set before anything is sent, and queues are detached before they are flushed or failed.
+ *
+ * Outside the cache, ns_nic_output() maps broadcast and multicast next hops directly:
+ * IPv4 limited/directed broadcast to ff:ff:ff:ff:ff:ff, IPv4 multicast to 01:00:5e plus the
+ * low 23 bits (RFC 1112 6.4), IPv6 multicast to 33:33 plus the low 32 bits (RFC 2464 7);
+ * links without NS_CAP_RESOLUTION_REQUIRED get no link address at all.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+#define NEIGH_INIT_BUCKETS 16u
+#define NEIGH_SALT         0x6e65696768000001ull /* "neigh" */
+
+enum neigh_state {
+	NEIGH_INCOMPLETE,
+	NEIGH_REACHABLE,
+	NEIGH_STALE,
+	NEIGH_DELAY,
+	NEIGH_PROBE,
+	NEIGH_STATIC,
+};
+
+struct neigh_table;
+
+struct neigh_entry {
+	struct neigh_entry *hnext;         /* bucket chain */
+	struct neigh_entry *snext, *sprev; /* STALE LRU list, while STALE */
+	struct neigh_table *tbl;
+	struct ns_addr addr;  /* key (IPv4: bytes 4..15 zero) */
+	struct ns_addr local; /* source for requests; unspecified: the NIC's primary */
+	struct ns_mac mac;    /* valid unless INCOMPLETE */
+	uint16_t netproto;    /* EtherType of addr's protocol (finds the resolver) */
+	uint8_t state;        /* enum neigh_state */
+	uint8_t probes;       /* requests sent in this INCOMPLETE or PROBE phase */
+	bool router;
+	uint32_t qlen;
+	struct ns_pkt *qhead, *qtail; /* INCOMPLETE: packets awaiting the address */
+	uint64_t confirmed;           /* last reachability confirmation */
+	struct ns_timer timer;
+};
+
+struct neigh_table {
+	struct ns_stack *s;
+	struct ns_nic *nic;
+	struct neigh_entry **bucket;
+	uint32_t mask;
+	uint32_t count;
+	uint64_t seed;
+	struct neigh_entry *stale_head, *stale_tail; /* oldest first */
+};
+
+static void neigh_timer(struct ns_stack *s, struct ns_timer *t);
+
+/* ---------------------------------------------------------------- table */
+
+static struct ns_addr norm_addr(const struct ns_addr *a)
+{
+	struct ns_addr n = *a;
+
+	if (n.family != NS_AF_INET6)
+		memset(n.a + 4, 0, 12);
+	return n;
+}
+
+static uint32_t addr_hash(const struct neigh_table *tbl, const struct ns_addr *a)
+{
+	uint64_t w[2], h = tbl->seed ^ a->family;
+
+	memcpy(w, a->a, 16);
+	for (int i = 0; i < 2; i++) {
+		h ^= w[i];
+		h ^= h >> 32;
+		h *= 0xd6e8feb86659fd93ull;
+		h ^= h >> 32;
+		h *= 0xd6e8feb86659fd93ull;
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
+}
+
+struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic)
+{
+	struct neigh_table *tbl = calloc(1, sizeof(*tbl));
+
+	if (!tbl)
+		return NULL;
+	tbl->bucket = calloc(NEIGH_INIT_BUCKETS, sizeof(*tbl->bucket));
+	if (!tbl->bucket) {
+		free(tbl);
+		return NULL;
+	}
+	tbl->s = s;
+	tbl->nic = nic;
+	tbl->mask = NEIGH_INIT_BUCKETS - 1;
+	tbl->seed = ns_hash_keyed(s, NEIGH_SALT, &nic->id, sizeof(nic->id));
+	return tbl;
+}
+
+void neigh_free(struct ns_stack *s, struct neigh_table *tbl)
+{
+	if (!tbl)
+		return;
+	for (uint32_t i = 0; i <= tbl->mask; i++) {
+		struct neigh_entry *e = tbl->bucket[i], *next;
+
+		for (; e; e = next) {
+			next = e->hnext;
+			ns_timer_cancel(s, &e->timer);
+			ns_pkt_free_list(e->qhead);
+			free(e);
+		}
+	}
+	free(tbl->bucket);
+	free(tbl);
+}
+
+static struct neigh_entry *lookup(const struct neigh_table *tbl, const struct ns_addr *a)
+{
+	struct ns_addr k = norm_addr(a);
+
+	for (struct neigh_entry *e = tbl->bucket[addr_hash(tbl, &k) & tbl->mask]; e; e = e->hnext)
+		if (ns_addr_eq(&e->addr, &k))
+			return e;
+	return NULL;
+}
+
+static void grow(struct neigh_table *tbl)
+{
+	uint32_t n = (tbl->mask + 1) * 2;
+	struct neigh_entry **nb = n <= (1u << 24) ? calloc(n, sizeof(*nb)) : NULL;
+
+	if (!nb)
+		return; /* longer chains, still correct */
+	for (uint32_t i = 0; i <= tbl->mask; i++) {
+		struct neigh_entry *e = tbl->bucket[i], *next;
+
+		for (; e; e = next) {
+			uint32_t j = addr_hash(tbl, &e->addr) & (n - 1);
+
+			next = e->hnext;
+			e->hnext = nb[j];
+			nb[j] = e;
+		}
+	}
+	free(tbl->bucket);
+	tbl->bucket = nb;
+	tbl->mask = n - 1;
+}
+
+static void stale_unlink(struct neigh_table *tbl, struct neigh_entry *e)
+{
+	if (e->state != NEIGH_STALE)
+		return;
+	if (e->sprev)
+		e->sprev->snext = e->snext;
+	else
+		tbl->stale_head = e->snext;
+	if (e->snext)
+		e->snext->sprev = e->sprev;
+	else
+		tbl->stale_tail = e->sprev;
+	e->snext = e->sprev = NULL;
+}
+
+/* Unlink @e from everything and free it. Its queue must have been detached. */
+static void entry_remove(struct ns_stack *s, struct neigh_table *tbl, struct neigh_entry *e)
+{
+	struct neigh_entry **pp = &tbl->bucket[addr_hash(tbl, &e->addr) & tbl->mask];
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	}
+	stale_unlink(tbl, e);
+	ns_timer_cancel(s, &e->timer);
+	tbl->count--;
+	free(e);
+}
+
+/* The network protocol (EtherType) that owns addresses of @family, or 0. */
+static uint16_t netproto_for_family(struct ns_stack *s, uint8_t family)
+{
+	for (uint32_t i = 0; i < s->nnet; i++) {
+		const struct ns_netproto_ops *ops = s->net[i].ops;
+
+		if (ops->family == family)
+			return ops->number;
+	}
+	return 0;
+}
+
+/* The protocol that resolves addresses of @netproto: a separate resolver (ARP for IPv4),
+ * else the protocol itself if it resolves its own (NDP in IPv6); NULL if none. */
+static const struct ns_netproto_ops *resolver_for(struct ns_stack *s, uint16_t netproto,
+                                                  void **priv)
+{
+	const struct ns_netproto_ops *ops;
+
+	if (netproto == 0)
+		return NULL;
+	for (uint32_t i = 0; i < s->nnet; i++) {
+		ops = s->net[i].ops;
+		if (ops->resolves == netproto && ops->number != netproto &&
+		    ops->link_addr_request) {
+			*priv = s->net[i].priv;
+			return ops;
+		}
+	}
+	ops = stack_netproto(s, netproto, priv);
+	if (ops && ops->resolves == netproto && ops->link_addr_request)
+		return ops;
+	return NULL;
+}
+
+/* A new entry in @state (not yet timed). NULL if the table is full and nothing can be
+ * evicted (unless @force) or memory ran out. */
+static struct neigh_entry *entry_create(struct ns_stack *s, struct neigh_table *tbl,
+                                        const struct ns_addr *a, uint16_t netproto, bool force)
+{
+	struct neigh_entry *e;
+	uint32_t b;
+
+	if (tbl->count >= s->cfg.neigh_max_entries) {
+		if (tbl->stale_head) {
+			struct neigh_entry *victim = tbl->stale_head;
+
+			entry_remove(s, tbl, victim); /* STALE: nothing queued */
+		} else if (!force) {
+			return NULL;
+		}
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->tbl = tbl;
+	e->addr = norm_addr(a);
+	e->local.family = a->family;
+	e->netproto = netproto;
+	e->state = NEIGH_INCOMPLETE;
+	ns_timer_init(&e->timer, neigh_timer, e);
+	b = addr_hash(tbl, &e->addr) & tbl->mask;
+	e->hnext = tbl->bucket[b];
+	tbl->bucket[b] = e;
+	if (++tbl->count > tbl->mask + 1)
+		grow(tbl);
+	return e;
+}
+
+/* ---------------------------------------------------------------- state machine */
+
+/* Enter @st and arm the timer that state needs. */
+static void set_state(struct ns_stack *s, struct neigh_entry *e, enum neigh_state st)
+{
+	const struct ns_stack_config *cfg = &s->cfg;
+	struct neigh_table *tbl = e->tbl;
+	uint64_t now = ns_stack_now(s);
+
+	stale_unlink(tbl, e);
+	e->state = (uint8_t)st;
+	switch (st) {
+	case NEIGH_INCOMPLETE:
+	case NEIGH_PROBE:
+		e->probes = 0;
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		break;
+	case NEIGH_REACHABLE:
+		e->confirmed = now;
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_reachable_ns);
+		break;
+	case NEIGH_STALE:
+		e->sprev = tbl->stale_tail;
+		e->snext = NULL;
+		if (tbl->stale_tail)
+			tbl->stale_tail->snext = e;
+		else
+			tbl->stale_head = e;
+		tbl->stale_tail = e;
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_gc_ns);
+		break;
+	case NEIGH_DELAY:
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_delay_ns);
+		break;
+	case NEIGH_STATIC:
+		ns_timer_cancel(s, &e->timer);
+		break;
+	}
+}
+
+/* Send a resolution request for @e: broadcast (INCOMPLETE) or unicast to the cached
+ * address (PROBE). Counts it in e->probes. Call after the entry's state is set: the
+ * answer may arrive before this returns. */
+static void solicit(struct ns_stack *s, struct neigh_entry *e, bool unicast)
+{
+	struct neigh_table *tbl = e->tbl;
+	const struct ns_netproto_ops *ops;
+	void *priv = NULL;
+	struct ns_addr target = e->addr, local = e->local;
+	struct ns_mac mac = e->mac;
+
+	e->probes++;
+	ops = resolver_for(s, e->netproto, &priv);
+	if (!ops)
+		return;
+	if (ns_addr_is_any(&local)) {
+		struct ns_subnet primary;
+
+		if (ns_nic_primary_addr(tbl->nic, target.family, &primary))
+			local = primary.addr;
+	}
+	ops->link_addr_request(s, priv, tbl->nic, &target, &local, unicast ? &mac : NULL);
+}
+
+/* Resolution failed: remove @e, then hand each queued packet to its protocol. */
+static void entry_fail(struct ns_stack *s, struct neigh_entry *e)
+{
+	struct ns_pkt *q = e->qhead;
+
+	e->qhead = e->qtail = NULL;
+	e->qlen = 0;
+	entry_remove(s, e->tbl, e);
+	ns_stat_inc(s, NS_STAT_NEIGH_FAILED);
+	while (q) {
+		struct ns_pkt *pkt = q;
+		const struct ns_netproto_ops *ops;
+		void *priv = NULL;
+
+		q = pkt->next;
+		pkt->next = NULL;
+		ops = stack_netproto(s, pkt->netproto, &priv);
+		if (ops && ops->resolution_failed)
+			ops->resolution_failed(s, priv, pkt);
+		else
+			ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+	}
+}
+
+/* Send every packet queued on @e (in arrival order) to its now known address. */
+static void flush_queue(struct ns_stack *s, struct neigh_entry *e)
+{
+	struct ns_nic *nic = e->tbl->nic;
+	struct ns_mac mac = e->mac;
+	struct ns_pkt *q = e->qhead;
+
+	e->qhead = e->qtail = NULL;
+	e->qlen = 0;
+	while (q) {
+		struct ns_pkt *pkt = q;
+
+		q = pkt->next;
+		pkt->next = NULL;
+		ns_nic_output_mac(s, nic, &mac, pkt);
+	}
+}
+
+static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
+{
+	struct neigh_entry *e = t->arg;
+	const struct ns_stack_config *cfg = &s->cfg;
+	uint64_t now = ns_stack_now(s);
+
+	switch (e->state) {
+	case NEIGH_INCOMPLETE:
+		/* RFC 4861 7.3.3: MAX_MULTICAST_SOLICIT requests, then fail. */
+		if (e->probes >= cfg->neigh_retries) {
+			entry_fail(s, e);
+			return;
+		}
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		solicit(s, e, false);
+		break;
+	case NEIGH_REACHABLE:
+		/* Confirmations since arming moved the deadline: re-arm lazily. */
+		if (e->confirmed + cfg->neigh_reachable_ns > now) {
+			ns_timer_arm(s, &e->timer, e->confirmed + cfg->neigh_reachable_ns);
+			return;
+		}
+		set_state(s, e, NEIGH_STALE);
+		break;
+	case NEIGH_STALE:
+		/* Unused for neigh_gc_ns (a use would have moved it to DELAY). */
+		entry_remove(s, e->tbl, e);
+		break;
+	case NEIGH_DELAY:
+		/* RFC 4861 7.3.3: no confirmation within DELAY_FIRST_PROBE_TIME. */
+		set_state(s, e, NEIGH_PROBE);
+		solicit(s, e, true);
+		break;
+	case NEIGH_PROBE:
+		/* MAX_UNICAST_SOLICIT probes unanswered: the neighbor is gone. */
+		if (e->probes >= cfg->neigh_retries) {
+			entry_fail(s, e);
+			return;
+		}
+		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		solicit(s, e, true);
+		break;
+	case NEIGH_STATIC:
+		break;
+	}
+}
+
+/* Queue @pkt on INCOMPLETE entry @e; when the queue is full the oldest packet goes (Linux's
+ * choice: the newest data is likelier to still matter). Consumes @pkt. */
+static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pkt)
+{
+	uint32_t max = s->cfg.neigh_queue_len;
+
+	if (max == 0) {
+		ns_drop(s, pkt, NS_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
+	while (e->qlen >= max) {
+		struct ns_pkt *old = e->qhead;
+
+		e->qhead = old->next;
+		if (!e->qhead)
+			e->qtail = NULL;
+		e->qlen--;
+		old->next = NULL;
+		ns_drop(s, old, NS_DROP_NEIGH_QUEUE_FULL);
+	}
+	pkt->next = NULL;
+	if (e->qtail)
+		e->qtail->next = pkt;
+	else
+		e->qhead = pkt;
+	e->qtail = pkt;
+	e->qlen++;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static bool ipv4_is_multicast(const struct ns_addr *a)
+{
+	return (a->a[0] & 0xf0) == 0xe0; /* 224.0.0.0/4 */
+}
+
+static bool ipv4_is_limited_broadcast(const struct ns_addr *a)
+{
+	return a->a[0] == 255 && a->a[1] == 255 && a->a[2] == 255 && a->a[3] == 255;
+}
+
+/* The link address of a broadcast or multicast next hop; false for unicast. */
+static bool mapped_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+                       struct ns_mac *mac)
+{
+	if (a->family == NS_AF_INET) {
+		if (ipv4_is_limited_broadcast(a) ||
+		    ns_nic_match_addr(s, nic, a) == NS_ADDR_BROADCAST) {
+			memset(mac->b, 0xff, 6);
+			return true;
+		}
+		if (ipv4_is_multicast(a)) {
+			/* RFC 1112 6.4: 01-00-5E-00-00-00 plus the low-order 23 bits. */
+			const uint8_t m[6] = {0x01,    0x00,   0x5e, (uint8_t)(a->a[1] & 0x7f),
+			                      a->a[2], a->a[3]};
+
+			memcpy(mac->b, m, 6);
+			return true;
+		}
+	} else if (a->family == NS_AF_INET6 && a->a[0] == 0xff) {
+		/* RFC 2464 7: 33-33 plus the last four octets. */
+		const uint8_t m[6] = {0x33, 0x33, a->a[12], a->a[13], a->a[14], a->a[15]};
+
+		memcpy(mac->b, m, 6);
+		return true;
+	}
+	return false;
+}
+
+ns_err ns_nic_output(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *next_hop,
+                     const struct ns_addr *local, struct ns_pkt *pkt)
+{
+	static const struct ns_mac none;
+	struct neigh_table *tbl;
+	struct neigh_entry *e;
+	struct ns_mac mac;
+
+	if (!s || !pkt || !next_hop) {
+		ns_pkt_free(pkt);
+		return NS_ERR_INVALID_ARGUMENT;
+	}
+	/* A missing or down NIC: ns_nic_output_mac() counts and drops. */
+	if (!nic || !nic->up || !(nic->caps & NS_CAP_RESOLUTION_REQUIRED))
+		return ns_nic_output_mac(s, nic, &none, pkt);
+	if (mapped_mac(s, nic, next_hop, &mac))
+		return ns_nic_output_mac(s, nic, &mac, pkt);
+
+	tbl = nic->neigh;
+	e = lookup(tbl, next_hop);
+	if (!e) {
+		void *priv = NULL;
+
+		if (!resolver_for(s, pkt->netproto, &priv)) {
+			ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+			return NS_ERR_HOST_UNREACHABLE;
+		}
+		e = entry_create(s, tbl, next_hop, pkt->netproto, false);
+		if (!e) {
+			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+			return NS_ERR_NO_BUFFER_SPACE;
+		}
+		if (local && local->family == next_hop->family)
+			e->local = *local;
+		set_state(s, e, NEIGH_INCOMPLETE);
+		enqueue(s, e, pkt);
+		solicit(s, e, false);
+		return NS_OK;
+	}
+
+	switch (e->state) {
+	case NEIGH_INCOMPLETE:
+		if (local && ns_addr_is_any(&e->local) && local->family == next_hop->family)
+			e->local = *local;
+		enqueue(s, e, pkt);
+		return NS_OK;
+	case NEIGH_STALE:
+		/* RFC 4861 7.3.3: first use of a STALE entry starts the DELAY timer. */
+		set_state(s, e, NEIGH_DELAY);
+		break;
+	default:
+		break;
+	}
+	mac = e->mac;
+	return ns_nic_output_mac(s, nic, &mac, pkt);
+}
+
+/* ---------------------------------------------------------------- updates */
+
+void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+                     const struct ns_mac *mac, unsigned flags)
+{
+	struct neigh_table *tbl;
+	struct neigh_entry *e;
+	bool solicited = flags & NS_NEIGH_SOLICITED;
+
+	if (!s || !nic || !a || !nic->neigh)
+		return;
+	/* RFC 1812 3.3.2: never believe a broadcast or multicast link address for a unicast
+	 * neighbor. */
+	if (mac && ns_mac_is_multicast(mac))
+		return;
+	tbl = nic->neigh;
+	e = lookup(tbl, a);
+	if (!e) {
+		/* RFC 4861 7.2.5: an advertisement for an unknown entry is dropped; 7.2.3: a
+		 * solicitation aimed at us (NS_NEIGH_CREATE) creates a STALE entry. */
+		if (!(flags & NS_NEIGH_CREATE) || !mac)
+			return;
+		e = entry_create(s, tbl, a, netproto_for_family(s, a->family), false);
+		if (!e)
+			return;
+		e->mac = *mac;
+		e->router = flags & NS_NEIGH_ROUTER;
+		set_state(s, e, NEIGH_STALE);
+		return;
+	}
+	if (e->state == NEIGH_STATIC)
+		return;
+	e->router = flags & NS_NEIGH_ROUTER;
+
+	if (e->state == NEIGH_INCOMPLETE) {
+		if (!mac)
+			return;
+		/* RFC 4861 7.2.5: record the address; REACHABLE if solicited, else STALE. */
+		e->mac = *mac;
+		ns_stat_inc(s, NS_STAT_NEIGH_RESOLVED);
+		set_state(s, e, solicited ? NEIGH_REACHABLE : NEIGH_STALE);
+		flush_queue(s, e);
+		return;
+	}
+
+	if (mac && !ns_mac_eq(mac, &e->mac)) {
+		/* A different address. RFC 4861 7.2.5 takes it with the Override flag; ARP
+		 * requests and gratuitous ARP (unsolicited) carry it too and Linux believes
+		 * them. Either way the new address is unconfirmed unless solicited. */
+		if ((flags & NS_NEIGH_OVERRIDE) || !solicited) {
+			e->mac = *mac;
+			set_state(s, e, solicited ? NEIGH_REACHABLE : NEIGH_STALE);
+		} else if (e->state == NEIGH_REACHABLE) {
+			/* Solicited without Override: keep the address, doubt it. */
+			set_state(s, e, NEIGH_STALE);
+		}
+		return;
+	}
+	/* Same address (or none given): a solicited answer confirms reachability. */
+	if (solicited)
+		set_state(s, e, NEIGH_REACHABLE);
+}
+
+void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
+{
+	struct neigh_entry *e;
+
+	if (!s || !nic || !a || !nic->neigh)
+		return;
+	e = lookup(nic->neigh, a);
+	if (!e)
+		return;
+	switch (e->state) {
+	case NEIGH_REACHABLE:
+		e->confirmed = ns_stack_now(s); /* the timer catches up lazily */
+		break;
+	case NEIGH_STALE:
+	case NEIGH_DELAY:
+	case NEIGH_PROBE:
+		/* RFC 4861 7.3.1: upper-layer progress is proof of reachability. */
+		set_state(s, e, NEIGH_REACHABLE);
+		break;
+	default:
+		break;
+	}
+}
+
+ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a,
+                                    const struct ns_mac *mac)
+{
+	struct ns_nic *nic = ns_nic_find(s, nic_id);
+	struct neigh_entry *e;
+
+	if (!nic)
+		return NS_ERR_UNKNOWN_NIC;
+	if (!a || !mac || (a->family != NS_AF_INET && a->family != NS_AF_INET6) ||
+	    ns_addr_is_any(a))
+		return NS_ERR_INVALID_ARGUMENT;
+	e = lookup(nic->neigh, a);
+	if (!e) {
+		e = entry_create(s, nic->neigh, a, netproto_for_family(s, a->family), true);
+		if (!e)
+			return NS_ERR_NO_MEMORY;
+	}
+	e->mac = *mac;
+	set_state(s, e, NEIGH_STATIC);
+	flush_queue(s, e); /* it may have been resolving */
+	return NS_OK;
+}
+
+bool ns_stack_neighbor(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a,
+                       struct ns_mac *mac)
+{
+	struct ns_nic *nic = ns_nic_find(s, nic_id);
+	struct neigh_entry *e;
+
+	if (!nic || !a || !nic->neigh)
+		return false;
+	e = lookup(nic->neigh, a);
+	if (!e || e->state == NEIGH_INCOMPLETE)
+		return false;
+	if (mac)
+		*mac = e->mac;
+	return true;
+}

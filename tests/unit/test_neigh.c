@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MIT */
+/* The neighbor cache on a whole stack: a fake IPv4-like protocol (0x0800) and a fake
+ * resolver (resolves 0x0800, records its requests) over a channel link that needs
+ * resolution, on a virtual clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "netstack/clock.h"
+
+#define NET 0x0800
+#define RES 0x0806
+#define NIC 1
+
+/* ---- fakes ---- */
+
+struct request {
+	struct ns_addr target, local;
+	bool unicast;
+	struct ns_mac mac;
+	uint64_t at;
+};
+static struct request req[64];
+static int nreq;
+static uint8_t failed_mark[64];
+static int nfailed;
+static bool answer_now; /* the resolver answers inside its request (re-entrancy) */
+static bool has_failed_hook = true;
+static const struct ns_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x99}};
+
+static ns_err fake_request(struct ns_stack *s, void *priv, struct ns_nic *nic,
+                           const struct ns_addr *target, const struct ns_addr *local,
+                           const struct ns_mac *remote_mac)
+{
+	(void)priv;
+	struct request *r = &req[nreq++ % 64];
+
+	r->target = *target;
+	r->local = *local;
+	r->unicast = remote_mac != NULL;
+	if (remote_mac)
+		r->mac = *remote_mac;
+	r->at = ns_stack_now(s);
+	if (answer_now)
+		ns_neigh_update(s, nic, target, &peer_mac, NS_NEIGH_SOLICITED);
+	return NS_OK;
+}
+
+static void fake_failed(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
+{
+	(void)s;
+	(void)priv;
+	failed_mark[nfailed++ % 64] = ns_pkt_data(pkt)[0];
+	ns_pkt_free(pkt);
+}
+
+static void fake_failed_dispatch(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+
+static const struct ns_netproto_ops fake_net = {
+    .name = "fake-ip",
+    .number = NET,
+    .family = NS_AF_INET,
+    .resolution_failed = fake_failed_dispatch,
+};
+
+static const struct ns_netproto_ops fake_res = {
+    .name = "fake-arp",
+    .number = RES,
+    .resolves = NET,
+    .link_addr_request = fake_request,
+};
+
+static void fake_failed_dispatch(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
+{
+	if (has_failed_hook)
+		fake_failed(s, priv, pkt);
+	else
+		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED); /* what the core does without a hook */
+}
+
+/* ---- fixture ---- */
+
+#define T0 (500 * NS_SEC)
+
+struct fixture {
+	struct ns_vclock vc;
+	struct ns_stack *s;
+	struct ns_link *link;
+	struct ns_nic *nic;
+	int64_t live;
+};
+
+static struct ns_addr A(const char *str) {
+	struct ns_addr a;
+
+	assert_true(ns_addr_parse(str, &a));
+	return a;
+}
+
+static int
+make(void **state, uint32_t caps, uint32_t qlen, uint32_t max_entries)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct ns_stack_config cfg;
+	struct ns_channel_config cc = {
+	    .header = NS_LINK_HDR_ETHERNET,
+	    .mac = {{0x02, 0, 0, 0, 0, 0x01}},
+	    .caps = caps,
+	};
+	struct ns_subnet sn;
+
+	f->live = ns_pkt_live();
+	ns_vclock_init(&f->vc, T0);
+	ns_stack_config_init(&cfg);
+	cfg.clock = &f->vc.base;
+	cfg.seed = 5;
+	cfg.netprotos[0] = &fake_net;
+	cfg.netprotos[1] = &fake_res;
+	if (qlen)
+		cfg.neigh_queue_len = qlen;
+	if (max_entries)
+		cfg.neigh_max_entries = max_entries;
+	assert_int_equal(ns_stack_new(&cfg, &f->s), NS_OK);
+	f->link = ns_channel_new(&cc);
+	assert_int_equal(ns_stack_add_nic(f->s, NIC, f->link, "eth0"), NS_OK);
+	assert_true(ns_subnet_parse("192.0.2.1/24", &sn));
+	assert_int_equal(ns_stack_add_address(f->s, NIC, &sn), NS_OK);
+	f->nic = ns_nic_find(f->s, NIC);
+	nreq = 0;
+	nfailed = 0;
+	answer_now = false;
+	has_failed_hook = true;
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return make(state, NS_CAP_RESOLUTION_REQUIRED, 0, 0);
+}
+
+static int setup_q4(void **state)
+{
+	return make(state, NS_CAP_RESOLUTION_REQUIRED, 4, 0);
+}
+
+static int setup_max2(void **state)
+{
+	return make(state, NS_CAP_RESOLUTION_REQUIRED, 0, 2);
+}
+
+static int setup_noresolve(void **state)
+{
+	return make(state, 0, 0, 0);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	ns_stack_free(f->s);
+	ns_link_destroy(f->link);
+	assert_int_equal(ns_pkt_live(), f->live);
+	free(f);
+	return 0;
+}
+
+/* A network-layer packet carrying @mark in its first byte. */
+static struct ns_pkt *mk(uint8_t mark, uint16_t netproto)
+{
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, 20);
+
+	assert_non_null(p);
+	memset(ns_pkt_data(p), 0, 20);
+	ns_pkt_data(p)[0] = mark;
+	p->netproto = netproto;
+	return p;
+}
+
+static ns_err out(struct fixture *f, const char *to, uint8_t mark)
+{
+	struct ns_addr nh = A(to), local = A("192.0.2.1");
+
+	return ns_nic_output(f->s, f->nic, &nh, &local, mk(mark, NET));
+}
+
+/* Read one frame: its destination MAC and mark. Fails if none. */
+static void expect_frame(struct fixture *f, const struct ns_mac *dst, uint8_t mark)
+{
+	struct ns_pkt *p = ns_channel_read(f->link);
+
+	assert_non_null(p);
+	assert_true(p->len >= 15);
+	if (dst)
+		assert_memory_equal(ns_pkt_data(p), dst->b, 6);
+	assert_int_equal(ns_pkt_data(p)[12], NET >> 8);
+	assert_int_equal(ns_pkt_data(p)[14], mark);
+	ns_pkt_free(p);
+}
+
+static void go(struct fixture *f, uint64_t t)
+{
+	f->vc.now = t;
+	ns_stack_poll(f->s);
+}
+
+/* Advance to @t through every deadline on the way, as an event loop would. */
+static void run_until(struct fixture *f, uint64_t t)
+{
+	uint64_t d;
+
+	while ((d = ns_stack_next_deadline(f->s)) <= t)
+		go(f, d > f->vc.now ? d : f->vc.now);
+	go(f, t);
+}
+
+static const struct ns_stats *st(struct fixture *f)
+{
+	return ns_stack_stats(f->s);
+}
+
+/* ---- tests ---- */
+
+static void test_queue_retry_fail(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	struct ns_mac m;
+
+	assert_int_equal(out(f, "192.0.2.9", 1), NS_OK);
+	assert_int_equal(out(f, "192.0.2.9", 2), NS_OK);
+	assert_int_equal(out(f, "192.0.2.9", 3), NS_OK);
+	assert_int_equal(ns_channel_pending(f->link), 0); /* all queued */
+	/* One broadcast request, at once, from the packet's source. */
+	assert_int_equal(nreq, 1);
+	assert_false(req[0].unicast);
+	assert_true(ns_addr_eq(&req[0].target, &target));
+	assert_true(ns_addr_eq(&req[0].local,
+	                       &(struct ns_addr){.family = NS_AF_INET, .a = {192, 0, 2, 1}}));
+	assert_true(req[0].at == T0);
+	assert_false(ns_stack_neighbor(f->s, NIC, &target, &m));
+
+	/* Retransmissions every second, at exactly those times. */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + NS_SEC);
+	go(f, T0 + NS_SEC - 1);
+	assert_int_equal(nreq, 1);
+	go(f, T0 + NS_SEC);
+	assert_int_equal(nreq, 2);
+	assert_true(req[1].at == T0 + NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 2 * NS_SEC);
+	go(f, T0 + 2 * NS_SEC);
+	assert_int_equal(nreq, 3);
+	assert_false(req[2].unicast);
+	assert_int_equal(nfailed, 0);
+
+	/* After neigh_retries (3) requests: every queued packet fails, in order. */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 3 * NS_SEC);
+	go(f, T0 + 3 * NS_SEC);
+	assert_int_equal(nreq, 3);
+	assert_int_equal(nfailed, 3);
+	assert_int_equal(failed_mark[0], 1);
+	assert_int_equal(failed_mark[1], 2);
+	assert_int_equal(failed_mark[2], 3);
+	assert_int_equal(st(f)->stat[NS_STAT_NEIGH_FAILED], 1);
+	assert_true(ns_stack_next_deadline(f->s) == UINT64_MAX);
+	assert_false(ns_stack_neighbor(f->s, NIC, &target, &m));
+
+	/* The next packet starts a fresh resolution. */
+	assert_int_equal(out(f, "192.0.2.9", 4), NS_OK);
+	assert_int_equal(nreq, 4);
+}
+
+static void test_request_source_defaults_to_primary(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr nh = A("192.0.2.9");
+
+	assert_int_equal(ns_nic_output(f->s, f->nic, &nh, NULL, mk(1, NET)), NS_OK);
+	assert_int_equal(nreq, 1);
+	assert_true(ns_addr_eq(&req[0].local,
+	                       &(struct ns_addr){.family = NS_AF_INET, .a = {192, 0, 2, 1}}));
+}
+
+static void test_fail_without_hook_drops(void **state)
+{
+	struct fixture *f = *state;
+
+	has_failed_hook = false;
+	out(f, "192.0.2.9", 1);
+	out(f, "192.0.2.9", 2);
+	run_until(f, T0 + 3 * NS_SEC);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_FAILED], 2);
+}
+
+static void test_update_flushes_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	struct ns_mac m;
+
+	for (uint8_t i = 1; i <= 5; i++)
+		out(f, "192.0.2.9", i);
+	/* An answer for another address changes nothing. */
+	ns_neigh_update(f->s, f->nic, &(struct ns_addr){.family = NS_AF_INET, .a = {192, 0, 2, 8}},
+	                &peer_mac, NS_NEIGH_SOLICITED);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+	/* A multicast link address is never believed. */
+	const struct ns_mac bad = {{0x01, 0, 0x5e, 0, 0, 1}};
+	ns_neigh_update(f->s, f->nic, &target, &bad, NS_NEIGH_SOLICITED);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	assert_int_equal(ns_channel_pending(f->link), 5);
+	for (uint8_t i = 1; i <= 5; i++)
+		expect_frame(f, &peer_mac, i);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, peer_mac.b, 6);
+	assert_int_equal(st(f)->stat[NS_STAT_NEIGH_RESOLVED], 1);
+	/* Resolved: straight out, no more requests. */
+	out(f, "192.0.2.9", 6);
+	expect_frame(f, &peer_mac, 6);
+	assert_int_equal(nreq, 1);
+	/* REACHABLE until 30 s later. */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 30 * NS_SEC);
+}
+
+static void test_queue_bound_drops_oldest(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+
+	for (uint8_t i = 1; i <= 7; i++)
+		out(f, "192.0.2.9", i);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 3);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	for (uint8_t i = 4; i <= 7; i++)
+		expect_frame(f, &peer_mac, i);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+}
+
+static void test_unsolicited_resolves_to_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+
+	out(f, "192.0.2.9", 1);
+	/* E.g. the host's own ARP request for us: learnt, but unconfirmed. */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE);
+	expect_frame(f, &peer_mac, 1);
+	/* STALE: the next use sends at once and starts DELAY (5 s). */
+	f->vc.now = T0 + 100;
+	out(f, "192.0.2.9", 2);
+	expect_frame(f, &peer_mac, 2);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 100 + 5 * NS_SEC);
+	go(f, T0 + 100 + 5 * NS_SEC);
+	assert_int_equal(nreq, 2);
+	assert_true(req[1].unicast); /* PROBE */
+}
+
+static void test_expiry_cycle(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	struct ns_mac m;
+	uint64_t t;
+
+	out(f, "192.0.2.9", 1);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 1);
+
+	/* A confirmation 10 s in pushes REACHABLE's end to 40 s (lazily: the timer first
+	 * fires at 30 s and re-arms). */
+	f->vc.now = T0 + 10 * NS_SEC;
+	ns_neigh_confirm(f->s, f->nic, &target);
+	go(f, T0 + 30 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 40 * NS_SEC);
+	/* At 40 s: STALE, whose only timer is the 60 s garbage collection. */
+	go(f, T0 + 40 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 100 * NS_SEC);
+	assert_int_equal(nreq, 1);
+
+	/* Use at 50 s: sent at once, DELAY for 5 s. */
+	t = T0 + 50 * NS_SEC;
+	f->vc.now = t;
+	out(f, "192.0.2.9", 2);
+	expect_frame(f, &peer_mac, 2);
+	assert_true(ns_stack_next_deadline(f->s) == t + 5 * NS_SEC);
+	/* PROBE: unicast requests to the cached address at 55, 56, 57 s. */
+	go(f, t + 5 * NS_SEC);
+	assert_int_equal(nreq, 2);
+	assert_true(req[1].unicast);
+	assert_memory_equal(req[1].mac.b, peer_mac.b, 6);
+	assert_true(req[1].at == t + 5 * NS_SEC);
+	/* Packets keep flowing to the cached address while probing. */
+	out(f, "192.0.2.9", 3);
+	expect_frame(f, &peer_mac, 3);
+	go(f, t + 6 * NS_SEC);
+	go(f, t + 7 * NS_SEC);
+	assert_int_equal(nreq, 4);
+	assert_true(req[3].unicast && req[3].at == t + 7 * NS_SEC);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	/* No answer by 58 s: the entry is gone. */
+	go(f, t + 8 * NS_SEC);
+	assert_false(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_int_equal(st(f)->stat[NS_STAT_NEIGH_FAILED], 1);
+	assert_true(ns_stack_next_deadline(f->s) == UINT64_MAX);
+}
+
+static void test_confirm_in_delay_avoids_probe(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE); /* STALE */
+	out(f, "192.0.2.9", 1);                                             /* DELAY */
+	expect_frame(f, &peer_mac, 1);
+	f->vc.now = T0 + NS_SEC;
+	ns_neigh_confirm(f->s, f->nic, &target); /* e.g. a TCP ACK */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 31 * NS_SEC);
+	go(f, T0 + 10 * NS_SEC);
+	assert_int_equal(nreq, 0);
+	/* A solicited answer with the same address also confirms in PROBE. */
+	go(f, T0 + 31 * NS_SEC); /* STALE */
+	out(f, "192.0.2.9", 2);  /* DELAY */
+	expect_frame(f, &peer_mac, 2);
+	go(f, T0 + 36 * NS_SEC); /* PROBE */
+	assert_int_equal(nreq, 1);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 66 * NS_SEC);
+}
+
+static void test_mac_change_rules(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	const struct ns_mac other = {{0x02, 0, 0, 0, 0, 0x42}};
+	struct ns_mac m;
+
+	out(f, "192.0.2.9", 1);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 1);
+	/* Solicited without override, different address: kept (but doubted). */
+	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_SOLICITED);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, peer_mac.b, 6);
+	/* Override: replaced. */
+	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_SOLICITED | NS_NEIGH_OVERRIDE);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, other.b, 6);
+	/* Unsolicited (gratuitous ARP): replaced too. */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, 0);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, peer_mac.b, 6);
+	/* No entry and no CREATE: nothing learnt. */
+	struct ns_addr x = A("192.0.2.77");
+	ns_neigh_update(f->s, f->nic, &x, &peer_mac, NS_NEIGH_SOLICITED | NS_NEIGH_OVERRIDE);
+	assert_false(ns_stack_neighbor(f->s, NIC, &x, &m));
+	ns_neigh_update(f->s, f->nic, &x, &peer_mac, NS_NEIGH_CREATE);
+	assert_true(ns_stack_neighbor(f->s, NIC, &x, &m));
+	/* Unused STALE entries are collected after 60 s. */
+	go(f, T0 + 60 * NS_SEC);
+	assert_false(ns_stack_neighbor(f->s, NIC, &x, &m));
+}
+
+static void test_static(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	const struct ns_mac smac = {{0x02, 0, 0, 0, 0, 0x55}};
+	struct ns_mac m;
+
+	/* Pending packets go out when a static entry is configured. */
+	out(f, "192.0.2.9", 1);
+	assert_int_equal(ns_stack_add_static_neighbor(f->s, NIC, &target, &smac), NS_OK);
+	expect_frame(f, &smac, 1);
+	assert_true(ns_stack_next_deadline(f->s) == UINT64_MAX);
+	assert_int_equal(ns_stack_add_static_neighbor(f->s, 7, &target, &smac), NS_ERR_UNKNOWN_NIC);
+	/* Never overridden, never expires, never probed. */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED | NS_NEIGH_OVERRIDE);
+	go(f, T0 + 10 * 3600 * NS_SEC);
+	out(f, "192.0.2.9", 2);
+	expect_frame(f, &smac, 2);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, smac.b, 6);
+	assert_int_equal(nreq, 1); /* only the one before it became static */
+	assert_true(ns_stack_next_deadline(f->s) == UINT64_MAX);
+}
+
+static void test_broadcast_multicast_mapping(void **state)
+{
+	struct fixture *f = *state;
+	const struct ns_mac bc = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+	const struct ns_mac m4 = {{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}};
+	const struct ns_mac m6 = {{0x33, 0x33, 0xff, 0x00, 0x00, 0x01}};
+	struct ns_addr v6 = A("ff02::1:ff00:1");
+
+	out(f, "255.255.255.255", 1);
+	expect_frame(f, &bc, 1);
+	out(f, "192.0.2.255", 2); /* directed broadcast of 192.0.2.1/24 */
+	expect_frame(f, &bc, 2);
+	out(f, "224.1.2.3", 3);
+	expect_frame(f, &m4, 3);
+	out(f, "239.129.2.3", 4); /* RFC 1112: only the low 23 bits */
+	expect_frame(f, &m4, 4);
+	assert_int_equal(ns_nic_output(f->s, f->nic, &v6, NULL, mk(5, NET)), NS_OK);
+	struct ns_pkt *p = ns_channel_read(f->link);
+	assert_non_null(p);
+	assert_memory_equal(ns_pkt_data(p), m6.b, 6);
+	ns_pkt_free(p);
+	assert_int_equal(nreq, 0);
+}
+
+static void test_no_resolution_link(void **state)
+{
+	struct fixture *f = *state;
+	const struct ns_mac zero = {{0}};
+
+	out(f, "192.0.2.9", 1);
+	expect_frame(f, &zero, 1);
+	assert_int_equal(nreq, 0);
+	assert_true(ns_stack_next_deadline(f->s) == UINT64_MAX);
+}
+
+static void test_no_resolver(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr v6 = A("2001:db8::2");
+
+	/* Nothing resolves this protocol: dropped at once. */
+	assert_int_equal(ns_nic_output(f->s, f->nic, &v6, NULL, mk(1, 0x86dd)),
+	                 NS_ERR_HOST_UNREACHABLE);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_FAILED], 1);
+}
+
+static void test_answer_inside_request(void **state)
+{
+	struct fixture *f = *state;
+
+	/* A resolver whose answer arrives before its request returns (two stacks wired in
+	 * memory): the packet must still go out, once. */
+	answer_now = true;
+	assert_int_equal(out(f, "192.0.2.9", 1), NS_OK);
+	expect_frame(f, &peer_mac, 1);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 30 * NS_SEC);
+}
+
+static void test_table_bound(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr a = A("192.0.2.10"), b = A("192.0.2.11"), c = A("192.0.2.12");
+	struct ns_mac m;
+
+	/* Two resolving entries fill the table: a third destination is refused. */
+	out(f, "192.0.2.20", 1);
+	out(f, "192.0.2.21", 2);
+	assert_int_equal(out(f, "192.0.2.22", 3), NS_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(st(f)->drop[NS_DROP_NO_MEMORY], 1);
+	run_until(f, T0 + 3 * NS_SEC); /* both fail and go */
+	assert_int_equal(nfailed, 2);
+
+	/* STALE entries make room, oldest first. */
+	ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_CREATE);
+	ns_neigh_update(f->s, f->nic, &b, &peer_mac, NS_NEIGH_CREATE);
+	ns_neigh_update(f->s, f->nic, &c, &peer_mac, NS_NEIGH_CREATE);
+	assert_false(ns_stack_neighbor(f->s, NIC, &a, &m));
+	assert_true(ns_stack_neighbor(f->s, NIC, &b, &m));
+	assert_true(ns_stack_neighbor(f->s, NIC, &c, &m));
+	assert_int_equal(out(f, "192.0.2.23", 4), NS_OK);
+	assert_false(ns_stack_neighbor(f->s, NIC, &b, &m));
+	/* Static entries may exceed the bound. */
+	assert_int_equal(ns_stack_add_static_neighbor(f->s, NIC, &a, &peer_mac), NS_OK);
+	assert_true(ns_stack_neighbor(f->s, NIC, &a, &m));
+}
+
+static void test_many_entries(void **state)
+{
+	struct fixture *f = *state;
+	char buf[32];
+
+	/* Enough entries to grow the table; every one stays findable; the NIC's removal
+	 * (stack free) releases queued packets and timers. */
+	for (int i = 0; i < 600; i++) {
+		snprintf(buf, sizeof(buf), "198.51.%d.%d", i / 200, i % 200 + 1);
+		struct ns_addr a = A(buf);
+
+		ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_CREATE);
+		out(f, buf, (uint8_t)i); /* DELAY: goes out */
+		expect_frame(f, &peer_mac, (uint8_t)i);
+	}
+	for (int i = 0; i < 600; i++) {
+		snprintf(buf, sizeof(buf), "198.51.%d.%d", i / 200, i % 200 + 1);
+		struct ns_addr a = A(buf);
+
+		assert_true(ns_stack_neighbor(f->s, NIC, &a, NULL));
+	}
+	out(f, "192.0.2.99", 1); /* left queued for the teardown */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_queue_retry_fail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_request_source_defaults_to_primary, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_fail_without_hook_drops, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_flushes_in_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_bound_drops_oldest, setup_q4, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsolicited_resolves_to_stale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_expiry_cycle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_confirm_in_delay_avoids_probe, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mac_change_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_static, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_broadcast_multicast_mapping, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_resolution_link, setup_noresolve, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_resolver, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_answer_inside_request, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_table_bound, setup_max2, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_entries, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
