@@ -1,0 +1,1084 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: UDP (RFC 768, RFC 1122 4.1.3) with Linux socket semantics.
+ *
+ * The protocol keeps one small per-stack struct: the list of open endpoints, so that the
+ * stack's teardown (fini) closes whatever the application left open. Everything else lives in
+ * the core: the demuxer maps (local, lport, remote, rport) to an endpoint's struct ns_tep, the
+ * port table owns port reservations.
+ *
+ * An endpoint is INITIAL (no port), BOUND (a port, remote unspecified: any peer) or CONNECTED
+ * (registered under its exact 4-tuple, so the demuxer gives it only its peer's datagrams);
+ * close() frees it at once (UDP keeps no state after close). Binding is explicit (bind) or
+ * implicit (the first write or connect on an INITIAL endpoint takes an ephemeral port on the
+ * wildcard address, as Linux's autobind). As in Linux, connect(AF_UNSPEC) forgets the local
+ * address unless bind() named one and gives the port back unless bind() named one.
+ *
+ * Receive: the network layer's packet itself is queued (head at the payload, no copy); read()
+ * copies one datagram out (one copy). The queue is bounded by the receive buffer, charged per
+ * datagram with what it really holds, the packet buffer plus its struct (Linux charges
+ * skb->truesize the same way); as Linux, a datagram is accepted while the charge does not
+ * exceed the limit before it, so an empty queue always takes one. Checksums are verified
+ * unless the link did (NS_PKT_CSUM_VERIFIED) or the packet never left the stack
+ * (NS_PKT_LOOPED, as Linux's loopback). A zero checksum means "none" over IPv4 (RFC 768).
+ *
+ * Send: write() copies the payload once into a packet with room for every header in front,
+ * pushes the UDP header and hands it to the network protocol of the route. The checksum is
+ * computed here, or left partial (pseudo-header sum in the field, NS_PKT_CSUM_PARTIAL) when the
+ * route's link finishes it. No datagram larger than the route MTU is sent yet: that returns
+ * MESSAGE_TOO_LONG until IPv4 fragmentation exists (see udp_write()).
+ *
+ * ICMP errors (control) follow Linux's __udp4_lib_err(): without IP_RECVERR only "hard"
+ * errors (port/protocol unreachable, administratively prohibited, parameter problem,
+ * fragmentation needed) and only on connected endpoints become the pending error; with
+ * IP_RECVERR every error does, on any endpoint. The pending error is returned (and cleared) by
+ * the next read or write, or by NS_SO_ERROR.
+ */
+#include "udp/udp.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netstack/stack.h"
+#include "wire/checksum.h"
+#include "wire/udp.h"
+
+enum udp_state {
+	UDP_INITIAL = 0,
+	UDP_BOUND,
+	UDP_CONNECTED,
+	UDP_CLOSED,
+};
+
+struct udp_ep;
+
+/* Per-stack protocol state. */
+struct udp_proto {
+	struct udp_ep *eps; /* every open endpoint, for fini */
+};
+
+/*
+ * A UDP endpoint.
+ * @ep:          the endpoint API's head (first member: ns_ep pointers are udp_ep pointers)
+ * @tep:         the demuxer's view; tep.id is the current binding
+ * @state:       enum udp_state
+ * @shut:        NS_SHUT_RD / NS_SHUT_WR bits from shutdown()
+ * @reserved:    the port table holds (res_addr, tep.id.lport) for us, with res_flags
+ * @addr_locked: bind() named a local address (kept across disconnect)
+ * @port_locked: bind() named a port (kept across disconnect)
+ * @src_fixed:   tep.id.local is one of our unicast addresses: use it as the source
+ * @pending:     error to report on the next read/write/SO_ERROR (NS_OK: none)
+ * @rq_*:        receive queue (packets linked by ->next, head at the payload) and its charge
+ */
+struct udp_ep {
+	struct ns_ep ep;
+	struct ns_tep tep;
+	struct udp_proto *proto;
+	struct udp_ep *prev, *next;
+	uint8_t state;
+	uint8_t family;
+	uint8_t shut;
+	bool reserved;
+	uint8_t res_flags; /* NS_TEP_REUSE* the reservation was made with */
+	bool addr_locked;
+	bool port_locked;
+	bool src_fixed;
+	struct ns_addr res_addr;
+	ns_err pending;
+	/* Options. */
+	bool so_broadcast, so_reuseaddr, so_reuseport, so_keepalive, ip_recverr;
+	uint8_t ttl; /* 0: the stack's default */
+	uint8_t tos;
+	int32_t linger;
+	int32_t rcvlowat;
+	uint32_t rcvbuf, sndbuf;
+	/* Receive queue. */
+	struct ns_pkt *rq_head, *rq_tail;
+	uint32_t rq_charge;
+};
+
+static const struct ns_ep_ops udp_ep_ops;
+static const struct ns_tep_ops udp_tep_ops;
+
+/* ---------------------------------------------------------------- helpers */
+
+static inline struct udp_ep *to_udp(struct ns_ep *ep)
+{
+	return (struct udp_ep *)ep;
+}
+
+static inline struct udp_ep *tep_to_udp(struct ns_tep *t)
+{
+	return (struct udp_ep *)((char *)t - offsetof(struct udp_ep, tep));
+}
+
+static inline struct ns_addr addr_any(uint8_t family)
+{
+	struct ns_addr a = {.family = family};
+	return a;
+}
+
+static bool addr_is_multicast(const struct ns_addr *a)
+{
+	if (a->family == NS_AF_INET)
+		return (a->a[0] & 0xf0) == 0xe0; /* 224.0.0.0/4 */
+	return a->family == NS_AF_INET6 && a->a[0] == 0xff;
+}
+
+static bool addr_is_limited_broadcast(const struct ns_addr *a)
+{
+	return a->family == NS_AF_INET && (a->a[0] & a->a[1] & a->a[2] & a->a[3]) == 0xff;
+}
+
+/* Network header bytes in front of ours: IPv4 without options (this stack sends none on
+ * transport packets), IPv6 without extension headers. */
+static inline uint32_t net_hdr_len(uint8_t family)
+{
+	return family == NS_AF_INET6 ? 40 : 20;
+}
+
+/* Largest payload the UDP length and the IP length fields allow: 65535 - 20 - 8 for IPv4
+ * (65507, Linux's limit), 65535 - 8 for IPv6 without jumbograms. */
+static inline uint32_t max_payload(uint8_t family)
+{
+	return 0xffffu - UDP_HLEN - (family == NS_AF_INET6 ? 0 : 20);
+}
+
+static uint32_t pseudo_sum(const struct ns_addr *src, const struct ns_addr *dst, uint32_t len)
+{
+	if (src->family == NS_AF_INET6)
+		return csum_pseudo_v6(src->a, dst->a, NS_IPPROTO_UDP, len);
+	return csum_pseudo_v4(src->a, dst->a, NS_IPPROTO_UDP, len);
+}
+
+/* What a queued datagram costs the receive buffer: the memory it pins. */
+static inline uint32_t rq_cost(const struct ns_pkt *pkt)
+{
+	return pkt->cap + (uint32_t)sizeof(struct ns_pkt);
+}
+
+static unsigned port_flags(const struct udp_ep *u)
+{
+	return (u->so_reuseaddr ? NS_TEP_REUSEADDR : 0u) |
+	       (u->so_reuseport ? NS_TEP_REUSEPORT : 0u);
+}
+
+static void notify(struct udp_ep *u, uint32_t events)
+{
+	if (u->ep.wq)
+		ns_waiter_notify(u->ep.wq, events);
+}
+
+enum local_kind {
+	LOCAL_BAD = 0,
+	LOCAL_ANY,     /* the unspecified address */
+	LOCAL_UNICAST, /* assigned to a NIC or in one of its ranges */
+	LOCAL_GROUP,   /* broadcast or multicast: receive-only binding */
+};
+
+static enum local_kind nic_local_kind(struct ns_stack *s, struct ns_nic *nic,
+                                      const struct ns_addr *a)
+{
+	if (ns_nic_owns_addr(s, nic, a))
+		return LOCAL_UNICAST;
+	if (ns_nic_match_addr(s, nic, a) == NS_ADDR_BROADCAST)
+		return LOCAL_GROUP;
+	return LOCAL_BAD;
+}
+
+/* May an endpoint bind to @a (on NIC @nic_id, 0: any)? Linux accepts the unspecified
+ * address, its own addresses, and broadcast/multicast addresses (to receive those). */
+static enum local_kind classify_local(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a)
+{
+	if (ns_addr_is_any(a))
+		return LOCAL_ANY;
+	if (addr_is_multicast(a) || addr_is_limited_broadcast(a))
+		return LOCAL_GROUP;
+	if (nic_id) {
+		struct ns_nic *nic = ns_nic_find(s, nic_id);
+		return nic ? nic_local_kind(s, nic, a) : LOCAL_BAD;
+	}
+	if (ns_stack_find_local(s, a))
+		return LOCAL_UNICAST;
+	/* Address ranges and directed broadcasts: ask each NIC. Bind is not a hot path. */
+	uint32_t small[32], *ids = small;
+	size_t n = ns_stack_nic_ids(s, small, 32);
+	if (n > 32) {
+		ids = malloc(n * sizeof(*ids));
+		if (!ids)
+			return LOCAL_BAD;
+		n = ns_stack_nic_ids(s, ids, n);
+	}
+	enum local_kind k = LOCAL_BAD;
+	for (size_t i = 0; i < n && k == LOCAL_BAD; i++) {
+		struct ns_nic *nic = ns_nic_find(s, ids[i]);
+		if (nic)
+			k = nic_local_kind(s, nic, a);
+	}
+	if (ids != small)
+		free(ids);
+	return k;
+}
+
+/* ---------------------------------------------------------------- binding */
+
+/* Reserve *@port (0: pick an ephemeral one, hashed with @remote/@rport per RFC 6056) on
+ * @addr. */
+static ns_err reserve_port(struct udp_ep *u, const struct ns_addr *addr, uint16_t *port,
+                           const struct ns_addr *remote, uint16_t rport)
+{
+	struct ns_stack *s = u->ep.stack;
+	unsigned flags = port_flags(u);
+	ns_err err;
+
+	if (*port)
+		err = ns_ports_reserve(s, NS_IPPROTO_UDP, addr, *port, flags, u);
+	else
+		err =
+		    ns_ports_pick_ephemeral(s, NS_IPPROTO_UDP, addr, remote, rport, flags, u, port);
+	if (err == NS_OK) {
+		u->reserved = true;
+		u->res_addr = *addr;
+		u->res_flags = (uint8_t)flags;
+	}
+	return err;
+}
+
+static void release_port(struct udp_ep *u)
+{
+	if (u->reserved)
+		ns_ports_release(u->ep.stack, NS_IPPROTO_UDP, &u->res_addr, u->tep.id.lport, u);
+	u->reserved = false;
+}
+
+/* Register tep.id with the demuxer. Endpoints sharing a port through SO_REUSEADDR or
+ * SO_REUSEPORT may have equal ids: the demuxer groups them (REUSEADDR alone: the most recently
+ * bound takes unicast, as Linux; REUSEPORT: a flow hash picks one). The flags are those the
+ * port was reserved with: options changed after bind wait for the next bind, as in Linux. */
+static ns_err demux_add(struct udp_ep *u)
+{
+	u->tep.flags = u->res_flags;
+	return ns_demux_register(u->ep.stack, &u->tep);
+}
+
+static void demux_del(struct udp_ep *u)
+{
+	if (u->tep.registered)
+		ns_demux_unregister(u->ep.stack, &u->tep);
+}
+
+/* Back to INITIAL: no port, no peer. */
+static void unbind(struct udp_ep *u)
+{
+	demux_del(u);
+	release_port(u);
+	u->tep.id.local = addr_any(u->family);
+	u->tep.id.remote = addr_any(u->family);
+	u->tep.id.lport = 0;
+	u->tep.id.rport = 0;
+	u->src_fixed = false;
+	u->state = UDP_INITIAL;
+}
+
+/* Implicit bind of an INITIAL endpoint (Linux inet_autobind): an ephemeral port on the
+ * wildcard address, registered with no peer. @remote/@rport (the peer, if known) only feed
+ * the port choice's hash. */
+static ns_err autobind(struct udp_ep *u, const struct ns_addr *remote, uint16_t rport)
+{
+	struct ns_addr any = addr_any(u->family);
+	uint16_t port = 0;
+	ns_err err = reserve_port(u, &any, &port, remote ? remote : &any, rport);
+	if (err)
+		return err;
+	u->tep.id.local = any;
+	u->tep.id.lport = port;
+	err = demux_add(u);
+	if (err) {
+		release_port(u);
+		u->tep.id.lport = 0;
+		return err;
+	}
+	u->addr_locked = false;
+	u->port_locked = false;
+	u->state = UDP_BOUND;
+	return NS_OK;
+}
+
+/* ---------------------------------------------------------------- endpoint API */
+
+static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_stack *s = ep->stack;
+	struct ns_addr any = addr_any(u->family);
+	uint32_t nic = u->tep.nic;
+
+	if (!a)
+		return NS_ERR_BAD_ADDRESS;
+	if (u->state != UDP_INITIAL)
+		return NS_ERR_INVALID_ENDPOINT_STATE;
+	if (a->addr.family != u->family)
+		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	if (a->nic) {
+		/* A NIC in the address (an IPv6 scope) binds to it, as sin6_scope_id. */
+		if (nic && nic != a->nic)
+			return NS_ERR_INVALID_ARGUMENT;
+		if (!ns_nic_find(s, a->nic))
+			return NS_ERR_UNKNOWN_NIC;
+		nic = a->nic;
+	}
+	enum local_kind kind = classify_local(s, nic, &a->addr);
+	if (kind == LOCAL_BAD)
+		return NS_ERR_BAD_LOCAL_ADDRESS;
+
+	uint16_t port = a->port;
+	ns_err err = reserve_port(u, &a->addr, &port, &any, 0);
+	if (err)
+		return err;
+	uint32_t old_nic = u->tep.nic;
+	u->tep.nic = nic;
+	u->tep.id.local = a->addr;
+	u->tep.id.lport = port;
+	err = demux_add(u);
+	if (err) {
+		u->tep.nic = old_nic;
+		unbind(u);
+		return err;
+	}
+	u->addr_locked = kind != LOCAL_ANY;
+	u->port_locked = a->port != 0; /* as Linux's SOCK_BINDPORT_LOCK */
+	u->src_fixed = kind == LOCAL_UNICAST;
+	u->state = UDP_BOUND;
+	return NS_OK;
+}
+
+/* connect(AF_UNSPEC), Linux __udp_disconnect(): forget the peer, the local address unless
+ * bind() named it, and the port unless bind() named it. */
+static ns_err udp_disconnect(struct udp_ep *u)
+{
+	if (u->state == UDP_INITIAL)
+		return NS_OK;
+	demux_del(u);
+	u->tep.id.remote = addr_any(u->family);
+	u->tep.id.rport = 0;
+	if (!u->addr_locked) {
+		u->tep.id.local = addr_any(u->family);
+		u->src_fixed = false;
+	}
+	if (!u->port_locked) {
+		unbind(u);
+		return NS_OK;
+	}
+	u->state = UDP_BOUND;
+	ns_err err = demux_add(u);
+	if (err)
+		unbind(u);
+	return err;
+}
+
+static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_stack *s = ep->stack;
+	struct ns_route rt;
+	ns_err err;
+
+	if (!a)
+		return NS_ERR_BAD_ADDRESS;
+	if (a->addr.family == NS_AF_UNSPEC)
+		return udp_disconnect(u);
+	if (a->addr.family != u->family)
+		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	uint32_t nic = u->tep.nic;
+	if (a->nic) {
+		if (nic && nic != a->nic)
+			return NS_ERR_INVALID_ARGUMENT;
+		nic = a->nic;
+	}
+	/* Linux inet_dgram_connect() binds first; the binding stays if the connect fails. */
+	if (u->state == UDP_INITIAL) {
+		err = autobind(u, &a->addr, a->port);
+		if (err)
+			return err;
+	}
+	/* The route fixes the source address (Linux ip4_datagram_connect). A peer port of 0 is
+	 * accepted, as Linux does. */
+	err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &a->addr, &rt);
+	if (err)
+		return err;
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
+		return NS_ERR_BROADCAST_DISABLED;
+	struct ns_tep_id old = u->tep.id;
+	bool old_src_fixed = u->src_fixed;
+	demux_del(u);
+	if (!u->addr_locked) {
+		u->tep.id.local = rt.local;
+		u->src_fixed = true;
+	}
+	u->tep.id.remote = a->addr;
+	u->tep.id.rport = a->port;
+	err = demux_add(u);
+	if (err) {
+		/* Another endpoint holds this exact 4-tuple: stay as we were. */
+		u->tep.id = old;
+		u->src_fixed = old_src_fixed;
+		if (demux_add(u) != NS_OK)
+			unbind(u);
+		return err;
+	}
+	u->state = UDP_CONNECTED;
+	return NS_OK;
+}
+
+static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
+                        const struct ns_write_opts *opts, size_t *written)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_stack *s = ep->stack;
+	const struct ns_sockaddr *dst = opts ? opts->to : NULL;
+	struct ns_addr to;
+	uint16_t to_port;
+	uint32_t nic = u->tep.nic;
+	struct ns_route rt;
+	ns_err err;
+
+	if (written)
+		*written = 0;
+	if (len && !buf)
+		return NS_ERR_BAD_BUFFER;
+	/* Linux binds before looking at anything else (inet_send_prepare). */
+	if (u->state == UDP_INITIAL) {
+		err = autobind(u, NULL, 0);
+		if (err)
+			return err;
+	}
+	if (len > max_payload(u->family))
+		return NS_ERR_MESSAGE_TOO_LONG;
+	if (dst) {
+		if (dst->addr.family != u->family)
+			return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+		if (dst->port == 0)
+			return NS_ERR_INVALID_ARGUMENT; /* Linux: sendto() port 0 is EINVAL */
+		if (dst->nic) {
+			if (nic && nic != dst->nic)
+				return NS_ERR_INVALID_ARGUMENT;
+			nic = dst->nic;
+		}
+		to = dst->addr;
+		to_port = dst->port;
+	} else if (u->state == UDP_CONNECTED) {
+		to = u->tep.id.remote;
+		to_port = u->tep.id.rport;
+	} else {
+		return NS_ERR_DESTINATION_REQUIRED;
+	}
+
+	err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &to, &rt);
+	if (err)
+		return err;
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
+		return NS_ERR_BROADCAST_DISABLED;
+	/* Fragmentation hook: once IPv4 fragments locally generated packets (a later issue),
+	 * datagrams above the MTU go down to it (with DF clear) instead of failing here. */
+	if (UDP_HLEN + len + net_hdr_len(u->family) > rt.mtu)
+		return NS_ERR_MESSAGE_TOO_LONG;
+	if (u->pending) {
+		err = u->pending;
+		u->pending = NS_OK;
+		return err;
+	}
+	if (u->shut & NS_SHUT_WR)
+		return NS_ERR_CLOSED_FOR_SEND;
+
+	uint32_t headroom = NS_PKT_HEADROOM;
+	if (rt.max_header_len)
+		headroom = (rt.max_header_len + UDP_HLEN + 15u) & ~15u;
+	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
+	if (!pkt) {
+		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+		return NS_ERR_NO_BUFFER_SPACE;
+	}
+	if (len)
+		memcpy(ns_pkt_data(pkt), buf, len); /* the one copy in */
+	uint8_t *h = ns_pkt_push(pkt, NS_HDR_TRANSPORT, UDP_HLEN);
+	if (!h) {
+		ns_drop(s, pkt, NS_DROP_NO_HEADROOM);
+		return NS_ERR_NO_BUFFER_SPACE;
+	}
+	struct udp_repr r = {
+	    .src_port = u->tep.id.lport,
+	    .dst_port = to_port,
+	    .len = (uint16_t)(UDP_HLEN + len),
+	};
+	uint32_t ps = pseudo_sum(&rt.local, &rt.remote, r.len);
+	/* Offload only what leaves the stack: a looped copy (local, broadcast, multicast) is
+	 * read back by us, never by a device that would finish the sum. */
+	if ((rt.caps & NS_CAP_TX_CSUM_OFFLOAD) &&
+	    !(rt.flags & (NS_ROUTE_LOCAL | NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST))) {
+		/* virtio NEEDS_CSUM: the field holds the folded pseudo-header sum; the link sums
+		 * from csum_start (the UDP header, past the network header) to the end. */
+		r.csum = csum_fold(ps);
+		udp_emit(&r, h, ps, false);
+		pkt->flags |= NS_PKT_CSUM_PARTIAL;
+		pkt->csum_start = (uint16_t)net_hdr_len(u->family);
+		pkt->csum_off = 6;
+	} else {
+		udp_emit(&r, h, ps, true);
+	}
+	pkt->transproto = NS_IPPROTO_UDP;
+	pkt->netproto = rt.netproto;
+	pkt->nic = rt.nic;
+
+	struct ns_write_params wp = {
+	    .ttl = u->ttl,
+	    .tos = u->tos,
+	    /* Linux's IP_PMTUDISC_WANT: DF on datagrams that are not fragmented. */
+	    .df = true,
+	};
+	if (rt.flags & NS_ROUTE_MULTICAST)
+		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
+	err = ns_netproto_write(s, &rt, pkt, &wp);
+	/* Linux hides ENOBUFS from UDP senders unless IP_RECVERR (udp_send_skb). */
+	if (err == NS_ERR_NO_BUFFER_SPACE && !u->ip_recverr)
+		err = NS_OK;
+	if (err)
+		return err;
+	ns_stat_inc(s, NS_STAT_UDP_TX);
+	if (written)
+		*written = len;
+	return NS_OK;
+}
+
+static void rq_pop(struct udp_ep *u)
+{
+	struct ns_pkt *pkt = u->rq_head;
+	u->rq_head = pkt->next;
+	if (!u->rq_head)
+		u->rq_tail = NULL;
+	u->rq_charge -= rq_cost(pkt);
+	pkt->next = NULL;
+	ns_pkt_free(pkt);
+}
+
+static ns_err udp_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
+                       struct ns_read_result *res)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_read_result dummy;
+
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof(*res));
+	if (len && !buf)
+		return NS_ERR_BAD_BUFFER;
+	/* Linux __skb_recv_udp(): a pending error comes before queued data. */
+	if (u->pending) {
+		ns_err err = u->pending;
+		u->pending = NS_OK;
+		return err;
+	}
+	struct ns_pkt *pkt = u->rq_head;
+	if (!pkt)
+		/* After SHUT_RD an empty queue reads as end of file (0 bytes), as a blocking
+		 * Linux recv() does; datagrams that still arrive are read normally. */
+		return (u->shut & NS_SHUT_RD) ? NS_OK : NS_ERR_WOULD_BLOCK;
+
+	size_t n = pkt->len;
+	size_t c = len < n ? len : n;
+	if (c)
+		memcpy(buf, ns_pkt_data(pkt), c); /* the one copy out */
+	res->count = c;
+	res->total = n;
+	res->from.addr = pkt->src;
+	const uint8_t *uh = ns_pkt_hdr(pkt, NS_HDR_TRANSPORT);
+	res->from.port = uh ? udp_get_src_port(uh) : 0;
+	res->from.nic = pkt->nic;
+	if (!(flags & NS_MSG_PEEK))
+		rq_pop(u);
+	return NS_OK;
+}
+
+static uint32_t udp_readiness(struct ns_ep *ep, uint32_t mask)
+{
+	struct udp_ep *u = to_udp(ep);
+	uint32_t ev = NS_EV_OUT; /* no send buffer to fill: writable while open */
+
+	if (u->pending)
+		ev |= NS_EV_ERR | NS_EV_IN; /* a read returns the error */
+	if (u->rq_head)
+		ev |= NS_EV_IN;
+	if (u->shut & NS_SHUT_RD)
+		ev |= NS_EV_IN | NS_EV_RDHUP;
+	if ((u->shut & NS_SHUT_RDWR) == NS_SHUT_RDWR)
+		ev |= NS_EV_HUP;
+	return ev & mask;
+}
+
+static ns_err udp_shutdown(struct ns_ep *ep, int how)
+{
+	struct udp_ep *u = to_udp(ep);
+
+	if (how < NS_SHUT_RD || how > NS_SHUT_RDWR)
+		return NS_ERR_INVALID_ARGUMENT;
+	/* Linux inet_shutdown(): an unconnected datagram socket records the shutdown (and wakes
+	 * its waiters) but still answers ENOTCONN. */
+	u->shut |= (uint8_t)how;
+	notify(u, udp_readiness(ep, NS_EV_IN | NS_EV_OUT | NS_EV_HUP | NS_EV_RDHUP));
+	return u->state == UDP_CONNECTED ? NS_OK : NS_ERR_NOT_CONNECTED;
+}
+
+static void udp_close(struct ns_ep *ep)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_stack *s = ep->stack;
+
+	unbind(u);
+	while (u->rq_head)
+		rq_pop(u);
+	if (u->prev)
+		u->prev->next = u->next;
+	else
+		u->proto->eps = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	u->state = UDP_CLOSED;
+	free(u);
+	ns_ep_live_add(s, -1);
+}
+
+/* Linux sock_setsockopt() for SO_RCVBUF/SO_SNDBUF: clamp to the maximum, double. */
+static uint32_t buf_size(int64_t v, uint32_t min)
+{
+	uint64_t x = (v < 0 || v > UDP_BUF_MAX) ? UDP_BUF_MAX : (uint64_t)v;
+	x *= 2;
+	return x < min ? min : (uint32_t)x;
+}
+
+static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
+{
+	struct udp_ep *u = to_udp(ep);
+	struct ns_stack *s = ep->stack;
+
+	switch (opt) {
+	case NS_SO_RCVBUF:
+		/* Shrinking drops nothing already queued; it bounds what comes next. */
+		u->rcvbuf = buf_size(v, UDP_RCVBUF_MIN);
+		return NS_OK;
+	case NS_SO_SNDBUF:
+		u->sndbuf = buf_size(v, UDP_SNDBUF_MIN);
+		return NS_OK;
+	case NS_SO_BROADCAST:
+		u->so_broadcast = v != 0;
+		return NS_OK;
+	case NS_SO_REUSEADDR:
+		/* Takes effect at the next bind, as in Linux. */
+		u->so_reuseaddr = v != 0;
+		return NS_OK;
+	case NS_SO_REUSEPORT:
+		u->so_reuseport = v != 0;
+		return NS_OK;
+	case NS_SO_BINDTODEVICE: {
+		if (v < 0 || v > UINT32_MAX)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		if (v && !ns_nic_find(s, (uint32_t)v))
+			return NS_ERR_UNKNOWN_DEVICE;
+		uint32_t old = u->tep.nic;
+		if (old == (uint32_t)v)
+			return NS_OK;
+		/* Re-register so the demuxer sees the new device. */
+		bool was = u->tep.registered;
+		demux_del(u);
+		u->tep.nic = (uint32_t)v;
+		if (was) {
+			ns_err err = demux_add(u);
+			if (err) {
+				u->tep.nic = old;
+				if (demux_add(u) != NS_OK)
+					unbind(u);
+				return err;
+			}
+		}
+		return NS_OK;
+	}
+	case NS_SO_KEEPALIVE:
+		u->so_keepalive = v != 0; /* accepted and ignored for UDP, as Linux */
+		return NS_OK;
+	case NS_SO_LINGER:
+		u->linger = v < 0 ? -1 : (v > INT32_MAX ? INT32_MAX : (int32_t)v);
+		return NS_OK;
+	case NS_SO_RCVLOWAT:
+		u->rcvlowat = v < 1 ? 1 : (v > INT32_MAX ? INT32_MAX : (int32_t)v);
+		return NS_OK;
+	case NS_IP_TTL:
+		/* Linux: -1 restores the default; 1..255; 0 means the default here. */
+		if (v < -1 || v > 255)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		u->ttl = v < 0 ? 0 : (uint8_t)v;
+		return NS_OK;
+	case NS_IP_TOS:
+		if (v < 0 || v > 255)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		u->tos = (uint8_t)v;
+		return NS_OK;
+	case NS_IP_RECVERR:
+		u->ip_recverr = v != 0;
+		return NS_OK;
+	case NS_SO_ERROR: /* read-only */
+	default:
+		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+	}
+}
+
+static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
+{
+	struct udp_ep *u = to_udp(ep);
+
+	if (!v)
+		return NS_ERR_BAD_ADDRESS;
+	switch (opt) {
+	case NS_SO_RCVBUF:
+		*v = u->rcvbuf;
+		return NS_OK;
+	case NS_SO_SNDBUF:
+		*v = u->sndbuf;
+		return NS_OK;
+	case NS_SO_BROADCAST:
+		*v = u->so_broadcast;
+		return NS_OK;
+	case NS_SO_REUSEADDR:
+		*v = u->so_reuseaddr;
+		return NS_OK;
+	case NS_SO_REUSEPORT:
+		*v = u->so_reuseport;
+		return NS_OK;
+	case NS_SO_BINDTODEVICE:
+		*v = u->tep.nic;
+		return NS_OK;
+	case NS_SO_ERROR:
+		*v = u->pending;
+		u->pending = NS_OK;
+		return NS_OK;
+	case NS_SO_KEEPALIVE:
+		*v = u->so_keepalive;
+		return NS_OK;
+	case NS_SO_LINGER:
+		*v = u->linger;
+		return NS_OK;
+	case NS_SO_RCVLOWAT:
+		*v = u->rcvlowat;
+		return NS_OK;
+	case NS_IP_TTL: {
+		uint8_t ttl = u->ttl;
+		if (!ttl) {
+			const struct ns_stack_config *cfg = ns_stack_config(ep->stack);
+			ttl = cfg && cfg->default_ttl ? cfg->default_ttl : 64;
+		}
+		*v = ttl;
+		return NS_OK;
+	}
+	case NS_IP_TOS:
+		*v = u->tos;
+		return NS_OK;
+	case NS_IP_RECVERR:
+		*v = u->ip_recverr;
+		return NS_OK;
+	default:
+		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+	}
+}
+
+static ns_err udp_local_addr(struct ns_ep *ep, struct ns_sockaddr *a)
+{
+	struct udp_ep *u = to_udp(ep);
+
+	if (!a)
+		return NS_ERR_BAD_ADDRESS;
+	memset(a, 0, sizeof(*a));
+	a->addr = u->tep.id.local;
+	a->addr.family = u->family;
+	a->port = u->tep.id.lport;
+	a->nic = u->tep.nic;
+	return NS_OK;
+}
+
+static ns_err udp_peer_addr(struct ns_ep *ep, struct ns_sockaddr *a)
+{
+	struct udp_ep *u = to_udp(ep);
+
+	if (!a)
+		return NS_ERR_BAD_ADDRESS;
+	if (u->state != UDP_CONNECTED)
+		return NS_ERR_NOT_CONNECTED;
+	memset(a, 0, sizeof(*a));
+	a->addr = u->tep.id.remote;
+	a->port = u->tep.id.rport;
+	return NS_OK;
+}
+
+static const struct ns_ep_ops udp_ep_ops = {
+    .close = udp_close,
+    .bind = udp_bind,
+    .connect = udp_connect,
+    .shutdown = udp_shutdown,
+    .read = udp_read,
+    .write = udp_write,
+    .readiness = udp_readiness,
+    .set_opt = udp_set_opt,
+    .get_opt = udp_get_opt,
+    .local_addr = udp_local_addr,
+    .peer_addr = udp_peer_addr,
+};
+
+/* ---------------------------------------------------------------- inbound */
+
+/* Validate the datagram at the head of @pkt; on failure say why. Fills @r. Does not change
+ * the packet. */
+static bool udp_check(const struct ns_pkt *pkt, struct udp_repr *r, enum ns_drop_reason *why)
+{
+	const uint8_t *h = ns_pkt_peek(pkt, 0, UDP_HLEN);
+
+	if (!h) {
+		*why = NS_DROP_UDP_TRUNCATED;
+		return false;
+	}
+	/* RFC 768: the length covers header and data; anything shorter than the header, or
+	 * longer than what arrived, is malformed (RFC 1122 4.1.3.4 leaves it to us). */
+	if (!udp_parse(r, h, pkt->len)) {
+		*why = NS_DROP_UDP_BAD_LEN;
+		return false;
+	}
+	if (pkt->flags & (NS_PKT_CSUM_VERIFIED | NS_PKT_LOOPED))
+		return true;
+	/* RFC 768 / RFC 1122 4.1.3.4: a zero checksum means the sender computed none, which
+	 * IPv4 allows and IPv6 does not (RFC 8200 8.1). */
+	uint32_t ps = pseudo_sum(&pkt->src, &pkt->dst, r->len);
+	if (!udp_csum_ok(h, r->len, ps, pkt->src.family != NS_AF_INET6)) {
+		*why = NS_DROP_UDP_BAD_CSUM;
+		return false;
+	}
+	return true;
+}
+
+static void udp_deliver(struct ns_tep *t, struct ns_pkt *pkt)
+{
+	struct udp_ep *u = tep_to_udp(t);
+	struct ns_stack *s = u->ep.stack;
+	enum ns_drop_reason why;
+	struct udp_repr r;
+
+	ns_stat_inc(s, NS_STAT_UDP_RX);
+	if (pkt->refcnt > 1) {
+		/* Queued packets are linked through ->next and their head moves: each endpoint
+		 * needs a packet of its own. */
+		struct ns_pkt *c = ns_pkt_copy(pkt);
+		ns_pkt_free(pkt);
+		if (!c) {
+			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+			return;
+		}
+		pkt = c;
+	}
+	if (!udp_check(pkt, &r, &why)) {
+		ns_drop(s, pkt, why);
+		return;
+	}
+	/* The demuxer already matches the 4-tuple and the device; these are cheap guards. */
+	if ((u->state == UDP_CONNECTED &&
+	     (r.src_port != u->tep.id.rport || !ns_addr_eq(&pkt->src, &u->tep.id.remote))) ||
+	    (u->tep.nic && pkt->nic != u->tep.nic) || u->state == UDP_CLOSED) {
+		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
+		return;
+	}
+	/* Linux __udp_enqueue_schedule_skb(): drop once the charge exceeds the buffer. */
+	if (u->rq_charge > u->rcvbuf) {
+		ns_drop(s, pkt, NS_DROP_UDP_RCVBUF_FULL);
+		return;
+	}
+	ns_pkt_trim(pkt, r.len);
+	ns_pkt_consume(pkt, NS_HDR_TRANSPORT, UDP_HLEN);
+	pkt->next = NULL;
+	if (u->rq_tail)
+		u->rq_tail->next = pkt;
+	else
+		u->rq_head = pkt;
+	u->rq_tail = pkt;
+	u->rq_charge += rq_cost(pkt);
+	ns_stat_inc(s, NS_STAT_UDP_DELIVERED);
+	notify(u, NS_EV_IN);
+}
+
+/* ICMP errors: see the theory of operation. @hard says whether Linux reports it on a
+ * connected socket without IP_RECVERR (icmp_err_convert[].fatal). */
+static bool ctrl_error(enum ns_ctrl c, ns_err *err, bool *hard)
+{
+	switch (c) {
+	case NS_CTRL_PORT_UNREACHABLE:
+		*err = NS_ERR_CONNECTION_REFUSED;
+		*hard = true;
+		return true;
+	case NS_CTRL_PROTO_UNREACHABLE:
+		*err = NS_ERR_UNKNOWN_PROTOCOL_OPTION; /* Linux: ENOPROTOOPT */
+		*hard = true;
+		return true;
+	case NS_CTRL_PACKET_TOO_BIG:
+		/* Hard under IP_PMTUDISC_WANT. The route's MTU is the core's to update. */
+		*err = NS_ERR_MESSAGE_TOO_LONG;
+		*hard = true;
+		return true;
+	case NS_CTRL_ADMIN_PROHIBITED:
+		*err = NS_ERR_HOST_UNREACHABLE;
+		*hard = true;
+		return true;
+	case NS_CTRL_PARAM_PROBLEM:
+		*err = NS_ERR_MALFORMED_HEADER; /* Linux: EPROTO */
+		*hard = true;
+		return true;
+	case NS_CTRL_HOST_UNREACHABLE:
+	case NS_CTRL_TIME_EXCEEDED:
+		*err = NS_ERR_HOST_UNREACHABLE;
+		*hard = false;
+		return true;
+	case NS_CTRL_NET_UNREACHABLE:
+		*err = NS_ERR_NETWORK_UNREACHABLE;
+		*hard = false;
+		return true;
+	}
+	return false;
+}
+
+static void udp_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt)
+{
+	struct udp_ep *u = tep_to_udp(t);
+	ns_err err;
+	bool hard;
+
+	(void)info;
+	(void)pkt;
+	if (!ctrl_error(ctrl, &err, &hard))
+		return;
+	if (!u->ip_recverr && !(hard && u->state == UDP_CONNECTED))
+		return;
+	u->pending = err;
+	notify(u, NS_EV_ERR | NS_EV_IN);
+}
+
+static const struct ns_tep_ops udp_tep_ops = {
+    .deliver = udp_deliver,
+    .control = udp_control,
+};
+
+/* ---------------------------------------------------------------- protocol */
+
+static ns_err udp_init(struct ns_stack *s, void **priv)
+{
+	(void)s;
+	struct udp_proto *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NS_ERR_NO_MEMORY;
+	*priv = p;
+	return NS_OK;
+}
+
+static void udp_fini(struct ns_stack *s, void *priv)
+{
+	struct udp_proto *p = priv;
+
+	(void)s;
+	if (!p)
+		return;
+	while (p->eps)
+		udp_close(&p->eps->ep);
+	free(p);
+}
+
+static ns_err udp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
+                               struct ns_waiter_queue *wq, struct ns_ep **out)
+{
+	struct udp_proto *p = priv;
+
+	/* IPv6 arrives with its network protocol; the code paths above are family-generic. */
+	if (family != NS_AF_INET)
+		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	struct udp_ep *u = calloc(1, sizeof(*u));
+	if (!u)
+		return NS_ERR_NO_MEMORY;
+	u->ep.ops = &udp_ep_ops;
+	u->ep.stack = s;
+	u->ep.wq = wq;
+	u->tep.ops = &udp_tep_ops;
+	u->tep.transproto = NS_IPPROTO_UDP;
+	u->tep.family = family;
+	u->tep.id.local = addr_any(family);
+	u->tep.id.remote = addr_any(family);
+	u->proto = p;
+	u->family = family;
+	u->state = UDP_INITIAL;
+	u->linger = -1;
+	u->rcvlowat = 1;
+	u->rcvbuf = UDP_BUF_DEFAULT;
+	u->sndbuf = UDP_BUF_DEFAULT;
+	u->next = p->eps;
+	if (p->eps)
+		p->eps->prev = u;
+	p->eps = u;
+	ns_ep_live_add(s, 1);
+	*out = &u->ep;
+	return NS_OK;
+}
+
+static bool udp_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport)
+{
+	if (len < 4)
+		return false;
+	*sport = udp_get_src_port(h);
+	*dport = udp_get_dst_port(h);
+	return true;
+}
+
+/* RFC 1122 3.2.2: no ICMP error about a datagram sent to a broadcast or multicast address
+ * (IP or link layer). */
+static bool to_group(struct ns_stack *s, const struct ns_pkt *pkt)
+{
+	if (pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))
+		return true;
+	if (addr_is_multicast(&pkt->dst) || addr_is_limited_broadcast(&pkt->dst))
+		return true;
+	struct ns_nic *nic = ns_nic_find(s, pkt->nic);
+	return nic && ns_nic_match_addr(s, nic, &pkt->dst) == NS_ADDR_BROADCAST;
+}
+
+static enum ns_unknown_verdict udp_handle_unknown(struct ns_stack *s, void *priv,
+                                                  struct ns_pkt *pkt)
+{
+	enum ns_drop_reason why;
+	struct udp_repr r;
+
+	(void)priv;
+	ns_stat_inc(s, NS_STAT_UDP_RX);
+	/* RFC 1122 4.1.3.1 asks for port unreachable, but only about a datagram that is
+	 * valid: a corrupted one may not be ours at all. */
+	if (!udp_check(pkt, &r, &why)) {
+		ns_drop(s, pkt, why);
+		return NS_UNKNOWN_MALFORMED;
+	}
+	ns_stat_inc(s, NS_STAT_UDP_NO_PORT);
+	if (to_group(s, pkt)) {
+		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
+		return NS_UNKNOWN_HANDLED;
+	}
+	return NS_UNKNOWN_PORT_UNREACHABLE; /* the network layer answers and frees */
+}
+
+const struct ns_transproto_ops ns_proto_udp = {
+    .name = "udp",
+    .number = NS_IPPROTO_UDP,
+    .init = udp_init,
+    .fini = udp_fini,
+    .new_endpoint = udp_new_endpoint,
+    .parse_ports = udp_parse_ports,
+    /* Only the ports: a datagram shorter than its header still reaches UDP, which counts it
+     * as udp_truncated rather than as a generic transport drop. */
+    .min_header_len = 4,
+    .handle_unknown = udp_handle_unknown,
+};
