@@ -56,15 +56,20 @@
 	X(IPV4_BAD_CSUM, MALFORMED, "IPv4 header checksum wrong")                            \
 	X(IPV4_BAD_OPTIONS, MALFORMED, "IPv4 options malformed")                             \
 	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is broadcast, multicast or ours looped in") \
+	X(IPV4_BAD_FLAGS, MALFORMED, "IPv4 reserved flag set")                               \
 	X(IPV4_NOT_FOR_US, POLICY, "IPv4 destination is not ours")                           \
 	X(IPV4_TTL_EXPIRED, POLICY, "TTL expired while forwarding")                          \
 	X(IPV4_FRAGMENT, POLICY, "IPv4 fragment (reassembly not built)")                     \
+	X(IPV4_MARTIAN, POLICY, "martian or link-local address not forwarded")               \
+	X(IPV4_TOO_BIG, POLICY, "larger than the next-hop MTU (no fragmentation yet)")       \
 	X(IPV4_NO_PROTO, POLICY, "no transport protocol for the IP protocol number")         \
 	X(ARP_MALFORMED, MALFORMED, "ARP packet malformed")                                  \
 	X(ARP_NOT_FOR_US, POLICY, "ARP packet for another address")                          \
+	X(ARP_CONFLICT, POLICY, "ARP sender claims one of our addresses")                    \
 	X(ICMP_TRUNCATED, MALFORMED, "ICMP message truncated")                               \
 	X(ICMP_BAD_CSUM, MALFORMED, "ICMP checksum wrong")                                   \
 	X(ICMP_UNHANDLED, POLICY, "ICMP type not handled")                                   \
+	X(ICMP_ECHO_BCAST, POLICY, "echo request to a broadcast/multicast address ignored")  \
 	X(ICMP_BAD_QUOTE, MALFORMED, "ICMP error quotes a malformed packet")                 \
 	X(UDP_TRUNCATED, MALFORMED, "UDP header truncated")                                  \
 	X(UDP_BAD_LEN, MALFORMED, "UDP length field invalid")                                \
@@ -74,6 +79,8 @@
 	X(TCP_TRUNCATED, MALFORMED, "TCP header truncated")                                  \
 	X(TCP_BAD_CSUM, MALFORMED, "TCP checksum wrong")                                     \
 	X(TCP_NO_ENDPOINT, POLICY, "TCP segment for no endpoint")                            \
+	X(TRANSPORT_TRUNCATED, MALFORMED, "transport header too short to read its ports")    \
+	X(PORT_UNREACHABLE, POLICY, "no endpoint for the destination port")                  \
 	X(NEIGH_QUEUE_FULL, POLICY, "queue of packets awaiting resolution full")             \
 	X(NEIGH_FAILED, POLICY, "link-address resolution failed")                            \
 	X(NO_ROUTE, POLICY, "no route to the destination")                                   \

@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: IPv4 (RFC 791; host rules RFC 1122 3.2.1; forwarding RFC 1812).
+ *
+ * This file owns the IPv4 header in both directions and the per-stack IPv4 state (the
+ * identification counter). ICMP is part of IPv4 (icmpv4.c): inbound ICMP never reaches the
+ * transport demuxer, and every ICMP error leaves through icmpv4_send_error().
+ *
+ * Inbound (ipv4_deliver), in this order, each failure dropped and counted with its reason:
+ *  1. the header: version, IHL, total length, header checksum (always verified in software:
+ *     link RX offload covers transport checksums only), the reserved flag, and options
+ *     walked structurally (RFC 791 3.1) but otherwise ignored;
+ *  2. the packet is trimmed to the total length: frames under 60 bytes arrive padded, so
+ *     lengths come from the IP header, never from the frame;
+ *  3. the source must name one host: not broadcast, multicast, loopback or (except to a
+ *     broadcast) zero, and not one of our own addresses arriving from outside (martians,
+ *     RFC 1812 5.3.7);
+ *  4. the destination: ours (assigned, in a range, promiscuous), a broadcast, or the
+ *     all-hosts group 224.0.0.1 (RFC 1112 7.2) is delivered locally; anything else is
+ *     forwarded when the stack forwards (RFC 1812 5.2: TTL, route, next-hop MTU), else
+ *     dropped as not ours;
+ *  5. local delivery: fragments go to the reassembly hook (not built yet: dropped), then
+ *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
+ *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
+ *     registered is answered with protocol unreachable, a closed port with port
+ *     unreachable (RFC 1122 3.2.2.1).
+ * pkt->flags keeps the link's packet type and gains NS_PKT_BROADCAST/MULTICAST for IP
+ * broadcast and multicast destinations, so both the demuxer (deliver to every match) and
+ * the ICMP error rules (RFC 1122 3.2.2: nothing about link or IP broadcasts) see them.
+ *
+ * Outbound (ipv4_write): a 20-byte header without options (id from a per-stack counter:
+ * RFC 6864 only asks uniqueness within the maximum datagram lifetime), then local routes
+ * loop back, broadcast and multicast routes go to the destination address (the neighbor
+ * code maps the MAC) with a copy looped back to local listeners as Linux and the seed do,
+ * and unicast goes to the route's next hop.
+ *
+ * Limits: no fragmentation and no reassembly yet (the hooks are ipv4_reassemble() and the
+ * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (no source
+ * routing, no record route); no multicast group membership beyond all-hosts; no ICMP
+ * redirects when forwarding back out of the arrival NIC.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "netstack/stack.h"
+#include "wire/checksum.h"
+#include "wire/icmpv4.h"
+#include "wire/ipv4.h"
+
+struct ipv4_state {
+	uint16_t next_id; /* identification of the next datagram we originate */
+};
+
+static ns_err ipv4_init(struct ns_stack *s, void **priv)
+{
+	struct ipv4_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NS_ERR_NO_MEMORY;
+	/* Start from a seeded random value so ids do not reveal how long the stack has run. */
+	st->next_id = (uint16_t)ns_stack_random(s);
+	*priv = st;
+	return NS_OK;
+}
+
+static void ipv4_fini(struct ns_stack *s, void *priv)
+{
+	(void)s;
+	free(priv);
+}
+
+static struct ns_addr v4(const uint8_t a[4])
+{
+	return ns_addr_v4_from_bytes(a);
+}
+
+bool ipv4_is_bcast_dst(struct ns_stack *s, struct ns_nic *nic, const uint8_t dst[4])
+{
+	struct ns_addr a = v4(dst);
+
+	return ipv4_is_broadcast(dst) || ipv4_is_multicast(dst) ||
+	       ns_nic_match_addr(s, nic, &a) == NS_ADDR_BROADCAST;
+}
+
+/* ---------------------------------------------------------------- header validation */
+
+/*
+ * The drop reason for a header ipv4_parse() refused. Where the total length and the IHL
+ * disagree, a total length that cannot even hold a minimal header is blamed; otherwise the
+ * IHL is (it claims more header than the datagram has). A frame shorter than the datagram
+ * it carries is truncated (Linux counts it in InTruncatedPkts).
+ */
+static enum ns_drop_reason parse_drop_reason(enum ipv4_err e, const uint8_t *b, uint32_t len)
+{
+	unsigned total, hdr;
+
+	switch (e) {
+	case IPV4_E_VERSION:
+		return NS_DROP_IPV4_BAD_VERSION;
+	case IPV4_E_IHL:
+		return NS_DROP_IPV4_BAD_IHL;
+	case IPV4_E_CSUM:
+		return NS_DROP_IPV4_BAD_CSUM;
+	case IPV4_E_FRAG:
+		return NS_DROP_IPV4_BAD_FLAGS;
+	default:
+		break;
+	}
+	if (len < IPV4_MIN_HLEN)
+		return NS_DROP_IPV4_TRUNCATED;
+	total = ipv4_get_total_len(b);
+	hdr = ipv4_get_hdr_len(b);
+	if (total < IPV4_MIN_HLEN)
+		return NS_DROP_IPV4_BAD_TOTAL_LEN;
+	if (hdr > total)
+		return NS_DROP_IPV4_BAD_IHL;
+	return NS_DROP_IPV4_TRUNCATED;
+}
+
+/*
+ * RFC 791 3.1: an option is a single octet (End of Option List 0, No Operation 1) or a type
+ * octet, a length octet counting both, and data. Every length must stay inside the header;
+ * after End of Option List the rest is padding.
+ */
+static bool ipv4_options_ok(const uint8_t *opt, uint32_t len)
+{
+	uint32_t i = 0;
+
+	while (i < len) {
+		if (opt[i] == 0)
+			return true;
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
+			return false;
+		i += opt[i + 1];
+	}
+	return true;
+}
+
+/* Steps 1 and 2: validate the header at the head of @pkt and trim to its total length. */
+static bool ipv4_check_header(struct ns_pkt *pkt, struct ipv4_repr *ip, enum ns_drop_reason *why)
+{
+	const uint8_t *b = ns_pkt_data(pkt);
+	enum ipv4_err e = ipv4_parse(ip, b, pkt->len, true);
+
+	if (e != IPV4_OK) {
+		*why = parse_drop_reason(e, b, pkt->len);
+		return false;
+	}
+	if (!ipv4_options_ok(b + IPV4_MIN_HLEN, ip->hdr_len - IPV4_MIN_HLEN)) {
+		*why = NS_DROP_IPV4_BAD_OPTIONS;
+		return false;
+	}
+	ns_pkt_trim(pkt, ip->total_len);
+	return true;
+}
+
+/*
+ * Step 3: RFC 1122 3.2.1.3 / RFC 1812 5.3.7: a source that does not name one host, as
+ * Linux's martian-source rules: broadcast, multicast, loopback from outside, 0.0.0.0 except
+ * to a broadcast (a DHCP client, RFC 2131 4.1), or one of our own addresses arriving from
+ * outside (accept_local=0). Looped packets and loopback links legitimately carry the last
+ * two.
+ */
+static bool ipv4_src_ok(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt,
+                        const struct ipv4_repr *ip)
+{
+	struct ns_addr a = v4(ip->src), d = v4(ip->dst);
+	bool inside = (pkt->flags & NS_PKT_LOOPED) || (ns_nic_caps(nic) & NS_CAP_LOOPBACK);
+
+	if (ipv4_is_broadcast(ip->src) || ipv4_is_multicast(ip->src))
+		return false;
+	if (ns_nic_match_addr(s, nic, &a) == NS_ADDR_BROADCAST)
+		return false;
+	if (ipv4_is_unspecified(ip->src))
+		return ipv4_is_broadcast(ip->dst) ||
+		       ns_nic_match_addr(s, nic, &d) == NS_ADDR_BROADCAST;
+	if (inside)
+		return true;
+	return !ipv4_is_loopback(ip->src) && !ns_stack_find_local(s, &a);
+}
+
+/* ---------------------------------------------------------------- local delivery */
+
+/*
+ * RFC 791 3.2 / RFC 815: reassembly slots in here. It will keep @pkt and return the whole
+ * datagram (with *ip describing it) once the last fragment arrives, NULL until then. Until
+ * it is built, fragments are dropped and counted.
+ */
+static struct ns_pkt *ipv4_reassemble(struct ns_stack *s, struct ns_pkt *pkt, struct ipv4_repr *ip)
+{
+	(void)ip;
+	ns_drop(s, pkt, NS_DROP_IPV4_FRAGMENT);
+	return NULL;
+}
+
+/* Answer a datagram no transport took (RFC 1122 3.2.2.1), then drop it. */
+static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                             enum ns_deliver_result res)
+{
+	uint32_t ip_off = pkt->hdr[NS_HDR_NETWORK].off;
+
+	if (res == NS_DELIVER_NO_PROTO) {
+		icmpv4_send_error(s, nic, pkt, ip_off, ICMPV4_DEST_UNREACH, ICMPV4_UNREACH_PROTO,
+		                  0);
+		ns_drop(s, pkt, NS_DROP_IPV4_NO_PROTO);
+		return;
+	}
+	icmpv4_send_error(s, nic, pkt, ip_off, ICMPV4_DEST_UNREACH, ICMPV4_UNREACH_PORT, 0);
+	ns_drop(s, pkt, NS_DROP_PORT_UNREACHABLE);
+}
+
+static void ipv4_local_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                               struct ipv4_repr *ip)
+{
+	enum ns_deliver_result res;
+
+	if (ip->mf || ip->frag_off) {
+		pkt = ipv4_reassemble(s, pkt, ip);
+		if (!pkt)
+			return;
+	}
+	pkt->src = v4(ip->src);
+	pkt->dst = v4(ip->dst);
+	pkt->ttl = ip->ttl;
+	pkt->tos = ip->tos;
+	pkt->transproto = ip->proto;
+	/* Cannot fail: hdr_len <= total_len == pkt->len after the trim. */
+	ns_pkt_consume(pkt, NS_HDR_NETWORK, ip->hdr_len);
+	if (ip->proto == IP_PROTO_ICMP) {
+		icmpv4_deliver(s, nic, pkt);
+		return;
+	}
+	res = ns_deliver_transport(s, pkt);
+	if (res == NS_DELIVER_NO_PROTO || res == NS_DELIVER_PORT_UNREACHABLE)
+		ipv4_unreachable(s, nic, pkt, res);
+}
+
+/* ---------------------------------------------------------------- forwarding */
+
+/*
+ * RFC 1812 5.3.7 (martians) and RFC 3927 7 (link-local): addresses a router must not
+ * forward from or to: 0/8, loopback 127/8, link-local 169.254/16, multicast and class E
+ * (we do no multicast routing).
+ */
+static bool ipv4_forwardable(const uint8_t a[4])
+{
+	return a[0] != 0 && a[0] != 127 && !(a[0] == 169 && a[1] == 254) && a[0] < 224;
+}
+
+/* RFC 1812 5.3.1 / RFC 1624: decrement the TTL and patch the checksum incrementally. */
+static void ipv4_dec_ttl(uint8_t *h)
+{
+	uint16_t old = rd16(h + 8);
+
+	h[8]--;
+	wr16(h + 10, csum_update16(rd16(h + 10), old, rd16(h + 8)));
+}
+
+/* Forward @pkt (head at its validated, trimmed header) per RFC 1812 5.2. Consumes @pkt. */
+static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *pkt,
+                         const struct ipv4_repr *ip)
+{
+	struct ns_addr dst = v4(ip->dst);
+	struct ns_route r;
+	struct ns_nic *out;
+
+	if (!ipv4_forwardable(ip->src) || !ipv4_forwardable(ip->dst)) {
+		ns_drop(s, pkt, NS_DROP_IPV4_MARTIAN);
+		return;
+	}
+	/* RFC 1812 5.3.1: a datagram whose TTL would reach 0 dies here, with a time exceeded. */
+	if (ip->ttl <= 1) {
+		icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_TIME_EXCEEDED, ICMPV4_EXC_TTL, 0);
+		ns_drop(s, pkt, NS_DROP_IPV4_TTL_EXPIRED);
+		return;
+	}
+	if (ns_route_find(s, 0, NULL, &dst, &r) != NS_OK) {
+		icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_DEST_UNREACH, ICMPV4_UNREACH_NET,
+		                  0);
+		ns_drop(s, pkt, NS_DROP_NO_ROUTE);
+		return;
+	}
+	/* RFC 2644: directed broadcasts are not forwarded by default. */
+	if (r.flags & (NS_ROUTE_LOCAL | NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST) ||
+	    !(out = ns_nic_find(s, r.nic))) {
+		ns_drop(s, pkt, NS_DROP_IPV4_NOT_FOR_US);
+		return;
+	}
+	/* Fragmentation (RFC 791 3.2) slots in here for datagrams without DF; until then
+	 * they are dropped too. RFC 1191 3: DF gets "fragmentation needed" with the MTU. */
+	if (ip->total_len > r.mtu) {
+		if (ip->df)
+			icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_DEST_UNREACH,
+			                  ICMPV4_UNREACH_FRAG_NEEDED, r.mtu);
+		ns_drop(s, pkt, NS_DROP_IPV4_TOO_BIG);
+		return;
+	}
+	if (ns_pkt_headroom(pkt) < ns_nic_max_header_len(out)) {
+		ns_drop(s, pkt, NS_DROP_NO_HEADROOM);
+		return;
+	}
+	ipv4_dec_ttl(ns_pkt_data(pkt));
+	/* The packet turns outbound: inbound packet-type and checksum flags no longer hold. */
+	pkt->flags = 0;
+	pkt->netproto = NS_ETHERTYPE_IPV4;
+	ns_stat_inc(s, NS_STAT_IP_FORWARDED);
+	ns_nic_output(s, out, &r.next_hop, &r.local, pkt);
+}
+
+/* ---------------------------------------------------------------- inbound entry point */
+
+/* Step 4: where a datagram for @dst goes. */
+enum ipv4_dest { DEST_OTHER, DEST_LOCAL, DEST_BROADCAST, DEST_MULTICAST };
+
+static enum ipv4_dest ipv4_classify_dst(struct ns_stack *s, struct ns_nic *nic,
+                                        const uint8_t dst[4])
+{
+	static const uint8_t all_hosts[4] = {224, 0, 0, 1};
+	struct ns_addr a = v4(dst);
+
+	switch (ns_nic_match_addr(s, nic, &a)) {
+	case NS_ADDR_ASSIGNED:
+	case NS_ADDR_RANGE:
+		return DEST_LOCAL;
+	case NS_ADDR_BROADCAST:
+		return DEST_BROADCAST;
+	case NS_ADDR_PROMISCUOUS:
+		return ipv4_is_multicast(dst) ? DEST_MULTICAST : DEST_LOCAL;
+	case NS_ADDR_NONE:
+		break;
+	}
+	/* Group membership (IGMP) slots in here; every host is in all-hosts. */
+	if (memcmp(dst, all_hosts, 4) == 0)
+		return DEST_MULTICAST;
+	return DEST_OTHER;
+}
+
+static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, struct ns_pkt *pkt)
+{
+	struct ipv4_repr ip;
+	enum ns_drop_reason why;
+
+	(void)priv;
+	if (!ipv4_check_header(pkt, &ip, &why)) {
+		ns_drop(s, pkt, why);
+		return;
+	}
+	if (!ipv4_src_ok(s, nic, pkt, &ip)) {
+		ns_drop(s, pkt, NS_DROP_IPV4_BAD_SRC);
+		return;
+	}
+	switch (ipv4_classify_dst(s, nic, ip.dst)) {
+	case DEST_BROADCAST:
+		pkt->flags |= NS_PKT_BROADCAST;
+		break;
+	case DEST_MULTICAST:
+		pkt->flags |= NS_PKT_MULTICAST;
+		break;
+	case DEST_LOCAL:
+		break;
+	case DEST_OTHER:
+		if (ns_stack_config(s)->forwarding)
+			ipv4_forward(s, nic, pkt, &ip);
+		else
+			ns_drop(s, pkt, NS_DROP_IPV4_NOT_FOR_US);
+		return;
+	}
+	ipv4_local_deliver(s, nic, pkt, &ip);
+}
+
+/* ---------------------------------------------------------------- outbound */
+
+/* Loop a copy of a broadcast or multicast we send back to local listeners (the seed's
+ * PacketLoop, Linux's IP_MULTICAST_LOOP default). */
+static void ipv4_loop_copy(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+{
+	ns_nic_loop_local(s, nic, ns_pkt_ref(pkt));
+}
+
+static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *r,
+                         struct ns_pkt *pkt, const struct ns_write_params *wp)
+{
+	static const struct ns_write_params defaults;
+	struct ipv4_state *st = priv;
+	struct ns_nic *nic = ns_nic_find(s, r->nic);
+	uint32_t total = pkt->len + IPV4_MIN_HLEN;
+	struct ipv4_repr ip = {0};
+	uint8_t *h;
+
+	if (!wp)
+		wp = &defaults;
+	if (!nic) {
+		ns_pkt_free(pkt);
+		return NS_ERR_UNKNOWN_NIC;
+	}
+	/* Fragmentation (RFC 791 3.2) slots in here; until then the sender learns the limit.
+	 * GSO packets are cut to size by the link. */
+	if (pkt->gso.type == NS_GSO_NONE && (total > r->mtu || total > UINT16_MAX)) {
+		ns_pkt_free(pkt);
+		return NS_ERR_MESSAGE_TOO_LONG;
+	}
+	h = ns_pkt_push(pkt, NS_HDR_NETWORK, IPV4_MIN_HLEN);
+	if (!h) {
+		ns_drop(s, pkt, NS_DROP_NO_HEADROOM);
+		return NS_ERR_NO_BUFFER_SPACE;
+	}
+	ip.tos = wp->tos;
+	ip.total_len = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
+	ip.id = st->next_id++;
+	ip.df = wp->df;
+	ip.ttl = wp->ttl ? wp->ttl : ns_stack_config(s)->default_ttl;
+	ip.proto = pkt->transproto;
+	memcpy(ip.src, r->local.a, 4);
+	memcpy(ip.dst, r->remote.a, 4);
+	ipv4_emit(&ip, h);
+	if (pkt->gso.type != NS_GSO_NONE)
+		pkt->gso.l3_len = IPV4_MIN_HLEN;
+	pkt->netproto = NS_ETHERTYPE_IPV4;
+	pkt->nic = r->nic;
+	pkt->src = r->local;
+	pkt->dst = r->remote;
+	if (r->flags & NS_ROUTE_LOCAL) {
+		ns_nic_loop_local(s, nic, pkt);
+		return NS_OK;
+	}
+	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
+		ipv4_loop_copy(s, nic, pkt);
+		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
+	}
+	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+}
+
+/*
+ * A datagram could not be sent because its next hop did not resolve. One we originated
+ * (every local sender pushed a transport or ICMP header, so NS_HDR_TRANSPORT is recorded)
+ * becomes NS_CTRL_HOST_UNREACHABLE for the endpoint that sent it; a forwarded one is
+ * answered with ICMP host unreachable (RFC 1812 5.2.7.1).
+ */
+static void ipv4_resolution_failed(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
+{
+	struct ipv4_repr ip;
+	struct ns_addr src, dst;
+
+	(void)priv;
+	if (ipv4_parse(&ip, ns_pkt_data(pkt), pkt->len, false) != IPV4_OK) {
+		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+		return;
+	}
+	if (!pkt->hdr[NS_HDR_TRANSPORT].len) {
+		icmpv4_send_error(s, ns_nic_find(s, pkt->nic), pkt, pkt->head, ICMPV4_DEST_UNREACH,
+		                  ICMPV4_UNREACH_HOST, 0);
+		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+		return;
+	}
+	ns_pkt_trim(pkt, ip.total_len);
+	/* Only a first fragment carries the transport header the endpoint is found by. */
+	if (ip.frag_off == 0 && pkt->len >= ip.hdr_len + 8u) {
+		src = v4(ip.src);
+		dst = v4(ip.dst);
+		ns_pkt_consume(pkt, NS_HDR_NETWORK, ip.hdr_len);
+		ns_deliver_control(s, ip.proto, &src, &dst, NS_CTRL_HOST_UNREACHABLE, 0, pkt);
+	}
+	ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+}
+
+const struct ns_netproto_ops ns_proto_ipv4 = {
+    .name = "ipv4",
+    .number = NS_ETHERTYPE_IPV4,
+    .family = NS_AF_INET,
+    .max_header_len = IPV4_MIN_HLEN,
+    .init = ipv4_init,
+    .fini = ipv4_fini,
+    .deliver = ipv4_deliver,
+    .write = ipv4_write,
+    .resolves = 0,
+    .resolution_failed = ipv4_resolution_failed,
+};
