@@ -55,7 +55,7 @@
 	X(IPV4_BAD_TOTAL_LEN, MALFORMED, "IPv4 total length invalid")                        \
 	X(IPV4_BAD_CSUM, MALFORMED, "IPv4 header checksum wrong")                            \
 	X(IPV4_BAD_OPTIONS, MALFORMED, "IPv4 options malformed")                             \
-	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is broadcast, multicast or ours looped in") \
+	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is martian (broadcast, multicast, loopback, 0.0.0.0 or ours)") \
 	X(IPV4_BAD_FLAGS, MALFORMED, "IPv4 reserved flag set")                               \
 	X(IPV4_NOT_FOR_US, POLICY, "IPv4 destination is not ours")                           \
 	X(IPV4_TTL_EXPIRED, POLICY, "TTL expired while forwarding")                          \
