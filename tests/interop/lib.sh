@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Shared set-up for the interop tests: sourced by tests/interop/test_*.sh, which ctest runs
+# as `bash test_x.sh path/to/netstack`.
+#
+# Each test makes its own network namespace(s) (named after the test and its pid), runs
+# `netstack serve` inside with `ip netns exec`, talks to it from the namespace's kernel with
+# ping and /usr/bin/python3, and sends traffic only there, on 192.0.2.0/24 and
+# 198.51.100.0/24. The EXIT trap kills every process the test started and deletes every
+# namespace it made, whatever way the test ends (success, failure, set -e, a signal).
+# Nothing is skipped: not being root or missing a tool is a failure with the reason.
+#
+# Conventions: the kernel side is 192.0.2.1/24 and netstack 192.0.2.2/24 on a TAP; on a
+# TUN the kernel side is 198.51.100.1 peer 198.51.100.2. fail() prints the reason, the
+# last netstack's stderr, and exits 1.
+
+set -euo pipefail
+
+if [[ $# -lt 1 ]]; then
+	echo "usage: bash $0 path/to/netstack" >&2
+	exit 2
+fi
+NETSTACK=$(readlink -f "$1")
+PY=/usr/bin/python3
+TEST_NAME=$(basename "${BASH_SOURCE[1]}" .sh)
+WORK=$(mktemp -d "/tmp/netstack-${TEST_NAME}.XXXXXX")
+NAMESPACES=()
+PIDS=()
+SERVE_PID=
+SERVE_OUT=
+SERVE_ERR=
+
+# The MAC tests give netstack, so they can look for it.
+# shellcheck disable=SC2034 # used by the tests that source this file
+NS_MAC=02:00:00:00:00:02
+
+note() { echo "[$TEST_NAME] $*"; }
+
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	if [[ -n $SERVE_ERR && -f $SERVE_ERR ]]; then
+		echo "--- netstack stderr ($SERVE_ERR):" >&2
+		tail -n 20 "$SERVE_ERR" >&2 || true
+	fi
+	if [[ -n $SERVE_OUT && -f $SERVE_OUT ]]; then
+		echo "--- netstack stdout:" >&2
+		tail -n 60 "$SERVE_OUT" >&2 || true
+	fi
+	exit 1
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	local pid ns
+	for pid in "${PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	for ns in "${NAMESPACES[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$WORK"
+	if [[ $rc -eq 0 ]]; then
+		echo "PASS [$TEST_NAME]"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "[$TEST_NAME] interrupted" >&2; exit 130' INT TERM HUP
+
+# ---------------------------------------------------------------- preconditions
+
+require_root() {
+	[[ $(id -u) -eq 0 ]] || fail "must run as root (creates network namespaces and TAP devices)"
+	[[ -c /dev/net/tun ]] || fail "/dev/net/tun is missing (modprobe tun)"
+}
+
+require_cmds() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || fail "required tool '$c' is not installed (run scripts/deps.sh)"
+	done
+}
+
+require_root
+require_cmds ip ping awk timeout
+[[ -x $PY ]] || fail "$PY is missing (apt-get install python3)"
+[[ -x $NETSTACK ]] || fail "netstack binary '$NETSTACK' is missing or not executable"
+
+# ---------------------------------------------------------------- namespaces
+
+# new_ns VAR: create a namespace with lo up; its name goes into VAR.
+new_ns() {
+	local name="ns-${TEST_NAME#test_}-$$-${#NAMESPACES[@]}"
+	ip netns add "$name" || fail "ip netns add $name failed"
+	NAMESPACES+=("$name")
+	ip -n "$name" link set lo up
+	printf -v "$1" '%s' "$name"
+}
+
+in_ns() { # in_ns NS cmd...
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# ---------------------------------------------------------------- processes
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# alive PID: the process exists and is not a zombie (kill -0 succeeds on zombies).
+alive() {
+	local st
+	st=$(sed -e 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[[ -n $st && $st != Z ]]
+}
+
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	PIDS=("${keep[@]}")
+}
+
+# start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (2 s).
+# Sets SERVE_PID, SERVE_OUT, SERVE_ERR.
+start_serve() {
+	local ns=$1 label=$2
+	shift 2
+	SERVE_OUT=$WORK/$label.out
+	SERVE_ERR=$WORK/$label.err
+	local t0
+	t0=$(now_ms)
+	ip netns exec "$ns" "$NETSTACK" serve "$@" >"$SERVE_OUT" 2>"$SERVE_ERR" &
+	SERVE_PID=$!
+	PIDS+=("$SERVE_PID")
+	while :; do
+		if [[ -s $SERVE_OUT ]]; then
+			local first
+			first=$(head -n 1 "$SERVE_OUT")
+			[[ $first == ready ]] || fail "first stdout line is '$first', not 'ready'"
+			break
+		fi
+		alive "$SERVE_PID" || fail "netstack serve $* exited before printing ready"
+		(($(now_ms) - t0 <= 2000)) || fail "no 'ready' line within 2 s (netstack serve $*)"
+		sleep 0.02
+	done
+	# shellcheck disable=SC2034 # for the tests
+	READY_MS=$(($(now_ms) - t0))
+}
+
+# stop_serve [SIGNAL]: send SIGTERM (or SIGNAL), require exit status 0 within 1 s.
+stop_serve() {
+	local sig=${1:-TERM} t0 rc=0
+	[[ -n $SERVE_PID ]] || fail "stop_serve: no netstack running"
+	alive "$SERVE_PID" || fail "netstack died before it was stopped"
+	t0=$(now_ms)
+	kill -"$sig" "$SERVE_PID"
+	while alive "$SERVE_PID"; do
+		if (($(now_ms) - t0 > 1000)); then
+			fail "netstack did not exit within 1 s of SIG$sig"
+		fi
+		sleep 0.01
+	done
+	wait "$SERVE_PID" || rc=$?
+	# shellcheck disable=SC2034 # for the tests
+	STOP_MS=$(($(now_ms) - t0))
+	forget_pid "$SERVE_PID"
+	SERVE_PID=
+	[[ $rc -eq 0 ]] || fail "netstack exited with status $rc after SIG$sig (want 0)"
+}
+
+# counter NAME: a counter from the stopped netstack's stats (0 if not printed).
+counter() {
+	local v
+	v=$(awk -v n="$1" 'NR > 1 && $1 == n { print $2 }' "$SERVE_OUT")
+	echo "${v:-0}"
+}
+
+expect_stat_ge() { # NAME MIN
+	local v
+	v=$(counter "$1")
+	((v >= $2)) || fail "counter $1 is $v, want at least $2"
+}
+
+expect_stat_eq() { # NAME VALUE
+	local v
+	v=$(counter "$1")
+	((v == $2)) || fail "counter $1 is $v, want $2"
+}
+
+# ---------------------------------------------------------------- kernel side
+
+# kernel_tap NS DEV: give the kernel side of a TAP made by netstack its address.
+kernel_tap() {
+	ip -n "$1" addr add 192.0.2.1/24 dev "$2"
+	ip -n "$1" link set "$2" up
+}
+
+# kernel_tun NS DEV: the kernel side of a TUN, point to point.
+kernel_tun() {
+	ip -n "$1" addr add 198.51.100.1 peer 198.51.100.2 dev "$2"
+	ip -n "$1" link set "$2" up
+}
+
+# ping_ok NS DST SIZE [COUNT]: every echo answered.
+ping_ok() {
+	local ns=$1 dst=$2 size=$3 count=${4:-2} out
+	out=$(in_ns "$ns" ping -n -c "$count" -i 0.2 -W 2 -s "$size" "$dst" 2>&1) ||
+		fail "ping -s $size $dst failed: $out"
+	grep -q " $count received" <<<"$out" || fail "ping -s $size $dst lost replies: $out"
+}
+
+# py NS ARGS...: run a python3 program (read from stdin) inside NS.
+py() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" "$PY" - "$@"
+}
+
+# udp_echo NS DST COUNT MAXSIZE [SEED]: COUNT datagrams of sizes 0..MAXSIZE to port 7, one at a
+# time, each echoed byte for byte within 2 s; then a window of 16 in flight.
+udp_echo() {
+	py "$@" <<'EOF' || fail "UDP echo to $2 failed"
+import random, socket, sys
+dst, count, maxsize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+rng = random.Random(seed)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.settimeout(2.0)
+s.connect((dst, 7))
+sizes = [0, 1, maxsize] + [rng.randint(0, maxsize) for _ in range(max(0, count - 3))]
+sizes = sizes[:count]
+for i, n in enumerate(sizes):
+    msg = rng.randbytes(n)
+    s.send(msg)
+    try:
+        got = s.recv(65536)
+    except socket.timeout:
+        sys.exit(f"datagram {i} ({n} bytes) not echoed within 2 s")
+    if got != msg:
+        sys.exit(f"datagram {i}: sent {n} bytes, got {len(got)} different bytes back")
+# A window: 16 in flight, every one must come back (in any order).
+sent = {}
+for i in range(16):
+    msg = i.to_bytes(2, "big") + rng.randbytes(rng.randint(0, maxsize - 2))
+    sent[msg] = True
+    s.send(msg)
+for i in range(16):
+    try:
+        got = s.recv(65536)
+    except socket.timeout:
+        sys.exit(f"windowed echo: only {i} of 16 came back")
+    if got not in sent:
+        sys.exit("windowed echo: a datagram came back altered")
+    del sent[got]
+print(f"{len(sizes)} + 16 datagrams echoed intact")
+EOF
+}
+
+# port_unreachable NS DST PORT: a connected UDP socket sees ECONNREFUSED (ICMP port
+# unreachable) after sending to PORT.
+port_unreachable() {
+	py "$@" <<'EOF' || fail "no ICMP port unreachable from $2 port $3"
+import socket, sys
+dst, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2.0)
+s.connect((dst, port))
+s.send(b"anyone there?")
+try:
+    s.recv(100)
+    sys.exit(f"port {port}: got an answer")
+except ConnectionRefusedError:
+    print(f"port {port}: connection refused (ICMP port unreachable)")
+except socket.timeout:
+    sys.exit(f"port {port}: nothing within 2 s")
+EOF
+}
