@@ -5,6 +5,7 @@
  */
 #include "net/net.h"
 #include "netstack/stack.h"
+#include "tcp/tcp.h"
 #include "udp/udp.h"
 
 void ns_protocols_default(struct ns_stack_config *cfg)
@@ -12,4 +13,5 @@ void ns_protocols_default(struct ns_stack_config *cfg)
 	cfg->netprotos[0] = &ns_proto_ipv4;
 	cfg->netprotos[1] = &ns_proto_arp;
 	cfg->transprotos[0] = &ns_proto_udp;
+	cfg->transprotos[1] = &ns_proto_tcp;
 }

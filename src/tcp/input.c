@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: SEGMENT ARRIVES (RFC 9293 3.10.7), one small function per step.
+ *
+ * tcp_input() dispatches on the state: LISTEN (3.10.7.2), SYN-SENT (3.10.7.3), and every
+ * other state (3.10.7.4), which runs the RFC's steps in order, each returning whether
+ * processing goes on:
+ *   1. tcp_in_check_seq()  acceptability test (+ PAWS, RFC 7323 5.3), trimming to the window
+ *   2. tcp_in_check_rst()  RFC 5961 3.2: exact RST resets, in-window RST draws a challenge ACK
+ *   4. tcp_in_check_syn()  RFC 5961 4.2: a SYN draws a challenge ACK
+ *   5. tcp_in_check_ack()  RFC 5961 5.2 ACK validation, then SND.UNA/window/RTT/cc updates
+ *   7. tcp_in_text()       in-order bytes into the receive ring; out-of-order bytes into the
+ *                          ring at their offset, their ranges in ep->ooo[] (bounded)
+ *   8. tcp_in_fin()        the peer's FIN, in order only
+ * (Step 3, security/precedence, is obsolete; step 6, URG, is not supported: urgent data is
+ * delivered inline.) Before step 1, TIME_WAIT checks for RFC 6191 reuse by a new SYN.
+ *
+ * Nothing here sends data or frees the endpoint: steps set flags (ACK now, ACK delayed) and
+ * pending waiter events, and tcp_ep_leave() acts on them once the segment is processed,
+ * so one ACK answers one segment and the state machine never runs under a callback.
+ *
+ * Invariant kept: bytes are accepted only within the window we advertised, which never
+ * exceeds the free space of the receive ring, so the ring cannot overflow.
+ */
+#include "tcp/tcp.h"
+
+#define TCP_QUICKACK_SEGS 8 /* segments ACKed at once after a hole is filled */
+#define PAWS_IDLE_NS      (24ull * 24 * 3600 * NS_SEC) /* RFC 7323 5.5: 24 days */
+
+static uint64_t now_ns(const struct tcp_ep *ep)
+{
+	return ns_stack_now(ep->ep.stack);
+}
+
+/* ---------------------------------------------------------------- options on SYN */
+
+static uint8_t tcp_wscale_for(uint32_t space)
+{
+	uint8_t ws = 0;
+
+	/* RFC 7323 2.3: the smallest shift that lets the window cover the buffer. */
+	while (ws < TCP_MAX_WSCALE && (space >> ws) > 65535)
+		ws++;
+	return ws;
+}
+
+void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h)
+{
+	const struct tcp_config *c = &ep->ts->cfg;
+
+	/* RFC 9293 3.7.1: without an MSS option assume 536 (IPv4) or 1220 (IPv6). */
+	ep->peer_mss = h->mss ? h->mss : (ep->tep.family == NS_AF_INET6 ? 1220 : 536);
+	/* RFC 7323 1.3: scaling only if both sides sent the option. */
+	if (h->wscale >= 0 && c->window_scaling) {
+		ep->flags |= TCP_F_WS;
+		ep->snd_wscale = (uint8_t)h->wscale;
+		ep->rcv_wscale = tcp_wscale_for(c->rcvbuf_max);
+	} else {
+		ep->flags &= ~TCP_F_WS;
+		ep->snd_wscale = 0;
+		ep->rcv_wscale = 0;
+	}
+	if (h->has_ts && c->timestamps) {
+		ep->flags |= TCP_F_TS;
+		ep->ts_recent = h->tsval;
+		ep->ts_recent_ns = now_ns(ep);
+	}
+	if (h->sack_permitted && c->sack)
+		ep->flags |= TCP_F_SACK;
+	tcp_update_mss(ep);
+}
+
+/* ---------------------------------------------------------------- LISTEN (3.10.7.2) */
+
+static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
+{
+	struct tcp_ep *c = tcp_ep_alloc(l->ts, l->tep.family);
+	struct ns_pkt *pkt = g->pkt;
+
+	if (!c)
+		return NULL;
+	c->tep.id.local = pkt->dst;
+	c->tep.id.lport = g->h.dst_port;
+	c->tep.id.remote = pkt->src;
+	c->tep.id.rport = g->h.src_port;
+	c->tep.nic = l->tep.nic;
+	/* Per-socket settings are inherited, as from a Linux listener. */
+	c->flags |= l->flags & (TCP_F_NODELAY | TCP_F_KEEPALIVE);
+	c->snd.limit = l->snd.limit;
+	c->rcv.limit = l->rcv.limit;
+	c->user_mss = l->user_mss;
+	c->keepidle_ns = l->keepidle_ns;
+	c->keepintvl_ns = l->keepintvl_ns;
+	c->keepcnt = l->keepcnt;
+	c->user_timeout_ns = l->user_timeout_ns;
+	c->linger_s = l->linger_s;
+	c->ttl = l->ttl;
+	c->tos = l->tos;
+	if (ns_route_find(l->ep.stack, pkt->nic, &c->tep.id.local, &c->tep.id.remote, &c->route) !=
+	        NS_OK ||
+	    tcp_ep_register(c) != NS_OK) {
+		tcp_ep_destroy(c);
+		return NULL;
+	}
+	c->have_route = true;
+	return c;
+}
+
+void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
+{
+	struct tcp_ep *c;
+
+	/* First: an incoming RST is ignored. */
+	if (g->h.flags & TCP_RST)
+		return;
+	/* Second: any ACK is bad here: <SEQ=SEG.ACK><CTL=RST>. (SYN cookies, RFC 4987, will
+	 * validate the ACK here first.) */
+	if (g->h.flags & TCP_ACK) {
+		tcp_reply_rst(l->ts, g);
+		return;
+	}
+	if (!(g->h.flags & TCP_SYN))
+		return;
+	/* RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is dropped. */
+	if (g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))
+		return;
+	/* The SYN queue and the accept queue are each bounded by the backlog. When full, the
+	 * SYN is dropped and the peer retries (the hook for SYN cookies, RFC 4987). */
+	if (l->synq_len >= l->backlog || l->acceptq_len >= l->backlog)
+		return;
+	c = tcp_listen_child(l, g);
+	if (!c)
+		return;
+	tcp_ep_enter(c);
+	c->listener = l;
+	c->q_next = l->synq;
+	l->synq = c;
+	l->synq_len++;
+	/* Third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, ISS chosen, SYN-ACK sent. */
+	c->irs = g->seq;
+	c->rcv_nxt = g->seq + 1;
+	tcp_apply_syn_options(c, &g->h);
+	c->iss = iss_hint ? iss_hint : tcp_isn(l->ts, &c->tep.id);
+	c->ts_offset = tcp_ts_offset(l->ts, &c->tep.id);
+	c->snd_una = c->snd_sml = c->recover = c->iss;
+	c->snd_nxt = c->snd_max = c->iss + 1;
+	c->snd_wnd = c->max_snd_wnd = g->h.window; /* RFC 7323 2.2: not scaled in a SYN */
+	c->snd_wl1 = g->seq;
+	c->snd_wl2 = c->iss;
+	tcp_set_state(c, TCP_SYN_RCVD, "LISTEN: SYN received, SYN-ACK sent (RFC 9293 3.10.7.2)");
+	tcp_send_syn(c);
+	c->rtt_seq = c->iss + 1;
+	c->rtt_start = now_ns(c);
+	c->flags |= TCP_F_RTT_TIMING;
+	tcp_rtx_arm(c);
+	/* Data on a SYN is not queued (no TCP Fast Open): the peer sends it again. */
+	tcp_ep_leave(c);
+}
+
+/* ---------------------------------------------------------------- SYN-SENT (3.10.7.3) */
+
+static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g);
+static void tcp_in_fin(struct tcp_ep *ep, struct tcp_seg *g);
+static void tcp_ack_rtt(struct tcp_ep *ep, const struct tcp_seg *g);
+
+static void tcp_in_syn_sent(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	uint8_t f = g->h.flags;
+
+	/* First: an ACK must acknowledge our SYN, or it draws <SEQ=SEG.ACK><CTL=RST>. */
+	if ((f & TCP_ACK) && (seq_le(g->h.ack, ep->iss) || seq_gt(g->h.ack, ep->snd_max))) {
+		tcp_reply_rst(ep->ts, g);
+		return;
+	}
+	/* Second: a RST counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
+	if (f & TCP_RST) {
+		if (f & TCP_ACK)
+			tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false,
+			             "SYN_SENT: RST with ACK of our SYN, connection refused");
+		return;
+	}
+	if (!(f & TCP_SYN))
+		return;
+	/* Fourth: the SYN. */
+	ep->irs = g->seq;
+	ep->rcv_nxt = g->seq + 1;
+	tcp_apply_syn_options(ep, &g->h);
+	ep->rcv_adv = ep->rcv_nxt + (ep->rcv.limit < 65535 ? ep->rcv.limit : 65535);
+	ep->snd_wnd = ep->max_snd_wnd = g->h.window; /* never scaled in a SYN */
+	ep->snd_wl1 = g->seq;
+	ep->snd_wl2 = g->h.ack;
+	if (!(f & TCP_ACK)) {
+		/* Simultaneous open (RFC 9293 3.5 figure 8). */
+		tcp_set_state(ep, TCP_SYN_RCVD, "SYN_SENT: SYN without ACK (simultaneous open)");
+		tcp_send_syn(ep);
+		tcp_rtx_arm(ep);
+		return;
+	}
+	tcp_ack_rtt(ep, g);
+	ep->snd_una = g->h.ack;
+	ep->backoff = 0;
+	tcp_rtx_stop(ep);
+	tcp_set_state(ep, TCP_ESTABLISHED, "SYN_SENT: SYN-ACK acknowledges our SYN");
+	ep->flags |= TCP_F_ACK_NOW;
+	/* "If there are other controls or text in the segment, continue processing at the
+	 * sixth step": data and FIN carried by the SYN-ACK. */
+	g->seq++;
+	g->h.flags &= (uint8_t)~TCP_SYN;
+	tcp_in_text(ep, g);
+	tcp_in_fin(ep, g);
+}
+
+/* ---------------------------------------------------------------- step 1: sequence */
+
+static uint32_t tcp_rcv_wnd(const struct tcp_ep *ep)
+{
+	return seq_gt(ep->rcv_adv, ep->rcv_nxt) ? ep->rcv_adv - ep->rcv_nxt : 0;
+}
+
+/* RFC 7323 5.3 R1: a segment whose timestamp is older than TS.Recent is an old duplicate
+ * (unless TS.Recent is over 24 days old, 5.5). */
+static bool tcp_paws_reject(const struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	if (!(ep->flags & TCP_F_TS) || !g->h.has_ts || (g->h.flags & TCP_RST))
+		return false;
+	if (!seq_lt(g->h.tsval, ep->ts_recent))
+		return false;
+	return now_ns(ep) - ep->ts_recent_ns <= PAWS_IDLE_NS;
+}
+
+/* RFC 9293 3.10.7.4 first: the four-case acceptability test. */
+static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g, uint32_t wnd)
+{
+	uint32_t slen = tcp_seg_seqlen(g), nxt = ep->rcv_nxt;
+
+	if (slen == 0)
+		return wnd == 0 ? g->seq == nxt : seq_in(g->seq, nxt, nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return seq_in(g->seq, nxt, nxt + wnd) || seq_in(g->seq + slen - 1, nxt, nxt + wnd);
+}
+
+/* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. */
+static void tcp_trim_to_window(struct tcp_ep *ep, struct tcp_seg *g, uint32_t wnd)
+{
+	if (seq_lt(g->seq, ep->rcv_nxt)) {
+		uint32_t d = ep->rcv_nxt - g->seq;
+
+		if (g->h.flags & TCP_SYN) {
+			g->h.flags &= (uint8_t)~TCP_SYN;
+			d--;
+			g->seq++;
+		}
+		if (d > g->len)
+			d = g->len;
+		g->data += d;
+		g->len -= d;
+		g->seq += d;
+	}
+	/* Past the right edge. A FIN right after in-window data is kept (as Linux). */
+	if (g->len > wnd - (g->seq - ep->rcv_nxt)) {
+		g->len = wnd - (g->seq - ep->rcv_nxt);
+		g->h.flags &= (uint8_t)~TCP_FIN;
+		ep->flags |= TCP_F_ACK_NOW; /* tell the peer what we took */
+	}
+}
+
+static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	uint32_t wnd = tcp_rcv_wnd(ep);
+	bool rst = (g->h.flags & TCP_RST) != 0;
+
+	if (tcp_paws_reject(ep, g)) {
+		ep->flags |= TCP_F_ACK_NOW;
+		return false;
+	}
+	if (!tcp_seq_acceptable(ep, g, wnd)) {
+		/* "If RCV.WND is zero ... special allowance should be made to accept valid
+		 * ACKs": a segment at RCV.NXT keeps its ACK, loses its data. */
+		if (!rst && wnd == 0 && g->seq == ep->rcv_nxt) {
+			/* A bare FIN is taken even so (as Linux): it needs no buffer. */
+			if (g->len)
+				g->h.flags &= (uint8_t)~TCP_FIN;
+			g->len = 0;
+			ep->flags |= TCP_F_ACK_NOW;
+			return true;
+		}
+		/* Not acceptable: an ACK in reply unless it is a RST (and for a retransmitted
+		 * FIN in TIME_WAIT, a fresh 2*MSL, RFC 9293 3.10.7.4 eighth). */
+		if (!rst) {
+			ep->flags |= TCP_F_ACK_NOW;
+			if (ep->state == TCP_TIME_WAIT && (g->h.flags & TCP_FIN))
+				tcp_timewait_arm(ep);
+		}
+		return false;
+	}
+	if (!rst)
+		tcp_trim_to_window(ep, g, wnd);
+	return true;
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that covers Last.ACK.sent. */
+static void tcp_update_ts_recent(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	if (!(ep->flags & TCP_F_TS) || !g->h.has_ts)
+		return;
+	if (seq_ge(g->h.tsval, ep->ts_recent) && seq_le(g->h.seq, ep->last_ack_sent)) {
+		ep->ts_recent = g->h.tsval;
+		ep->ts_recent_ns = now_ns(ep);
+	}
+}
+
+/* ---------------------------------------------------------------- step 2: RST */
+
+static void tcp_in_check_rst(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	/* RFC 5961 3.2: only an exact match resets; anything else in the window may be a
+	 * blind attack, answered with a challenge ACK the real peer will answer with a RST
+	 * at the right sequence number. */
+	if (g->h.seq != ep->rcv_nxt) {
+		tcp_send_challenge_ack(ep);
+		return;
+	}
+	switch (ep->state) {
+	case TCP_SYN_RCVD:
+		if (ep->listener) {
+			tcp_set_state(ep, TCP_CLOSED,
+			              "SYN_RCVD: RST, passive open returns to LISTEN");
+			return;
+		}
+		tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false, "SYN_RCVD: RST (active open)");
+		return;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		tcp_ep_abort(ep, NS_ERR_CONNECTION_RESET, false, "RST: connection reset by peer");
+		return;
+	default: /* CLOSING, LAST_ACK, TIME_WAIT */
+		tcp_set_state(ep, TCP_CLOSED, "RST while closing");
+		return;
+	}
+}
+
+/* ---------------------------------------------------------------- step 4: SYN */
+
+static void tcp_in_check_syn(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	/* RFC 9293 3.10.7.4 fourth: a passive open in SYN-RECEIVED returns to LISTEN. */
+	if (ep->state == TCP_SYN_RCVD && ep->listener) {
+		tcp_set_state(ep, TCP_CLOSED, "SYN_RCVD: new SYN, passive open returns to LISTEN");
+		return;
+	}
+	/* RFC 5961 4.2: whatever the sequence number, a challenge ACK; a peer that really
+	 * restarted answers it with a RST at the right sequence number. */
+	tcp_send_challenge_ack(ep);
+}
+
+/* ---------------------------------------------------------------- step 5: ACK */
+
+static void tcp_ack_rtt(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	/* RFC 7323 4.1: with timestamps, every ACK that advances SND.UNA gives a sample from
+	 * the echoed TSval; otherwise the one timed segment, if Karn allows (RFC 6298 3). */
+	if ((ep->flags & TCP_F_TS) && g->h.has_ts && g->h.tsecr) {
+		uint32_t ms = tcp_ts_now(ep) - g->h.tsecr;
+
+		if (ms < 0x7fffffffu)
+			tcp_rtt_sample(ep, (uint64_t)ms * NS_MSEC);
+		return;
+	}
+	if ((ep->flags & TCP_F_RTT_TIMING) && seq_ge(g->h.ack, ep->rtt_seq)) {
+		ep->flags &= ~TCP_F_RTT_TIMING;
+		tcp_rtt_sample(ep, now_ns(ep) - ep->rtt_start);
+	}
+}
+
+static bool tcp_snd_writable(const struct tcp_ep *ep)
+{
+	uint32_t cap = ep->snd.buf ? ep->snd.cap : ep->snd.limit;
+	uint32_t space = cap > ep->snd.len ? cap - ep->snd.len : 0;
+
+	/* As Linux (sk_stream_is_writeable): free space at least half of what is queued. */
+	return space > 0 && space >= ep->snd.len / 2;
+}
+
+/* SND.UNA advances to @ack: drop acknowledged bytes, sample RTT, restart the RTO. */
+static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	uint32_t acked = g->h.ack - ep->snd_una;
+	uint32_t data = acked < ep->snd.len ? acked : ep->snd.len;
+	bool was_writable = tcp_snd_writable(ep);
+
+	tcp_ack_rtt(ep, g);
+	tcp_ring_drop(&ep->snd, data);
+	ep->snd_una = g->h.ack;
+	if (seq_lt(ep->snd_nxt, ep->snd_una))
+		ep->snd_nxt = ep->snd_una;
+	ep->backoff = 0;
+	ep->una_since = now_ns(ep);
+	/* Congestion control counts data bytes: not our SYN or FIN. */
+	tcp_cc_ack(ep, data, false);
+	/* RFC 6298 5.2, 5.3: stop when all is acknowledged, else restart. */
+	if (ep->snd_una == ep->snd_max)
+		tcp_rtx_stop(ep);
+	else if (!(ep->flags & TCP_F_PERSIST))
+		tcp_rtx_arm(ep);
+	if (!was_writable && tcp_snd_writable(ep))
+		ep->pending_ev |= NS_EV_OUT;
+}
+
+/* RFC 9293 3.10.7.4 fifth, the window update (SND.WL1/SND.WL2 guard old segments). */
+static void tcp_snd_window_update(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	uint32_t wnd = (uint32_t)g->h.window << ep->snd_wscale;
+
+	if (!(seq_lt(ep->snd_wl1, g->h.seq) ||
+	      (ep->snd_wl1 == g->h.seq && seq_le(ep->snd_wl2, g->h.ack))))
+		return;
+	ep->snd_wnd = wnd;
+	ep->snd_wl1 = g->h.seq;
+	ep->snd_wl2 = g->h.ack;
+	if (wnd > ep->max_snd_wnd)
+		ep->max_snd_wnd = wnd;
+	/* The window opened: the persist timer's job is done. */
+	if (wnd && (ep->flags & TCP_F_PERSIST)) {
+		tcp_rtx_stop(ep);
+		ep->backoff = 0;
+	}
+}
+
+static bool tcp_fin_acked(const struct tcp_ep *ep)
+{
+	return (ep->flags & TCP_F_FIN_SENT) && ep->snd_una == ep->snd_max;
+}
+
+/* SYN-RECEIVED: our SYN is acknowledged (or the ACK is bad and draws a RST). */
+static bool tcp_in_ack_syn_rcvd(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	if (!seq_gt(g->h.ack, ep->snd_una) || seq_gt(g->h.ack, ep->snd_max)) {
+		tcp_reply_rst(ep->ts, g);
+		return false;
+	}
+	/* A full accept queue: drop the ACK, stay in SYN-RECEIVED and let the SYN-ACK
+	 * retransmission retry (as Linux without tcp_abort_on_overflow). */
+	if (ep->listener && !tcp_listen_child_established(ep))
+		return false;
+	tcp_set_state(ep, TCP_ESTABLISHED, "SYN_RCVD: ACK of our SYN");
+	ep->snd_wnd = (uint32_t)g->h.window << ep->snd_wscale;
+	ep->max_snd_wnd = ep->snd_wnd;
+	ep->snd_wl1 = g->h.seq;
+	ep->snd_wl2 = g->h.ack;
+	return true;
+}
+
+static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	uint32_t ack = g->h.ack;
+	bool dup;
+
+	if (!(g->h.flags & TCP_ACK))
+		return false; /* "if the ACK bit is off, drop the segment" */
+	if (ep->state == TCP_SYN_RCVD && !tcp_in_ack_syn_rcvd(ep, g))
+		return false;
+	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT; otherwise
+	 * discard and ACK (a challenge ACK for data never sent). */
+	if (seq_gt(ack, ep->snd_max)) {
+		tcp_send_challenge_ack(ep);
+		return false;
+	}
+	if (seq_lt(ack, ep->snd_una - ep->max_snd_wnd)) {
+		ep->flags |= TCP_F_ACK_NOW;
+		return false;
+	}
+	ep->probes_out = 0;
+	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
+	 * leaves the window alone, and data is outstanding. */
+	dup = ack == ep->snd_una && g->len == 0 && !(g->h.flags & (TCP_SYN | TCP_FIN)) &&
+	      ((uint32_t)g->h.window << ep->snd_wscale) == ep->snd_wnd &&
+	      ep->snd_una != ep->snd_max;
+	if (seq_gt(ack, ep->snd_una))
+		tcp_ack_advance(ep, g);
+	else if (dup)
+		tcp_cc_ack(ep, 0, true);
+	tcp_snd_window_update(ep, g);
+
+	switch (ep->state) {
+	case TCP_FIN_WAIT_1:
+		if (tcp_fin_acked(ep))
+			tcp_set_state(ep, TCP_FIN_WAIT_2, "FIN_WAIT_1: our FIN acknowledged");
+		break;
+	case TCP_CLOSING:
+		if (tcp_fin_acked(ep))
+			tcp_set_state(ep, TCP_TIME_WAIT, "CLOSING: our FIN acknowledged");
+		break;
+	case TCP_LAST_ACK:
+		if (tcp_fin_acked(ep)) {
+			tcp_set_state(ep, TCP_CLOSED, "LAST_ACK: our FIN acknowledged");
+			return false;
+		}
+		break;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* ---------------------------------------------------------------- step 7: text */
+
+/* Insert [l, r) into the sorted, disjoint out-of-order ranges, merging neighbours.
+ * False if it would need more than TCP_OOO_MAX ranges. */
+static bool tcp_ooo_insert(struct tcp_ep *ep, uint32_t l, uint32_t r)
+{
+	struct tcp_range out[TCP_OOO_MAX + 1], n = {l, r};
+	unsigned k = 0, at = 0;
+	bool placed = false;
+
+	for (unsigned i = 0; i < ep->nooo; i++) {
+		struct tcp_range x = ep->ooo[i];
+
+		if (seq_lt(x.right, n.left)) {
+			out[k++] = x;
+		} else if (seq_gt(x.left, n.right)) {
+			if (!placed) {
+				at = k;
+				out[k++] = n;
+				placed = true;
+			}
+			out[k++] = x;
+		} else {
+			n.left = seq_min(n.left, x.left);
+			n.right = seq_max(n.right, x.right);
+		}
+		if (k > TCP_OOO_MAX)
+			return false;
+	}
+	if (!placed) {
+		at = k;
+		out[k++] = n;
+	}
+	if (k > TCP_OOO_MAX)
+		return false;
+	for (unsigned i = 0; i < k; i++)
+		ep->ooo[i] = out[i];
+	ep->nooo = (uint8_t)k;
+	ep->ooo_last = (uint8_t)at;
+	return true;
+}
+
+/* After RCV.NXT advanced: absorb out-of-order ranges it has reached. True if any. */
+static bool tcp_ooo_absorb(struct tcp_ep *ep)
+{
+	unsigned i = 0;
+
+	while (i < ep->nooo && seq_le(ep->ooo[i].left, ep->rcv_nxt)) {
+		if (seq_gt(ep->ooo[i].right, ep->rcv_nxt)) {
+			ep->rcv.len += ep->ooo[i].right - ep->rcv_nxt;
+			ep->rcv_nxt = ep->ooo[i].right;
+		}
+		i++;
+	}
+	if (!i)
+		return false;
+	for (unsigned j = i; j < ep->nooo; j++)
+		ep->ooo[j - i] = ep->ooo[j];
+	ep->nooo = (uint8_t)(ep->nooo - i);
+	ep->ooo_last = 0;
+	return true;
+}
+
+static void tcp_rcv_in_order(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	uint32_t room = ep->rcv.cap - ep->rcv.len;
+	uint32_t n = g->len < room ? g->len : room;
+	bool filled;
+
+	if (n < g->len) { /* cannot happen within the advertised window; be safe */
+		g->len = n;
+		g->h.flags &= (uint8_t)~TCP_FIN;
+	}
+	tcp_ring_copy_in(&ep->rcv, ep->rcv.len, g->data, n);
+	ep->rcv.len += n;
+	ep->rcv_nxt += n;
+	ep->rcv_unacked += n;
+	filled = tcp_ooo_absorb(ep);
+	ep->pending_ev |= NS_EV_IN;
+	/* RFC 5681 4.2: ACK at once when a segment fills a hole (and keep ACKing quickly for
+	 * a while, as Linux's quick-ACK mode after loss); otherwise at least every second
+	 * full-sized segment (RFC 1122 4.2.3.2), else after the delayed-ACK timeout. */
+	if (filled || ep->nooo)
+		ep->quickack = TCP_QUICKACK_SEGS;
+	if (ep->quickack) {
+		ep->quickack--;
+		ep->flags |= TCP_F_ACK_NOW;
+	} else if (ep->rcv_unacked >= 2u * ep->rcv_mss) {
+		ep->flags |= TCP_F_ACK_NOW;
+	} else {
+		ep->flags |= TCP_F_ACK_DELAYED;
+	}
+}
+
+static void tcp_rcv_out_of_order(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	uint32_t off = g->seq - ep->rcv_nxt;
+
+	/* RFC 5681 4.2: an out-of-order segment draws an immediate duplicate ACK (with SACK
+	 * blocks, RFC 2018), whether or not its bytes are kept. */
+	ep->flags |= TCP_F_ACK_NOW;
+	if (ep->rcv.len + off + g->len > ep->rcv.cap)
+		return; /* cannot happen within the advertised window; be safe */
+	if (!tcp_ooo_insert(ep, g->seq, g->seq + g->len))
+		return; /* too many holes: the sender will retransmit */
+	tcp_ring_copy_in(&ep->rcv, ep->rcv.len + off, g->data, g->len);
+}
+
+static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	uint16_t adv = tcp_adv_mss(ep);
+
+	if (!g->len)
+		return;
+	/* "In the states CLOSE-WAIT, CLOSING, LAST-ACK and TIME-WAIT ... ignore the text". */
+	if (ep->state != TCP_ESTABLISHED && ep->state != TCP_FIN_WAIT_1 &&
+	    ep->state != TCP_FIN_WAIT_2)
+		return;
+	/* New data for a connection the application closed: nobody will read it. As Linux
+	 * (and RFC 2525 2.17), reset rather than pretend it was delivered. */
+	if (!(ep->flags & TCP_F_APP) && !ep->listener) {
+		tcp_ep_abort(ep, NS_ERR_ABORTED, true, "data after close(): RST");
+		return;
+	}
+	if (!tcp_ring_reserve(&ep->rcv)) {
+		ns_drop(ep->ep.stack, NULL, NS_DROP_NO_MEMORY);
+		return;
+	}
+	/* The peer's segment size, for the every-second-segment ACK rule (Linux's rcv_mss). */
+	if (g->len > ep->rcv_mss)
+		ep->rcv_mss = (uint16_t)(g->len < adv ? g->len : adv);
+	if (g->seq == ep->rcv_nxt)
+		tcp_rcv_in_order(ep, g);
+	else
+		tcp_rcv_out_of_order(ep, g);
+}
+
+/* ---------------------------------------------------------------- step 8: FIN */
+
+static void tcp_in_fin(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	bool fin_now = false;
+
+	if (g->h.flags & TCP_FIN) {
+		uint32_t fseq = g->seq + g->len;
+
+		if (fseq == ep->rcv_nxt) {
+			fin_now = true;
+		} else if (seq_gt(fseq, ep->rcv_nxt)) {
+			/* Beyond a hole: remember it until the bytes before it arrive. */
+			ep->flags |= TCP_F_OOO_FIN;
+			ep->ooo_fin_seq = fseq;
+		}
+	} else if ((ep->flags & TCP_F_OOO_FIN) && ep->ooo_fin_seq == ep->rcv_nxt) {
+		fin_now = true;
+	}
+	if (!fin_now || (ep->flags & TCP_F_FIN_RCVD))
+		return;
+	ep->flags = (ep->flags | TCP_F_FIN_RCVD) & ~TCP_F_OOO_FIN;
+	ep->rcv_nxt++;
+	ep->flags |= TCP_F_ACK_NOW;
+	ep->pending_ev |= NS_EV_IN | NS_EV_RDHUP;
+	switch (ep->state) {
+	case TCP_SYN_RCVD:
+	case TCP_ESTABLISHED:
+		tcp_set_state(ep, TCP_CLOSE_WAIT, "FIN received");
+		break;
+	case TCP_FIN_WAIT_1:
+		/* Our FIN not yet acknowledged: simultaneous close (RFC 9293 3.6 figure 13). */
+		tcp_set_state(ep, TCP_CLOSING, "FIN_WAIT_1: FIN received (simultaneous close)");
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_set_state(ep, TCP_TIME_WAIT, "FIN_WAIT_2: FIN received");
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- TIME_WAIT reuse */
+
+/* RFC 6191 (timestamps) / RFC 1122 4.2.2.13 (sequence numbers): a SYN for a 4-tuple in
+ * TIME_WAIT may start a new incarnation if it cannot be confused with the old one. */
+static bool tcp_tw_reuse(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	struct ns_stack *s = ep->ep.stack;
+	struct ns_tep_id id = ep->tep.id;
+	uint32_t iss = ep->snd_max + 65535 + 2; /* past the old incarnation, as Linux */
+	struct ns_tep *t;
+	bool newer;
+
+	if ((g->h.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return false;
+	if ((ep->flags & TCP_F_TS) && g->h.has_ts)
+		newer = seq_gt(g->h.tsval, ep->ts_recent);
+	else
+		newer = seq_gt(g->seq, ep->rcv_nxt);
+	if (!newer)
+		return false;
+	tcp_set_state(ep, TCP_CLOSED, "TIME_WAIT: SYN of a new incarnation (RFC 6191)");
+	t = ns_demux_lookup(s, NS_IPPROTO_TCP, g->pkt->nic, &id.local, id.lport, &id.remote,
+	                    id.rport);
+	if (t && t->ops == &tcp_tep_ops) {
+		struct tcp_ep *l = tcp_container_of(t, struct tcp_ep, tep);
+
+		if (l->state == TCP_LISTEN) {
+			tcp_ep_enter(l);
+			tcp_listen_input(l, g, iss ? iss : 1);
+			tcp_ep_leave(l);
+			return true;
+		}
+	}
+	tcp_reply_rst(ep->ts, g);
+	return true;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static void tcp_in_other_states(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	if (ep->state == TCP_TIME_WAIT && tcp_tw_reuse(ep, g))
+		return;
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost (as Linux). */
+	if (ep->state == TCP_SYN_RCVD && (g->h.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    g->seq == ep->irs) {
+		tcp_send_syn(ep);
+		return;
+	}
+	/* Simultaneous open: the peer's SYN-ACK repeats the SYN we already took. As Linux,
+	 * treat it as the ACK that completes the handshake (RFC 9293 figure 8, line 6). */
+	if (ep->state == TCP_SYN_RCVD && !ep->listener &&
+	    (g->h.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	    g->seq == ep->irs && g->h.ack == ep->snd_max && !g->len) {
+		g->h.flags &= (uint8_t)~TCP_SYN;
+		g->seq++;
+	}
+	if (!tcp_in_check_seq(ep, g))
+		return;
+	if (g->h.flags & TCP_RST) {
+		tcp_in_check_rst(ep, g);
+		return;
+	}
+	tcp_update_ts_recent(ep, g);
+	if (g->h.flags & TCP_SYN) {
+		tcp_in_check_syn(ep, g);
+		return;
+	}
+	if (!tcp_in_check_ack(ep, g))
+		return;
+	tcp_in_text(ep, g);
+	if (ep->state != TCP_CLOSED)
+		tcp_in_fin(ep, g);
+}
+
+void tcp_input(struct tcp_ep *ep, struct tcp_seg *g)
+{
+	ep->last_rcv = now_ns(ep);
+	ep->keep_probes = 0;
+	switch (ep->state) {
+	case TCP_LISTEN:
+		tcp_listen_input(ep, g, 0);
+		break;
+	case TCP_SYN_SENT:
+		tcp_in_syn_sent(ep, g);
+		break;
+	case TCP_CLOSED:
+		/* RFC 9293 3.10.7.1 (a closed endpoint still in the demuxer cannot happen, but
+		 * answer as if it did not exist). */
+		tcp_reply_rst(ep->ts, g);
+		break;
+	default:
+		tcp_in_other_states(ep, g);
+		break;
+	}
+}

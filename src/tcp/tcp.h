@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP internals shared by the files of src/tcp/ (never included by the core or other protocols).
+ *
+ * One struct tcp_ep per connection, listener or handshake in progress. It embeds the
+ * endpoint API head (struct ns_ep, first, so ns_ep pointers convert) and the demuxer's view
+ * (struct ns_tep). Files and what each owns:
+ *   proto.c     the ns_transproto_ops vtable, per-stack state, segment validation, RSTs
+ *               for segments to no endpoint (RFC 9293 3.10.7.1)
+ *   input.c     SEGMENT ARRIVES (RFC 9293 3.10.7), one function per step
+ *   output.c    building and sending segments, send policy (window, cwnd, Nagle, SWS)
+ *   timers.c    RTO (RFC 6298), delayed ACK, persist, keepalive, TIME_WAIT, user timeout
+ *   cc.c        congestion control: NewReno loss recovery (RFC 5681/6582) and the hook
+ *               struct that Reno (and later CUBIC) implement
+ *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers,
+ *               and tcp_set_state(), through which every transition goes
+ *   isn.c       initial sequence numbers (RFC 6528) and timestamp offsets
+ *
+ * Sequence-space bookkeeping (RFC 9293 3.3.1), all modulo 2^32:
+ *
+ *        snd_una        snd_nxt           snd_max       snd_una + snd_wnd
+ *   -------|==============|-----------------|-------------------|---------
+ *          oldest unacked  next to send      highest sent + 1    right edge of the peer's window
+ *
+ * snd_nxt < snd_max only after an RTO (go-back-N resends from snd_una). The send buffer's
+ * byte 0 always has sequence number snd_una (data can only be written once the SYN is
+ * acknowledged); a FIN, once sent, occupies snd_una + snd.len.
+ *
+ *        rcv_nxt               rcv_adv
+ *   -------|=====================|---------
+ *          next expected byte     right edge we advertised (never moves left, RFC 9293 3.8.6)
+ *
+ * The receive ring holds the unread in-order bytes and, beyond them at their own offsets,
+ * out-of-order bytes whose ranges are kept in ooo[] (absolute sequence numbers).
+ */
+#ifndef NS_TCP_TCP_H
+#define NS_TCP_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netstack/clock.h"
+#include "netstack/proto.h"
+#include "netstack/timer.h"
+#include "wire/tcp.h"
+
+extern const struct ns_transproto_ops ns_proto_tcp;
+
+#define tcp_container_of(p, type, member) ((type *)(void *)((char *)(p)-offsetof(type, member)))
+
+/* ---------------------------------------------------------------- sequence arithmetic */
+
+/* RFC 9293 3.4: comparisons modulo 2^32, valid while the operands are < 2^31 apart. */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+static inline bool seq_ge(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+static inline uint32_t seq_max(uint32_t a, uint32_t b)
+{
+	return seq_gt(a, b) ? a : b;
+}
+static inline uint32_t seq_min(uint32_t a, uint32_t b)
+{
+	return seq_lt(a, b) ? a : b;
+}
+/* lo <= x < hi */
+static inline bool seq_in(uint32_t x, uint32_t lo, uint32_t hi)
+{
+	return seq_ge(x, lo) && seq_lt(x, hi);
+}
+
+/* ---------------------------------------------------------------- states */
+
+#define TCP_STATE_MAP(X) \
+	X(CLOSED)        \
+	X(LISTEN)        \
+	X(SYN_SENT)      \
+	X(SYN_RCVD)      \
+	X(ESTABLISHED)   \
+	X(FIN_WAIT_1)    \
+	X(FIN_WAIT_2)    \
+	X(CLOSE_WAIT)    \
+	X(CLOSING)       \
+	X(LAST_ACK)      \
+	X(TIME_WAIT)
+
+enum tcp_state {
+#define TCP_STATE_ENUM_(n) TCP_##n,
+	TCP_STATE_MAP(TCP_STATE_ENUM_)
+#undef TCP_STATE_ENUM_
+	    TCP_STATE_COUNT
+};
+
+const char *tcp_state_name(enum tcp_state st);
+
+/* States in which a SYN has been exchanged both ways (RFC 9293 3.3.2 "synchronized"). */
+static inline bool tcp_state_synchronized(enum tcp_state st)
+{
+	return st >= TCP_ESTABLISHED;
+}
+
+/* ---------------------------------------------------------------- configuration */
+
+/* Per-stack TCP settings (Linux's defaults unless noted). Tests and tools reach them
+ * through tcp_config(); endpoints copy what they may change per socket. */
+struct tcp_config {
+	uint64_t rto_initial_ns;      /* 1 s (RFC 6298 2.1) */
+	uint64_t rto_min_ns;          /* 200 ms (Linux TCP_RTO_MIN; RFC 6298 2.4 says 1 s) */
+	uint64_t rto_max_ns;          /* 120 s (Linux TCP_RTO_MAX; RFC 6298 2.5 allows >= 60 s) */
+	uint64_t delack_ns;           /* 40 ms (Linux TCP_DELACK_MIN) */
+	uint64_t msl_ns;              /* 30 s: TIME_WAIT lasts 2*MSL = 60 s, as Linux */
+	uint64_t fin_timeout_ns;      /* 60 s: an orphaned FIN_WAIT_2 gives up (tcp_fin_timeout) */
+	uint64_t keepidle_ns;         /* 7200 s */
+	uint64_t keepintvl_ns;        /* 75 s */
+	uint32_t keepcnt;             /* 9 */
+	uint32_t syn_retries;         /* 6 */
+	uint32_t synack_retries;      /* 5 */
+	uint32_t retries2;            /* 15 */
+	uint32_t rcvbuf;              /* 131072 (tcp_rmem[1]) */
+	uint32_t sndbuf;              /* 262144 */
+	uint32_t rcvbuf_max;          /* 6 MiB (tcp_rmem[2]); also sets our window scale (7) */
+	uint32_t sndbuf_max;          /* 4 MiB */
+	uint32_t init_cwnd_segs;      /* 10 (RFC 6928) */
+	uint32_t challenge_ack_limit; /* per second, per stack (RFC 5961 7; Linux 1000) */
+	bool timestamps;              /* offer RFC 7323 timestamps */
+	bool window_scaling;          /* offer RFC 7323 window scaling */
+	bool sack;                    /* offer SACK-permitted (RFC 2018) */
+};
+
+/* A hook that sees every state transition (tests, tracing). */
+struct tcp_ep;
+typedef void (*tcp_trace_fn)(void *ctx, const struct tcp_ep *ep, enum tcp_state from,
+                             enum tcp_state to, const char *reason);
+
+/* Per-stack TCP state (the transport's priv). */
+struct tcp_stack {
+	struct ns_stack *s;
+	struct tcp_config cfg;
+	struct tcp_ep *all; /* every endpoint, for fini (doubly linked through all_next/prev) */
+	uint32_t nall;
+	/* RFC 5961 7: challenge ACKs sent in the current one-second slot. */
+	uint64_t challenge_slot;
+	uint32_t challenge_count;
+	tcp_trace_fn trace;
+	void *trace_ctx;
+};
+
+/** tcp_config() - The TCP settings of @s (NULL if TCP is not registered); changes apply to
+ * endpoints created afterwards. */
+struct tcp_config *tcp_config(struct ns_stack *s);
+/** tcp_set_trace() - Call @fn on every state transition in @s (NULL: stop). */
+void tcp_set_trace(struct ns_stack *s, tcp_trace_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- buffers */
+
+/* Bytes in a ring. Allocated on first use, @limit bytes. */
+struct tcp_ring {
+	uint8_t *buf;
+	uint32_t cap;   /* allocated bytes (0 until first use) */
+	uint32_t head;  /* index of the first byte */
+	uint32_t len;   /* bytes held from head */
+	uint32_t limit; /* the socket buffer size (SO_SNDBUF / SO_RCVBUF) */
+};
+
+/* Out-of-order ranges kept beyond rcv_nxt; more ranges than this and a segment that would
+ * open a new one is dropped (its bytes will be retransmitted). */
+#define TCP_OOO_MAX 8
+
+struct tcp_range {
+	uint32_t left, right; /* [left, right) */
+};
+
+/* ---------------------------------------------------------------- congestion control */
+
+/*
+ * A congestion-control algorithm decides how cwnd grows and how far it falls; loss
+ * detection and recovery (dup ACKs, NewReno, RTO) are cc.c's and call these hooks.
+ */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcp_ep *ep);
+	/* @acked bytes of new data were cumulatively acknowledged outside recovery. */
+	void (*cong_avoid)(struct tcp_ep *ep, uint32_t acked);
+	/* The slow-start threshold after a loss (RFC 5681 eq. 4 for Reno). */
+	uint32_t (*ssthresh)(struct tcp_ep *ep);
+	/* Recovery ended or an RTO happened (optional: e.g. CUBIC's epoch reset). */
+	void (*on_loss)(struct tcp_ep *ep, bool rto);
+};
+
+extern const struct tcp_cc_ops tcp_cc_reno;
+
+/* ---------------------------------------------------------------- the endpoint */
+
+/* ep->flags */
+enum {
+	TCP_F_APP = 1u << 0,        /* the application holds the ns_ep (not closed yet) */
+	TCP_F_PORT = 1u << 1,       /* holds a port reservation (tep.id.local, lport) */
+	TCP_F_REGISTERED = 1u << 2, /* reachable through the demuxer */
+	TCP_F_SHUT_RD = 1u << 3,    /* shutdown(SHUT_RD) */
+	TCP_F_FIN_QUEUED = 1u << 4, /* a FIN follows the send buffer (shutdown/close) */
+	TCP_F_FIN_RCVD = 1u << 5,   /* the peer's FIN was consumed (rcv_nxt is past it) */
+	TCP_F_NODELAY = 1u << 6,
+	TCP_F_CORK = 1u << 7,
+	TCP_F_MORE = 1u << 8, /* the last write had NS_MSG_MORE */
+	TCP_F_KEEPALIVE = 1u << 9,
+	TCP_F_TS = 1u << 10,          /* timestamps negotiated */
+	TCP_F_SACK = 1u << 11,        /* SACK-permitted negotiated */
+	TCP_F_WS = 1u << 12,          /* window scaling negotiated */
+	TCP_F_ACK_NOW = 1u << 13,     /* send an ACK before returning to the caller */
+	TCP_F_ACK_DELAYED = 1u << 14, /* an ACK is owed: arm the delayed-ACK timer */
+	TCP_F_CONNECTING = 1u << 15,  /* connect() started and not yet reported done */
+	TCP_F_OOO_FIN = 1u << 16,     /* a FIN arrived beyond a hole, at ooo_fin_seq */
+	TCP_F_EPHEMERAL = 1u << 17,   /* the port was picked by connect(): release at CLOSED */
+	TCP_F_RESET = 1u << 18,       /* the connection was reset or timed out */
+	TCP_F_PERSIST = 1u << 19,     /* rtx_timer is the persist timer, not the RTO */
+	TCP_F_REUSEADDR = 1u << 20,
+	TCP_F_REUSEPORT = 1u << 21,
+	TCP_F_IN_RECOVERY = 1u << 22, /* NewReno fast recovery (RFC 6582) */
+	TCP_F_RTT_TIMING = 1u << 23,  /* timing rtt_seq (no timestamps) */
+	TCP_F_FIN_SENT = 1u << 24,    /* our FIN has been transmitted (snd_max is past it) */
+	TCP_F_RTT_VALID = 1u << 25,   /* srtt/rttvar hold at least one sample */
+};
+
+struct tcp_ep {
+	struct ns_ep ep; /* first: ns_ep pointers are tcp_ep pointers */
+	struct ns_tep tep;
+	struct tcp_stack *ts;
+	struct tcp_ep *all_next, *all_prev;
+	enum tcp_state state;
+	uint32_t flags;
+	ns_err so_error;     /* pending error for NS_SO_ERROR / the next call */
+	uint32_t pending_ev; /* waiter events to notify when the current call ends */
+	int busy;            /* nesting depth of entry points (no free while > 0) */
+	struct ns_route route;
+	bool have_route;
+	struct ns_addr port_addr; /* the address the port reservation was made on */
+	uint64_t close_deadline;  /* SO_LINGER: abort if the FIN is not acked by then (0: none) */
+
+	/* Send sequence space (RFC 9293 3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd;     /* peer's window in bytes (scaled) */
+	uint32_t max_snd_wnd; /* largest window the peer offered (SWS, RFC 5961 5.2) */
+	uint32_t snd_wl1, snd_wl2;
+	uint32_t snd_sml; /* end of the last sub-MSS segment sent (Minshall's Nagle) */
+	uint8_t snd_wscale, rcv_wscale;
+
+	/* Receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_adv;
+	uint32_t last_ack_sent;
+	uint32_t ooo_fin_seq;
+	uint32_t rcv_unacked; /* bytes received since the last ACK we sent */
+	uint8_t quickack;     /* ACK the next segments at once (after loss or reordering) */
+	uint8_t nooo;
+	uint8_t ooo_last; /* range the latest out-of-order segment touched (first SACK block) */
+	struct tcp_range ooo[TCP_OOO_MAX];
+
+	/* Segment sizes */
+	uint16_t mss;      /* payload bytes of a full data segment (options deducted) */
+	uint16_t peer_mss; /* the peer's MSS option (536 if absent, RFC 9293 3.7.1) */
+	uint16_t user_mss; /* TCP_MAXSEG (0: none) */
+	uint16_t rcv_mss;  /* estimate of the peer's segment size (delayed ACK: every 2nd) */
+
+	/* Timestamps (RFC 7323) */
+	uint32_t ts_offset, ts_recent;
+	uint64_t ts_recent_ns; /* when ts_recent was set (PAWS 24-day rule) */
+
+	/* Buffers */
+	struct tcp_ring snd, rcv;
+
+	/* RTT and RTO (RFC 6298), ns */
+	uint64_t srtt, rttvar, rto;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	uint8_t backoff;    /* consecutive RTO expirations (or persist probes) */
+	uint64_t una_since; /* when snd_una last advanced (user timeout) */
+
+	/* Congestion control */
+	const struct tcp_cc_ops *cc;
+	uint32_t cwnd, ssthresh, recover, cwnd_acc;
+	uint8_t dupacks;
+	uint64_t cc_priv[4]; /* the algorithm's own state */
+
+	/* Timers */
+	struct ns_timer rtx_timer; /* RTO, or the persist timer (TCP_F_PERSIST) */
+	struct ns_timer delack_timer;
+	struct ns_timer keep_timer; /* keepalive, FIN_WAIT_2 timeout, TIME_WAIT 2*MSL, linger */
+	uint64_t last_rcv;          /* when the last segment arrived (keepalive idle) */
+	uint8_t keep_probes;
+	uint8_t probes_out; /* unanswered zero-window probes */
+
+	/* Per-socket settings */
+	uint64_t keepidle_ns, keepintvl_ns, user_timeout_ns;
+	uint32_t keepcnt;
+	int32_t linger_s; /* -1: off */
+	uint8_t ttl, tos;
+
+	/* Listener / accept */
+	struct tcp_ep *listener; /* for a connection born from a listener, until accepted */
+	struct tcp_ep *q_next;   /* link in the listener's syn or accept queue */
+	struct tcp_ep *synq;     /* listener: connections in SYN_RCVD */
+	struct tcp_ep *acceptq, *acceptq_tail;
+	uint32_t synq_len, acceptq_len, backlog;
+
+	/* Counters (TCP_INFO-like) */
+	uint32_t retransmits, total_retrans;
+};
+
+/* A received segment, validated and parsed. */
+struct tcp_seg {
+	struct tcp_repr h;
+	const uint8_t *data; /* payload */
+	uint32_t len;        /* payload bytes */
+	uint32_t seq;        /* h.seq, then moved by trimming */
+	struct ns_pkt *pkt;  /* not owned */
+};
+
+static inline struct tcp_ep *tcp_ep_of(struct ns_ep *ep)
+{
+	return (struct tcp_ep *)(void *)ep;
+}
+
+/* Sequence space a segment occupies: payload, SYN and FIN (RFC 9293 3.4). */
+static inline uint32_t tcp_seg_seqlen(const struct tcp_seg *g)
+{
+	return g->len + !!(g->h.flags & TCP_SYN) + !!(g->h.flags & TCP_FIN);
+}
+
+/* ---------------------------------------------------------------- endpoint.c */
+
+/**
+ * tcp_set_state() - Move @ep to @to: the one place transitions happen, so
+ * `grep tcp_set_state` lists the state diagram. Runs the new state's entry actions
+ * (timers, demux, waking waiters). @reason names the rule, for tracing.
+ */
+void tcp_set_state(struct tcp_ep *ep, enum tcp_state to, const char *reason);
+/** tcp_ep_alloc() - A new endpoint in CLOSED with the stack's defaults. */
+struct tcp_ep *tcp_ep_alloc(struct tcp_stack *ts, uint8_t family);
+/** tcp_ep_enter()/tcp_ep_leave() - Bracket every entry point (input, timer, API call).
+ * leave() sends what is owed, notifies waiters and frees a finished orphan. */
+void tcp_ep_enter(struct tcp_ep *ep);
+void tcp_ep_leave(struct tcp_ep *ep);
+/** tcp_ep_abort() - Drop the connection at once: CLOSED with @err pending (RST first if
+ * @send_rst). */
+void tcp_ep_abort(struct tcp_ep *ep, ns_err err, bool send_rst, const char *reason);
+/** tcp_ep_destroy() - Free an endpoint that nobody references (fini, orphan release). */
+void tcp_ep_destroy(struct tcp_ep *ep);
+/** tcp_ep_register() - Put @ep in the demuxer under its tep.id. */
+ns_err tcp_ep_register(struct tcp_ep *ep);
+void tcp_notify(struct tcp_ep *ep, uint32_t events);
+/** tcp_listen_child_established() - A child of a listener completed its handshake. Returns
+ * false if the accept queue is full (the child stays in SYN_RCVD). */
+bool tcp_listen_child_established(struct tcp_ep *child);
+extern const struct ns_ep_ops tcp_ep_ops;
+extern const struct ns_tep_ops tcp_tep_ops; /* proto.c */
+
+/* Ring buffers */
+bool tcp_ring_reserve(struct tcp_ring *r);
+void tcp_ring_free(struct tcp_ring *r);
+/* Copy @n bytes starting @off bytes after the head (off + n <= cap) into @dst. */
+void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n);
+/* Copy @n bytes from @src to @off bytes after the head. */
+void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
+void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
+
+/* ---------------------------------------------------------------- input.c */
+
+/** tcp_input() - SEGMENT ARRIVES for @ep (RFC 9293 3.10.7). @g->pkt is not consumed. */
+void tcp_input(struct tcp_ep *ep, struct tcp_seg *g);
+/** tcp_listen_input() - A segment for a listener (RFC 9293 3.10.7.2). @iss_hint non-zero:
+ * the ISS to use (RFC 6191 TIME_WAIT reuse). */
+void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint);
+/** tcp_apply_syn_options() - Negotiate MSS, window scale, timestamps and SACK from the
+ * peer's SYN (RFC 7323 1.3, 2.2; RFC 2018 2; RFC 9293 3.7.1). */
+void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h);
+
+/* ---------------------------------------------------------------- output.c */
+
+/** tcp_output() - Send what the windows, cwnd and Nagle allow (data and FIN). */
+void tcp_output(struct tcp_ep *ep);
+/** tcp_xmit() - Build and send one segment: @len bytes of the send buffer from @seq (which
+ * must be in [snd_una, snd_una + snd.len]), @flags; SYN options when TCP_SYN. */
+ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len);
+/** tcp_output_force() - The persist timer's send: one segment into a small window, past
+ * Nagle and sender SWS avoidance (RFC 9293 3.8.6.2.1 override). */
+void tcp_output_force(struct tcp_ep *ep);
+/** tcp_retransmit_head() - Resend the segment at snd_una, window or not (RFC 5681 3.2 fast
+ * retransmit, RFC 6298 5.4); moves snd_nxt past it if it was behind. */
+void tcp_retransmit_head(struct tcp_ep *ep);
+void tcp_send_ack(struct tcp_ep *ep);
+void tcp_send_syn(struct tcp_ep *ep);
+/** tcp_send_rst() - An RST from a synchronized connection (RFC 9293 3.10.7.4). */
+void tcp_send_rst(struct tcp_ep *ep);
+/** tcp_send_challenge_ack() - RFC 5961 3.2/4.2/5.2 challenge ACK, rate limited (sec. 7). */
+void tcp_send_challenge_ack(struct tcp_ep *ep);
+/** tcp_send_probe() - A zero-window or keepalive probe: an ACK at snd_una - 1 (as Linux). */
+void tcp_send_probe(struct tcp_ep *ep);
+/** tcp_reply_rst() - RFC 9293 3.10.7.1: answer @g (from no connection) with a RST. */
+void tcp_reply_rst(struct tcp_stack *ts, const struct tcp_seg *g);
+/** tcp_rcv_window() - The window to advertise now (bytes), applying receiver SWS avoidance
+ * (RFC 9293 3.8.6.2.2) and never shrinking the right edge; updates rcv_adv. */
+uint32_t tcp_rcv_window(struct tcp_ep *ep);
+/** tcp_window_update_due() - After a read: would a window update be worth an ACK? */
+bool tcp_window_update_due(const struct tcp_ep *ep);
+/** tcp_update_mss() - Recompute ep->mss from the route MTU, the peer's MSS, TCP_MAXSEG and
+ * the options every data segment carries. */
+void tcp_update_mss(struct tcp_ep *ep);
+/** tcp_adv_mss() - The MSS we advertise in our SYN. */
+uint16_t tcp_adv_mss(const struct tcp_ep *ep);
+uint32_t tcp_ts_now(const struct tcp_ep *ep);
+
+/* ---------------------------------------------------------------- timers.c */
+
+void tcp_timers_init(struct tcp_ep *ep);
+void tcp_timers_cancel(struct tcp_ep *ep);
+/** tcp_rtx_arm() - (Re)start the RTO at now + rto << backoff (RFC 6298 5.1, 5.3). */
+void tcp_rtx_arm(struct tcp_ep *ep);
+void tcp_rtx_stop(struct tcp_ep *ep);
+/** tcp_persist_arm() - Start the persist timer if it is not running (RFC 9293 3.8.6.1). */
+void tcp_persist_arm(struct tcp_ep *ep);
+/** tcp_rtt_sample() - Feed one RTT measurement (ns) to the RFC 6298 estimator. */
+void tcp_rtt_sample(struct tcp_ep *ep, uint64_t rtt);
+void tcp_delack_arm(struct tcp_ep *ep);
+void tcp_keepalive_reset(struct tcp_ep *ep);
+void tcp_timewait_arm(struct tcp_ep *ep);
+void tcp_fin_wait_2_arm(struct tcp_ep *ep);
+void tcp_linger_arm(struct tcp_ep *ep);
+
+/* ---------------------------------------------------------------- cc.c */
+
+void tcp_cc_init(struct tcp_ep *ep);
+/** tcp_cc_ack() - An ACK advanced snd_una by @acked bytes (0: a duplicate ACK when @dup). */
+void tcp_cc_ack(struct tcp_ep *ep, uint32_t acked, bool dup);
+/** tcp_cc_rto() - The retransmission timer expired (RFC 5681 eq. 4, RFC 6582 4). */
+void tcp_cc_rto(struct tcp_ep *ep);
+uint32_t tcp_flight(const struct tcp_ep *ep);
+
+/* ---------------------------------------------------------------- isn.c */
+
+/** tcp_isn() - RFC 6528: M + F(4-tuple, secret), M a 4 us clock. */
+uint32_t tcp_isn(struct tcp_stack *ts, const struct ns_tep_id *id);
+/** tcp_ts_offset() - Per-connection random offset for TSval (RFC 7323 5.4). */
+uint32_t tcp_ts_offset(struct tcp_stack *ts, const struct ns_tep_id *id);
+
+/* ---------------------------------------------------------------- proto.c */
+
+struct tcp_stack *tcp_stack_of(struct ns_stack *s);
+/** tcp_seg_parse() - Verify the checksum and parse @pkt's TCP header into @g. On failure
+ * the packet is dropped (counted) and false returned. */
+bool tcp_seg_parse(struct tcp_stack *ts, struct ns_pkt *pkt, struct tcp_seg *g);
+/** tcp_send_pkt() - Checksum the segment at @pkt's head and send it along @r. Consumes. */
+ns_err tcp_send_pkt(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt, uint8_t ttl,
+                    uint8_t tos);
+
+#endif

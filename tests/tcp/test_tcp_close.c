@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Closing TCP connections: active close through FIN_WAIT_1/2 and TIME_WAIT (2*MSL), passive
+ * close through CLOSE_WAIT and LAST_ACK, simultaneous close, half-close, abortive close
+ * (unread data, SO_LINGER 0), data after close, and RFC 6191 reuse of a TIME_WAIT 4-tuple
+ * (RFC 9293 3.6, 3.10.4, 3.10.7.4).
+ */
+#include <string.h>
+
+#include "tcp_test.h"
+
+#define ST           struct tt *t = *state
+#define TIME_WAIT_NS (60 * NS_SEC) /* 2 * MSL, MSL = 30 s */
+
+static void active_close_time_wait_expires_at_2msl(void **state)
+{
+	ST;
+	char b[4];
+
+	tt_established(t);
+	assert_int_equal(ns_ep_shutdown(t->c, NS_SHUT_WR), NS_OK);
+	assert_int_equal(tt_state(t->c), TCP_FIN_WAIT_1);
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
+	assert_int_equal(ns_ep_write(t->c, "x", 1, NULL, NULL), NS_ERR_CLOSED_FOR_SEND);
+	tt_send(t, TT_SEG());
+	assert_int_equal(tt_state(t->c), TCP_FIN_WAIT_2);
+	/* Half-close: the peer still sends. */
+	tt_send(t, TT_SEG(.payload = "late"));
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 4);
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq));
+	assert_int_equal(tt_state(t->c), TCP_TIME_WAIT);
+	assert_int_equal(ns_ep_read(t->c, b, sizeof(b), 0, NULL), NS_ERR_CLOSED_FOR_RECEIVE);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	nt_advance(&t->nt, TIME_WAIT_NS - 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 2);
+	nt_advance(&t->nt, 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1); /* the listener */
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void time_wait_acks_retransmitted_fin_and_restarts(void **state)
+{
+	ST;
+	uint32_t fin_seq;
+
+	tt_established(t);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	fin_seq = t->pseq;
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = fin_seq + 1));
+	nt_advance(&t->nt, 30 * NS_SEC);
+	/* The peer did not get our ACK and sends its FIN again: ACK, 2*MSL from now. */
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = fin_seq));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = fin_seq + 1));
+	nt_advance(&t->nt, TIME_WAIT_NS - 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 2);
+	nt_advance(&t->nt, 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_finish(t);
+}
+
+static void passive_close_close_wait_then_last_ack(void **state)
+{
+	ST;
+	char b[8];
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .payload = "bye"));
+	/* RFC 9293 3.10.7.4 eighth: the FIN is acknowledged at once. */
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq));
+	assert_int_equal(tt_state(t->c), TCP_CLOSE_WAIT);
+	assert_true(t->cev & NS_EV_RDHUP);
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 3);
+	assert_int_equal(ns_ep_read(t->c, b, sizeof(b), 0, NULL), NS_ERR_CLOSED_FOR_RECEIVE);
+	/* Our side may still send. */
+	tt_write(t->c, "ok", 2);
+	tt_expect(t, TT_SEG(.payload = "ok"));
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = t->rnxt - 2 + 2));
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 2);
+	tt_send(t, TT_SEG());
+	/* LAST_ACK -> CLOSED: gone, no TIME_WAIT on this side. */
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void simultaneous_close_through_closing(void **state)
+{
+	ST;
+	uint32_t our_fin;
+
+	tt_established(t);
+	our_fin = t->rnxt;
+	assert_int_equal(ns_ep_shutdown(t->c, NS_SHUT_WR), NS_OK);
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = our_fin));
+	/* The peer's FIN crosses ours: it does not acknowledge our FIN. */
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .ack = our_fin));
+	assert_int_equal(tt_state(t->c), TCP_CLOSING);
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = our_fin + 1, .ack = t->pseq));
+	tt_send(t, TT_SEG(.ack = our_fin + 1));
+	assert_int_equal(tt_state(t->c), TCP_TIME_WAIT);
+	tt_finish(t);
+}
+
+static void fin_retransmitted_at_rto(void **state)
+{
+	ST;
+
+	tt_established(t);
+	assert_int_equal(ns_ep_shutdown(t->c, NS_SHUT_WR), NS_OK);
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	nt_advance(&t->nt, 200 * NS_MSEC);
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = t->rnxt - 1));
+	tt_finish(t);
+}
+
+static void fin_follows_queued_data(void **state)
+{
+	ST;
+
+	tt_established(t);
+	tt_write(t->c, "last words", 10);
+	tt_expect(t, TT_SEG(.payload = "last words"));
+	tt_write(t->c, "!", 1); /* held by Nagle... */
+	ns_ep_close(t->c);      /* ...and pushed, with the FIN, by close */
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK | TCP_PSH, .payload = "!"));
+	tt_finish(t);
+}
+
+static void close_with_unread_data_sends_rst(void **state)
+{
+	ST;
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.payload = "unread"));
+	ns_ep_close(t->c);
+	t->c = NULL;
+	/* RFC 2525 2.17, as Linux: data would be lost silently otherwise. */
+	tt_expect(t, TT_SEG(.flags = TCP_RST | TCP_ACK, .seq = t->rnxt, .ack = t->pseq));
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_finish(t);
+}
+
+static void linger_zero_close_sends_rst(void **state)
+{
+	ST;
+
+	tt_established(t);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_LINGER, 0), NS_OK);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_RST | TCP_ACK, .seq = t->rnxt));
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void data_after_close_draws_rst(void **state)
+{
+	ST;
+
+	tt_established(t);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_send(t, TT_SEG());
+	tt_send(t, TT_SEG(.payload = "anyone?"));
+	tt_expect(t, TT_SEG(.flags = TCP_RST | TCP_ACK));
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_finish(t);
+}
+
+static void orphan_fin_wait_2_times_out(void **state)
+{
+	ST;
+
+	tt_established(t);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_send(t, TT_SEG());
+	nt_advance(&t->nt, 60 * NS_SEC - 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 2);
+	nt_advance(&t->nt, 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_finish(t);
+}
+
+/* Put the accepted connection in TIME_WAIT (we close first), as a server would. */
+static uint32_t server_time_wait(struct tt *t)
+{
+	uint32_t peer_fin;
+
+	tt_established(t);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	peer_fin = t->pseq;
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = peer_fin + 1));
+	return peer_fin + 1;
+}
+
+static void time_wait_reused_by_syn_with_higher_sequence(void **state)
+{
+	ST;
+	uint32_t old_snd = t->rnxt;
+	uint32_t rcv_nxt = server_time_wait(t);
+	const struct tt_rx *sa;
+
+	old_snd = t->rnxt;
+	/* RFC 6191 / RFC 1122 4.2.2.13: a SYN above the old RCV.NXT starts a new connection,
+	 * with an ISS above the old incarnation's (as Linux: SND.NXT + 65535 + 2). */
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = rcv_nxt + 100000, .mss = 1460));
+	sa = tt_expect(t, TT_SEG(.flags = TCP_SYN | TCP_ACK, .ack = rcv_nxt + 100001));
+	assert_int_equal(sa->h.seq, old_snd + 65535 + 2);
+	t->pseq = rcv_nxt + 100001;
+	tt_send(t, TT_SEG());
+	assert_int_equal(ns_ep_accept(t->l, &t->cwq, &t->c, NULL), NS_OK);
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_finish(t);
+}
+
+static void time_wait_answers_old_syn_with_ack(void **state)
+{
+	ST;
+	uint32_t rcv_nxt = server_time_wait(t);
+
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = rcv_nxt - 1000, .mss = 1460));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = rcv_nxt));
+	assert_int_equal(ns_ep_accept(t->l, &t->cwq, &t->c, NULL), NS_ERR_WOULD_BLOCK);
+	tt_finish(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, tt_cm_setup, tt_cm_teardown)
+	    T(active_close_time_wait_expires_at_2msl),
+	    T(time_wait_acks_retransmitted_fin_and_restarts),
+	    T(passive_close_close_wait_then_last_ack),
+	    T(simultaneous_close_through_closing),
+	    T(fin_retransmitted_at_rto),
+	    T(fin_follows_queued_data),
+	    T(close_with_unread_data_sends_rst),
+	    T(linger_zero_close_sends_rst),
+	    T(data_after_close_draws_rst),
+	    T(orphan_fin_wait_2_times_out),
+	    T(time_wait_reused_by_syn_with_higher_sequence),
+	    T(time_wait_answers_old_syn_with_ack),
+	};
+
+	return cmocka_run_group_tests_name("tcp_close", tests, NULL, NULL);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * TCP timers on the virtual clock: retransmission at exactly the RTO with exponential
+ * backoff (RFC 6298), fast retransmit and NewReno recovery (RFC 5681 3.2, RFC 6582),
+ * zero-window probes (RFC 9293 3.8.6.1), keepalive (RFC 1122 4.2.3.6), user timeout
+ * (RFC 5482). The handshake's RTT sample is 0 on the virtual clock, so the RTO starts at
+ * the 200 ms minimum.
+ */
+#include <string.h>
+
+#include "tcp_test.h"
+
+#define ST  struct tt *t = *state
+#define RTO (200 * NS_MSEC)
+
+static void retransmission_at_rto_with_backoff(void **state)
+{
+	ST;
+	uint32_t seq;
+
+	tt_established(t);
+	tt_write(t->c, "data", 4);
+	seq = tt_expect(t, TT_SEG(.payload = "data"))->h.seq;
+	for (int i = 0; i < 4; i++) {
+		nt_advance(&t->nt, (RTO << i) - 1);
+		tt_expect_nothing(t);
+		nt_advance(&t->nt, 1);
+		tt_expect(t, TT_SEG(.seq = seq, .payload = "data", .flags = TCP_ACK | TCP_PSH));
+	}
+	/* The ACK stops the timer and resets the backoff. */
+	tt_send(t, TT_SEG());
+	nt_advance(&t->nt, 10 * NS_SEC);
+	tt_expect_nothing(t);
+	assert_int_equal(tt_ep(t->c)->backoff, 0);
+	tt_finish(t);
+}
+
+static void tune_two_retries(struct tcp_config *c)
+{
+	c->retries2 = 2;
+}
+
+static void retransmissions_exhausted_abort_connection(void **state)
+{
+	ST;
+	char b[4];
+
+	tune_two_retries(tcp_config(t->nt.s)); /* before any endpoint exists */
+	tt_established(t);
+	tt_write(t->c, "data", 4);
+	tt_expect(t, TT_SEG(.payload = "data"));
+	nt_advance(&t->nt, RTO);
+	tt_expect(t, TT_SEG(.payload = "data"));
+	nt_advance(&t->nt, 2 * RTO);
+	tt_expect(t, TT_SEG(.payload = "data"));
+	nt_advance(&t->nt, 4 * RTO);
+	tt_expect_nothing(t);
+	assert_int_equal(tt_state(t->c), TCP_CLOSED);
+	assert_int_equal(ns_ep_read(t->c, b, sizeof(b), 0, NULL), NS_ERR_TIMEOUT);
+	tt_finish(t);
+}
+
+static void user_timeout_aborts_before_retries(void **state)
+{
+	ST;
+
+	tt_established(t);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_USER_TIMEOUT, 500), NS_OK);
+	tt_write(t->c, "data", 4);
+	tt_expect(t, TT_SEG(.payload = "data"));
+	nt_advance(&t->nt, RTO);
+	tt_expect(t, TT_SEG(.payload = "data")); /* at 200 ms; the next would be 600 */
+	nt_advance(&t->nt, 300 * NS_MSEC - 1);
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	nt_advance(&t->nt, 1);
+	assert_int_equal(tt_state(t->c), TCP_CLOSED);
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void fast_retransmit_on_third_dup_ack(void **state)
+{
+	ST;
+	static uint8_t data[5 * 1460];
+	uint32_t s0;
+
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	tt_established(t);
+	s0 = t->rnxt;
+	tt_write(t->c, data, sizeof(data));
+	for (int i = 0; i < 5; i++)
+		tt_expect(t, TT_SEG(.seq = s0 + 1460 * i, .len = 1460));
+	/* The second segment is lost: the peer ACKs the first, then three duplicates. */
+	tt_send(t, TT_SEG(.ack = s0 + 1460));
+	tt_send(t, TT_SEG(.ack = s0 + 1460));
+	tt_send(t, TT_SEG(.ack = s0 + 1460));
+	tt_expect_nothing(t);
+	tt_send(t, TT_SEG(.ack = s0 + 1460));
+	tt_expect(t, TT_SEG(.seq = s0 + 1460, .payload = data + 1460, .len = 1460));
+	tt_expect_nothing(t);
+	assert_true(tt_ep(t->c)->flags & TCP_F_IN_RECOVERY);
+	/* RFC 6582: ssthresh = FlightSize / 2 (four segments out); cwnd = ssthresh + 3 SMSS. */
+	assert_int_equal(tt_ep(t->c)->ssthresh, 2 * 1460);
+	assert_int_equal(tt_ep(t->c)->cwnd, 2 * 1460 + 3 * 1460);
+	/* A partial ACK (up to the fourth segment, also lost) retransmits it at once. */
+	tt_send(t, TT_SEG(.ack = s0 + 3 * 1460));
+	tt_expect(t, TT_SEG(.seq = s0 + 3 * 1460, .len = 1460));
+	/* The full ACK ends recovery: cwnd = min(ssthresh, FlightSize + SMSS). */
+	tt_send(t, TT_SEG(.ack = s0 + 5 * 1460));
+	assert_false(tt_ep(t->c)->flags & TCP_F_IN_RECOVERY);
+	assert_int_equal(tt_ep(t->c)->cwnd, 1460 + 1460);
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void rto_resends_from_snd_una_with_one_segment_cwnd(void **state)
+{
+	ST;
+	static uint8_t data[3 * 1460];
+	uint32_t s0;
+
+	tt_established(t);
+	s0 = t->rnxt;
+	tt_write(t->c, data, sizeof(data));
+	for (int i = 0; i < 3; i++)
+		tt_expect(t, TT_SEG(.seq = s0 + 1460 * i, .len = 1460));
+	nt_advance(&t->nt, RTO);
+	/* RFC 5681 3.1: cwnd = 1 SMSS after a timeout: one segment, then slow start. */
+	tt_expect(t, TT_SEG(.seq = s0, .len = 1460));
+	tt_expect_nothing(t);
+	tt_send(t, TT_SEG(.ack = s0 + 1460));
+	tt_expect(t, TT_SEG(.seq = s0 + 1460, .len = 1460));
+	tt_expect(t, TT_SEG(.seq = s0 + 2 * 1460, .len = 1460));
+	tt_send(t, TT_SEG(.ack = s0 + 3 * 1460));
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
+static void zero_window_probes_back_off_until_window_opens(void **state)
+{
+	ST;
+	uint32_t una;
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.window = 0));
+	tt_write(t->c, "data", 4);
+	tt_expect_nothing(t);
+	una = tt_ep(t->c)->snd_una;
+	/* RFC 9293 3.8.6.1: probes after one RTO, backing off; as Linux, an old sequence
+	 * number draws the peer's ACK without committing data. */
+	for (int i = 0; i < 3; i++) {
+		nt_advance(&t->nt, (RTO << i) - 1);
+		tt_expect_nothing(t);
+		nt_advance(&t->nt, 1);
+		tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = una - 1, .len = 0));
+		tt_send(t, TT_SEG(.window = 0));
+	}
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_send(t, TT_SEG(.window = 1000));
+	tt_expect(t, TT_SEG(.seq = una, .payload = "data"));
+	tt_finish(t);
+}
+
+static void keepalive_probes_then_reset(void **state)
+{
+	ST;
+	uint32_t una;
+	int64_t err;
+
+	tt_established(t);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_KEEPALIVE, 1), NS_OK);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_KEEPIDLE, 10), NS_OK);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_KEEPINTVL, 2), NS_OK);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_KEEPCNT, 3), NS_OK);
+	una = tt_ep(t->c)->snd_una;
+	nt_advance(&t->nt, 10 * NS_SEC - 1);
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, 1);
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = una - 1, .ack = t->pseq, .len = 0));
+	/* An answer restarts the idle time. */
+	nt_advance(&t->nt, NS_SEC);
+	tt_send(t, TT_SEG());
+	nt_advance(&t->nt, 10 * NS_SEC - 1);
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, 1);
+	tt_expect(t, TT_SEG(.seq = una - 1));
+	/* Unanswered: every 2 s, and after 3 the connection is reset. */
+	nt_advance(&t->nt, 2 * NS_SEC);
+	tt_expect(t, TT_SEG(.seq = una - 1));
+	nt_advance(&t->nt, 2 * NS_SEC);
+	tt_expect(t, TT_SEG(.seq = una - 1));
+	nt_advance(&t->nt, 2 * NS_SEC);
+	tt_expect(t, TT_SEG(.flags = TCP_RST | TCP_ACK, .seq = una));
+	assert_int_equal(tt_state(t->c), TCP_CLOSED);
+	assert_int_equal(ns_ep_get_opt(t->c, NS_SO_ERROR, &err), NS_OK);
+	assert_int_equal(err, NS_ERR_TIMEOUT);
+	tt_finish(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, tt_cm_setup, tt_cm_teardown)
+	    T(retransmission_at_rto_with_backoff),
+	    T(retransmissions_exhausted_abort_connection),
+	    T(user_timeout_aborts_before_retries),
+	    T(fast_retransmit_on_third_dup_ack),
+	    T(rto_resends_from_snd_una_with_one_segment_cwnd),
+	    T(zero_window_probes_back_off_until_window_opens),
+	    T(keepalive_probes_then_reset),
+	};
+
+	return cmocka_run_group_tests_name("tcp_timers", tests, NULL, NULL);
+}
