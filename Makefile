@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 PREFIX ?=
 
-.PHONY: all build test demo install format fuzz deps clean
+.PHONY: all build test demo install format fuzz deps clean bench
 
 all: build
 
@@ -32,6 +32,13 @@ format:
 
 fuzz:
 	bash scripts/fuzz.sh
+
+# Throughput, 1-byte RR, conn/s and idle memory: netstack vs lwIP vs the kernel, one run
+# (root; QUICK=1 for about a minute). Not part of `make test`; docs/PERFORMANCE.md.
+bench:
+	cmake -S . -B build-bench -DNS_WERROR=ON -DNS_TESTS=OFF -DNS_BENCH=ON
+	cmake --build build-bench -j$(JOBS)
+	bash bench/run.sh build-bench
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -13,6 +13,7 @@ PKGS=(
 	tshark                                  # reads the pcap files back
 	nftables socat curl                     # interop tools for the later TCP/forwarding tests
 	util-linux coreutils                    # setpriv, timeout
+	pkg-config liblwip-dev ethtool          # the benchmark's lwIP comparison and offload switch
 )
 
 installed() {

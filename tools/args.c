@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Theory of operation: the option parser of `netstack serve`.
+ * Theory of operation: the option parser of `netstack serve` and `netstack connect`.
  *
+ * Both take the same device and address options; connect also takes --send-file and one
+ * positional HOST:PORT (an IPv4 address, no name lookup).
  * Options take their value as the next argument or after '=' (`--mtu 1400`, `--mtu=1400`).
  * Parsing is strict and complete before anything is opened: every value is checked here
  * (CIDR with an explicit prefix, unicast MAC, device names the kernel accepts, MTU range,
@@ -113,10 +115,13 @@ static int parse_dev(const char *opt, const char *val, enum ns_tuntap_kind kind,
 /* Checks that need the whole command line. */
 static int check_complete(struct serve_opts *o)
 {
+	const char *name = o->cmd == CMD_SERVE ? "serve" : "connect";
 	if (!o->dev)
-		return usage_error("serve: missing --tap NAME or --tun NAME");
+		return usage_error("%s: missing --tap NAME or --tun NAME", name);
 	if (o->naddrs == 0)
-		return usage_error("serve: missing --addr CIDR");
+		return usage_error("%s: missing --addr CIDR", name);
+	if (o->cmd == CMD_CONNECT && !o->have_target)
+		return usage_error("connect: missing HOST:PORT");
 	if (o->have_mac && o->kind == NS_TUN) {
 		char m[18];
 		return usage_error("--mac %s: a TUN device has no MAC (use --tap)",
@@ -138,17 +143,53 @@ static int check_complete(struct serve_opts *o)
 	return 0;
 }
 
-int serve_parse(int argc, char **argv, struct serve_opts *o)
+static int parse_target(const char *val, struct serve_opts *o)
+{
+	const char *colon = strrchr(val, ':');
+	char host[64];
+	if (o->have_target)
+		return usage_error("connect: unexpected argument '%s' (HOST:PORT was already "
+		                   "given)",
+		                   val);
+	if (!colon || colon == val || (size_t)(colon - val) >= sizeof(host))
+		return usage_error("connect: '%s' is not HOST:PORT (for example 192.0.2.1:7)", val);
+	memcpy(host, val, (size_t)(colon - val));
+	host[colon - val] = '\0';
+	if (strchr(host, ':'))
+		return usage_error("connect: %s: IPv6 is not supported yet", val);
+	if (!ns_addr_parse(host, &o->target.addr) || o->target.addr.family != NS_AF_INET ||
+	    ns_addr_is_any(&o->target.addr))
+		return usage_error("connect: %s: '%s' is not an IPv4 address", val, host);
+	char *end;
+	const char *p = colon + 1;
+	unsigned long port = (*p >= '0' && *p <= '9') ? strtoul(p, &end, 10) : 0;
+	if (port == 0 || port > 65535 || *end)
+		return usage_error("connect: %s: port must be 1..65535", val);
+	o->target.port = (uint16_t)port;
+	o->have_target = true;
+	return 0;
+}
+
+int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
 	bool have_mtu = false;
+	const char *name = cmd == CMD_SERVE ? "serve" : "connect";
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
 			return 1;
-		if (strncmp(arg, "--", 2) != 0)
-			return usage_error("serve: unexpected argument '%s'", arg);
+		if (strncmp(arg, "--", 2) != 0) {
+			if (cmd == CMD_CONNECT) {
+				int rc = parse_target(arg, o);
+				if (rc)
+					return rc;
+				continue;
+			}
+			return usage_error("%s: unexpected argument '%s'", name, arg);
+		}
 
 		/* Split "--opt=value"; otherwise the value is the next argument. */
 		char opt[32];
@@ -156,17 +197,17 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 		const char *eq = strchr(arg, '=');
 		size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
 		if (n >= sizeof(opt))
-			return usage_error("serve: unknown option '%s'", arg);
+			return usage_error("%s: unknown option '%s'", name, arg);
 		memcpy(opt, arg, n);
 		opt[n] = '\0';
 
 		static const char *const known[] = {"--tap",     "--tun", "--addr", "--mac",
 		                                    "--gateway", "--mtu", "--pcap"};
-		bool is_known = false;
+		bool is_known = cmd == CMD_CONNECT && !strcmp(opt, "--send-file");
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			is_known |= !strcmp(opt, known[k]);
 		if (!is_known)
-			return usage_error("serve: unknown option '%s'", opt);
+			return usage_error("%s: unknown option '%s'", name, opt);
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
@@ -211,6 +252,10 @@ int serve_parse(int argc, char **argv, struct serve_opts *o)
 			if (o->pcap)
 				return usage_error("--pcap %s: --pcap given twice", val);
 			o->pcap = val;
+		} else if (!strcmp(opt, "--send-file")) {
+			if (o->send_file)
+				return usage_error("--send-file %s: --send-file given twice", val);
+			o->send_file = val;
 		}
 		if (rc)
 			return rc;

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Theory of operation: the `netstack` command's entry point. It dispatches on the first
- * argument (serve, demo, --help, --version) and owns the help text, which is the reference
+ * argument (serve, connect, demo, --help, --version) and owns the help text, which is the reference
  * for the command: every option, the output contract and the exit statuses, and what the
  * stack cannot do yet. `netstack demo` runs scripts/demo.sh from the source tree the binary
  * was built from (the same thing `make demo` runs), passing this binary's own path.
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,13 +25,17 @@
 static const char help_text[] =
     "usage: netstack serve (--tap NAME | --tun NAME) --addr CIDR [--addr CIDR ...]\n"
     "                      [--mac MAC] [--gateway IP] [--mtu N] [--pcap FILE]\n"
+    "       netstack connect (--tap NAME | --tun NAME) --addr CIDR [--addr CIDR ...]\n"
+    "                      [--mac MAC] [--gateway IP] [--mtu N] [--pcap FILE]\n"
+    "                      [--send-file FILE] HOST:PORT\n"
     "       netstack demo\n"
     "       netstack --help | --version\n"
     "\n"
     "netstack is a TCP/IP stack that runs inside this process. `netstack serve` puts it\n"
-    "on a TAP (Ethernet) or TUN (IP) device and answers like a small host.\n"
+    "on a TAP (Ethernet) or TUN (IP) device and answers like a small host; `netstack\n"
+    "connect` makes one TCP connection from it, like netcat.\n"
     "\n"
-    "serve options (a value follows as the next argument or after '='):\n"
+    "options of serve and connect (a value follows as the next argument or after '='):\n"
     "  --tap NAME      use the TAP device NAME in the current network namespace\n"
     "  --tun NAME      use the TUN device NAME instead (no Ethernet, no ARP)\n"
     "                  The device is created if missing (and removed again on exit); an\n"
@@ -54,26 +59,60 @@ static const char help_text[] =
     "    a zero-length datagram is echoed as a zero-length datagram\n"
     "  UDP discard on port 9 (RFC 863): never answers\n"
     "  any other UDP port: ICMP port unreachable (rate limited)\n"
+    "  TCP echo on port 7: every byte comes back; after the client's FIN the rest is\n"
+    "    echoed, then netstack closes too\n"
+    "  TCP discard on port 9: reads and drops; closes after the client's FIN\n"
+    "  TCP chargen on port 19 (RFC 864): lines of 72 printable characters and CRLF, line n\n"
+    "    starting with character n of ' '..'~' (mod 95), as fast as the client reads;\n"
+    "    input is dropped; closes after the client's FIN\n"
+    "  HTTP/1.1 on port 80: GET or HEAD of / (a small HTML page) and /bytes/N (exactly N\n"
+    "    bytes, byte i being i mod 251, N up to 10^12, generated as it is sent); anything\n"
+    "    else 404, a malformed request 400 (and close), a request head over 16 KiB 431,\n"
+    "    a request body with Transfer-Encoding 501. Keep-alive unless the request says\n"
+    "    `Connection: close` (then netstack closes first, after the response) or is\n"
+    "    HTTP/1.0 without keep-alive; pipelined requests are answered in order. Every\n"
+    "    response has Content-Length and Content-Type.\n"
+    "  any other TCP port: RST (a kernel connect() gets ECONNREFUSED at once)\n"
+    "  Up to 10000 TCP connections at a time; beyond that a new one is reset.\n"
     "\n"
-    "Output: stdout's first line is `ready` once netstack can receive (within a second or\n"
-    "two). On SIGINT or SIGTERM it prints every non-zero counter to stdout, one\n"
-    "`name value` per line (stack counters such as `udp_rx 1000`, drop reasons as\n"
-    "`drop_<reason> N`, service counters such as `udp_echo_tx N`), and exits 0 within a\n"
-    "second. Start-up details and errors go to stderr.\n"
+    "serve's output: stdout's first line is `ready` once netstack can receive (within a\n"
+    "second or two). On SIGINT or SIGTERM it prints every non-zero counter to stdout, one\n"
+    "`name value` per line (stack counters such as `udp_rx 1000` or `tcp_rx 20`, drop\n"
+    "reasons as `drop_<reason> N`, service counters such as `udp_echo_tx N`,\n"
+    "`tcp_accepted N`, `tcp_echo_bytes N`, `http_requests N`), resets its open TCP\n"
+    "connections and exits 0 within a second. Start-up details and errors go to stderr.\n"
     "\n"
-    "Exit status: 0 after SIGINT/SIGTERM or --help; 2 for a bad argument (unknown option,\n"
-    "missing value, bad CIDR or MAC, both or neither of --tap/--tun, no --addr, MTU out of\n"
-    "range) or a device or pcap file that cannot be opened; 1 for an unexpected failure,\n"
-    "such as the device being deleted while netstack runs (it prints its counters and stops).\n"
+    "netstack connect HOST:PORT: connects to the IPv4 address HOST (no name lookup), sends\n"
+    "stdin (or --send-file FILE) and then a FIN, and copies every byte it receives to\n"
+    "stdout, until the peer has closed too. stdout carries only the received bytes; the\n"
+    "connection and a byte count are reported on stderr. The peer must already be\n"
+    "reachable: with a TAP, create it first (`ip tuntap add`) and give the kernel side its\n"
+    "address. Exit status 0 once both sides closed cleanly; 1 if the connection is\n"
+    "refused, reset or times out, or on SIGINT/SIGTERM (the connection is reset).\n"
     "\n"
-    "Not there yet: TCP (no TCP services; a TCP segment is answered with ICMP protocol\n"
-    "unreachable, so a kernel connect() fails at once), IPv6 (an IPv6 --addr or --gateway\n"
-    "is refused; IPv6 frames are dropped and counted), IP fragmentation and reassembly\n"
-    "(fragments are dropped and counted: datagrams must fit the MTU), DHCP.\n"
+    "Exit status: 0 after SIGINT/SIGTERM (serve) or --help; 2 for a bad argument (unknown\n"
+    "option, missing value, bad CIDR or MAC, both or neither of --tap/--tun, no --addr, MTU\n"
+    "out of range, a bad HOST:PORT) or a device, pcap or --send-file file that cannot be\n"
+    "opened; 1 for an unexpected failure, such as the device being deleted while netstack\n"
+    "runs (it prints its counters and stops).\n"
+    "\n"
+    "Not there yet: IPv6 (an IPv6 --addr or --gateway is refused; IPv6 frames are dropped\n"
+    "and counted), IP fragmentation and reassembly (fragments are dropped and counted:\n"
+    "datagrams must fit the MTU), DHCP. In TCP, SACK-based loss recovery, RACK-TLP, CUBIC,\n"
+    "SYN cookies and segmentation offload are still in progress.\n"
     "\n"
     "netstack demo: as root, create a network namespace with a TAP device, run\n"
     "`netstack serve` there, ping it and exchange UDP with it from the kernel, print a\n"
     "short report and clean up (the same as `make demo`).\n";
+
+/* The help text is longer than a pipe's stdio buffer: a reader that stops early (`grep -q`)
+ * must not kill us with SIGPIPE. */
+static int print_help(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	fputs(help_text, stdout);
+	return 0;
+}
 
 static int run_demo(void)
 {
@@ -93,26 +132,25 @@ static int run_demo(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("missing command (serve, demo, --help or --version)");
+		return usage_error("missing command (serve, connect, demo, --help or --version)");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-		fputs(help_text, stdout);
-		return 0;
+		return print_help();
 	}
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("netstack %s\n", NS_VERSION);
 		return 0;
 	}
-	if (!strcmp(cmd, "serve")) {
-		struct serve_opts o;
-		int rc = serve_parse(argc - 2, argv + 2, &o);
+	if (!strcmp(cmd, "serve") || !strcmp(cmd, "connect")) {
+		static struct serve_opts o;
+		enum tool_cmd c = !strcmp(cmd, "serve") ? CMD_SERVE : CMD_CONNECT;
+		int rc = serve_parse(c, argc - 2, argv + 2, &o);
 		if (rc == 1) {
-			fputs(help_text, stdout);
-			return 0;
+			return print_help();
 		}
 		if (rc)
 			return rc;
-		return serve_run(&o);
+		return c == CMD_SERVE ? serve_run(&o) : connect_run(&o);
 	}
 	if (!strcmp(cmd, "demo")) {
 		if (argc > 2)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The `netstack` command's internal interface: option parsing (args.c), the serve
- * subcommand (serve.c) and the services it runs on the stack (services.c).
+ * The `netstack` command's internal interface: option parsing (args.c), the stack on a
+ * device that serve and connect share (host.c), the serve subcommand (serve.c), the UDP
+ * services (services.c), the TCP services (tcp_services.c) and their HTTP parser (http.c),
+ * and the connect subcommand (connect.c).
  */
 #ifndef NS_TOOLS_TOOL_H
 #define NS_TOOLS_TOOL_H
@@ -23,7 +25,10 @@ struct ns_stack;
 #define SERVE_MIN_MTU     68
 #define SERVE_MAX_MTU     65535
 
+enum tool_cmd { CMD_SERVE, CMD_CONNECT };
+
 struct serve_opts {
+	enum tool_cmd cmd;
 	enum ns_tuntap_kind kind;
 	const char *dev; /* NULL until --tap/--tun */
 	struct ns_subnet addrs[SERVE_MAX_ADDRS];
@@ -34,18 +39,48 @@ struct serve_opts {
 	struct ns_addr gateway;
 	uint32_t mtu; /* 0: not given */
 	const char *pcap;
+	/* connect only */
+	struct ns_sockaddr target;
+	bool have_target;
+	const char *send_file; /* NULL: stdin */
 };
 
 /* args.c */
-/** serve_parse() - Parse the arguments after "serve". Returns 0, 1 for --help, or
- * EXIT_USAGE after printing one line that names the option and the value, and the hint. */
-int serve_parse(int argc, char **argv, struct serve_opts *o);
+/** serve_parse() - Parse the arguments after "serve" or "connect" (@cmd). Returns 0, 1 for
+ * --help, or EXIT_USAGE after printing one line that names the option and the value, and
+ * the hint. */
+int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o);
 /** usage_error() - Print "netstack: <msg>" and the --help hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* host.c: a stack on the device of @o, driven by an event loop that also watches
+ * SIGINT/SIGTERM (which set ->stop). */
+struct host {
+	struct ns_stack *stack;
+	struct ns_link *link;
+	struct ns_loop *loop;
+	const char *dev;
+	bool pcap;
+	int sigfd;
+	uint64_t rx_errors_seen;
+	volatile int stop;
+};
+/** host_open() - Signals, stack, device, addresses and routes, loop. 0, or the exit status
+ * after printing why on stderr (2 for a device or pcap file that cannot be opened). */
+int host_open(struct host *h, const struct serve_opts *o);
+/** host_describe() - The start-up line on stderr. */
+void host_describe(const struct host *h, const struct serve_opts *o);
+/** host_after_iteration() - Flush the pcap file; true if the device went away. */
+bool host_after_iteration(struct host *h);
+void host_close(struct host *h);
 
 /* serve.c */
 /** serve_run() - Run `netstack serve` with parsed options until SIGINT/SIGTERM. */
 int serve_run(const struct serve_opts *o);
+
+/* connect.c */
+/** connect_run() - Run `netstack connect`: 0 once both sides closed cleanly. */
+int connect_run(const struct serve_opts *o);
 
 /* services.c: UDP echo (port 7) and discard (port 9) on each address. */
 struct services;
@@ -58,5 +93,49 @@ struct services *services_start(struct ns_stack *s, const struct ns_subnet *addr
                                 char *err, size_t errlen);
 void services_counts(const struct services *sv, struct services_counts *out);
 void services_stop(struct services *sv);
+
+/* tcp_services.c: TCP echo (7), discard (9), chargen (19) and HTTP (80) on every address. */
+#define TCP_SERVICES_MAX_CONNS 10000
+struct tcp_services;
+struct tcp_services_counts {
+	uint64_t accepted, refused_limit, resets, open, open_max;
+	uint64_t echo_bytes, discard_bytes, chargen_bytes;
+	uint64_t http_requests, http_2xx, http_4xx, http_5xx, http_body_bytes;
+};
+struct tcp_services *tcp_services_start(struct ns_stack *s, char *err, size_t errlen);
+/** tcp_services_run() - Do the work the stack's events asked for (call after every loop
+ * iteration). Returns true if work remains (poll the loop without waiting). */
+bool tcp_services_run(struct tcp_services *ts);
+void tcp_services_counts(const struct tcp_services *ts, struct tcp_services_counts *out);
+void tcp_services_stop(struct tcp_services *ts);
+
+/* http.c */
+#define HTTP_MAX_HEAD  16384            /* a longer request head is refused (431) */
+#define HTTP_MAX_BYTES 1000000000000ull /* largest N of /bytes/N (10^12) */
+enum http_status { HTTP_200, HTTP_400, HTTP_404, HTTP_431, HTTP_501 };
+enum http_route { HTTP_ROUTE_NOT_FOUND, HTTP_ROUTE_INDEX, HTTP_ROUTE_BYTES };
+struct http_req {
+	bool get, head, conn_close, conn_keep_alive, chunked;
+	uint8_t minor;
+	enum http_route route;
+	uint64_t nbytes;   /* /bytes/N */
+	uint64_t body_len; /* Content-Length of the request body, to skip */
+};
+extern const char http_index_page[];
+extern const size_t http_index_len;
+extern const char http_not_found_body[];
+extern const size_t http_not_found_len;
+extern const char http_bad_request_body[];
+extern const size_t http_bad_request_len;
+extern const char http_not_impl_body[];
+extern const size_t http_not_impl_len;
+/** http_head_end() - Length of the request head in @p (through its empty line), 0 if the
+ * head is not complete yet. */
+size_t http_head_end(const uint8_t *p, size_t n);
+/** http_parse() - Parse a complete head into @r; the status to answer with. */
+enum http_status http_parse(const uint8_t *p, size_t n, struct http_req *r);
+/** http_format_head() - A response head; its length (0 if @cap is too small). */
+size_t http_format_head(char *buf, size_t cap, enum http_status st, const char *ctype, uint64_t len,
+                        bool close);
 
 #endif

@@ -59,6 +59,11 @@ cleanup() {
 		wait "$pid" 2>/dev/null
 	done
 	for ns in "${NAMESPACES[@]}"; do
+		# Whatever still runs inside a namespace this test made (a python3 server whose
+		# parent subshell was killed above) was started by this test: end it too.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$WORK"
@@ -280,4 +285,64 @@ except ConnectionRefusedError:
 except socket.timeout:
     sys.exit(f"port {port}: nothing within 2 s")
 EOF
+}
+
+# ---------------------------------------------------------------- TCP
+
+# start_tcp_serve NS LABEL [serve-args...]: netstack on tap0 at 192.0.2.2/24, the kernel side
+# at 192.0.2.1/24, for the TCP tests.
+start_tcp_serve() {
+	local ns=$1 label=$2
+	shift 2
+	start_serve "$ns" "$label" --tap tap0 --addr 192.0.2.2/24 "$@"
+	kernel_tap "$ns" tap0
+}
+
+# tcp_echo NS DST NBYTES SEED MAXSECONDS: NBYTES of seeded random data through TCP echo on
+# DST:7, sent and received at the same time (a thread sends, then shuts down its side); the
+# echo must be intact (length and sha256), end with netstack's FIN, and take under MAXSECONDS.
+tcp_echo() {
+	py "$@" <<'PY' || fail "TCP echo of $3 bytes to $2 failed"
+import hashlib, random, socket, sys, threading, time
+dst, n, seed, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+data = random.Random(seed).randbytes(n)
+t0 = time.monotonic()
+s = socket.create_connection((dst, 7), timeout=10)
+errors = []
+def sender():
+    try:
+        view = memoryview(data)
+        for off in range(0, n, 1 << 16):
+            s.sendall(view[off:off + (1 << 16)])
+        s.shutdown(socket.SHUT_WR)
+    except Exception as e:
+        errors.append(f"sending: {e!r}")
+t = threading.Thread(target=sender)
+t.start()
+h = hashlib.sha256()
+got = 0
+try:
+    while True:
+        if time.monotonic() - t0 > limit:
+            sys.exit(f"echo not finished after {limit} s: {got} of {n} bytes back")
+        b = s.recv(1 << 18)
+        if not b:
+            break
+        h.update(b)
+        got += len(b)
+except socket.timeout:
+    sys.exit(f"nothing for 10 s: {got} of {n} bytes back")
+t.join()
+s.close()
+took = time.monotonic() - t0
+if errors:
+    sys.exit(errors[0])
+if got != n:
+    sys.exit(f"echoed {got} bytes, sent {n}")
+if h.hexdigest() != hashlib.sha256(data).hexdigest():
+    sys.exit("echoed bytes differ (sha256)")
+if took > limit:
+    sys.exit(f"took {took:.1f} s, limit {limit} s")
+print(f"{n} bytes echoed intact in {took:.2f} s ({n * 8 / took / 1e6:.0f} Mbit/s each way)")
+PY
 }

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: one stack on one TAP or TUN device, driven by the event loop: the
+ * part `netstack serve` and `netstack connect` share.
+ *
+ * Start-up order: block SIGINT/SIGTERM and open a signalfd first (a signal that arrives
+ * during start-up is then handled by the loop, never lost); make the stack; open the device
+ * (created if missing, attached as it is if it exists: only its up flag, and its MTU when
+ * --mtu is given, are touched); wrap it in the pcap sniffer if asked; add the NIC, each
+ * address, an on-link route per address subnet and the default route; make the loop and
+ * watch the signalfd. A signal sets h->stop and stops the current loop iteration.
+ *
+ * A TUN/TAP fd whose device was deleted fails every read and polls as an error forever; the
+ * loop then stops watching it. host_after_iteration() checks for that only when the
+ * device's read errors went up, so it costs nothing in the steady state.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "netstack/netstack.h"
+#include "tool.h"
+
+#define NIC_ID 1
+
+static void on_signal(struct ns_loop *l, int fd, uint32_t events, void *ctx)
+{
+	struct host *h = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+			h->stop = 1;
+			ns_loop_stop(l);
+		}
+	}
+}
+
+static int setup_signals(struct host *h)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	h->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return h->sigfd < 0 ? -1 : 0;
+}
+
+/* The network a subnet belongs to (host bits cleared). */
+static struct ns_subnet subnet_network(const struct ns_subnet *a)
+{
+	struct ns_subnet n = *a;
+	for (unsigned bit = a->prefix; bit < 32; bit++)
+		n.addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	return n;
+}
+
+static int configure(struct host *h, const struct serve_opts *o)
+{
+	char text[64];
+	ns_err e;
+
+	e = ns_stack_add_nic(h->stack, NIC_ID, h->link, o->dev);
+	if (e != NS_OK) {
+		fprintf(stderr, "netstack: adding %s to the stack: %s\n", o->dev, ns_strerror(e));
+		return 1;
+	}
+	for (size_t i = 0; i < o->naddrs; i++) {
+		e = ns_stack_add_address(h->stack, NIC_ID, &o->addrs[i]);
+		if (e != NS_OK) {
+			fprintf(stderr, "netstack: --addr %s/%u: %s\n",
+			        ns_addr_format(&o->addrs[i].addr, text, sizeof(text)),
+			        o->addrs[i].prefix, ns_strerror(e));
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < o->naddrs; i++) {
+		struct ns_route_entry r = {.dest = subnet_network(&o->addrs[i]), .nic = NIC_ID};
+		bool dup = false;
+		for (size_t j = 0; j < i; j++) {
+			struct ns_subnet prev = subnet_network(&o->addrs[j]);
+			dup |= prev.prefix == r.dest.prefix && ns_addr_eq(&prev.addr, &r.dest.addr);
+		}
+		if (dup)
+			continue;
+		e = ns_stack_add_route(h->stack, &r);
+		if (e != NS_OK) {
+			fprintf(stderr, "netstack: on-link route for %s/%u: %s\n",
+			        ns_addr_format(&r.dest.addr, text, sizeof(text)), r.dest.prefix,
+			        ns_strerror(e));
+			return 1;
+		}
+	}
+	if (o->have_gateway) {
+		struct ns_route_entry r = {.dest = {.addr = {.family = NS_AF_INET}, .prefix = 0},
+		                           .gateway = o->gateway,
+		                           .nic = NIC_ID};
+		e = ns_stack_add_route(h->stack, &r);
+		if (e != NS_OK) {
+			fprintf(stderr, "netstack: --gateway %s: %s\n",
+			        ns_addr_format(&o->gateway, text, sizeof(text)), ns_strerror(e));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void host_describe(const struct host *h, const struct serve_opts *o)
+{
+	char text[64];
+	fprintf(stderr, "netstack: %s on %s %s, mtu %" PRIu32,
+	        o->cmd == CMD_SERVE ? "serving" : "connecting", o->kind == NS_TAP ? "tap" : "tun",
+	        o->dev, ns_link_mtu(h->link));
+	if (o->kind == NS_TAP) {
+		struct ns_mac mac = h->link->ops->link_addr(h->link);
+		fprintf(stderr, ", mac %s", ns_mac_format(&mac, text, sizeof(text)));
+	}
+	for (size_t i = 0; i < o->naddrs; i++)
+		fprintf(stderr, ", %s/%u", ns_addr_format(&o->addrs[i].addr, text, sizeof(text)),
+		        o->addrs[i].prefix);
+	if (o->have_gateway)
+		fprintf(stderr, ", gateway %s", ns_addr_format(&o->gateway, text, sizeof(text)));
+	if (o->pcap)
+		fprintf(stderr, ", pcap %s", o->pcap);
+	fputc('\n', stderr);
+}
+
+static int open_device(struct host *h, const struct serve_opts *o)
+{
+	char err[256];
+	struct ns_tuntap_config tc = {
+	    .kind = o->kind,
+	    .name = o->dev,
+	    .mtu = o->mtu, /* 0: an existing device keeps its MTU, a new one gets 1500 */
+	    .bring_up = true,
+	};
+	if (o->have_mac)
+		tc.mac = o->mac;
+	h->link = ns_tuntap_open(&tc, err, sizeof(err));
+	if (!h->link) {
+		fprintf(stderr, "netstack: --%s %s: cannot open the device: %s\n",
+		        o->kind == NS_TAP ? "tap" : "tun", o->dev, err);
+		return EXIT_USAGE;
+	}
+	if (o->pcap) {
+		/* The sniffer owns the device link from here, and destroys it on failure. */
+		h->link = ns_sniffer_new(h->link, o->pcap, err, sizeof(err));
+		if (!h->link) {
+			fprintf(stderr, "netstack: --pcap %s: %s\n", o->pcap, err);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+int host_open(struct host *h, const struct serve_opts *o)
+{
+	struct ns_stack_config cfg;
+	ns_err e;
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->sigfd = -1;
+	h->dev = o->dev;
+	h->pcap = o->pcap != NULL;
+	signal(SIGPIPE, SIG_IGN);
+	if (setup_signals(h) < 0) {
+		fprintf(stderr, "netstack: signalfd: %s\n", strerror(errno));
+		return 1;
+	}
+	ns_stack_config_init(&cfg);
+	ns_protocols_default(&cfg);
+	e = ns_stack_new(&cfg, &h->stack);
+	if (e != NS_OK) {
+		fprintf(stderr, "netstack: creating the stack: %s\n", ns_strerror(e));
+		return 1;
+	}
+	rc = open_device(h, o);
+	if (rc)
+		return rc;
+	rc = configure(h, o);
+	if (rc)
+		return rc;
+	e = ns_loop_new(&h->loop);
+	if (e == NS_OK)
+		e = ns_loop_add_stack(h->loop, h->stack);
+	if (e == NS_OK)
+		e = ns_loop_add_fd(h->loop, h->sigfd, EPOLLIN, on_signal, h);
+	if (e != NS_OK) {
+		fprintf(stderr, "netstack: event loop: %s\n", ns_strerror(e));
+		return 1;
+	}
+	return 0;
+}
+
+static bool device_gone(struct host *h)
+{
+	if (h->link->rx_errors == h->rx_errors_seen)
+		return false;
+	h->rx_errors_seen = h->link->rx_errors;
+	struct pollfd p = {.fd = ns_link_poll_fd(h->link), .events = POLLIN};
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
+		fprintf(stderr, "netstack: %s: the device went away (deleted?); stopping\n",
+		        h->dev);
+		return true;
+	}
+	return false;
+}
+
+bool host_after_iteration(struct host *h)
+{
+	if (h->pcap)
+		ns_sniffer_flush(h->link); /* the file is readable while we run */
+	return device_gone(h);
+}
+
+void host_close(struct host *h)
+{
+	if (h->loop)
+		ns_loop_free(h->loop);
+	h->loop = NULL;
+	if (h->stack)
+		ns_stack_free(h->stack);
+	h->stack = NULL;
+	ns_link_destroy(h->link); /* flushes and closes the pcap file, closes the device */
+	h->link = NULL;
+	if (h->sigfd >= 0)
+		close(h->sigfd);
+	h->sigfd = -1;
+}
