@@ -15,9 +15,14 @@
  * a consumed header stay valid (at buf + hdr[i].off) until the packet is freed.
  *
  * Ownership: a function handed a packet owns it: it frees it or passes it on, exactly once.
- * ns_pkt_ref() adds an owner (for a queue that keeps a packet it also passes on); every
- * owner calls ns_pkt_free(). Packets of the standard size come from a per-thread free list,
- * so the steady state does not call malloc.
+ * ns_pkt_ref() adds an owner and every owner calls ns_pkt_free(); a shared packet
+ * (refcnt > 1) is read-only. A packet handed to a layer that may modify it (push a header,
+ * move its head, set its metadata, link it through ->next on a queue: every send path,
+ * ns_netproto_write() and ns_nic_output() included) must have a single owner: code that
+ * wants to keep a packet it sends (to retransmit, or to loop a copy back) keeps a copy made
+ * with ns_pkt_copy(), not a reference. As a defence, ns_netproto_write(), ns_nic_output()
+ * and ns_nic_output_mac() copy a shared packet before touching it. Packets of the standard
+ * size come from a per-thread free list, so the steady state does not call malloc.
  */
 #ifndef NETSTACK_PKT_H
 #define NETSTACK_PKT_H

@@ -53,11 +53,19 @@ struct ns_route {
 
 /**
  * ns_route_find() - Route to @remote. @nic 0 means any NIC; @local unspecified (or NULL)
- * picks the NIC's primary address in the destination's family. Errors: NO_ROUTE,
+ * picks the NIC's primary address in the destination's family. IPv4 addresses are read as
+ * their four bytes (stray bytes behind them are ignored). Errors: NO_ROUTE,
  * NETWORK_UNREACHABLE, BAD_LOCAL_ADDRESS (local not ours and spoofing off).
  */
 NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_addr *local,
 			    const struct ns_addr *remote, struct ns_route *out);
+/**
+ * ns_stack_generation() - A counter that changes whenever anything a route depends on
+ * changes: a NIC, address, address range or route added or removed, a NIC going up or
+ * down, spoofing or promiscuous mode switched. A route found while the counter had a value
+ * stays valid while it keeps that value, so a connected endpoint may cache it.
+ */
+NS_API uint32_t ns_stack_generation(const struct ns_stack *s);
 
 /* ---------------------------------------------------------------- network protocols */
 
@@ -101,7 +109,9 @@ struct ns_netproto_ops {
 
 /** ns_netproto_priv() - The per-stack state of the network protocol @number, or NULL. */
 NS_API void *ns_netproto_priv(struct ns_stack *s, uint16_t number);
-/** ns_netproto_write() - Hand @pkt to the network protocol of route @r. Ownership: consumes. */
+/** ns_netproto_write() - Hand @pkt to the network protocol of route @r. Ownership: consumes.
+ * A shared packet (refcnt > 1) is copied first: the layers below push headers into it and
+ * link it through ->next (pkt.h, Ownership). */
 NS_API ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt,
 				const struct ns_write_params *wp);
 
@@ -130,6 +140,16 @@ NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *n
 NS_API bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
 /** ns_stack_find_local() - The NIC that has @a assigned (any NIC), or NULL. */
 NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_addr *a);
+/**
+ * ns_stack_match_local() - Is @a a destination the stack accepts on @nic? The weak host
+ * model (RFC 1122 3.3.4.2; Linux): an address assigned to ANY NIC of the stack is local
+ * (NS_ADDR_ASSIGNED), whichever NIC the packet came in on; address ranges, broadcasts
+ * (IPv4: limited, or a directed broadcast of @nic's subnets) and promiscuous mode are
+ * @nic's own. One pass over the addresses, so a network protocol classifies each address
+ * of a packet once.
+ */
+NS_API enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
+					       const struct ns_addr *a);
 /** ns_nic_primary_addr() - The first address of @family on @nic; false if none. */
 NS_API bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out);
 NS_API bool ns_nic_spoofing(const struct ns_nic *nic);
@@ -139,27 +159,39 @@ NS_API bool ns_nic_promiscuous(const struct ns_nic *nic);
  * ns_nic_output() - Send a packet whose network header is pushed to @next_hop on @nic.
  * Resolves the link address through the neighbor cache when the link needs it (queueing the
  * packet, bounded, while a request is outstanding); broadcast/multicast destinations use the
- * mapped MAC. Ownership: consumes @pkt. Requires: pkt->netproto set.
+ * mapped MAC. Ownership: consumes @pkt (a shared one is copied first). Requires:
+ * pkt->netproto set. Errors: NO_BUFFER_SPACE when the packet could not even be queued (the
+ * neighbor table is full of entries that cannot be evicted, or the link refused it),
+ * NETWORK_UNREACHABLE for a NIC that is down, HOST_UNREACHABLE when nothing resolves the
+ * protocol; NS_OK means sent or queued.
  */
 NS_API ns_err ns_nic_output(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *next_hop,
 			    const struct ns_addr *local, struct ns_pkt *pkt);
-/** ns_nic_output_mac() - Send to a known link address (no resolution). Consumes @pkt. */
+/** ns_nic_output_mac() - Send to a known link address (no resolution). Consumes @pkt (a
+ * shared one is copied first). */
 NS_API ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
 				struct ns_pkt *pkt);
 /** ns_nic_loop_local() - Deliver an outbound packet (network header at head) back into the
- * stack as if @nic had received it (the seed's PacketLoop). Consumes @pkt. */
-NS_API void ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt);
+ * stack as if @nic had received it (the seed's PacketLoop). Consumes @pkt. Errors:
+ * NO_BUFFER_SPACE when the loop queue is full or a copy failed (the packet is dropped). */
+NS_API ns_err ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt);
 
 /* ---------------------------------------------------------------- neighbor cache */
 
+/* The flags mean what RFC 4861 4.4 and 7.2.5 say; a resolver whose protocol has no such
+ * bits (ARP) sets them explicitly for what it believes. */
 enum {
-	NS_NEIGH_SOLICITED = 1u << 0, /* reply to our request (ARP reply, NA with S flag) */
-	NS_NEIGH_OVERRIDE = 1u << 1,  /* may replace a known different address */
-	NS_NEIGH_CREATE = 1u << 2,    /* create the entry if absent (a request aimed at us) */
+	NS_NEIGH_SOLICITED = 1u << 0, /* answers our request: confirms reachability (S flag) */
+	NS_NEIGH_OVERRIDE = 1u << 1,  /* replaces a different cached address (O flag); without
+				       * it a different address only demotes REACHABLE to
+				       * STALE */
+	NS_NEIGH_CREATE = 1u << 2,    /* create the entry (STALE) if absent: a request aimed at
+				       * us (RFC 4861 7.2.3); never for answers */
 	NS_NEIGH_ROUTER = 1u << 3,
 };
 /** ns_neigh_update() - Link address information learnt from the wire (RFC 4861 7.2.5
- * semantics; ARP maps to it). Flushes packets queued for the entry. */
+ * semantics; ARP maps to it). Flushes packets queued for the entry. An INCOMPLETE entry
+ * takes the address whatever the flags (REACHABLE if solicited, else STALE). */
 NS_API void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
 			    const struct ns_mac *mac, unsigned flags);
 /** ns_neigh_confirm() - Upper-layer reachability confirmation (RFC 4861 7.3.1). */
@@ -179,7 +211,10 @@ enum ns_ctrl {
 	NS_CTRL_ADMIN_PROHIBITED,
 };
 
-/* A transport endpoint as the demuxer sees it. Embedded in the protocol's endpoint. */
+/* A transport endpoint as the demuxer sees it. Embedded in the protocol's endpoint.
+ * The demuxer may hold a pointer to it across callbacks (a broadcast fan-out): an endpoint
+ * closed during a dispatch unregisters at once but frees its memory through
+ * ns_ep_defer_free(), and its deliver() drops what still reaches it. */
 struct ns_tep;
 struct ns_tep_ops {
 	/* A packet for this endpoint. Ownership: consumes @pkt. Requires: head at the transport
@@ -272,6 +307,11 @@ struct ns_transproto_ops {
 	uint16_t min_header_len;
 	/* No endpoint matched. Ownership: per the verdict. Optional (absent: port unreachable). */
 	enum ns_unknown_verdict (*handle_unknown)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+	/* A packet about to be copied to several endpoints (broadcast/multicast fan-out):
+	 * check it (lengths, checksum) once. True: the demuxer marks it NS_PKT_CSUM_VERIFIED,
+	 * so every copy skips the checksum. False: the hook dropped and counted it (consumed).
+	 * Optional (absent: each endpoint checks its own copy). */
+	bool (*validate)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
 };
 
 /** ns_transproto_priv() - The per-stack state of transport protocol @number, or NULL. */
@@ -308,6 +348,26 @@ struct ns_ep {
 /** ns_ep_live_add() - Count an endpoint created (+1) or released (-1) for leak checks. */
 NS_API void ns_ep_live_add(struct ns_stack *s, int delta);
 
+/*
+ * Deferred release. The stack dispatches into endpoints (a packet, an ICMP error, a timer,
+ * an ns_ep_* call) and endpoints notify their waiter queues, whose callbacks may close any
+ * endpoint, including the one being dispatched or one a broadcast fan-out is about to
+ * reach. A protocol's close() therefore unlinks the endpoint from everything at once
+ * (demuxer, ports, timers, its own lists), marks it closed, and hands the memory to
+ * ns_ep_defer_free(): the release runs at once when no dispatch is in progress, else when
+ * the outermost one returns (nic delivery, ns_deliver_transport/control, ns_stack_poll,
+ * every ns_ep_* call). Code running inside a dispatch may thus keep using an endpoint
+ * pointer until it returns, provided it checks the endpoint's closed state.
+ */
+struct ns_deferred {
+	struct ns_deferred *next;
+	void (*release)(struct ns_deferred *d);
+};
+/** ns_ep_defer_free() - Call @release(@d) once no dispatch is running (at once if none is).
+ * @d is embedded in the object @release frees. */
+NS_API void ns_ep_defer_free(struct ns_stack *s, struct ns_deferred *d,
+			     void (*release)(struct ns_deferred *d));
+
 /* ---------------------------------------------------------------- ports (RFC 6056) */
 
 /** ns_ports_reserve() - Reserve @port of @transproto on @addr (unspecified: all addresses)
@@ -319,9 +379,13 @@ NS_API ns_err ns_ports_reserve(struct ns_stack *s, uint8_t transproto, const str
 NS_API void ns_ports_release(struct ns_stack *s, uint8_t transproto, const struct ns_addr *addr,
 			     uint16_t port, const void *owner);
 /**
- * ns_ports_pick_ephemeral() - Choose and reserve an ephemeral port (RFC 6056 3.3.4,
- * double-hash: keyed hash of the 3-tuple picks the starting offset and a per-bucket
- * counter). @remote may be unspecified for binds without a peer. Errors: NO_PORT_AVAILABLE.
+ * ns_ports_pick_ephemeral() - Choose and reserve an ephemeral port. With a peer (@remote
+ * non-NULL, possibly unspecified for a stream bind(0)): RFC 6056 3.3.4 Algorithm 4, double
+ * hash (a keyed hash of the 3-tuple picks the starting offset and a per-bucket counter), so
+ * one destination's successive ports do not collide and others' reveal nothing. @remote
+ * NULL (no peer at all: an unconnected datagram endpoint's implicit bind): RFC 6056 3.3.1
+ * Algorithm 1, a random start from ns_stack_random() and a walk from there, as Linux's UDP
+ * does. Errors: NO_PORT_AVAILABLE.
  */
 NS_API ns_err ns_ports_pick_ephemeral(struct ns_stack *s, uint8_t transproto,
 				      const struct ns_addr *local, const struct ns_addr *remote,
@@ -348,9 +412,15 @@ NS_API uint64_t ns_stack_now(const struct ns_stack *s);
 /** ns_stack_random() - 64 pseudo-random bits (seeded from the stack secret). */
 NS_API uint64_t ns_stack_random(struct ns_stack *s);
 NS_API const struct ns_stack_config *ns_stack_config(const struct ns_stack *s);
-/** ns_icmp_rate_allow() - Token bucket for ICMP errors (RFC 1812 4.3.2.8 / RFC 4443 2.4(f)):
- * true if an error may be sent now (and takes a token). A full bucket lets the first error
- * after a quiet period out. */
-NS_API bool ns_icmp_rate_allow(struct ns_stack *s);
+/**
+ * ns_icmp_rate_allow() - Rate limit for ICMP errors (RFC 1812 4.3.2.8 / RFC 4443 2.4(f)) to
+ * @dst: true if an error may be sent now (and takes the tokens). Two token buckets must
+ * both have a token: the stack-wide one (icmp_rate/icmp_burst) and @dst's own, one of a
+ * fixed table of buckets indexed by a keyed hash of the destination (icmp_peer_burst,
+ * refilled one per icmp_peer_interval_ns, as Linux's per-peer icmp_ratelimit), so a host
+ * that provokes errors cannot starve errors to another. Full buckets let the first error
+ * to a peer after a quiet period out. @dst NULL: the stack-wide bucket only.
+ */
+NS_API bool ns_icmp_rate_allow(struct ns_stack *s, const struct ns_addr *dst);
 
 #endif

@@ -41,10 +41,15 @@ struct ns_stack_config {
 	/* ICMP error rate limit (token bucket): per-second rate and burst. */
 	uint32_t icmp_rate;  /* 1000 */
 	uint32_t icmp_burst; /* 50 */
+	/* And per destination (a bounded table of buckets): burst, and one token per interval
+	 * (Linux's XRLIM_BURST_FACTOR and icmp_ratelimit). A burst of 0 turns it off. */
+	uint32_t icmp_peer_burst;       /* 6 */
+	uint64_t icmp_peer_interval_ns; /* 1 s */
 	/* Neighbor resolution (RFC 4861 7.3 semantics for ARP and NDP). */
 	uint32_t neigh_retries;         /* multicast probes before failing (3) */
 	uint64_t neigh_retrans_ns;      /* between probes (1 s) */
-	uint64_t neigh_reachable_ns;    /* REACHABLE -> STALE (30 s) */
+	uint64_t neigh_reachable_ns;    /* REACHABLE -> STALE (30 s; each NIC uses a random
+	                                 * 0.5..1.5 times it, RFC 4861 6.3.2) */
 	uint64_t neigh_delay_ns;        /* DELAY before PROBE (5 s) */
 	uint64_t neigh_gc_ns;           /* unused STALE/FAILED entries removed after (60 s) */
 	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (32) */
@@ -69,6 +74,9 @@ NS_API ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *
 			       const char *name);
 NS_API ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id);
 NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
+/* Functions that take addresses read an IPv4 address as its four bytes: stray bytes behind
+ * them (an ns_addr that was not zeroed) are ignored. */
+
 /** ns_stack_add_address() - Assign @a (with its prefix length) to NIC @nic. */
 NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struct ns_subnet *a);
 NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);

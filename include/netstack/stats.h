@@ -55,12 +55,14 @@
 	X(IPV4_BAD_TOTAL_LEN, MALFORMED, "IPv4 total length invalid")                        \
 	X(IPV4_BAD_CSUM, MALFORMED, "IPv4 header checksum wrong")                            \
 	X(IPV4_BAD_OPTIONS, MALFORMED, "IPv4 options malformed")                             \
-	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is martian (broadcast, multicast, loopback, 0.0.0.0 or ours)") \
+	X(IPV4_BAD_SRC, MALFORMED, "IPv4 source is martian (broadcast, multicast, loopback, 0.0.0.0/8 or ours)") \
 	X(IPV4_BAD_FLAGS, MALFORMED, "IPv4 reserved flag set")                               \
 	X(IPV4_NOT_FOR_US, POLICY, "IPv4 destination is not ours")                           \
 	X(IPV4_TTL_EXPIRED, POLICY, "TTL expired while forwarding")                          \
 	X(IPV4_FRAGMENT, POLICY, "IPv4 fragment (reassembly not built)")                     \
 	X(IPV4_MARTIAN, POLICY, "martian or link-local address not forwarded")               \
+	X(IPV4_LINK_BCAST, POLICY, "link-layer broadcast/multicast for a unicast IP destination not ours") \
+	X(IPV4_SOURCE_ROUTE, POLICY, "IPv4 loose/strict source route option refused")        \
 	X(IPV4_TOO_BIG, POLICY, "larger than the next-hop MTU (no fragmentation yet)")       \
 	X(IPV4_NO_PROTO, POLICY, "no transport protocol for the IP protocol number")         \
 	X(ARP_MALFORMED, MALFORMED, "ARP packet malformed")                                  \
@@ -79,6 +81,18 @@
 	X(TCP_TRUNCATED, MALFORMED, "TCP header truncated")                                  \
 	X(TCP_BAD_CSUM, MALFORMED, "TCP checksum wrong")                                     \
 	X(TCP_NO_ENDPOINT, POLICY, "TCP segment for no endpoint")                            \
+	X(TCP_BAD_OFFSET, MALFORMED, "TCP data offset or option length invalid")             \
+	X(TCP_OUT_OF_WINDOW, POLICY, "TCP segment outside the receive window")               \
+	X(TCP_PAWS, POLICY, "TCP timestamp older than TS.Recent (PAWS, RFC 7323 5)")         \
+	X(TCP_BAD_ACK, POLICY, "TCP acknowledgment of data never sent, or too old")          \
+	X(TCP_NO_ACK, POLICY, "TCP segment without ACK on a synchronized connection")       \
+	X(TCP_BAD_RST, POLICY, "TCP RST not exactly at RCV.NXT, or not acceptable")          \
+	X(TCP_BAD_SYN, POLICY, "TCP SYN on a synchronized connection (challenge ACK)")       \
+	X(TCP_OOO_FULL, POLICY, "TCP out-of-order segment beyond the bounded queue")         \
+	X(TCP_LISTEN_OVERFLOW, POLICY, "TCP SYN dropped: listener's queue full")             \
+	X(TCP_LISTEN_BAD, POLICY, "TCP segment to a listener neither a SYN nor an ACK")      \
+	X(TCP_SYNCOOKIE_BAD, POLICY, "TCP ACK to a listener with no valid SYN cookie")       \
+	X(TCP_UNEXPECTED, POLICY, "TCP segment not expected in the connection's state")     \
 	X(TRANSPORT_TRUNCATED, MALFORMED, "transport header too short to read its ports")    \
 	X(PORT_UNREACHABLE, POLICY, "no endpoint for the destination port")                  \
 	X(NEIGH_QUEUE_FULL, POLICY, "queue of packets awaiting resolution full")             \

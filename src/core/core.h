@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "netstack/link.h"
 #include "netstack/proto.h"
@@ -21,6 +22,7 @@
 #define NS_NIC_MAX_RANGES 8
 #define NS_MAX_ROUTES 256
 #define NS_LOOP_QUEUE_MAX 1024 /* packets awaiting local delivery */
+#define NS_ICMP_PEER_BUCKETS 256 /* per-destination ICMP error buckets (a power of two) */
 
 struct timer_wheel;
 struct demux_table;
@@ -76,6 +78,21 @@ struct ns_stack {
 	/* ICMP error token bucket. */
 	uint64_t icmp_tokens_milli; /* tokens * 1000 */
 	uint64_t icmp_last_ns;
+	/* Per-destination ICMP error buckets (stack.c: ns_icmp_rate_allow), credit in ns of
+	 * icmp_peer_interval_ns per token; a bucket never used counts as full. */
+	struct icmp_peer {
+		uint64_t credit_ns;
+		uint64_t last_ns;
+		bool used;
+	} icmp_peer[NS_ICMP_PEER_BUCKETS];
+
+	/* Bumped by every change routes depend on (ns_stack_generation()). */
+	uint32_t generation;
+
+	/* Dispatches in progress (stack_enter/stack_leave) and the releases deferred until
+	 * the outermost one returns (ns_ep_defer_free()). */
+	uint32_t depth;
+	struct ns_deferred *deferred_head, *deferred_tail;
 
 	struct timer_wheel *wheel;
 	struct demux_table *demux;
@@ -93,6 +110,37 @@ struct ns_stack {
 /* stack.c */
 const struct ns_netproto_ops *stack_netproto(struct ns_stack *s, uint16_t number, void **priv);
 const struct ns_transproto_ops *stack_transproto(struct ns_stack *s, uint8_t number, void **priv);
+
+/* stack.c: a dispatch into endpoints begins / ends. The outermost end runs the releases
+ * ns_ep_defer_free() deferred. Every entry point that can reach an endpoint or a waiter
+ * callback brackets its work with these. */
+static inline void stack_enter(struct ns_stack *s)
+{
+	s->depth++;
+}
+void stack_leave(struct ns_stack *s);
+
+/* stack.c: something routes depend on changed (ns_stack_generation()). */
+static inline void stack_changed(struct ns_stack *s)
+{
+	s->generation++;
+}
+
+/* stack.c: a packet about to be modified (headers pushed, linked through ->next) must have
+ * one owner: a shared one is replaced by a private copy. Returns NULL (and counts a
+ * NO_MEMORY drop, releasing the caller's reference) when the copy fails. */
+struct ns_pkt *pkt_unshare(struct ns_stack *s, struct ns_pkt *pkt);
+
+/* An IPv4 address reads as its four bytes: the rest of an ns_addr is zeroed so that whole
+ * compares work whatever the caller left there (RFC 791 addresses are 32 bits). */
+static inline struct ns_addr addr_norm(const struct ns_addr *a)
+{
+	struct ns_addr n = *a;
+
+	if (n.family == NS_AF_INET)
+		memset(n.a + 4, 0, sizeof(n.a) - 4);
+	return n;
+}
 
 /* nic.c: deliver looped-back packets still queued (a drain stops after a budget so a
  * ping-pong between two local endpoints cannot hang the caller; ns_stack_poll() resumes). */
@@ -122,6 +170,8 @@ void ports_free(struct port_table *p);
 struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic);
 /* Frees queued packets and cancels timers. */
 void neigh_free(struct ns_stack *s, struct neigh_table *t);
+/* The table's current (randomised) reachable time, RFC 4861 6.3.2; for tests. */
+uint64_t neigh_reachable_time(const struct neigh_table *t);
 
 /* hash.c */
 uint64_t siphash24(const uint64_t key[2], const void *data, size_t len);

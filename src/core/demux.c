@@ -27,12 +27,20 @@
  * Broadcast and multicast datagrams (NS_PKT_BROADCAST/MULTICAST) go to every endpoint that
  * matches any of those keys, each getting its own copy, as Linux's UDP multicast delivery
  * does; at most MCAST_MAX endpoints are served per packet (one that matches more counts a
- * NO_MEMORY drop).
+ * NO_MEMORY drop). Before copying for several endpoints, the transport's validate hook
+ * checks the packet once (a corrupt datagram is dropped and counted once, not once per
+ * endpoint) and the packet is marked NS_PKT_CSUM_VERIFIED, which the copies inherit, so no
+ * endpoint sums it again.
+ *
  * Targets are collected before any is called, so an endpoint may unregister (itself or
- * another) from its deliver callback.
+ * another) from its deliver callback. Delivery runs inside a dispatch (stack_enter): an
+ * endpoint that a waiter callback closes in the middle of a fan-out is unregistered at
+ * once but released only when the dispatch ends (ns_ep_defer_free), so the targets not yet
+ * served stay valid memory; a closed one drops what it is handed.
  *
  * Per packet: up to four key hashes and chain walks, no allocation except the copies for a
- * multi-endpoint broadcast.
+ * multi-endpoint broadcast. The flow hash that picks a member of a REUSEPORT group is
+ * computed only when such a group with more than one member is found.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -290,17 +298,6 @@ void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t)
 	}
 }
 
-/* The packet's flow hash (its full 4-tuple), for choosing within a REUSEPORT group. */
-static uint32_t flow_hash(const struct demux_table *d, uint8_t transproto, uint8_t family,
-                          const struct ns_addr *local, uint16_t lport, const struct ns_addr *remote,
-                          uint16_t rport)
-{
-	struct demux_key k;
-
-	make_key(&k, transproto, family, local, lport, remote, rport);
-	return key_hash(d->seed[1], &k);
-}
-
 /* The group head for key @k that accepts packets from @nic: a NIC-bound group first, else
  * an unbound one. */
 static struct ns_tep *find_group(const struct demux_table *d, const struct demux_key *k,
@@ -323,8 +320,10 @@ static struct ns_tep *find_group(const struct demux_table *d, const struct demux
 	return any;
 }
 
-/* Pick the member of @head's group for flow hash @fh. */
-static struct ns_tep *group_pick(struct ns_tep *head, uint32_t fh)
+/* Pick the member of @head's group for the packet's flow; the flow hash (of @k, the
+ * packet's full 4-tuple key) is computed only for a REUSEPORT group of several members. */
+static struct ns_tep *group_pick(const struct demux_table *d, struct ns_tep *head,
+                                 const struct demux_key *k)
 {
 	uint32_t n = 1;
 	struct ns_tep *t;
@@ -336,6 +335,7 @@ static struct ns_tep *group_pick(struct ns_tep *head, uint32_t fh)
 	if (n == 1)
 		return head;
 	/* Multiply-shift maps the hash onto 0..n-1 without a division's bias to low values. */
+	uint32_t fh = key_hash(d->seed[1], k);
 	uint32_t idx = (uint32_t)(((uint64_t)fh * n) >> 32);
 	for (t = head; idx > 0; idx--)
 		t = t->hnext;
@@ -375,9 +375,9 @@ struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t 
 	for (int i = 0; i < n; i++) {
 		struct ns_tep *head = find_group(d, &keys[i], nic);
 
+		/* keys[0] is the packet's own 4-tuple: the flow. */
 		if (head)
-			return group_pick(head, flow_hash(d, transproto, local->family, local,
-			                                  lport, remote, rport));
+			return group_pick(d, head, &keys[0]);
 	}
 	return NULL;
 }
@@ -423,7 +423,19 @@ static void deliver_many(struct ns_stack *s, struct ns_tep **to, int n, struct n
 	to[n - 1]->ops->deliver(to[n - 1], pkt);
 }
 
+static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pkt *pkt);
+
 enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	enum ns_deliver_result res;
+
+	stack_enter(s);
+	res = deliver_transport(s, pkt);
+	stack_leave(s);
+	return res;
+}
+
+static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pkt *pkt)
 {
 	const struct ns_transproto_ops *tp;
 	void *priv = NULL;
@@ -450,6 +462,13 @@ enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns_pkt *p
 		if (n > 0) {
 			if (more)
 				ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+			/* Check once, before the copies (which inherit the verified flag). */
+			if (n > 1 && tp->validate &&
+			    !(pkt->flags & (NS_PKT_CSUM_VERIFIED | NS_PKT_LOOPED))) {
+				if (!tp->validate(s, priv, pkt))
+					return NS_DELIVER_MALFORMED;
+				pkt->flags |= NS_PKT_CSUM_VERIFIED;
+			}
 			ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 			deliver_many(s, to, n, pkt);
 			return NS_DELIVERED;
@@ -497,6 +516,9 @@ void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_
 		return;
 	/* The quoted packet is one we sent: its source is our side. */
 	t = ns_demux_lookup(s, transproto, pkt->nic, orig_src, sport, orig_dst, dport);
-	if (t && t->ops->control)
+	if (t && t->ops->control) {
+		stack_enter(s);
 		t->ops->control(t, ctrl, info, pkt);
+		stack_leave(s);
+	}
 }

@@ -8,8 +8,38 @@
  * ns_ep_new() finds the transport by IP protocol number through the stack's O(1) table.
  * Optional out-parameters (read result, bytes written) may be NULL; a local stands in so
  * protocols can always write through them.
+ *
+ * Addresses are normalised here, once for every protocol: an IPv4 address is its four bytes
+ * (RFC 791), so whatever the caller left in the rest of the ns_addr (an uninitialised
+ * struct, say) is zeroed in a private copy before the protocol compares or stores it.
+ *
+ * Every call is a dispatch (stack_enter/stack_leave): whatever it sets off (a looped-back
+ * datagram waking another endpoint, whose callback closes this one) cannot free the
+ * endpoint under the protocol's feet; releases deferred meanwhile run when it returns.
  */
 #include "core/core.h"
+
+/* Bracket a call into a protocol as a dispatch (a fake endpoint may lack a stack). */
+static void enter(struct ns_stack *s)
+{
+	if (s)
+		stack_enter(s);
+}
+
+static void leave(struct ns_stack *s)
+{
+	if (s)
+		stack_leave(s);
+}
+
+/* A copy of @a with its address normalised. */
+static struct ns_sockaddr sa_norm(const struct ns_sockaddr *a)
+{
+	struct ns_sockaddr n = *a;
+
+	n.addr = addr_norm(&a->addr);
+	return n;
+}
 
 ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto, struct ns_waiter_queue *wq,
                  struct ns_ep **out)
@@ -32,8 +62,14 @@ ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto, struct ns_wa
 
 void ns_ep_close(struct ns_ep *ep)
 {
-	if (ep && ep->ops && ep->ops->close)
-		ep->ops->close(ep);
+	struct ns_stack *s;
+
+	if (!ep || !ep->ops || !ep->ops->close)
+		return;
+	s = ep->stack;
+	enter(s);
+	ep->ops->close(ep); /* the release itself waits for leave() */
+	leave(s);
 }
 
 /* The op @m of @ep, or NULL. */
@@ -45,7 +81,11 @@ ns_err ns_ep_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, bind))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->bind(ep, a);
+	struct ns_sockaddr n = sa_norm(a);
+	enter(ep->stack);
+	ns_err err = ep->ops->bind(ep, &n);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
@@ -54,7 +94,11 @@ ns_err ns_ep_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, connect))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->connect(ep, a);
+	struct ns_sockaddr n = sa_norm(a);
+	enter(ep->stack);
+	ns_err err = ep->ops->connect(ep, &n);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_listen(struct ns_ep *ep, int backlog)
@@ -63,7 +107,10 @@ ns_err ns_ep_listen(struct ns_ep *ep, int backlog)
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, listen))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->listen(ep, backlog);
+	enter(ep->stack);
+	ns_err err = ep->ops->listen(ep, backlog);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_accept(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep **out,
@@ -74,7 +121,10 @@ ns_err ns_ep_accept(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep *
 	*out = NULL;
 	if (!EP_OP(ep, accept))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->accept(ep, wq, out, peer);
+	enter(ep->stack);
+	ns_err err = ep->ops->accept(ep, wq, out, peer);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_shutdown(struct ns_ep *ep, int how)
@@ -83,7 +133,10 @@ ns_err ns_ep_shutdown(struct ns_ep *ep, int how)
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, shutdown))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->shutdown(ep, how);
+	enter(ep->stack);
+	ns_err err = ep->ops->shutdown(ep, how);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
@@ -95,13 +148,18 @@ ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, read))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->read(ep, buf, len, flags, res ? res : &scratch);
+	enter(ep->stack);
+	ns_err err = ep->ops->read(ep, buf, len, flags, res ? res : &scratch);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_write(struct ns_ep *ep, const void *buf, size_t len, const struct ns_write_opts *opts,
                    size_t *written)
 {
 	size_t scratch;
+	struct ns_write_opts o;
+	struct ns_sockaddr to;
 
 	if (!ep || (!buf && len))
 		return NS_ERR_INVALID_ARGUMENT;
@@ -109,7 +167,16 @@ ns_err ns_ep_write(struct ns_ep *ep, const void *buf, size_t len, const struct n
 		*written = 0;
 	if (!EP_OP(ep, write))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->write(ep, buf, len, opts, written ? written : &scratch);
+	if (opts && opts->to) {
+		o = *opts;
+		to = sa_norm(opts->to);
+		o.to = &to;
+		opts = &o;
+	}
+	enter(ep->stack);
+	ns_err err = ep->ops->write(ep, buf, len, opts, written ? written : &scratch);
+	leave(ep->stack);
+	return err;
 }
 
 uint32_t ns_ep_readiness(struct ns_ep *ep, uint32_t mask)
@@ -127,7 +194,10 @@ ns_err ns_ep_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t value)
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	if (!EP_OP(ep, set_opt))
 		return NS_ERR_NOT_SUPPORTED;
-	return ep->ops->set_opt(ep, opt, value);
+	enter(ep->stack);
+	ns_err err = ep->ops->set_opt(ep, opt, value);
+	leave(ep->stack);
+	return err;
 }
 
 ns_err ns_ep_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *value)

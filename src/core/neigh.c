@@ -11,12 +11,17 @@
  *   INCOMPLETE  resolving: packets wait on a bounded FIFO (neigh_queue_len; when full the
  *               oldest is dropped, as Linux does); a broadcast request goes out at once and
  *               every neigh_retrans_ns; after neigh_retries requests the entry fails.
- *   REACHABLE   confirmed within neigh_reachable_ns (by a solicited reply or an upper-layer
+ *   REACHABLE   confirmed within the reachable time (by a solicited reply or an upper-layer
  *               hint, ns_neigh_confirm()); then STALE. Confirmations only store a time: the
  *               timer re-arms itself lazily when it fires, so a confirmation per TCP ACK
- *               costs no timer operation.
+ *               costs no timer operation. The reachable time is ReachableTime of RFC 4861
+ *               6.3.2: a uniformly random 0.5 to 1.5 times neigh_reachable_ns, drawn per
+ *               table and drawn again every REACH_REDRAW_NS (Linux: 300 s), so neighbors
+ *               are not all probed in step.
  *   STALE       address known but unconfirmed; packets still go out. The first one moves the
- *               entry to DELAY (RFC 4861 7.3.3). Unused for neigh_gc_ns: removed.
+ *               entry to DELAY (RFC 4861 7.3.3), including packets that were queued while it
+ *               was INCOMPLETE and are flushed by an unsolicited answer. Unused for
+ *               neigh_gc_ns: removed.
  *   DELAY       neigh_delay_ns for an upper-layer confirmation, then PROBE.
  *   PROBE       unicast requests every neigh_retrans_ns, neigh_retries of them; packets
  *               still use the cached address; no answer: the entry is removed.
@@ -26,12 +31,24 @@
  * network protocol's resolution_failed (ICMP host unreachable or a control to the sender)
  * or are dropped as NEIGH_FAILED; the next packet for the address starts afresh.
  *
+ * Updates follow RFC 4861 7.2.5 with the flags proto.h defines (ARP, whose packets carry
+ * no such bits, says what it believes: ns_neigh_update() callers set OVERRIDE for ARP
+ * requests and replies, as Linux updates its ARP cache from both): an INCOMPLETE entry
+ * takes the address (REACHABLE if solicited, else STALE); otherwise a different address
+ * without OVERRIDE is not believed, and only demotes a REACHABLE entry to STALE; with
+ * OVERRIDE (or the same address) the address is recorded, and the entry becomes REACHABLE
+ * if solicited, STALE if its address changed, and keeps its state otherwise.
+ *
  * Resolution requests go through the resolver: the network protocol whose ->resolves is
  * the packet's protocol (ARP for IPv4), or else the protocol itself if it resolves its own
  * addresses (NDP inside IPv6). One ns_timer per entry drives every state. The table holds
- * at most neigh_max_entries entries: a new one evicts the least recently staled STALE
- * entry (kept on an LRU list), or is refused (the packet dropped as NO_MEMORY). Static
- * entries may exceed the bound.
+ * at most neigh_max_entries entries. A new one evicts, oldest first, an unused STALE entry
+ * (kept on an LRU list); failing that, when a packet needs the new entry
+ * (ns_nic_output()), the oldest INCOMPLETE entry (a second list in creation order), whose
+ * queued packets fail as a failed resolution does (resolution_failed), so spoofed sources
+ * that make us answer unknown hosts cannot lock legitimate neighbors out; failing that it
+ * is refused (the packet dropped as NO_MEMORY and NO_BUFFER_SPACE returned, which the
+ * sender sees as ENOBUFS). Static entries may exceed the bound.
  *
  * Re-entrancy: sending (a request, or a flushed packet) can come straight back into the
  * cache (a link wired to another stack in memory answers at once), so state and timers are
@@ -49,6 +66,7 @@
 
 #define NEIGH_INIT_BUCKETS 16u
 #define NEIGH_SALT         0x6e65696768000001ull /* "neigh" */
+#define REACH_REDRAW_NS    (300 * NS_SEC)        /* Linux: neigh_periodic_work */
 
 enum neigh_state {
 	NEIGH_INCOMPLETE,
@@ -63,7 +81,7 @@ struct neigh_table;
 
 struct neigh_entry {
 	struct neigh_entry *hnext;         /* bucket chain */
-	struct neigh_entry *snext, *sprev; /* STALE LRU list, while STALE */
+	struct neigh_entry *snext, *sprev; /* the STALE or the INCOMPLETE list, while in one */
 	struct neigh_table *tbl;
 	struct ns_addr addr;  /* key (IPv4: bytes 4..15 zero) */
 	struct ns_addr local; /* source for requests; unspecified: the NIC's primary */
@@ -86,6 +104,9 @@ struct neigh_table {
 	uint32_t count;
 	uint64_t seed;
 	struct neigh_entry *stale_head, *stale_tail; /* oldest first */
+	struct neigh_entry *inc_head, *inc_tail;     /* INCOMPLETE, oldest first */
+	uint64_t reachable_ns;                       /* RFC 4861 6.3.2 ReachableTime */
+	uint64_t reachable_drawn;                    /* when it was drawn */
 };
 
 static void neigh_timer(struct ns_stack *s, struct ns_timer *t);
@@ -117,6 +138,30 @@ static uint32_t addr_hash(const struct neigh_table *tbl, const struct ns_addr *a
 	return (uint32_t)h;
 }
 
+/* RFC 4861 6.3.2: ReachableTime is a uniformly distributed random value between
+ * MIN_RANDOM_FACTOR (0.5) and MAX_RANDOM_FACTOR (1.5) times BaseReachableTime. */
+static void draw_reachable(struct ns_stack *s, struct neigh_table *tbl)
+{
+	uint64_t base = s->cfg.neigh_reachable_ns;
+
+	tbl->reachable_ns = base / 2 + (base ? ns_stack_random(s) % (base + 1) : 0);
+	tbl->reachable_drawn = ns_stack_now(s);
+}
+
+/* The reachable time, drawn again when it is older than REACH_REDRAW_NS ("recomputed at
+ * least every few hours", RFC 4861 6.3.4). */
+static uint64_t reachable_time(struct ns_stack *s, struct neigh_table *tbl)
+{
+	if (ns_stack_now(s) - tbl->reachable_drawn >= REACH_REDRAW_NS)
+		draw_reachable(s, tbl);
+	return tbl->reachable_ns;
+}
+
+uint64_t neigh_reachable_time(const struct neigh_table *tbl)
+{
+	return tbl ? tbl->reachable_ns : 0;
+}
+
 struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic)
 {
 	struct neigh_table *tbl = calloc(1, sizeof(*tbl));
@@ -132,6 +177,7 @@ struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic)
 	tbl->nic = nic;
 	tbl->mask = NEIGH_INIT_BUCKETS - 1;
 	tbl->seed = ns_hash_keyed(s, NEIGH_SALT, &nic->id, sizeof(nic->id));
+	draw_reachable(s, tbl);
 	return tbl;
 }
 
@@ -186,19 +232,55 @@ static void grow(struct neigh_table *tbl)
 	tbl->mask = n - 1;
 }
 
-static void stale_unlink(struct neigh_table *tbl, struct neigh_entry *e)
+/* The age-ordered list an entry in state @st belongs to (head and tail), if any. */
+static bool state_list(struct neigh_table *tbl, uint8_t st, struct neigh_entry ***head,
+                       struct neigh_entry ***tail)
 {
-	if (e->state != NEIGH_STALE)
+	if (st == NEIGH_STALE) {
+		*head = &tbl->stale_head;
+		*tail = &tbl->stale_tail;
+		return true;
+	}
+	if (st == NEIGH_INCOMPLETE) {
+		*head = &tbl->inc_head;
+		*tail = &tbl->inc_tail;
+		return true;
+	}
+	return false;
+}
+
+/* Take @e off its state's list (STALE or INCOMPLETE), if it is on one. */
+static void list_unlink(struct neigh_table *tbl, struct neigh_entry *e)
+{
+	struct neigh_entry **head, **tail;
+
+	if (!state_list(tbl, e->state, &head, &tail))
 		return;
 	if (e->sprev)
 		e->sprev->snext = e->snext;
-	else
-		tbl->stale_head = e->snext;
+	else if (*head == e)
+		*head = e->snext;
 	if (e->snext)
 		e->snext->sprev = e->sprev;
-	else
-		tbl->stale_tail = e->sprev;
+	else if (*tail == e)
+		*tail = e->sprev;
 	e->snext = e->sprev = NULL;
+}
+
+/* Append @e (in its current state) to its state's list, if that state has one. */
+static void list_append(struct neigh_table *tbl, struct neigh_entry *e)
+{
+	struct neigh_entry **head, **tail;
+
+	if (!state_list(tbl, e->state, &head, &tail))
+		return;
+	e->sprev = *tail;
+	e->snext = NULL;
+	if (*tail)
+		(*tail)->snext = e;
+	else
+		*head = e;
+	*tail = e;
 }
 
 /* Unlink @e from everything and free it. Its queue must have been detached. */
@@ -212,7 +294,7 @@ static void entry_remove(struct ns_stack *s, struct neigh_table *tbl, struct nei
 			break;
 		}
 	}
-	stale_unlink(tbl, e);
+	list_unlink(tbl, e);
 	ns_timer_cancel(s, &e->timer);
 	tbl->count--;
 	free(e);
@@ -253,20 +335,65 @@ static const struct ns_netproto_ops *resolver_for(struct ns_stack *s, uint16_t n
 	return NULL;
 }
 
-/* A new entry in @state (not yet timed). NULL if the table is full and nothing can be
- * evicted (unless @force) or memory ran out. */
+/* Take @e's queued packets off it (they are returned, still linked through ->next). */
+static struct ns_pkt *detach_queue(struct neigh_entry *e)
+{
+	struct ns_pkt *q = e->qhead;
+
+	e->qhead = e->qtail = NULL;
+	e->qlen = 0;
+	return q;
+}
+
+/* Resolution failed for the packets on @q: hand each to its protocol's resolution_failed
+ * (ICMP host unreachable, or a control to the sender), else drop it. */
+static void fail_queue(struct ns_stack *s, struct ns_pkt *q)
+{
+	while (q) {
+		struct ns_pkt *pkt = q;
+		const struct ns_netproto_ops *ops;
+		void *priv = NULL;
+
+		q = pkt->next;
+		pkt->next = NULL;
+		ops = stack_netproto(s, pkt->netproto, &priv);
+		if (ops && ops->resolution_failed)
+			ops->resolution_failed(s, priv, pkt);
+		else
+			ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
+	}
+}
+
+/* How entry_create() may make room in a full table. */
+enum make_room {
+	ROOM_STALE,      /* evict an unused STALE entry, else refuse */
+	ROOM_INCOMPLETE, /* ... else the oldest INCOMPLETE entry, else refuse */
+	ROOM_FORCE,      /* evict a STALE entry if there is one, else exceed the bound */
+};
+
+/*
+ * A new entry in INCOMPLETE state (not yet timed or listed). NULL if the table is full and
+ * nothing may be evicted, or memory ran out. An evicted INCOMPLETE entry's queue is
+ * returned in *@evicted for the caller to fail (fail_queue()) once the new entry is set
+ * up: failing it sends (ICMP errors), which may come back here.
+ */
 static struct neigh_entry *entry_create(struct ns_stack *s, struct neigh_table *tbl,
-                                        const struct ns_addr *a, uint16_t netproto, bool force)
+                                        const struct ns_addr *a, uint16_t netproto,
+                                        enum make_room room, struct ns_pkt **evicted)
 {
 	struct neigh_entry *e;
 	uint32_t b;
 
 	if (tbl->count >= s->cfg.neigh_max_entries) {
 		if (tbl->stale_head) {
-			struct neigh_entry *victim = tbl->stale_head;
+			entry_remove(s, tbl, tbl->stale_head); /* STALE: nothing queued */
+		} else if (room == ROOM_INCOMPLETE && tbl->inc_head && evicted) {
+			struct neigh_entry *victim = tbl->inc_head;
 
-			entry_remove(s, tbl, victim); /* STALE: nothing queued */
-		} else if (!force) {
+			*evicted = detach_queue(victim);
+			entry_remove(s, tbl, victim);
+			ns_stat_inc(s, NS_STAT_NEIGH_FAILED);
+		} else if (room != ROOM_FORCE) {
 			return NULL;
 		}
 	}
@@ -296,8 +423,9 @@ static void set_state(struct ns_stack *s, struct neigh_entry *e, enum neigh_stat
 	struct neigh_table *tbl = e->tbl;
 	uint64_t now = ns_stack_now(s);
 
-	stale_unlink(tbl, e);
+	list_unlink(tbl, e);
 	e->state = (uint8_t)st;
+	list_append(tbl, e);
 	switch (st) {
 	case NEIGH_INCOMPLETE:
 	case NEIGH_PROBE:
@@ -306,16 +434,9 @@ static void set_state(struct ns_stack *s, struct neigh_entry *e, enum neigh_stat
 		break;
 	case NEIGH_REACHABLE:
 		e->confirmed = now;
-		ns_timer_arm(s, &e->timer, now + cfg->neigh_reachable_ns);
+		ns_timer_arm(s, &e->timer, now + reachable_time(s, tbl));
 		break;
 	case NEIGH_STALE:
-		e->sprev = tbl->stale_tail;
-		e->snext = NULL;
-		if (tbl->stale_tail)
-			tbl->stale_tail->snext = e;
-		else
-			tbl->stale_head = e;
-		tbl->stale_tail = e;
 		ns_timer_arm(s, &e->timer, now + cfg->neigh_gc_ns);
 		break;
 	case NEIGH_DELAY:
@@ -354,25 +475,11 @@ static void solicit(struct ns_stack *s, struct neigh_entry *e, bool unicast)
 /* Resolution failed: remove @e, then hand each queued packet to its protocol. */
 static void entry_fail(struct ns_stack *s, struct neigh_entry *e)
 {
-	struct ns_pkt *q = e->qhead;
+	struct ns_pkt *q = detach_queue(e);
 
-	e->qhead = e->qtail = NULL;
-	e->qlen = 0;
 	entry_remove(s, e->tbl, e);
 	ns_stat_inc(s, NS_STAT_NEIGH_FAILED);
-	while (q) {
-		struct ns_pkt *pkt = q;
-		const struct ns_netproto_ops *ops;
-		void *priv = NULL;
-
-		q = pkt->next;
-		pkt->next = NULL;
-		ops = stack_netproto(s, pkt->netproto, &priv);
-		if (ops && ops->resolution_failed)
-			ops->resolution_failed(s, priv, pkt);
-		else
-			ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
-	}
+	fail_queue(s, q);
 }
 
 /* Send every packet queued on @e (in arrival order) to its now known address. */
@@ -380,10 +487,8 @@ static void flush_queue(struct ns_stack *s, struct neigh_entry *e)
 {
 	struct ns_nic *nic = e->tbl->nic;
 	struct ns_mac mac = e->mac;
-	struct ns_pkt *q = e->qhead;
+	struct ns_pkt *q = detach_queue(e);
 
-	e->qhead = e->qtail = NULL;
-	e->qlen = 0;
 	while (q) {
 		struct ns_pkt *pkt = q;
 
@@ -409,14 +514,17 @@ static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
 		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
 		solicit(s, e, false);
 		break;
-	case NEIGH_REACHABLE:
+	case NEIGH_REACHABLE: {
+		uint64_t until = e->confirmed + reachable_time(s, e->tbl);
+
 		/* Confirmations since arming moved the deadline: re-arm lazily. */
-		if (e->confirmed + cfg->neigh_reachable_ns > now) {
-			ns_timer_arm(s, &e->timer, e->confirmed + cfg->neigh_reachable_ns);
+		if (until > now) {
+			ns_timer_arm(s, &e->timer, until);
 			return;
 		}
 		set_state(s, e, NEIGH_STALE);
 		break;
+	}
 	case NEIGH_STALE:
 		/* Unused for neigh_gc_ns (a use would have moved it to DELAY). */
 		entry_remove(s, e->tbl, e);
@@ -526,33 +634,42 @@ ns_err ns_nic_output(struct ns_stack *s, struct ns_nic *nic, const struct ns_add
 		return ns_nic_output_mac(s, nic, &none, pkt);
 	if (mapped_mac(s, nic, next_hop, &mac))
 		return ns_nic_output_mac(s, nic, &mac, pkt);
+	/* It may wait on a queue linked through ->next: it must be ours alone. */
+	pkt = pkt_unshare(s, pkt);
+	if (!pkt)
+		return NS_ERR_NO_BUFFER_SPACE;
 
 	tbl = nic->neigh;
 	e = lookup(tbl, next_hop);
 	if (!e) {
+		struct ns_pkt *evicted = NULL;
 		void *priv = NULL;
 
 		if (!resolver_for(s, pkt->netproto, &priv)) {
 			ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
 			return NS_ERR_HOST_UNREACHABLE;
 		}
-		e = entry_create(s, tbl, next_hop, pkt->netproto, false);
+		e = entry_create(s, tbl, next_hop, pkt->netproto, ROOM_INCOMPLETE, &evicted);
 		if (!e) {
+			/* Nothing could be evicted: ENOBUFS, as Linux's neighbor table
+			 * overflow. */
+			fail_queue(s, evicted);
 			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
 			return NS_ERR_NO_BUFFER_SPACE;
 		}
 		if (local && local->family == next_hop->family)
-			e->local = *local;
+			e->local = addr_norm(local);
 		set_state(s, e, NEIGH_INCOMPLETE);
 		enqueue(s, e, pkt);
 		solicit(s, e, false);
+		fail_queue(s, evicted);
 		return NS_OK;
 	}
 
 	switch (e->state) {
 	case NEIGH_INCOMPLETE:
 		if (local && ns_addr_is_any(&e->local) && local->family == next_hop->family)
-			e->local = *local;
+			e->local = addr_norm(local);
 		enqueue(s, e, pkt);
 		return NS_OK;
 	case NEIGH_STALE:
@@ -574,6 +691,7 @@ void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_add
 	struct neigh_table *tbl;
 	struct neigh_entry *e;
 	bool solicited = flags & NS_NEIGH_SOLICITED;
+	bool differs;
 
 	if (!s || !nic || !a || !nic->neigh)
 		return;
@@ -585,10 +703,11 @@ void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_add
 	e = lookup(tbl, a);
 	if (!e) {
 		/* RFC 4861 7.2.5: an advertisement for an unknown entry is dropped; 7.2.3: a
-		 * solicitation aimed at us (NS_NEIGH_CREATE) creates a STALE entry. */
+		 * solicitation aimed at us (NS_NEIGH_CREATE) creates a STALE entry. Making room
+		 * for it never fails packets waiting on INCOMPLETE entries. */
 		if (!(flags & NS_NEIGH_CREATE) || !mac)
 			return;
-		e = entry_create(s, tbl, a, netproto_for_family(s, a->family), false);
+		e = entry_create(s, tbl, a, netproto_for_family(s, a->family), ROOM_STALE, NULL);
 		if (!e)
 			return;
 		e->mac = *mac;
@@ -598,35 +717,41 @@ void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_add
 	}
 	if (e->state == NEIGH_STATIC)
 		return;
-	e->router = flags & NS_NEIGH_ROUTER;
 
 	if (e->state == NEIGH_INCOMPLETE) {
 		if (!mac)
 			return;
-		/* RFC 4861 7.2.5: record the address; REACHABLE if solicited, else STALE. */
+		/* RFC 4861 7.2.5: record the address; REACHABLE if solicited, else STALE. The
+		 * queued packets are then sent, and sending on a STALE entry starts DELAY
+		 * (7.3.3) so the unconfirmed address gets probed. */
 		e->mac = *mac;
+		e->router = flags & NS_NEIGH_ROUTER;
 		ns_stat_inc(s, NS_STAT_NEIGH_RESOLVED);
-		set_state(s, e, solicited ? NEIGH_REACHABLE : NEIGH_STALE);
+		if (solicited)
+			set_state(s, e, NEIGH_REACHABLE);
+		else
+			set_state(s, e, e->qhead ? NEIGH_DELAY : NEIGH_STALE);
 		flush_queue(s, e);
 		return;
 	}
 
-	if (mac && !ns_mac_eq(mac, &e->mac)) {
-		/* A different address. RFC 4861 7.2.5 takes it with the Override flag; ARP
-		 * requests and gratuitous ARP (unsolicited) carry it too and Linux believes
-		 * them. Either way the new address is unconfirmed unless solicited. */
-		if ((flags & NS_NEIGH_OVERRIDE) || !solicited) {
-			e->mac = *mac;
-			set_state(s, e, solicited ? NEIGH_REACHABLE : NEIGH_STALE);
-		} else if (e->state == NEIGH_REACHABLE) {
-			/* Solicited without Override: keep the address, doubt it. */
+	differs = mac && !ns_mac_eq(mac, &e->mac);
+	if (differs && !(flags & NS_NEIGH_OVERRIDE)) {
+		/* RFC 4861 7.2.5: without Override a different address is not believed; a
+		 * REACHABLE entry becomes STALE, "but do not update the entry in any other
+		 * way"; in any other state the advertisement is ignored. */
+		if (e->state == NEIGH_REACHABLE)
 			set_state(s, e, NEIGH_STALE);
-		}
 		return;
 	}
-	/* Same address (or none given): a solicited answer confirms reachability. */
+	/* Override, or the same address (or none given): the entry is updated. */
+	e->router = flags & NS_NEIGH_ROUTER;
+	if (differs)
+		e->mac = *mac;
 	if (solicited)
 		set_state(s, e, NEIGH_REACHABLE);
+	else if (differs)
+		set_state(s, e, NEIGH_STALE);
 }
 
 void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
@@ -666,7 +791,8 @@ ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic_id, const s
 		return NS_ERR_INVALID_ARGUMENT;
 	e = lookup(nic->neigh, a);
 	if (!e) {
-		e = entry_create(s, nic->neigh, a, netproto_for_family(s, a->family), true);
+		e = entry_create(s, nic->neigh, a, netproto_for_family(s, a->family), ROOM_FORCE,
+		                 NULL);
 		if (!e)
 			return NS_ERR_NO_MEMORY;
 	}

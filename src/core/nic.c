@@ -15,6 +15,17 @@
  * NICs live in an array in creation order; lookups scan it, which costs one comparison in
  * the usual single-NIC stack.
  *
+ * Receiving follows the weak host model (RFC 1122 3.3.4.2, as Linux): ns_stack_match_local()
+ * accepts on any NIC an address assigned to any NIC, checking the receiving NIC's own
+ * addresses, ranges and broadcasts first and the others' addresses only when those fail, in
+ * one pass. Address ranges, broadcasts and promiscuous mode stay per NIC.
+ * ns_nic_match_addr() and ns_nic_owns_addr() answer for one NIC alone.
+ *
+ * Every change that routes depend on (NICs, addresses, ranges, up/down, spoofing,
+ * promiscuous) bumps the stack's generation (ns_stack_generation()), so cached routes
+ * notice. Addresses given to the functions here are read as their four bytes for IPv4 (the
+ * rest of the struct is zeroed before it is stored or compared).
+ *
  * Local delivery (the seed's PacketLoop): a packet the stack sends to itself is not
  * delivered by a nested call, which would recurse without bound when each delivery answers
  * (ping to self, TCP to a local listener). It joins a stack-wide FIFO; the outermost
@@ -62,7 +73,9 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
 		return;
 	}
+	stack_enter(s);
 	ops->deliver(s, priv, nic, pkt);
+	stack_leave(s);
 }
 
 struct ns_nic *ns_nic_find(struct ns_stack *s, uint32_t id)
@@ -120,6 +133,7 @@ ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *link, c
 		return NS_ERR_NO_MEMORY;
 	}
 	s->nics[s->nnics++] = nic;
+	stack_changed(s);
 	nic->disp.deliver = nic_deliver;
 	if (lo->attach)
 		lo->attach(link, &nic->disp);
@@ -145,6 +159,7 @@ ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id)
 	/* Keep creation order: "the first NIC" means something to route lookups. */
 	memmove(&s->nics[i], &s->nics[i + 1], (s->nnics - i - 1) * sizeof(s->nics[0]));
 	s->nnics--;
+	stack_changed(s);
 	route_remove_nic(s, id);
 	neigh_free(s, nic->neigh);
 	free(nic);
@@ -158,6 +173,7 @@ ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up)
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	nic->up = up;
+	stack_changed(s);
 	return NS_OK;
 }
 
@@ -187,21 +203,24 @@ static void notify_address_added(struct ns_stack *s, struct ns_nic *nic, const s
 ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_subnet *a)
 {
 	struct ns_nic *nic = ns_nic_find(s, id);
+	struct ns_subnet sn;
 
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	if (!a || !subnet_valid(a) || ns_addr_is_any(&a->addr))
 		return NS_ERR_INVALID_ARGUMENT;
+	/* Unused bytes past an IPv4 address are zero so that whole-struct compares work. */
+	sn = *a;
+	sn.addr = addr_norm(&a->addr);
+	if (ns_addr_is_any(&sn.addr))
+		return NS_ERR_INVALID_ARGUMENT;
 	for (uint32_t i = 0; i < nic->naddrs; i++)
-		if (ns_addr_eq(&nic->addrs[i].addr, &a->addr))
+		if (ns_addr_eq(&nic->addrs[i].addr, &sn.addr))
 			return NS_ERR_DUPLICATE_ADDRESS;
 	if (nic->naddrs == NS_NIC_MAX_ADDRS)
 		return NS_ERR_NO_BUFFER_SPACE;
-	nic->addrs[nic->naddrs] = *a;
-	/* Unused bytes past an IPv4 address are zero so that whole-struct compares work. */
-	if (a->addr.family == NS_AF_INET)
-		memset(nic->addrs[nic->naddrs].addr.a + 4, 0, 12);
-	nic->naddrs++;
+	nic->addrs[nic->naddrs++] = sn;
+	stack_changed(s);
 	notify_address_added(s, nic, &nic->addrs[nic->naddrs - 1]);
 	return NS_OK;
 }
@@ -209,18 +228,21 @@ ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_sub
 ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t id, const struct ns_addr *a)
 {
 	struct ns_nic *nic = ns_nic_find(s, id);
+	struct ns_addr k;
 
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	if (!a)
 		return NS_ERR_INVALID_ARGUMENT;
+	k = addr_norm(a);
 	for (uint32_t i = 0; i < nic->naddrs; i++) {
-		if (!ns_addr_eq(&nic->addrs[i].addr, a))
+		if (!ns_addr_eq(&nic->addrs[i].addr, &k))
 			continue;
 		/* Keep order: the next address of the family becomes primary. */
 		memmove(&nic->addrs[i], &nic->addrs[i + 1],
 		        (nic->naddrs - i - 1) * sizeof(nic->addrs[0]));
 		nic->naddrs--;
+		stack_changed(s);
 		return NS_OK;
 	}
 	return NS_ERR_BAD_LOCAL_ADDRESS;
@@ -229,18 +251,22 @@ ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t id, const struct ns_
 ns_err ns_stack_add_address_range(struct ns_stack *s, uint32_t id, const struct ns_subnet *range)
 {
 	struct ns_nic *nic = ns_nic_find(s, id);
+	struct ns_subnet sn;
 
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	if (!range || !subnet_valid(range))
 		return NS_ERR_INVALID_ARGUMENT;
+	sn = *range;
+	sn.addr = addr_norm(&range->addr);
 	for (uint32_t i = 0; i < nic->nranges; i++)
-		if (nic->ranges[i].prefix == range->prefix &&
-		    ns_subnet_contains(&nic->ranges[i], &range->addr))
+		if (nic->ranges[i].prefix == sn.prefix &&
+		    ns_subnet_contains(&nic->ranges[i], &sn.addr))
 			return NS_ERR_DUPLICATE_ADDRESS;
 	if (nic->nranges == NS_NIC_MAX_RANGES)
 		return NS_ERR_NO_BUFFER_SPACE;
-	nic->ranges[nic->nranges++] = *range;
+	nic->ranges[nic->nranges++] = sn;
+	stack_changed(s);
 	return NS_OK;
 }
 
@@ -251,6 +277,7 @@ ns_err ns_stack_set_promiscuous(struct ns_stack *s, uint32_t id, bool on)
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	nic->promiscuous = on;
+	stack_changed(s);
 	return NS_OK;
 }
 
@@ -261,6 +288,7 @@ ns_err ns_stack_set_spoofing(struct ns_stack *s, uint32_t id, bool on)
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	nic->spoofing = on;
+	stack_changed(s);
 	return NS_OK;
 }
 
@@ -359,37 +387,73 @@ static bool nic_directed_broadcast(const struct ns_nic *nic, const struct ns_add
 	return false;
 }
 
-enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
-                                     const struct ns_addr *a)
+/* @nic's own view of @a (already normalised), before promiscuous mode. */
+static enum ns_addr_match nic_match(const struct ns_nic *nic, const struct ns_addr *a)
 {
-	(void)s;
-	if (!nic || !a)
-		return NS_ADDR_NONE;
 	if (nic_has_assigned(nic, a))
 		return NS_ADDR_ASSIGNED;
 	if (nic_in_range(nic, a))
 		return NS_ADDR_RANGE;
 	if (a->family == NS_AF_INET && (is_limited_broadcast(a) || nic_directed_broadcast(nic, a)))
 		return NS_ADDR_BROADCAST;
-	if (nic->promiscuous)
-		return NS_ADDR_PROMISCUOUS;
 	return NS_ADDR_NONE;
+}
+
+enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
+                                     const struct ns_addr *a)
+{
+	enum ns_addr_match m;
+	struct ns_addr k;
+
+	(void)s;
+	if (!nic || !a)
+		return NS_ADDR_NONE;
+	k = addr_norm(a);
+	m = nic_match(nic, &k);
+	if (m == NS_ADDR_NONE && nic->promiscuous)
+		return NS_ADDR_PROMISCUOUS;
+	return m;
+}
+
+enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
+                                        const struct ns_addr *a)
+{
+	enum ns_addr_match m;
+	struct ns_addr k;
+
+	if (!s || !nic || !a)
+		return NS_ADDR_NONE;
+	k = addr_norm(a);
+	m = nic_match(nic, &k);
+	if (m != NS_ADDR_NONE)
+		return m;
+	/* RFC 1122 3.3.4.2 weak host, as Linux: assigned to another NIC is local too. */
+	for (uint32_t i = 0; i < s->nnics; i++)
+		if (s->nics[i] != nic && nic_has_assigned(s->nics[i], &k))
+			return NS_ADDR_ASSIGNED;
+	return nic->promiscuous ? NS_ADDR_PROMISCUOUS : NS_ADDR_NONE;
 }
 
 bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
 {
+	struct ns_addr k;
+
 	(void)s;
 	if (!nic || !a)
 		return false;
-	return nic_has_assigned(nic, a) || nic_in_range(nic, a);
+	k = addr_norm(a);
+	return nic_has_assigned(nic, &k) || nic_in_range(nic, &k);
 }
 
 struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_addr *a)
 {
+	struct ns_addr k;
+
 	if (!s || !a)
 		return NULL;
+	k = addr_norm(a);
 	for (uint32_t i = 0; i < s->nnics; i++)
-		if (nic_has_assigned(s->nics[i], a))
+		if (nic_has_assigned(s->nics[i], &k))
 			return s->nics[i];
 	return NULL;
 }
@@ -421,6 +485,12 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 		s->stats.stat[NS_STAT_TX_ERRORS]++;
 		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
 		return NS_ERR_NETWORK_UNREACHABLE;
+	}
+	/* The link pushes its header and may queue the packet through ->next. */
+	pkt = pkt_unshare(s, pkt);
+	if (!pkt) {
+		s->stats.stat[NS_STAT_TX_ERRORS]++;
+		return NS_ERR_NO_BUFFER_SPACE;
 	}
 	if (dst)
 		pkt->link_dst = *dst;
@@ -461,6 +531,7 @@ void nic_loop_drain(struct ns_stack *s)
 {
 	if (s->loop_draining)
 		return; /* the outer drain picks up what was queued */
+	stack_enter(s);
 	s->loop_draining = true;
 	for (int budget = LOOP_BUDGET; budget > 0 && s->loop_head; budget--) {
 		struct ns_pkt *pkt = s->loop_head;
@@ -473,34 +544,28 @@ void nic_loop_drain(struct ns_stack *s)
 		loop_deliver_one(s, pkt);
 	}
 	s->loop_draining = false;
+	stack_leave(s);
 }
 
-void ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+ns_err ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 {
 	if (!s || !pkt) {
 		ns_pkt_free(pkt);
-		return;
+		return NS_ERR_INVALID_ARGUMENT;
 	}
 	if (!nic || s->closing) {
 		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
-		return;
+		return NS_ERR_NETWORK_UNREACHABLE;
 	}
 	if (s->loop_len >= NS_LOOP_QUEUE_MAX) {
 		ns_drop(s, pkt, NS_DROP_NO_MEMORY);
-		return;
+		return NS_ERR_NO_BUFFER_SPACE;
 	}
-	/* A packet shared with another owner (a broadcast also going out on the link) gets
-	 * its own copy: its metadata and queue link are about to change. */
-	if (pkt->refcnt > 1) {
-		struct ns_pkt *copy = ns_pkt_copy(pkt);
-
-		ns_pkt_free(pkt);
-		if (!copy) {
-			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-			return;
-		}
-		pkt = copy;
-	}
+	/* A packet shared with another owner gets its own copy: its metadata and queue link
+	 * are about to change. */
+	pkt = pkt_unshare(s, pkt);
+	if (!pkt)
+		return NS_ERR_NO_BUFFER_SPACE;
 	/* The packet turns inbound. It never left memory, so a checksum left partial for
 	 * offload is as good as verified (Linux treats loopback traffic the same way);
 	 * outbound-only metadata is cleared. */
@@ -519,4 +584,5 @@ void ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 	s->loop_tail = pkt;
 	s->loop_len++;
 	nic_loop_drain(s);
+	return NS_OK;
 }

@@ -14,13 +14,22 @@
  * address of the other's family (an unspecified address with no family, NS_AF_UNSPEC,
  * overlaps every family); IPv4 and IPv6 reservations never conflict (no dual-stack sockets).
  *
- * Ephemeral ports follow RFC 6056 section 3.3.4 (Algorithm 4, "double-hash port
- * selection"): offset = F(local, remote, rport) and index = G(local, remote, rport), both
- * keyed hashes under the stack secret (ns_hash_keyed with different salts); candidates are
- * lo + (offset + table[index] + i) % num for i = 0, 1, ...; the first free one is taken and
- * table[index] advances by the number of candidates tried. Different destinations start at
- * unrelated offsets, and one destination's successive connections walk the range
- * sequentially, so ports are hard to guess yet reuse of a recent 4-tuple is unlikely.
+ * Ephemeral ports for an endpoint with a peer (a connection, a connected datagram endpoint,
+ * or a stream bind(0) that passes the unspecified peer) follow RFC 6056 section 3.3.4
+ * (Algorithm 4, "double-hash port selection"): offset = F(local, remote, rport) and index =
+ * G(local, remote, rport), both keyed hashes under the stack secret (ns_hash_keyed with
+ * different salts); candidates are lo + (offset + table[index] + i) % num for i = 0, 1,
+ * ...; the first free one is taken and table[index] advances by the number of candidates
+ * tried. Different destinations start at unrelated offsets, and one destination's
+ * successive connections walk the range sequentially, so ports are hard to guess yet reuse
+ * of a recent 4-tuple is unlikely.
+ *
+ * An endpoint with no peer at all (remote NULL: an unconnected datagram endpoint bound
+ * implicitly by its first sendto(), or by bind(0)) has no 4-tuple for Algorithm 4 to keep
+ * apart, and every such endpoint would hash the same 3-tuple and walk one global sequence
+ * that reveals how many ports others took. It gets RFC 6056 section 3.3.1 (Algorithm 1,
+ * "simple port randomization") instead, as Linux's UDP does: a random start from the
+ * stack's PRNG, then the first free port from there.
  *
  * Limit, for TCP later: "free" here means no conflicting reservation, so a port in use by a
  * connection to one peer is not handed out for a connection to another peer, though the
@@ -241,6 +250,24 @@ ns_err ns_ports_pick_ephemeral(struct ns_stack *s, uint8_t transproto, const str
 	if (!local)
 		local = &any;
 	num = hi - lo + 1;
+	if (!remote) {
+		/* RFC 6056 3.3.1, Algorithm 1: next_ephemeral = min + random() % num, then
+		 * walk (wrapping) to the first suitable port. */
+		uint32_t start = (uint32_t)(ns_stack_random(s) % num);
+
+		for (uint32_t i = 0; i < num; i++) {
+			uint16_t cand = (uint16_t)(lo + (start + i) % num);
+
+			if (conflicts(p, transproto, local, cand, flags))
+				continue;
+			ns_err err = add_res(p, transproto, local, cand, flags, owner);
+			if (err != NS_OK)
+				return err;
+			*port = cand;
+			return NS_OK;
+		}
+		return NS_ERR_NO_PORT_AVAILABLE;
+	}
 	offset = (uint32_t)(tuple_hash(s, SALT_F, transproto, local, remote, rport) % num);
 	index =
 	    (uint32_t)(tuple_hash(s, SALT_G, transproto, local, remote, rport) % EPHEMERAL_TABLE);

@@ -25,6 +25,10 @@
  *     IPv6 the NIC's address by RFC 6724 rules 2 (scope) and 8 (longest prefix); failing
  *     that, the first address of the family on any NIC (the weak host model, as Linux).
  *
+ * Addresses are normalised on the way in (an IPv4 address is its four bytes; whatever the
+ * caller left behind them is ignored), and every change to the table bumps the stack's
+ * generation (ns_stack_generation()) so that routes cached by connected endpoints notice.
+ *
  * Errors (mapped by the socket facade to Linux's errno): NETWORK_UNREACHABLE (ENETUNREACH)
  * when no route or connected subnet matches; NO_ROUTE (EHOSTUNREACH) when a route exists but
  * no source address of the family does; BAD_LOCAL_ADDRESS (EADDRNOTAVAIL) for a source that
@@ -106,6 +110,7 @@ ns_err ns_stack_add_route(struct ns_stack *s, const struct ns_route_entry *r)
 	memmove(&s->routes[pos + 1], &s->routes[pos], (s->nroutes - pos) * sizeof(s->routes[0]));
 	s->routes[pos] = e;
 	s->nroutes++;
+	stack_changed(s);
 	return NS_OK;
 }
 
@@ -125,6 +130,8 @@ ns_err ns_stack_remove_route(struct ns_stack *s, const struct ns_route_entry *r)
 		if (!route_eq(&s->routes[i], &e))
 			s->routes[kept++] = s->routes[i];
 	s->nroutes = kept;
+	if (kept < before)
+		stack_changed(s);
 	return kept < before ? NS_OK : NS_ERR_NO_ROUTE;
 }
 
@@ -136,6 +143,7 @@ void route_remove_nic(struct ns_stack *s, uint32_t id)
 		if (s->routes[i].nic != id)
 			s->routes[kept++] = s->routes[i];
 	s->nroutes = kept;
+	stack_changed(s);
 }
 
 size_t ns_stack_routes(const struct ns_stack *s, struct ns_route_entry *out, size_t max)
@@ -344,16 +352,22 @@ static struct ns_nic *broadcast_nic(struct ns_stack *s, uint32_t filter)
 	return NULL;
 }
 
-ns_err ns_route_find(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *local,
-                     const struct ns_addr *remote, struct ns_route *out)
+ns_err ns_route_find(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *local_in,
+                     const struct ns_addr *remote_in, struct ns_route *out)
 {
 	const struct ns_netproto_ops *np;
 	struct ns_nic *nic = NULL;
-	struct ns_addr gateway;
+	struct ns_addr gateway, local_n, remote_n;
+	const struct ns_addr *local = NULL, *remote = &remote_n;
 	bool have_local;
 
-	if (!s || !remote || !out)
+	if (!s || !remote_in || !out)
 		return NS_ERR_INVALID_ARGUMENT;
+	remote_n = addr_norm(remote_in);
+	if (local_in) {
+		local_n = addr_norm(local_in);
+		local = &local_n;
+	}
 	if (!family_ok(remote->family))
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	have_local = local && !ns_addr_is_any(local);

@@ -4,7 +4,7 @@
  *
  * A stack owns its configuration (copied at creation), the protocol table, the NICs
  * (nic.c), the route table (route.c), the counters (stats.c), a secret and a PRNG, the
- * ICMP error token bucket and the timer wheel, demuxer and port table (timer.c, demux.c,
+ * ICMP error token buckets and the timer wheel, demuxer and port table (timer.c, demux.c,
  * ports.c). Protocols are registered only through the vtables in the config: the core
  * never names one. Network protocols are found by EtherType with a scan of at most
  * NS_MAX_PROTOCOLS entries; transport protocols through a 256-entry table indexed by the IP
@@ -19,6 +19,23 @@
  * transport); ns_stack_free() finalises them in reverse order (transports first, so their
  * endpoints can still send through the network layer while closing), then removes the NICs
  * and frees the core tables. Once freeing starts, nothing more is delivered inbound.
+ *
+ * Dispatch depth and deferred release: every entry point that can reach an endpoint or a
+ * waiter callback (a NIC's delivery, ns_deliver_transport/control, ns_stack_poll, each
+ * ns_ep_* call) counts itself in s->depth with stack_enter()/stack_leave(). An endpoint
+ * closed while the depth is non-zero (by a waiter callback, say, while a broadcast
+ * fan-out still holds a pointer to it) is unlinked at once but released by
+ * ns_ep_defer_free() only when the outermost dispatch leaves, so no caller up the stack
+ * ever touches freed memory.
+ *
+ * ICMP error rate (RFC 1812 4.3.2.8, RFC 4443 2.4(f)): a stack-wide token bucket, plus a
+ * fixed table of NS_ICMP_PEER_BUCKETS per-destination buckets indexed by a keyed hash of
+ * the destination (bounded memory whatever the number of peers; a peer cannot choose to
+ * share another's bucket without knowing the secret), each with a burst of icmp_peer_burst
+ * and one token per icmp_peer_interval_ns, as Linux's per-peer limit (XRLIM_BURST_FACTOR 6,
+ * icmp_ratelimit 1 s). An error goes out only if both buckets have a token, and takes one
+ * from each only then (Linux checks the global limit first and consumes it last), so one
+ * host provoking errors empties its own bucket, not the budget of everyone else.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +53,8 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	cfg->ephemeral_hi = 60999;
 	cfg->icmp_rate = 1000;
 	cfg->icmp_burst = 50;
+	cfg->icmp_peer_burst = 6;                /* Linux XRLIM_BURST_FACTOR */
+	cfg->icmp_peer_interval_ns = 1 * NS_SEC; /* Linux icmp_ratelimit (1000 ms) */
 	/* RFC 4861 10: MAX_MULTICAST_SOLICIT, RETRANS_TIMER, REACHABLE_TIME,
 	 * DELAY_FIRST_PROBE_TIME. */
 	cfg->neigh_retries = 3;
@@ -266,6 +285,66 @@ fail:
 	return err;
 }
 
+static void run_deferred(struct ns_stack *s)
+{
+	while (s->deferred_head) {
+		struct ns_deferred *d = s->deferred_head;
+
+		s->deferred_head = d->next;
+		if (!s->deferred_head)
+			s->deferred_tail = NULL;
+		d->next = NULL;
+		d->release(d);
+	}
+}
+
+void stack_leave(struct ns_stack *s)
+{
+	if (--s->depth == 0 && s->deferred_head) {
+		/* A release cannot dispatch, but count it as one anyway so that anything it
+		 * defers joins this same drain instead of recursing. */
+		s->depth++;
+		run_deferred(s);
+		s->depth--;
+	}
+}
+
+void ns_ep_defer_free(struct ns_stack *s, struct ns_deferred *d,
+                      void (*release)(struct ns_deferred *d))
+{
+	if (!d || !release)
+		return;
+	d->release = release;
+	d->next = NULL;
+	if (!s || s->depth == 0) {
+		release(d);
+		return;
+	}
+	if (s->deferred_tail)
+		s->deferred_tail->next = d;
+	else
+		s->deferred_head = d;
+	s->deferred_tail = d;
+}
+
+struct ns_pkt *pkt_unshare(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	struct ns_pkt *copy;
+
+	if (pkt->refcnt <= 1)
+		return pkt;
+	copy = ns_pkt_copy(pkt);
+	ns_pkt_free(pkt);
+	if (!copy)
+		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+	return copy;
+}
+
+uint32_t ns_stack_generation(const struct ns_stack *s)
+{
+	return s ? s->generation : 0;
+}
+
 void ns_stack_free(struct ns_stack *s)
 {
 	if (!s)
@@ -273,6 +352,7 @@ void ns_stack_free(struct ns_stack *s)
 	fini_protocols(s);
 	while (s->nnics > 0)
 		ns_stack_remove_nic(s, s->nics[s->nnics - 1]->id);
+	run_deferred(s); /* only if freed from inside a dispatch, which the API forbids */
 	ns_pkt_free_list(s->loop_head);
 	s->loop_head = s->loop_tail = NULL;
 	s->loop_len = 0;
@@ -301,6 +381,10 @@ ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns
 		ns_pkt_free(pkt);
 		return NS_ERR_UNKNOWN_PROTOCOL;
 	}
+	/* The network layer pushes its header into the packet: it must be ours alone. */
+	pkt = pkt_unshare(s, pkt);
+	if (!pkt)
+		return NS_ERR_NO_BUFFER_SPACE;
 	return ops->write(s, priv, r, pkt, wp);
 }
 
@@ -308,10 +392,12 @@ void ns_stack_poll(struct ns_stack *s)
 {
 	if (!s)
 		return;
+	stack_enter(s);
 	/* Looped packets left over by a drain that hit its budget go first: they are older
 	 * than anything a timer is about to send. */
 	nic_loop_drain(s);
 	timer_wheel_run(s, s->wheel, ns_clock_now(s->clock));
+	stack_leave(s);
 }
 
 uint64_t ns_stack_next_deadline(struct ns_stack *s)
@@ -357,41 +443,89 @@ uint64_t ns_hash_keyed(const struct ns_stack *s, uint64_t salt, const void *data
 	return siphash24(key, data, len);
 }
 
-bool ns_icmp_rate_allow(struct ns_stack *s)
+/* Refill the stack-wide bucket up to now: icmp_burst tokens refilled at icmp_rate per
+ * second, kept in thousandths so slow rates refill smoothly. */
+static void icmp_global_refill(struct ns_stack *s, uint64_t now)
 {
-	/* RFC 1812 4.3.2.8 and RFC 4443 2.4(f): limit the rate of ICMP errors with a token
-	 * bucket of icmp_burst tokens refilled at icmp_rate per second. Tokens are kept in
-	 * thousandths so slow rates refill smoothly; icmp_rate 0 disables the limit. */
 	const uint64_t rate = s->cfg.icmp_rate;
 	const uint64_t cap = (uint64_t)s->cfg.icmp_burst * 1000;
+
+	if (now <= s->icmp_last_ns)
+		return;
+	uint64_t elapsed = now - s->icmp_last_ns;
+	uint64_t secs = elapsed / NS_SEC, rem = elapsed % NS_SEC;
+	/* secs * rate: both factors are below 2^32 once secs < burst. */
+	uint64_t whole = secs < s->cfg.icmp_burst ? secs * rate : UINT64_MAX;
+
+	if (whole >= s->cfg.icmp_burst ||
+	    s->icmp_tokens_milli + whole * 1000 + rem * rate / 1000000 >= cap) {
+		s->icmp_tokens_milli = cap;
+		s->icmp_last_ns = now;
+	} else {
+		uint64_t milli = whole * 1000 + rem * rate / 1000000;
+
+		s->icmp_tokens_milli += milli;
+		/* Advance only by the time that bought those milli-tokens, so frequent calls
+		 * do not lose the fractions to rounding. */
+		s->icmp_last_ns += milli * 1000000 / rate;
+	}
+}
+
+#define ICMP_PEER_SALT 0x69636d7070656572ull /* "icmppeer" */
+
+/* @dst's bucket, refilled up to now (Linux inet_peer_xrlim_allow: credit grows with the
+ * time elapsed, capped at burst * interval; one token costs one interval). */
+static struct icmp_peer *icmp_peer_refill(struct ns_stack *s, const struct ns_addr *dst,
+                                          uint64_t now)
+{
+	const uint64_t cap = (uint64_t)s->cfg.icmp_peer_burst * s->cfg.icmp_peer_interval_ns;
+	struct ns_addr a = addr_norm(dst);
+	uint8_t key[17];
+	struct icmp_peer *b;
+
+	key[0] = a.family;
+	memcpy(key + 1, a.a, 16);
+	b = &s->icmp_peer[ns_hash_keyed(s, ICMP_PEER_SALT, key, sizeof(key)) &
+	                  (NS_ICMP_PEER_BUCKETS - 1)];
+	if (!b->used) {
+		b->used = true;
+		b->credit_ns = cap; /* a peer never limited starts with a full burst */
+	} else if (now > b->last_ns) {
+		uint64_t elapsed = now - b->last_ns;
+
+		b->credit_ns =
+		    elapsed >= cap || b->credit_ns + elapsed >= cap ? cap : b->credit_ns + elapsed;
+	}
+	if (b->credit_ns > cap)
+		b->credit_ns = cap; /* the configuration shrank */
+	b->last_ns = now;
+	return b;
+}
+
+bool ns_icmp_rate_allow(struct ns_stack *s, const struct ns_addr *dst)
+{
+	/* RFC 1812 4.3.2.8 and RFC 4443 2.4(f): limit the rate of ICMP errors. See the theory
+	 * of operation: a stack-wide bucket (icmp_rate 0: no limit) and one per destination
+	 * (icmp_peer_burst 0: no per-destination limit). */
+	const bool global_on = s->cfg.icmp_rate != 0;
+	const bool peer_on = dst && s->cfg.icmp_peer_burst != 0 && s->cfg.icmp_peer_interval_ns;
 	uint64_t now = ns_clock_now(s->clock);
+	struct icmp_peer *b = NULL;
 
-	if (rate == 0)
-		return true;
-	if (now > s->icmp_last_ns) {
-		uint64_t elapsed = now - s->icmp_last_ns;
-		uint64_t secs = elapsed / NS_SEC, rem = elapsed % NS_SEC;
-		/* secs * rate: both factors are below 2^32 once secs < burst. */
-		uint64_t whole = secs < s->cfg.icmp_burst ? secs * rate : UINT64_MAX;
-
-		if (whole >= s->cfg.icmp_burst ||
-		    s->icmp_tokens_milli + whole * 1000 + rem * rate / 1000000 >= cap) {
-			s->icmp_tokens_milli = cap;
-			s->icmp_last_ns = now;
-		} else {
-			uint64_t milli = whole * 1000 + rem * rate / 1000000;
-
-			s->icmp_tokens_milli += milli;
-			/* Advance only by the time that bought those milli-tokens, so frequent
-			 * calls do not lose the fractions to rounding. */
-			s->icmp_last_ns += milli * 1000000 / rate;
-		}
+	if (global_on) {
+		icmp_global_refill(s, now);
+		if (s->icmp_tokens_milli < 1000)
+			return false; /* the caller counts NS_STAT_ICMP_RATE_LIMITED */
 	}
-	if (s->icmp_tokens_milli >= 1000) {
+	if (peer_on) {
+		b = icmp_peer_refill(s, dst, now);
+		if (b->credit_ns < s->cfg.icmp_peer_interval_ns)
+			return false;
+		b->credit_ns -= s->cfg.icmp_peer_interval_ns;
+	}
+	if (global_on)
 		s->icmp_tokens_milli -= 1000;
-		return true;
-	}
-	return false; /* the caller counts NS_STAT_ICMP_RATE_LIMITED */
+	return true;
 }
 
 int64_t ns_stack_endpoints_live(const struct ns_stack *s)

@@ -11,12 +11,17 @@
  *
  * Inbound follows RFC 826 "Packet Reception": after the packet is validated, the sender's
  * entry is updated if the cache knows the sender (the merge step, which also takes
- * gratuitous ARP, RFC 5227 3); then, if the target address is ours (assigned or in an
- * address range of the NIC), the sender's entry is created if needed and a request is
- * answered. Replies to us count as solicited confirmations (RFC 4861 7.2.5 semantics in the
- * cache). A probe (sender address 0.0.0.0, RFC 5227 2.1.1) is answered so the prober
- * learns of the conflict, but creates no entry. ARP always overrides a known address, as
- * RFC 826 merges unconditionally.
+ * gratuitous ARP, RFC 5227 3); then, if the target address is ours, a request creates the
+ * sender's entry if needed and is answered. "Ours" is the weak host model, as Linux with
+ * arp_ignore=0: an address assigned to any NIC of the stack, or in an address range of the
+ * receiving NIC. Only requests create entries: an unsolicited reply from a host we never
+ * asked creates nothing (Linux arp_accept=0; else anyone could plant entries), though a
+ * reply updates an entry that exists (INCOMPLETE included: that is the answer we wait
+ * for). Unicast replies to us count as solicited confirmations (RFC 4861 7.2.5 semantics in
+ * the cache). A probe (sender address 0.0.0.0, RFC 5227 2.1.1) is answered so the prober
+ * learns of the conflict, but creates no entry. ARP has no Override bit: it passes
+ * NS_NEIGH_OVERRIDE for requests and replies alike, since RFC 826 merges unconditionally
+ * and Linux updates its ARP cache from both.
  *
  * An address added to a NIC that needs resolution is announced with one gratuitous request
  * (RFC 5227 3).
@@ -117,9 +122,11 @@ static void arp_learn(struct ns_stack *s, struct ns_nic *nic, const struct ns_pk
                       const struct arp_repr *a, bool for_us)
 {
 	struct ns_addr spa = v4(a->spa);
-	unsigned flags = NS_NEIGH_OVERRIDE;
+	unsigned flags = NS_NEIGH_OVERRIDE; /* RFC 826 merges unconditionally */
 
-	if (for_us)
+	/* RFC 826 creates the entry when we are the target; Linux (arp_accept=0) only for
+	 * requests, so that unsolicited replies cannot fill or poison the cache. */
+	if (for_us && a->op == ARP_OP_REQUEST)
 		flags |= NS_NEIGH_CREATE;
 	/* A unicast reply to us answers our request (Linux: REACHABLE only for PACKET_HOST). */
 	if (for_us && a->op == ARP_OP_REPLY &&
@@ -150,7 +157,17 @@ static void arp_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, stru
 		ns_drop(s, pkt, NS_DROP_ARP_CONFLICT);
 		return;
 	}
-	for_us = ns_nic_owns_addr(s, nic, &tpa);
+	/* Weak host, as Linux's arp_ignore=0: any address of the stack, or in this NIC's
+	 * ranges. */
+	switch (ns_stack_match_local(s, nic, &tpa)) {
+	case NS_ADDR_ASSIGNED:
+	case NS_ADDR_RANGE:
+		for_us = true;
+		break;
+	default:
+		for_us = false;
+		break;
+	}
 	probe = ipv4_is_unspecified(a.spa);
 	/* RFC 5227 2.1.1: a probe's zero sender address is no mapping to learn. */
 	if (!probe)

@@ -11,7 +11,10 @@
  * Inbound: the checksum is always verified (link RX offload covers TCP/UDP only). Echo
  * requests are answered from the address they were sent to, with the same id, sequence and
  * data (RFC 1122 3.2.2.6), except requests to broadcast or multicast addresses, which are
- * ignored as Linux does by default (icmp_echo_ignore_broadcasts=1). Destination
+ * ignored as Linux does by default (icmp_echo_ignore_broadcasts=1). The request itself
+ * becomes the reply, without allocating or copying: its type changes to echo reply, the
+ * checksum is patched for that one word (RFC 1624), and it goes back down through
+ * ns_netproto_write(), which pushes a fresh IPv4 header where the old one was. Destination
  * unreachable, time exceeded and parameter problem are checked to quote an IPv4 header and
  * at least 8 bytes of its payload, mapped to an NS_CTRL_* code and handed to the endpoint
  * that sent the quoted datagram through ns_deliver_control() (RFC 1122 3.2.2.1: the
@@ -21,7 +24,9 @@
  * or multicast address (IP or link layer), a fragment other than the first, or a datagram
  * whose source does not name one host. They quote as much of the datagram as fits in 576
  * bytes (RFC 1812 4.3.2.3, as Linux), use Linux's TOS for errors (internetwork control
- * precedence), and pass the stack's token bucket (ns_icmp_rate_allow(), RFC 1812 4.3.2.8).
+ * precedence), and pass the stack's token buckets, the stack-wide one and the one of the
+ * destination (ns_icmp_rate_allow(), RFC 1812 4.3.2.8), so the first error to a peer goes
+ * out even while another peer draws errors as fast as the limit allows.
  *
  * Limits: no timestamp, address-mask or router messages; redirects and source quench are
  * ignored (RFC 1122 3.2.2.2 lets a host that does not route by redirect skip them; RFC 6633
@@ -31,6 +36,7 @@
 
 #include "net/net.h"
 #include "netstack/stack.h"
+#include "wire/checksum.h"
 #include "wire/icmpv4.h"
 #include "wire/ipv4.h"
 
@@ -41,30 +47,6 @@
 static struct ns_addr v4(const uint8_t a[4])
 {
 	return ns_addr_v4_from_bytes(a);
-}
-
-/* Send an ICMP message whose 8-byte header is pushed on @m (payload behind it) to @dst,
- * preferably from @src. Consumes @m. */
-static ns_err icmp_send(struct ns_stack *s, struct ns_pkt *m, const struct ns_addr *src,
-                        const struct ns_addr *dst, uint8_t tos)
-{
-	struct ns_write_params wp = {.ttl = 0, .tos = tos, .df = false};
-	struct ns_route r;
-	ns_err err = ns_route_find(s, 0, src, dst, &r);
-
-	/* A source we may not send from (a promiscuous destination without spoofing): let
-	 * the route pick one of ours. */
-	if (err == NS_ERR_BAD_LOCAL_ADDRESS && src)
-		err = ns_route_find(s, 0, NULL, dst, &r);
-	if (err != NS_OK) {
-		ns_drop(s, m, NS_DROP_NO_ROUTE);
-		return err;
-	}
-	m->transproto = IP_PROTO_ICMP;
-	err = ns_netproto_write(s, &r, m, &wp);
-	if (err == NS_OK)
-		ns_stat_inc(s, NS_STAT_ICMP_TX);
-	return err;
 }
 
 /* A packet with room for headers, an 8-byte ICMP header and @len payload bytes copied from
@@ -81,34 +63,93 @@ static struct ns_pkt *icmp_alloc(const uint8_t *data, uint32_t len, uint8_t **hd
 	return m;
 }
 
+/* Send an ICMP message whose 8-byte header is at the head of @m (NS_HDR_TRANSPORT, payload
+ * behind it) to @dst, preferably from @src. A message without the headroom the route needs
+ * (a request turned around in place, from a link that read it with little to spare) is
+ * moved to a fresh packet. Consumes @m. */
+static ns_err icmp_send(struct ns_stack *s, struct ns_pkt *m, const struct ns_addr *src,
+                        const struct ns_addr *dst, uint8_t tos)
+{
+	struct ns_write_params wp = {.ttl = 0, .tos = tos, .df = false};
+	struct ns_route r;
+	ns_err err = ns_route_find(s, 0, src, dst, &r);
+
+	/* A source we may not send from (a promiscuous destination without spoofing): let
+	 * the route pick one of ours. */
+	if (err == NS_ERR_BAD_LOCAL_ADDRESS && src)
+		err = ns_route_find(s, 0, NULL, dst, &r);
+	if (err != NS_OK) {
+		ns_drop(s, m, NS_DROP_NO_ROUTE);
+		return err;
+	}
+	if (ns_pkt_headroom(m) < r.max_header_len) {
+		uint8_t *h;
+		struct ns_pkt *c =
+		    icmp_alloc(ns_pkt_data(m) + ICMPV4_HLEN, m->len - ICMPV4_HLEN, &h);
+
+		if (!c) {
+			ns_drop(s, m, NS_DROP_NO_MEMORY);
+			return NS_ERR_NO_BUFFER_SPACE;
+		}
+		memcpy(h, ns_pkt_data(m), ICMPV4_HLEN);
+		ns_pkt_free(m);
+		m = c;
+	}
+	m->transproto = IP_PROTO_ICMP;
+	err = ns_netproto_write(s, &r, m, &wp);
+	if (err == NS_OK)
+		ns_stat_inc(s, NS_STAT_ICMP_TX);
+	return err;
+}
+
 /* ---------------------------------------------------------------- echo */
 
-/* RFC 792 / RFC 1122 3.2.2.6: answer an echo request. Consumes @pkt. */
-static void icmp_echo(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
-                      const struct icmpv4_repr *req)
+/* RFC 792 / RFC 1122 3.2.2.6: answer an echo request, turning it into the reply in place.
+ * @group: it was sent to a broadcast or multicast address. Consumes @pkt. */
+static void icmp_echo(struct ns_stack *s, struct ns_pkt *pkt, bool group)
 {
-	struct icmpv4_repr rep = {.type = ICMPV4_ECHO_REPLY, .id = req->id, .seq = req->seq};
-	struct ns_pkt *m;
+	struct ns_addr from = pkt->dst, to = pkt->src;
+	uint8_t tos = pkt->tos; /* the reply keeps the request's TOS, as Linux's does */
+	uint16_t word;
 	uint8_t *h;
 
 	ns_stat_inc(s, NS_STAT_ICMP_ECHO_RX);
 	/* RFC 1122 3.2.2.6 leaves broadcast echo to the implementation; Linux ignores it
 	 * (icmp_echo_ignore_broadcasts=1) to deny smurf amplification. */
-	if (ipv4_is_bcast_dst(s, nic, pkt->dst.a)) {
+	if (group) {
 		ns_drop(s, pkt, NS_DROP_ICMP_ECHO_BCAST);
 		return;
 	}
-	m = icmp_alloc(ns_pkt_data(pkt) + ICMPV4_HLEN, pkt->len - ICMPV4_HLEN, &h);
-	if (!m) {
-		ns_drop(s, pkt, NS_DROP_NO_MEMORY);
-		return;
+	/* Ours alone to rewrite (pkt.h, Ownership). */
+	if (pkt->refcnt > 1) {
+		struct ns_pkt *c = ns_pkt_copy(pkt);
+
+		ns_pkt_free(pkt);
+		if (!c) {
+			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+			return;
+		}
+		pkt = c;
 	}
-	icmpv4_emit(&rep, h, m->len);
+	/* RFC 792: same identifier, sequence number and data; the type becomes 0. RFC 1624
+	 * eqn. 3 patches the checksum for the changed type/code word. */
+	h = ns_pkt_data(pkt);
+	word = rd16(h);
+	h[0] = ICMPV4_ECHO_REPLY;
+	h[1] = 0;
+	wr16(h + 2, csum_update16(rd16(h + 2), word, rd16(h)));
+	/* The packet turns outbound: the ICMP header is its transport header (so a failed
+	 * resolution is reported like any local sender's), inbound facts no longer hold. */
+	pkt->next = NULL;
+	pkt->flags = 0;
+	memset(&pkt->gso, 0, sizeof(pkt->gso));
+	pkt->csum_start = pkt->csum_off = 0;
+	memset(pkt->hdr, 0, sizeof(pkt->hdr));
+	pkt->hdr[NS_HDR_TRANSPORT].off = pkt->head;
+	pkt->hdr[NS_HDR_TRANSPORT].len = ICMPV4_HLEN;
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
-	/* The reply keeps the request's TOS, as Linux's does. */
-	if (icmp_send(s, m, &pkt->dst, &pkt->src, pkt->tos) == NS_OK)
+	if (icmp_send(s, pkt, &from, &to, tos) == NS_OK)
 		ns_stat_inc(s, NS_STAT_ICMP_ECHO_REPLY_TX);
-	ns_pkt_free(pkt);
 }
 
 /* ---------------------------------------------------------------- errors received */
@@ -218,10 +259,11 @@ static void icmp_error_in(struct ns_stack *s, struct ns_pkt *pkt, const struct i
 	ns_pkt_free(pkt);
 }
 
-void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt, bool group)
 {
 	struct icmpv4_repr m;
 
+	(void)nic;
 	ns_stat_inc(s, NS_STAT_ICMP_RX);
 	if (pkt->len < ICMPV4_HLEN) {
 		ns_drop(s, pkt, NS_DROP_ICMP_TRUNCATED);
@@ -234,7 +276,7 @@ void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 	}
 	switch (m.type) {
 	case ICMPV4_ECHO_REQUEST:
-		icmp_echo(s, nic, pkt, &m);
+		icmp_echo(s, pkt, group);
 		return;
 	case ICMPV4_DEST_UNREACH:
 	case ICMPV4_TIME_EXCEEDED:
@@ -251,14 +293,15 @@ void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 
 /* ---------------------------------------------------------------- errors sent */
 
-/* RFC 1122 3.2.2: does @src name a single host? Not zero, broadcast, multicast or class E;
- * not loopback unless the datagram never left the stack. */
+/* RFC 1122 3.2.2: does @src name a single host? Not in 0.0.0.0/8 ("this network", RFC
+ * 1122 3.2.1.3), broadcast, multicast or class E; not loopback unless the datagram never
+ * left the stack. */
 static bool src_is_host(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt,
                         const uint8_t src[4])
 {
 	struct ns_addr a = v4(src);
 
-	if (ipv4_is_unspecified(src) || src[0] >= 224)
+	if (src[0] == 0 || src[0] >= 224)
 		return false;
 	if (ns_nic_match_addr(s, nic, &a) == NS_ADDR_BROADCAST)
 		return false;
@@ -312,7 +355,9 @@ void icmpv4_send_error(struct ns_stack *s, struct ns_nic *nic, const struct ns_p
 	avail = pkt->head + pkt->len - ip_off;
 	if (avail < IPV4_MIN_HLEN || !error_allowed(s, nic, pkt, ip, avail))
 		return;
-	if (!ns_icmp_rate_allow(s)) {
+	src = v4(ipv4_get_dst(ip));
+	dst = v4(ipv4_get_src(ip));
+	if (!ns_icmp_rate_allow(s, &dst)) {
 		ns_stat_inc(s, NS_STAT_ICMP_RATE_LIMITED);
 		return;
 	}
@@ -327,11 +372,10 @@ void icmpv4_send_error(struct ns_stack *s, struct ns_nic *nic, const struct ns_p
 	else if (type == ICMPV4_PARAM_PROBLEM)
 		e.rest = info << 24;
 	icmpv4_emit(&e, h, m->len);
-	src = v4(ipv4_get_dst(ip));
-	dst = v4(ipv4_get_src(ip));
-	/* From the address the datagram was sent to when it is ours (Linux), else the route
-	 * picks one; TOS as Linux: the original's TOS bits, internetwork control precedence. */
-	if (icmp_send(s, m, ns_nic_match_addr(s, nic, &src) != NS_ADDR_NONE ? &src : NULL, &dst,
+	/* From the address the datagram was sent to when it is ours (Linux; any NIC's, the
+	 * weak host model), else the route picks one; TOS as Linux: the original's TOS bits,
+	 * internetwork control precedence. */
+	if (icmp_send(s, m, ns_stack_match_local(s, nic, &src) != NS_ADDR_NONE ? &src : NULL, &dst,
 	              (uint8_t)((ipv4_get_tos(ip) & IPTOS_TOS_MASK) |
 	                        IPTOS_PREC_INTERNETCONTROL)) == NS_OK &&
 	    type == ICMPV4_DEST_UNREACH)

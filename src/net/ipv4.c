@@ -3,22 +3,30 @@
  * Theory of operation: IPv4 (RFC 791; host rules RFC 1122 3.2.1; forwarding RFC 1812).
  *
  * This file owns the IPv4 header in both directions and the per-stack IPv4 state (the
- * identification counter). ICMP is part of IPv4 (icmpv4.c): inbound ICMP never reaches the
- * transport demuxer, and every ICMP error leaves through icmpv4_send_error().
+ * identification counters). ICMP is part of IPv4 (icmpv4.c): inbound ICMP never reaches
+ * the transport demuxer, and every ICMP error leaves through icmpv4_send_error().
  *
  * Inbound (ipv4_deliver), in this order, each failure dropped and counted with its reason:
  *  1. the header: version, IHL, total length, header checksum (always verified in software:
  *     link RX offload covers transport checksums only), the reserved flag, and options
- *     walked structurally (RFC 791 3.1) but otherwise ignored;
+ *     walked structurally (RFC 791 3.1); a loose or strict source route (LSRR 0x83, SSRR
+ *     0x89) drops the datagram, as Linux with accept_source_route=0 and RFC 7126 4.3/4.4
+ *     advise (they let a sender steer replies around filters); other options are ignored;
  *  2. the packet is trimmed to the total length: frames under 60 bytes arrive padded, so
  *     lengths come from the IP header, never from the frame;
- *  3. the source must name one host: not broadcast, multicast, loopback or (except to a
- *     broadcast) zero, and not one of our own addresses arriving from outside (martians,
- *     RFC 1812 5.3.7);
+ *  3. the destination is classified once (ns_stack_match_local(): the weak host model of
+ *     RFC 1122 3.3.4.2, as Linux: an address assigned to any of our NICs is ours whichever
+ *     NIC the datagram came in on; ranges, broadcasts and promiscuous mode are per NIC),
+ *     and so is the source, which must name one host: not broadcast, multicast, loopback,
+ *     in 0.0.0.0/8 ("this network", RFC 1122 3.2.1.3 (a), RFC 6890) except 0.0.0.0 itself
+ *     to a broadcast (a DHCP client, RFC 2131 4.1), and not one of our own addresses
+ *     arriving from outside (martians, RFC 1812 5.3.7);
  *  4. the destination: ours (assigned, in a range, promiscuous), a broadcast, or the
  *     all-hosts group 224.0.0.1 (RFC 1112 7.2) is delivered locally; anything else is
  *     forwarded when the stack forwards (RFC 1812 5.2: TTL, route, next-hop MTU), else
- *     dropped as not ours;
+ *     dropped as not ours. A datagram that came as a link-layer broadcast or multicast is
+ *     never forwarded (RFC 1812 5.3.4; Linux drops what is not PACKET_HOST in
+ *     ip_forward);
  *  5. local delivery: fragments go to the reassembly hook (not built yet: dropped), then
  *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
  *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
@@ -28,16 +36,22 @@
  * broadcast and multicast destinations, so both the demuxer (deliver to every match) and
  * the ICMP error rules (RFC 1122 3.2.2: nothing about link or IP broadcasts) see them.
  *
- * Outbound (ipv4_write): a 20-byte header without options (id from a per-stack counter:
- * RFC 6864 only asks uniqueness within the maximum datagram lifetime), then local routes
- * loop back, broadcast and multicast routes go to the destination address (the neighbor
- * code maps the MAC) with a copy looped back to local listeners as Linux and the seed do,
- * and unicast goes to the route's next hop.
+ * Outbound (ipv4_write): a 20-byte header without options, then local routes loop back,
+ * broadcast and multicast routes go to the destination address (the neighbor code maps the
+ * MAC) with a copy looped back to local listeners as Linux and the seed do, and unicast
+ * goes to the route's next hop. The Identification follows RFC 7739 5.3 (hash-based): one
+ * keyed hash of (source, destination, protocol) picks a counter in a table of ID_TABLE
+ * counters, each started at a random value, and gives an offset added to it, so ids are
+ * sequential per destination (RFC 6864 asks uniqueness per (src, dst, proto) within the
+ * datagram lifetime) yet one peer learns nothing of the traffic to others from them (a
+ * single global counter is the side channel RFC 7739 3 describes). As Linux does, a counter
+ * unused for a while also jumps by a random amount below the idle milliseconds, so a host
+ * sharing a counter cannot count another's datagrams.
  *
  * Limits: no fragmentation and no reassembly yet (the hooks are ipv4_reassemble() and the
- * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (no source
- * routing, no record route); no multicast group membership beyond all-hosts; no ICMP
- * redirects when forwarding back out of the arrival NIC.
+ * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (source routes
+ * are refused, record route is not filled in); no multicast group membership beyond
+ * all-hosts; no ICMP redirects when forwarding back out of the arrival NIC.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,20 +62,65 @@
 #include "wire/icmpv4.h"
 #include "wire/ipv4.h"
 
+#define ID_TABLE  2048u /* RFC 7739 5.3 TABLE_LENGTH (Linux's minimum ip_idents size) */
+#define ID_SALT   0x69707634696400ull /* "ipv4id" */
+#define NS_PER_MS 1000000ull
+
+struct ipv4_id {
+	uint16_t next;  /* the counter */
+	uint32_t stamp; /* when it was last used (ms), for the idle jump */
+};
+
 struct ipv4_state {
-	uint16_t next_id; /* identification of the next datagram we originate */
+	struct ipv4_id ids[ID_TABLE];
 };
 
 static ns_err ipv4_init(struct ns_stack *s, void **priv)
 {
 	struct ipv4_state *st = calloc(1, sizeof(*st));
+	uint32_t now_ms = (uint32_t)(ns_stack_now(s) / NS_PER_MS);
 
 	if (!st)
 		return NS_ERR_NO_MEMORY;
-	/* Start from a seeded random value so ids do not reveal how long the stack has run. */
-	st->next_id = (uint16_t)ns_stack_random(s);
+	/* RFC 7739 5.3: every counter starts at a random value, so ids reveal neither how
+	 * long the stack has run nor how much it has sent. One draw from the stack's PRNG
+	 * seeds a local xorshift64 for the table. */
+	uint64_t x = ns_stack_random(s) | 1;
+
+	for (uint32_t i = 0; i < ID_TABLE; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		st->ids[i].next = (uint16_t)(x >> 24);
+		st->ids[i].stamp = now_ms;
+	}
 	*priv = st;
 	return NS_OK;
+}
+
+/* RFC 7739 5.3: id = F(src, dst, proto) + table[G(src, dst, proto)]++, F and G taken from
+ * one keyed hash; a counter idle for d ms first jumps by a random amount below d (Linux
+ * ip_idents_reserve). */
+static uint16_t ipv4_next_id(struct ns_stack *s, struct ipv4_state *st, const uint8_t src[4],
+                             const uint8_t dst[4], uint8_t proto)
+{
+	uint8_t key[9];
+	uint64_t h;
+	struct ipv4_id *c;
+	uint32_t now_ms = (uint32_t)(ns_stack_now(s) / NS_PER_MS);
+
+	memcpy(key, src, 4);
+	memcpy(key + 4, dst, 4);
+	key[8] = proto;
+	h = ns_hash_keyed(s, ID_SALT, key, sizeof(key));
+	c = &st->ids[(h >> 16) & (ID_TABLE - 1)];
+	if (now_ms != c->stamp) {
+		uint32_t idle = now_ms - c->stamp;
+
+		c->next = (uint16_t)(c->next + ns_stack_random(s) % idle);
+		c->stamp = now_ms;
+	}
+	return (uint16_t)((uint16_t)h + c->next++);
 }
 
 static void ipv4_fini(struct ns_stack *s, void *priv)
@@ -118,12 +177,17 @@ static enum ns_drop_reason parse_drop_reason(enum ipv4_err e, const uint8_t *b, 
 	return NS_DROP_IPV4_TRUNCATED;
 }
 
+#define IPOPT_LSRR 0x83 /* RFC 791 3.1: loose source and record route */
+#define IPOPT_SSRR 0x89 /* RFC 791 3.1: strict source and record route */
+
 /*
  * RFC 791 3.1: an option is a single octet (End of Option List 0, No Operation 1) or a type
  * octet, a length octet counting both, and data. Every length must stay inside the header;
- * after End of Option List the rest is padding.
+ * after End of Option List the rest is padding. Returns false for malformed options (with
+ * *@why set), or for a source route option (RFC 7126 4.3, 4.4: drop; Linux
+ * accept_source_route=0).
  */
-static bool ipv4_options_ok(const uint8_t *opt, uint32_t len)
+static bool ipv4_options_ok(const uint8_t *opt, uint32_t len, enum ns_drop_reason *why)
 {
 	uint32_t i = 0;
 
@@ -134,8 +198,14 @@ static bool ipv4_options_ok(const uint8_t *opt, uint32_t len)
 			i++;
 			continue;
 		}
-		if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i)
+		if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i) {
+			*why = NS_DROP_IPV4_BAD_OPTIONS;
 			return false;
+		}
+		if (opt[i] == IPOPT_LSRR || opt[i] == IPOPT_SSRR) {
+			*why = NS_DROP_IPV4_SOURCE_ROUTE;
+			return false;
+		}
 		i += opt[i + 1];
 	}
 	return true;
@@ -151,37 +221,41 @@ static bool ipv4_check_header(struct ns_pkt *pkt, struct ipv4_repr *ip, enum ns_
 		*why = parse_drop_reason(e, b, pkt->len);
 		return false;
 	}
-	if (!ipv4_options_ok(b + IPV4_MIN_HLEN, ip->hdr_len - IPV4_MIN_HLEN)) {
-		*why = NS_DROP_IPV4_BAD_OPTIONS;
+	if (!ipv4_options_ok(b + IPV4_MIN_HLEN, ip->hdr_len - IPV4_MIN_HLEN, why))
 		return false;
-	}
 	ns_pkt_trim(pkt, ip->total_len);
 	return true;
 }
 
+/* Step 4: where a datagram for the destination goes. */
+enum ipv4_dest { DEST_OTHER, DEST_LOCAL, DEST_BROADCAST, DEST_MULTICAST };
+
 /*
  * Step 3: RFC 1122 3.2.1.3 / RFC 1812 5.3.7: a source that does not name one host, as
- * Linux's martian-source rules: broadcast, multicast, loopback from outside, 0.0.0.0 except
- * to a broadcast (a DHCP client, RFC 2131 4.1), or one of our own addresses arriving from
- * outside (accept_local=0). Looped packets and loopback links legitimately carry the last
- * two.
+ * Linux's martian-source rules: broadcast, multicast, loopback from outside, anything in
+ * 0.0.0.0/8 except 0.0.0.0 itself to a broadcast (a DHCP client, RFC 2131 4.1), or one of
+ * our own addresses arriving from outside (accept_local=0). Looped packets and loopback
+ * links legitimately carry the last two. @dest: the destination's class, already known.
  */
 static bool ipv4_src_ok(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt,
-                        const struct ipv4_repr *ip)
+                        const struct ipv4_repr *ip, enum ipv4_dest dest)
 {
-	struct ns_addr a = v4(ip->src), d = v4(ip->dst);
-	bool inside = (pkt->flags & NS_PKT_LOOPED) || (ns_nic_caps(nic) & NS_CAP_LOOPBACK);
+	struct ns_addr a;
+	enum ns_addr_match m;
+	bool inside;
 
 	if (ipv4_is_broadcast(ip->src) || ipv4_is_multicast(ip->src))
 		return false;
-	if (ns_nic_match_addr(s, nic, &a) == NS_ADDR_BROADCAST)
+	if (ip->src[0] == 0) /* RFC 1122 3.2.1.3 (a)/(b): "this network" */
+		return ipv4_is_unspecified(ip->src) && dest == DEST_BROADCAST;
+	a = v4(ip->src);
+	m = ns_stack_match_local(s, nic, &a);
+	if (m == NS_ADDR_BROADCAST)
 		return false;
-	if (ipv4_is_unspecified(ip->src))
-		return ipv4_is_broadcast(ip->dst) ||
-		       ns_nic_match_addr(s, nic, &d) == NS_ADDR_BROADCAST;
+	inside = (pkt->flags & NS_PKT_LOOPED) || (ns_nic_caps(nic) & NS_CAP_LOOPBACK);
 	if (inside)
 		return true;
-	return !ipv4_is_loopback(ip->src) && !ns_stack_find_local(s, &a);
+	return !ipv4_is_loopback(ip->src) && m != NS_ADDR_ASSIGNED;
 }
 
 /* ---------------------------------------------------------------- local delivery */
@@ -215,7 +289,7 @@ static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_p
 }
 
 static void ipv4_local_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
-                               struct ipv4_repr *ip)
+                               struct ipv4_repr *ip, enum ipv4_dest dest)
 {
 	enum ns_deliver_result res;
 
@@ -232,7 +306,7 @@ static void ipv4_local_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns
 	/* Cannot fail: hdr_len <= total_len == pkt->len after the trim. */
 	ns_pkt_consume(pkt, NS_HDR_NETWORK, ip->hdr_len);
 	if (ip->proto == IP_PROTO_ICMP) {
-		icmpv4_deliver(s, nic, pkt);
+		icmpv4_deliver(s, nic, pkt, dest == DEST_BROADCAST || dest == DEST_MULTICAST);
 		return;
 	}
 	res = ns_deliver_transport(s, pkt);
@@ -314,16 +388,14 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 
 /* ---------------------------------------------------------------- inbound entry point */
 
-/* Step 4: where a datagram for @dst goes. */
-enum ipv4_dest { DEST_OTHER, DEST_LOCAL, DEST_BROADCAST, DEST_MULTICAST };
-
+/* Step 3: the destination's class, in one pass over the addresses (weak host). */
 static enum ipv4_dest ipv4_classify_dst(struct ns_stack *s, struct ns_nic *nic,
                                         const uint8_t dst[4])
 {
 	static const uint8_t all_hosts[4] = {224, 0, 0, 1};
 	struct ns_addr a = v4(dst);
 
-	switch (ns_nic_match_addr(s, nic, &a)) {
+	switch (ns_stack_match_local(s, nic, &a)) {
 	case NS_ADDR_ASSIGNED:
 	case NS_ADDR_RANGE:
 		return DEST_LOCAL;
@@ -344,17 +416,19 @@ static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 {
 	struct ipv4_repr ip;
 	enum ns_drop_reason why;
+	enum ipv4_dest dest;
 
 	(void)priv;
 	if (!ipv4_check_header(pkt, &ip, &why)) {
 		ns_drop(s, pkt, why);
 		return;
 	}
-	if (!ipv4_src_ok(s, nic, pkt, &ip)) {
+	dest = ipv4_classify_dst(s, nic, ip.dst);
+	if (!ipv4_src_ok(s, nic, pkt, &ip, dest)) {
 		ns_drop(s, pkt, NS_DROP_IPV4_BAD_SRC);
 		return;
 	}
-	switch (ipv4_classify_dst(s, nic, ip.dst)) {
+	switch (dest) {
 	case DEST_BROADCAST:
 		pkt->flags |= NS_PKT_BROADCAST;
 		break;
@@ -364,22 +438,35 @@ static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 	case DEST_LOCAL:
 		break;
 	case DEST_OTHER:
-		if (ns_stack_config(s)->forwarding)
-			ipv4_forward(s, nic, pkt, &ip);
-		else
+		if (!ns_stack_config(s)->forwarding) {
 			ns_drop(s, pkt, NS_DROP_IPV4_NOT_FOR_US);
+		} else if (pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) {
+			/* RFC 1812 5.3.4: a datagram that arrived as a link-layer broadcast or
+			 * multicast is not forwarded (Linux: ip_forward drops !PACKET_HOST). At
+			 * this point the flags are the link's: the IP destination is unicast. */
+			ns_drop(s, pkt, NS_DROP_IPV4_LINK_BCAST);
+		} else {
+			ipv4_forward(s, nic, pkt, &ip);
+		}
 		return;
 	}
-	ipv4_local_deliver(s, nic, pkt, &ip);
+	ipv4_local_deliver(s, nic, pkt, &ip, dest);
 }
 
 /* ---------------------------------------------------------------- outbound */
 
 /* Loop a copy of a broadcast or multicast we send back to local listeners (the seed's
- * PacketLoop, Linux's IP_MULTICAST_LOOP default). */
-static void ipv4_loop_copy(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+ * PacketLoop, Linux's IP_MULTICAST_LOOP default). A copy, not a reference: both packets are
+ * about to change (pkt.h, Ownership). */
+static void ipv4_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt)
 {
-	ns_nic_loop_local(s, nic, ns_pkt_ref(pkt));
+	struct ns_pkt *c = ns_pkt_copy(pkt);
+
+	if (!c) {
+		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+		return;
+	}
+	ns_nic_loop_local(s, nic, c);
 }
 
 static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *r,
@@ -411,7 +498,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	}
 	ip.tos = wp->tos;
 	ip.total_len = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
-	ip.id = st->next_id++;
+	ip.id = ipv4_next_id(s, st, r->local.a, r->remote.a, pkt->transproto);
 	ip.df = wp->df;
 	ip.ttl = wp->ttl ? wp->ttl : ns_stack_config(s)->default_ttl;
 	ip.proto = pkt->transproto;
@@ -424,10 +511,8 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	pkt->nic = r->nic;
 	pkt->src = r->local;
 	pkt->dst = r->remote;
-	if (r->flags & NS_ROUTE_LOCAL) {
-		ns_nic_loop_local(s, nic, pkt);
-		return NS_OK;
-	}
+	if (r->flags & NS_ROUTE_LOCAL)
+		return ns_nic_loop_local(s, nic, pkt);
 	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
 		ipv4_loop_copy(s, nic, pkt);
 		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);

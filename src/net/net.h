@@ -34,9 +34,11 @@ bool ipv4_is_bcast_dst(struct ns_stack *s, struct ns_nic *nic, const uint8_t dst
 
 /**
  * icmpv4_deliver() - Handle an inbound ICMP message. Requires: head at the ICMP header, the
- * IPv4 header consumed (NS_HDR_NETWORK), pkt->src/dst/ttl/tos set. Ownership: consumes @pkt.
+ * IPv4 header consumed (NS_HDR_NETWORK), pkt->src/dst/ttl/tos set. @group: the IP
+ * destination was a broadcast or multicast address (ipv4.c classified it once).
+ * Ownership: consumes @pkt.
  */
-void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt);
+void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt, bool group);
 
 /**
  * icmpv4_send_error() - Send an ICMP error about the datagram whose IPv4 header starts at

@@ -9,10 +9,17 @@
  *
  * An endpoint is INITIAL (no port), BOUND (a port, remote unspecified: any peer) or CONNECTED
  * (registered under its exact 4-tuple, so the demuxer gives it only its peer's datagrams);
- * close() frees it at once (UDP keeps no state after close). Binding is explicit (bind) or
- * implicit (the first write or connect on an INITIAL endpoint takes an ephemeral port on the
- * wildcard address, as Linux's autobind). As in Linux, connect(AF_UNSPEC) forgets the local
- * address unless bind() named one and gives the port back unless bind() named one.
+ * close() unlinks it from everything at once (UDP keeps no state after close) and marks it
+ * CLOSED, but its memory goes through ns_ep_defer_free(): close() may be called from a
+ * waiter callback while the stack is still dispatching (a broadcast fan-out holding this
+ * endpoint among its targets, or a write of this very endpoint), and a CLOSED endpoint
+ * drops whatever still reaches it until the dispatch ends and the memory is released.
+ * Binding is explicit (bind) or implicit (the first write or connect on an INITIAL endpoint
+ * takes an ephemeral port on the wildcard address, as Linux's autobind). The port of a
+ * bind(0) or of a first sendto() is drawn at random (RFC 6056 3.3.1, as Linux's UDP); only
+ * a connect() has a peer to feed RFC 6056's Algorithm 4. As in Linux, connect(AF_UNSPEC)
+ * forgets the local address unless bind() named one and gives the port back unless bind()
+ * named one.
  *
  * Receive: the network layer's packet itself is queued (head at the payload, no copy); read()
  * copies one datagram out (one copy). The queue is bounded by the receive buffer, charged per
@@ -21,9 +28,16 @@
  * exceed the limit before it, so an empty queue always takes one. Checksums are verified
  * unless the link did (NS_PKT_CSUM_VERIFIED) or the packet never left the stack
  * (NS_PKT_LOOPED, as Linux's loopback). A zero checksum means "none" over IPv4 (RFC 768).
+ * A broadcast or multicast datagram for several endpoints is checked once, by the validate
+ * hook the demuxer calls before it copies the datagram for each (the copies carry
+ * NS_PKT_CSUM_VERIFIED).
  *
  * Send: write() copies the payload once into a packet with room for every header in front,
- * pushes the UDP header and hands it to the network protocol of the route. The checksum is
+ * pushes the UDP header and hands it to the network protocol of the route. A connected
+ * endpoint keeps the route to its peer and reuses it while the stack's generation
+ * (ns_stack_generation()) is unchanged, so a send to the peer looks up nothing. A send the
+ * stack could not even queue (NO_BUFFER_SPACE: the neighbor table or a device queue full)
+ * is reported only with IP_RECVERR, as Linux hides ENOBUFS from UDP senders. The checksum is
  * computed here, or left partial (pseudo-header sum in the field, NS_PKT_CSUM_PARTIAL) when the
  * route's link finishes it. No datagram larger than the route MTU is sent yet: that returns
  * MESSAGE_TOO_LONG until IPv4 fragmentation exists (see udp_write()).
@@ -74,6 +88,7 @@ struct udp_proto {
 struct udp_ep {
 	struct ns_ep ep;
 	struct ns_tep tep;
+	struct ns_deferred release; /* close(): the memory's deferred release */
 	struct udp_proto *proto;
 	struct udp_ep *prev, *next;
 	uint8_t state;
@@ -96,6 +111,12 @@ struct udp_ep {
 	/* Receive queue. */
 	struct ns_pkt *rq_head, *rq_tail;
 	uint32_t rq_charge;
+	/* CONNECTED: the route to the peer, valid while the stack's generation is rt_gen and
+	 * the device binding is rt_nic. */
+	bool rt_valid;
+	uint32_t rt_gen;
+	uint32_t rt_nic;
+	struct ns_route rt;
 };
 
 static const struct ns_ep_ops udp_ep_ops;
@@ -223,8 +244,8 @@ static enum local_kind classify_local(struct ns_stack *s, uint32_t nic_id, const
 
 /* ---------------------------------------------------------------- binding */
 
-/* Reserve *@port (0: pick an ephemeral one, hashed with @remote/@rport per RFC 6056) on
- * @addr. */
+/* Reserve *@port (0: pick an ephemeral one: hashed with @remote/@rport per RFC 6056
+ * Algorithm 4, or at random when @remote is NULL, Algorithm 1) on @addr. */
 static ns_err reserve_port(struct udp_ep *u, const struct ns_addr *addr, uint16_t *port,
                            const struct ns_addr *remote, uint16_t rport)
 {
@@ -271,6 +292,7 @@ static void demux_del(struct udp_ep *u)
 /* Back to INITIAL: no port, no peer. */
 static void unbind(struct udp_ep *u)
 {
+	u->rt_valid = false;
 	demux_del(u);
 	release_port(u);
 	u->tep.id.local = addr_any(u->family);
@@ -282,13 +304,15 @@ static void unbind(struct udp_ep *u)
 }
 
 /* Implicit bind of an INITIAL endpoint (Linux inet_autobind): an ephemeral port on the
- * wildcard address, registered with no peer. @remote/@rport (the peer, if known) only feed
- * the port choice's hash. */
+ * wildcard address, registered with no peer. @remote/@rport (the peer of a connect) feed
+ * the port choice's hash (RFC 6056 Algorithm 4); without a peer (@remote NULL: a first
+ * sendto) the port is random (Algorithm 1), so successive unconnected endpoints' ports are
+ * not a sequence others can read. */
 static ns_err autobind(struct udp_ep *u, const struct ns_addr *remote, uint16_t rport)
 {
 	struct ns_addr any = addr_any(u->family);
 	uint16_t port = 0;
-	ns_err err = reserve_port(u, &any, &port, remote ? remote : &any, rport);
+	ns_err err = reserve_port(u, &any, &port, remote, rport);
 	if (err)
 		return err;
 	u->tep.id.local = any;
@@ -311,7 +335,6 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 {
 	struct udp_ep *u = to_udp(ep);
 	struct ns_stack *s = ep->stack;
-	struct ns_addr any = addr_any(u->family);
 	uint32_t nic = u->tep.nic;
 
 	if (!a)
@@ -333,7 +356,8 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_BAD_LOCAL_ADDRESS;
 
 	uint16_t port = a->port;
-	ns_err err = reserve_port(u, &a->addr, &port, &any, 0);
+	/* bind(0): no peer, a random port (RFC 6056 3.3.1, as Linux). */
+	ns_err err = reserve_port(u, &a->addr, &port, NULL, 0);
 	if (err)
 		return err;
 	uint32_t old_nic = u->tep.nic;
@@ -359,6 +383,7 @@ static ns_err udp_disconnect(struct udp_ep *u)
 {
 	if (u->state == UDP_INITIAL)
 		return NS_OK;
+	u->rt_valid = false;
 	demux_del(u);
 	u->tep.id.remote = addr_any(u->family);
 	u->tep.id.rport = 0;
@@ -411,6 +436,7 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_BROADCAST_DISABLED;
 	struct ns_tep_id old = u->tep.id;
 	bool old_src_fixed = u->src_fixed;
+	u->rt_valid = false;
 	demux_del(u);
 	if (!u->addr_locked) {
 		u->tep.id.local = rt.local;
@@ -428,6 +454,11 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return err;
 	}
 	u->state = UDP_CONNECTED;
+	/* The route writes to the peer use, until the stack's routing changes. */
+	u->rt = rt;
+	u->rt_gen = ns_stack_generation(s);
+	u->rt_nic = nic; /* the device filter this route was found with */
+	u->rt_valid = true;
 	return NS_OK;
 }
 
@@ -441,6 +472,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	uint16_t to_port;
 	uint32_t nic = u->tep.nic;
 	struct ns_route rt;
+	bool cached = false;
 	ns_err err;
 
 	if (written)
@@ -470,13 +502,24 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	} else if (u->state == UDP_CONNECTED) {
 		to = u->tep.id.remote;
 		to_port = u->tep.id.rport;
+		cached = u->rt_valid && u->rt_gen == ns_stack_generation(s) && u->rt_nic == nic;
 	} else {
 		return NS_ERR_DESTINATION_REQUIRED;
 	}
 
-	err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &to, &rt);
-	if (err)
-		return err;
+	if (cached) {
+		rt = u->rt;
+	} else {
+		err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &to, &rt);
+		if (err)
+			return err;
+		if (!dst && u->state == UDP_CONNECTED) {
+			u->rt = rt;
+			u->rt_gen = ns_stack_generation(s);
+			u->rt_nic = nic;
+			u->rt_valid = true;
+		}
+	}
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
 	/* Fragmentation hook: once IPv4 fragments locally generated packets (a later issue),
@@ -628,11 +671,23 @@ static ns_err udp_shutdown(struct ns_ep *ep, int how)
 	return u->state == UDP_CONNECTED ? NS_OK : NS_ERR_NOT_CONNECTED;
 }
 
+/* The deferred end of close(): nothing refers to the endpoint any more. */
+static void udp_release(struct ns_deferred *d)
+{
+	struct udp_ep *u = (struct udp_ep *)(void *)((char *)d - offsetof(struct udp_ep, release));
+	struct ns_stack *s = u->ep.stack;
+
+	free(u);
+	ns_ep_live_add(s, -1);
+}
+
 static void udp_close(struct ns_ep *ep)
 {
 	struct udp_ep *u = to_udp(ep);
 	struct ns_stack *s = ep->stack;
 
+	if (u->state == UDP_CLOSED)
+		return; /* closed twice within one dispatch */
 	unbind(u);
 	while (u->rq_head)
 		rq_pop(u);
@@ -642,9 +697,11 @@ static void udp_close(struct ns_ep *ep)
 		u->proto->eps = u->next;
 	if (u->next)
 		u->next->prev = u->prev;
+	u->prev = u->next = NULL;
 	u->state = UDP_CLOSED;
-	free(u);
-	ns_ep_live_add(s, -1);
+	/* A dispatch may still hold a pointer to us (a fan-out's target list, the caller of
+	 * a waiter callback): the memory goes when it ends (proto.h, ns_ep_defer_free). */
+	ns_ep_defer_free(s, &u->release, udp_release);
 }
 
 /* Linux sock_setsockopt() for SO_RCVBUF/SO_SNDBUF: clamp to the maximum, double. */
@@ -688,6 +745,7 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 			return NS_OK;
 		/* Re-register so the demuxer sees the new device. */
 		bool was = u->tep.registered;
+		u->rt_valid = false;
 		demux_del(u);
 		u->tep.nic = (uint32_t)v;
 		if (was) {
@@ -868,6 +926,13 @@ static void udp_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 	struct udp_repr r;
 
 	ns_stat_inc(s, NS_STAT_UDP_RX);
+	if (u->state == UDP_CLOSED) {
+		/* Closed by a waiter callback during this dispatch (a fan-out reached it after
+		 * another endpoint's callback closed it): its memory waits for the dispatch to
+		 * end, and nothing more is queued on it. */
+		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
+		return;
+	}
 	if (pkt->refcnt > 1) {
 		/* Queued packets are linked through ->next and their head moves: each endpoint
 		 * needs a packet of its own. */
@@ -886,7 +951,7 @@ static void udp_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 	/* The demuxer already matches the 4-tuple and the device; these are cheap guards. */
 	if ((u->state == UDP_CONNECTED &&
 	     (r.src_port != u->tep.id.rport || !ns_addr_eq(&pkt->src, &u->tep.id.remote))) ||
-	    (u->tep.nic && pkt->nic != u->tep.nic) || u->state == UDP_CLOSED) {
+	    (u->tep.nic && pkt->nic != u->tep.nic)) {
 		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
 		return;
 	}
@@ -1037,15 +1102,29 @@ static bool udp_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uin
 }
 
 /* RFC 1122 3.2.2: no ICMP error about a datagram sent to a broadcast or multicast address
- * (IP or link layer). */
-static bool to_group(struct ns_stack *s, const struct ns_pkt *pkt)
+ * (IP or link layer). The network layer classified the destination once and set
+ * NS_PKT_BROADCAST/MULTICAST for every group destination, directed broadcasts included
+ * (ns_deliver_transport()'s contract): no address lists are scanned again here. */
+static bool to_group(const struct ns_pkt *pkt)
 {
 	if (pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))
 		return true;
-	if (addr_is_multicast(&pkt->dst) || addr_is_limited_broadcast(&pkt->dst))
+	return addr_is_multicast(&pkt->dst) || addr_is_limited_broadcast(&pkt->dst);
+}
+
+/* Broadcast/multicast fan-out: check the datagram once before the demuxer copies it for
+ * each endpoint. Consumes @pkt on failure. */
+static bool udp_validate(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
+{
+	enum ns_drop_reason why;
+	struct udp_repr r;
+
+	(void)priv;
+	if (udp_check(pkt, &r, &why))
 		return true;
-	struct ns_nic *nic = ns_nic_find(s, pkt->nic);
-	return nic && ns_nic_match_addr(s, nic, &pkt->dst) == NS_ADDR_BROADCAST;
+	ns_stat_inc(s, NS_STAT_UDP_RX);
+	ns_drop(s, pkt, why);
+	return false;
 }
 
 static enum ns_unknown_verdict udp_handle_unknown(struct ns_stack *s, void *priv,
@@ -1063,7 +1142,7 @@ static enum ns_unknown_verdict udp_handle_unknown(struct ns_stack *s, void *priv
 		return NS_UNKNOWN_MALFORMED;
 	}
 	ns_stat_inc(s, NS_STAT_UDP_NO_PORT);
-	if (to_group(s, pkt)) {
+	if (to_group(pkt)) {
 		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
 		return NS_UNKNOWN_HANDLED;
 	}
@@ -1081,4 +1160,5 @@ const struct ns_transproto_ops ns_proto_udp = {
      * as udp_truncated rather than as a generic transport drop. */
     .min_header_len = 4,
     .handle_unknown = udp_handle_unknown,
+    .validate = udp_validate,
 };

@@ -127,16 +127,30 @@ static void address_range_answers_any_address_inside(void **state)
 	                          .type = ICMPV4_ECHO_REPLY, .payload = "r"));
 }
 
-static void reply_for_us_from_unknown_sender_learnt(void **state)
+static void unsolicited_reply_creates_no_entry(void **state)
 {
 	struct nt *t = *state;
 	struct ns_mac mac;
 
-	/* RFC 826 creates the entry whenever we are the target, replies included. */
-	nt_send_arp(t, NT_ARP(.op = ARP_OP_REPLY, .spa = NT_V4(192, 0, 2, 9)));
+	/* This test used to expect an entry ("RFC 826 creates the entry whenever we are the
+	 * target, replies included"). Linux (arp_accept=0) creates entries only from
+	 * requests, so that any host cannot plant or fill cache entries with replies nobody
+	 * asked for; replies only update entries that exist. */
+	nt_send_arp(t, NT_ARP(.op = ARP_OP_REPLY, .eth_dst = NT_MAC_US, .spa = NT_V4(192, 0, 2, 9),
+	                      .tha = NT_MAC_US));
 	nt_expect_nothing(t);
-	assert_true(neighbor(t, NT_V4(192, 0, 2, 9), &mac));
+	assert_false(neighbor(t, NT_V4(192, 0, 2, 9), &mac));
 	assert_int_equal(nt_stat(t, NS_STAT_ARP_REPLIES_RX), 1);
+	/* A request from the same host does create it (RFC 826; RFC 4861 7.2.3 semantics). */
+	nt_send_arp(t, NT_ARP(.spa = NT_V4(192, 0, 2, 9)));
+	nt_expect_arp(t, NT_ARP(.op = ARP_OP_REPLY, .tpa = NT_V4(192, 0, 2, 9)));
+	assert_true(neighbor(t, NT_V4(192, 0, 2, 9), &mac));
+	/* Now known, a reply with a new address updates it (ARP has no Override bit: replies
+	 * override, as RFC 826's merge and Linux do). */
+	nt_send_arp(t, NT_ARP(.op = ARP_OP_REPLY, .eth_dst = NT_MAC_US, .eth_src = OTHER_MAC,
+	                      .sha = OTHER_MAC, .spa = NT_V4(192, 0, 2, 9), .tha = NT_MAC_US));
+	assert_true(neighbor(t, NT_V4(192, 0, 2, 9), &mac));
+	assert_memory_equal(mac.b, OTHER_MAC.m.b, 6);
 }
 
 static void sender_claiming_our_address_ignored(void **state)
@@ -191,6 +205,36 @@ static void gratuitous_arp_sent_when_address_added(void **state)
 	nt_expect_arp(t, NT_ARP(.op = ARP_OP_REPLY, .spa = NT_V4(192, 0, 2, 3)));
 }
 
+static void request_for_another_nics_address_answered(void **state)
+{
+	struct nt *t = *state;
+	struct ns_channel_config cc = {.header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{2, 0, 0, 0, 1, 2}},
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
+	struct ns_link *l = ns_channel_new(&cc);
+	struct ns_subnet a = {.addr = NT_V4(198, 51, 100, 1), .prefix = 24};
+	struct ns_subnet range = {.addr = NT_V4(203, 0, 113, 0), .prefix = 24};
+
+	assert_non_null(l);
+	assert_int_equal(ns_stack_add_nic(t->s, 2, l, "second"), NS_OK);
+	assert_int_equal(ns_stack_add_address(t->s, 2, &a), NS_OK);
+	assert_int_equal(ns_stack_add_address_range(t->s, 2, &range), NS_OK);
+	while (ns_channel_pending(l))
+		ns_pkt_free(ns_channel_read(l));
+	/* Linux's arp_ignore=0 (the weak host model, RFC 1122 3.3.4.2): a request on NIC 1
+	 * for NIC 2's address is answered, with NIC 1's MAC. */
+	nt_send_arp(t, NT_ARP(.tpa = NT_V4(198, 51, 100, 1)));
+	nt_expect_arp(t, NT_ARP(.eth_dst = NT_MAC_PEER, .op = ARP_OP_REPLY, .sha = NT_MAC_US,
+	                        .spa = NT_V4(198, 51, 100, 1), .tha = NT_MAC_PEER,
+	                        .tpa = NT_ADDR_PEER));
+	/* Address ranges stay the NIC's own. */
+	nt_send_arp(t, NT_ARP(.tpa = NT_V4(203, 0, 113, 7)));
+	nt_expect_nothing(t);
+	assert_int_equal(ns_channel_pending(l), 0);
+	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
+	ns_link_destroy(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,10 +247,11 @@ int main(void)
 	    TN(gratuitous_arp_updates_known_entry),
 	    T(static_entry_not_overridden),
 	    T(address_range_answers_any_address_inside),
-	    TN(reply_for_us_from_unknown_sender_learnt),
+	    TN(unsolicited_reply_creates_no_entry),
 	    T(sender_claiming_our_address_ignored),
 	    T(malformed_arp_dropped),
 	    T(gratuitous_arp_sent_when_address_added),
+	    T(request_for_another_nics_address_answered),
 #undef T
 #undef TN
 	};

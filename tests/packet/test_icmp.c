@@ -4,9 +4,11 @@
  * errors sent (RFC 1122 3.2.2, RFC 1812 4.3.2.3 quoting, the rate limit) and errors
  * received (mapped to NS_CTRL_* for the transport).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "harness.h"
+#include "wire/checksum.h"
 
 static uint8_t pattern[2048];
 
@@ -370,6 +372,84 @@ static void error_about_unknown_endpoint_ignored(void **state)
 	assert_int_equal(nt_drops(t, NS_DROP_ICMP_UNHANDLED), 1);
 }
 
+/* ---------------------------------------------------------------- review regressions */
+
+static void error_rate_limit_per_peer_lets_first_error_to_another_peer_out(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr b = NT_V4(192, 0, 2, 7);
+	struct ns_mac bmac = {{0x02, 0, 0, 0, 0, 0x07}};
+
+	assert_int_equal(ns_stack_add_static_neighbor(t->s, NT_NIC, &b, &bmac), NS_OK);
+	/* One host provokes 200 errors at once: it gets its own burst (6, as Linux's per-peer
+	 * limit), not the whole stack-wide budget (50). */
+	for (int i = 0; i < 200; i++)
+		nt_send_udp(t, NT_UDP(.dport = 9999));
+	assert_int_equal(nt_discard(t), 6);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RATE_LIMITED), 194);
+	/* The first error to another peer goes out (it used to find the bucket empty). */
+	nt_send_udp(t, NT_UDP(.eth_src = NT_MAC(0x02, 0, 0, 0, 0, 0x07), .src = b, .dport = 9999));
+	nt_expect_icmp(t, NT_ICMP(.eth_dst = NT_MAC(0x02, 0, 0, 0, 0, 0x07), .dst = b,
+	                          .type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_PORT));
+	nt_expect_nothing(t);
+	/* The flooder earns one token a second. */
+	nt_advance(t, NS_SEC);
+	nt_send_udp(t, NT_UDP(.dport = 9999));
+	nt_send_udp(t, NT_UDP(.dport = 9999));
+	nt_expect_icmp(t, NT_ICMP(.dst = NT_ADDR_PEER, .type = ICMPV4_DEST_UNREACH));
+	nt_expect_nothing(t);
+}
+
+static void error_rate_limit_stack_wide_bucket_still_caps_many_peers(void **state)
+{
+	struct nt *t = *state;
+	char buf[32];
+
+	/* 60 different peers (behind the gateway), one error each: the per-peer buckets all
+	 * allow, the stack-wide one (burst 50) stops the rest. */
+	for (int i = 0; i < 60; i++) {
+		struct ns_addr src;
+
+		snprintf(buf, sizeof(buf), "198.51.100.%d", i + 1);
+		assert_true(ns_addr_parse(buf, &src));
+		nt_send_udp(t, NT_UDP(.src = src, .dport = 9999));
+	}
+	assert_int_equal(nt_discard(t), 50);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RATE_LIMITED), 10);
+}
+
+static void echo_request_turned_into_reply_in_place(void **state)
+{
+	struct nt *t = *state;
+	uint8_t buf[256];
+	uint32_t n = nt_build_icmp(
+	    NT_ICMP(.type = ICMPV4_ECHO_REQUEST, .id = 0x77, .seq = 9, .payload = "in place"), buf,
+	    sizeof(buf));
+	struct ns_pkt *req = ns_pkt_from(buf, n), *rep;
+	const uint8_t *ip, *icmp;
+
+	assert_non_null(req);
+	ns_channel_inject(t->link, req);
+	rep = ns_channel_read(t->link);
+	/* The request's own buffer carries the reply: nothing was allocated or copied. */
+	assert_ptr_equal(rep, req);
+	ip = ns_pkt_data(rep) + 14;
+	icmp = ip + 20;
+	assert_memory_equal(ip + 12, NT_ADDR_US.a, 4);
+	assert_memory_equal(ip + 16, NT_ADDR_PEER.a, 4);
+	assert_int_equal(icmp[0], ICMPV4_ECHO_REPLY);
+	assert_int_equal(icmp[1], 0);
+	assert_int_equal(rd16(icmp + 4), 0x77);
+	assert_int_equal(rd16(icmp + 6), 9);
+	assert_memory_equal(icmp + 8, "in place", 8);
+	/* RFC 1624: the incrementally updated checksum verifies. */
+	assert_int_equal(csum_fold(csum_partial(icmp, 16, 0)), 0xffff);
+	assert_int_equal(csum_fold(csum_partial(ip, 20, 0)), 0xffff);
+	ns_pkt_free(rep);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMP_ECHO_REPLY_TX), 1);
+	nt_expect_nothing(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +487,14 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(error_with_bad_quote_dropped, setup_probe,
 	                                    nt_cm_teardown),
 	    cmocka_unit_test_setup_teardown(error_about_unknown_endpoint_ignored, setup_probe,
+	                                    nt_cm_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        error_rate_limit_per_peer_lets_first_error_to_another_peer_out, nt_cm_setup,
+	        nt_cm_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        error_rate_limit_stack_wide_bucket_still_caps_many_peers, nt_cm_setup,
+	        nt_cm_teardown),
+	    cmocka_unit_test_setup_teardown(echo_request_turned_into_reply_in_place, nt_cm_setup,
 	                                    nt_cm_teardown),
 	};
 

@@ -258,10 +258,14 @@ static void link_local_and_martians_not_forwarded(void **state)
 	/* RFC 3927 7 and RFC 1812 5.3.7. */
 	nt_send_udp(t, NT_UDP(.dst = NT_V4(169, 254, 1, 1)));
 	nt_send_udp(t, NT_UDP(.src = NT_V4(169, 254, 1, 1), .dst = REMOTE));
-	nt_send_udp(t, NT_UDP(.src = NT_V4(0, 1, 2, 3), .dst = REMOTE));
 	nt_send_udp(t, NT_UDP(.dst = NT_V4(240, 0, 0, 1)));
 	nt_expect_nothing(t);
-	assert_int_equal(nt_drops(t, NS_DROP_IPV4_MARTIAN), 4);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_MARTIAN), 3);
+	/* A source in 0.0.0.0/8 no longer gets this far: it is a martian source on input
+	 * (RFC 1122 3.2.1.3; Linux), forwarded or not. */
+	nt_send_udp(t, NT_UDP(.src = NT_V4(0, 1, 2, 3), .dst = REMOTE));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_BAD_SRC), 1);
 	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 0);
 }
 
@@ -414,6 +418,151 @@ static void echo_to_own_address_answered_locally(void **state)
 	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RX), 2);
 }
 
+/* ---------------------------------------------------------------- review regressions */
+
+static void this_network_sources_dropped(void **state)
+{
+	struct nt *t = *state;
+	struct ns_ep *ep;
+	struct ns_sockaddr b = {.addr = NT_ADDR_ZERO, .port = 67};
+	char buf[8];
+
+	/* RFC 1122 3.2.1.3 (a)/(b): 0.0.0.0/8 names no host we could answer (a ping from
+	 * 0.1.2.3 used to be answered). */
+	nt_send_icmp_echo(t, NT_ICMP(.src = NT_V4(0, 1, 2, 3)));
+	nt_send_icmp_echo(t, NT_ICMP(.src = NT_V4(0, 0, 0, 1)));
+	nt_send_udp(t, NT_UDP(.src = NT_V4(0, 255, 255, 255), .dport = 9999));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_BAD_SRC), 3);
+	/* 0.0.0.0 itself to a broadcast is a DHCP client (RFC 2131 4.1): delivered. */
+	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_UDP, NULL, &ep), NS_OK);
+	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .src = NT_ADDR_ZERO, .dst = NT_ADDR_BCAST,
+	                      .sport = 68, .dport = 67, .payload = "dhcp"));
+	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, NULL), NS_OK);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_BAD_SRC), 3);
+	ns_ep_close(ep);
+}
+
+static void source_route_options_dropped(void **state)
+{
+	struct nt *t = *state;
+	/* LSRR and SSRR (RFC 791 3.1) with one hop, then End of Option List. */
+	const uint8_t lsrr[8] = {0x83, 7, 4, 10, 0, 0, 1, 0};
+	const uint8_t ssrr[8] = {0x89, 7, 4, 10, 0, 0, 1, 0};
+	/* Record route (7) is harmless: still answered. */
+	const uint8_t rr[8] = {7, 7, 4, 0, 0, 0, 0, 0};
+
+	nt_send_icmp_echo(t, NT_ICMP(.ip_opts = lsrr, .ip_opts_len = 8, .payload = "l"));
+	nt_send_icmp_echo(t, NT_ICMP(.ip_opts = ssrr, .ip_opts_len = 8, .payload = "s"));
+	nt_send_udp(t, NT_UDP(.ip_opts = lsrr, .ip_opts_len = 8, .dport = 9999));
+	/* RFC 7126 4.3/4.4, Linux accept_source_route=0: dropped, no reply, no error. */
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_SOURCE_ROUTE), 3);
+	nt_send_icmp_echo(t, NT_ICMP(.ip_opts = rr, .ip_opts_len = 8, .payload = "r"));
+	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .payload = "r"));
+}
+
+static void source_route_not_forwarded(void **state)
+{
+	struct nt *t = *state;
+	const uint8_t lsrr[8] = {0x83, 7, 4, 10, 0, 0, 1, 0};
+
+	nt_send_udp(t, NT_UDP(.dst = REMOTE, .ip_opts = lsrr, .ip_opts_len = 8));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_SOURCE_ROUTE), 1);
+	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 0);
+}
+
+static void link_broadcast_for_unicast_destination_not_forwarded(void **state)
+{
+	struct nt *t = *state;
+	struct ns_link *l = add_small_nic(t);
+	struct ns_pkt *p;
+
+	/* RFC 1812 5.3.4: a datagram that came as a link-layer broadcast or multicast is not
+	 * forwarded (Linux: ip_forward drops what is not PACKET_HOST). It used to be. */
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = REMOTE, .payload = "b"));
+	nt_send_udp(
+	    t, NT_UDP(.eth_dst = NT_MAC(0x01, 0, 0x5e, 0, 0, 1), .dst = REMOTE, .payload = "m"));
+	assert_int_equal(ns_channel_pending(l), 0);
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_LINK_BCAST), 2);
+	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 0);
+	/* Sent to our MAC, the same datagram is forwarded. */
+	nt_send_udp(t, NT_UDP(.dst = REMOTE, .payload = "u"));
+	p = ns_channel_read(l);
+	assert_non_null(p);
+	ns_pkt_free(p);
+	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 1);
+	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
+	ns_link_destroy(l);
+}
+
+static void address_of_another_nic_is_local(void **state)
+{
+	struct nt *t = *state;
+	struct ns_link *l = add_small_nic(t);
+
+	/* The weak host model (RFC 1122 3.3.4.2; Linux): 198.51.100.1 is NIC 2's, the ping
+	 * arrives on NIC 1 and is answered there, from that address. */
+	nt_send_icmp_echo(t, NT_ICMP(.dst = NT_V4(198, 51, 100, 1), .payload = "weak"));
+	nt_expect_icmp(t,
+	               NT_ICMP(.eth_dst = NT_MAC_PEER, .src = NT_V4(198, 51, 100, 1),
+	                       .dst = NT_ADDR_PEER, .type = ICMPV4_ECHO_REPLY, .payload = "weak"));
+	/* A closed port there is answered like one of NIC 1's. */
+	nt_send_udp(t, NT_UDP(.dst = NT_V4(198, 51, 100, 1), .dport = 9999));
+	nt_expect_icmp(t, NT_ICMP(.src = NT_V4(198, 51, 100, 1), .type = ICMPV4_DEST_UNREACH,
+	                          .code = ICMPV4_UNREACH_PORT));
+	/* Its directed broadcast stays NIC 2's: on NIC 1 it is no broadcast, and not ours. */
+	nt_send_udp(t, NT_UDP(.dst = NT_V4(198, 51, 100, 255), .dport = 9999));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_NOT_FOR_US), 1);
+	/* A source claiming NIC 2's address from outside is a martian. */
+	nt_send_icmp_echo(t, NT_ICMP(.src = NT_V4(198, 51, 100, 1)));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_BAD_SRC), 1);
+	assert_int_equal(ns_channel_pending(l), 0);
+	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
+	ns_link_destroy(l);
+}
+
+static void ip_id_counters_are_per_destination(void **state)
+{
+	struct nt *t = *state;
+	struct nt_probe a, b;
+	const struct nt_frame *f;
+	uint16_t a1, a2, b1, b2;
+
+	nt_probe_open(t, &a, 1000, NT_ADDR_PEER, 2000);
+	nt_probe_open(t, &b, 1001, REMOTE, 2000);
+	assert_int_equal(nt_probe_send(t, &a, 1, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.dst = NT_ADDR_PEER));
+	a1 = f->ip.id;
+	assert_int_equal(nt_probe_send(t, &b, 1, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.dst = REMOTE));
+	b1 = f->ip.id;
+	assert_int_equal(nt_probe_send(t, &a, 1, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.dst = NT_ADDR_PEER));
+	a2 = f->ip.id;
+	assert_int_equal(nt_probe_send(t, &b, 1, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.dst = REMOTE));
+	b2 = f->ip.id;
+	/* RFC 7739 5.3 / RFC 6864: sequential per (src, dst, proto)... */
+	assert_int_equal(a2, (uint16_t)(a1 + 1));
+	assert_int_equal(b2, (uint16_t)(b1 + 1));
+	/* ... but not one global counter: the traffic to REMOTE did not move PEER's ids,
+	 * and REMOTE's ids do not continue PEER's sequence. */
+	assert_int_not_equal(b1, (uint16_t)(a1 + 1));
+	/* After an idle while a counter jumps by a random amount (Linux), still unique. */
+	nt_advance(t, 10 * NS_SEC);
+	assert_int_equal(nt_probe_send(t, &a, 1, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.dst = NT_ADDR_PEER));
+	assert_int_not_equal(f->ip.id, a2);
+	nt_probe_close(t, &a);
+	nt_probe_close(t, &b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +594,12 @@ int main(void)
 	    TP(write_to_own_address_loops_back),
 	    TP(write_broadcast_goes_to_broadcast_mac),
 	    T(echo_to_own_address_answered_locally),
+	    T(this_network_sources_dropped),
+	    T(source_route_options_dropped),
+	    TF(source_route_not_forwarded),
+	    TF(link_broadcast_for_unicast_destination_not_forwarded),
+	    T(address_of_another_nic_is_local),
+	    TP(ip_id_counters_are_per_destination),
 #undef T
 #undef TF
 #undef TP

@@ -1001,6 +1001,290 @@ static void test_udp_close_releases_port(void **state)
 	nt_expect_icmp(t, NT_ICMP(.type = 3, .code = 3));
 }
 
+/* ---------------------------------------------------------------- review regressions */
+
+/* Endpoints whose waiter callback closes another endpoint (or itself). */
+struct closer {
+	struct ns_waiter_queue wq;
+	struct ns_waiter_entry e;
+	struct ns_ep *ep;
+	struct ns_ep **victim; /* closed (and cleared) when this endpoint is notified */
+	uint32_t calls;
+};
+
+static void closer_cb(struct ns_waiter_entry *e, uint32_t events)
+{
+	struct closer *c = e->ctx;
+
+	(void)events;
+	c->calls++;
+	if (c->victim && *c->victim) {
+		ns_ep_close(*c->victim);
+		*c->victim = NULL;
+	}
+}
+
+static void closer_open(struct nt *t, struct closer *c, uint16_t port)
+{
+	struct ns_sockaddr b = sa(NT_ADDR_ZERO, port);
+
+	ns_waiter_queue_init(&c->wq);
+	ns_waiter_entry_init(&c->e, closer_cb, c);
+	ns_waiter_register(&c->wq, &c->e, NS_EV_IN);
+	c->ep = udp_open_wq(t, &c->wq);
+	assert_int_equal(ns_ep_set_opt(c->ep, NS_SO_REUSEADDR, 1), NS_OK);
+	assert_int_equal(ns_ep_bind(c->ep, &b), NS_OK);
+}
+
+static void test_udp_broadcast_fanout_survives_callback_closing_other_endpoint(void **state)
+{
+	ST;
+	struct closer a = {0}, b = {0};
+
+	/* B binds first, A last: A is served first and its callback closes B, which the
+	 * fan-out still has on its list (the reviewer's t1: a heap use-after-free). */
+	closer_open(t, &b, 5000);
+	closer_open(t, &a, 5000);
+	a.victim = &b.ep;
+	assert_int_equal(ns_stack_endpoints_live(t->s), 2);
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST, .dport = 5000,
+	                      .payload = "hello"));
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 0);
+	assert_null(b.ep);
+	/* B's memory went when the delivery finished, not before. */
+	assert_int_equal(ns_stack_endpoints_live(t->s), 1);
+	assert_int_equal(nt_stat(t, NS_STAT_UDP_DELIVERED), 1);
+	char buf[8];
+	assert_int_equal(ns_ep_read(a.ep, buf, sizeof(buf), 0, NULL), NS_OK);
+	ns_waiter_unregister(&a.e);
+	ns_ep_close(a.ep);
+	nt_expect_nothing(t);
+}
+
+static void test_udp_broadcast_fanout_survives_callback_closing_itself(void **state)
+{
+	ST;
+	struct closer a = {0}, b = {0}, c = {0};
+
+	closer_open(t, &c, 5000);
+	closer_open(t, &b, 5000);
+	closer_open(t, &a, 5000);
+	a.victim = &a.ep; /* closes itself */
+	b.victim = &c.ep; /* closes the one after it */
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST, .dport = 5000,
+	                      .payload = "x"));
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(c.calls, 0);
+	assert_null(a.ep);
+	assert_null(c.ep);
+	assert_int_equal(ns_stack_endpoints_live(t->s), 1);
+	ns_waiter_unregister(&b.e);
+	ns_ep_close(b.ep);
+}
+
+static void test_udp_close_of_writer_from_callback_during_its_write(void **state)
+{
+	ST;
+	struct closer rx = {0};
+	struct ns_ep *tx = udp_open(t);
+
+	/* The writer's datagram loops back to rx, whose callback closes the writer while
+	 * the writer's udp_write() is still on the stack. */
+	closer_open(t, &rx, 6000);
+	rx.victim = &tx;
+	assert_int_equal(send_to(tx, NT_ADDR_US, 6000, "loop", 4), NS_OK);
+	assert_int_equal(rx.calls, 1);
+	assert_null(tx);
+	assert_int_equal(ns_stack_endpoints_live(t->s), 1);
+	ns_waiter_unregister(&rx.e);
+	ns_ep_close(rx.ep);
+	nt_expect_nothing(t);
+}
+
+static void test_udp_broadcast_bad_checksum_dropped_once_before_copies(void **state)
+{
+	ST;
+	struct ns_ep *a = udp_open(t), *b = udp_open(t);
+	struct ns_sockaddr any = sa(NT_ADDR_ZERO, 5000);
+	char buf[8];
+
+	assert_int_equal(ns_ep_set_opt(a, NS_SO_REUSEADDR, 1), NS_OK);
+	assert_int_equal(ns_ep_set_opt(b, NS_SO_REUSEADDR, 1), NS_OK);
+	assert_int_equal(ns_ep_bind(a, &any), NS_OK);
+	assert_int_equal(ns_ep_bind(b, &any), NS_OK);
+	/* A corrupt broadcast is checked once, before the demuxer copies it: one drop. */
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST, .dport = 5000,
+	                      .payload = "bad", .csum = 1));
+	assert_int_equal(nt_drops(t, NS_DROP_UDP_BAD_CSUM), 1);
+	assert_int_equal(ns_ep_read(a, buf, sizeof(buf), 0, NULL), NS_ERR_WOULD_BLOCK);
+	assert_int_equal(ns_ep_read(b, buf, sizeof(buf), 0, NULL), NS_ERR_WOULD_BLOCK);
+	/* A good one reaches both, checked once too. */
+	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST, .dport = 5000,
+	                      .payload = "good"));
+	assert_int_equal(ns_ep_read(a, buf, sizeof(buf), 0, NULL), NS_OK);
+	assert_int_equal(ns_ep_read(b, buf, sizeof(buf), 0, NULL), NS_OK);
+	assert_int_equal(nt_stat(t, NS_STAT_UDP_DELIVERED), 2);
+	assert_int_equal(nt_drops(t, NS_DROP_UDP_BAD_CSUM), 1);
+	ns_ep_close(a);
+	ns_ep_close(b);
+}
+
+static void test_udp_sendto_implicit_bind_ports_are_not_sequential(void **state)
+{
+	ST;
+	enum { N = 50 };
+	struct ns_ep *ep[N];
+	uint16_t port[N];
+	int steps = 0;
+
+	/* RFC 6056 3.3.1, as Linux's UDP: each unconnected endpoint's port is drawn at
+	 * random. (They used to come from one Algorithm 4 sequence shared by every
+	 * unconnected endpoint, so each port told the next.) */
+	for (int i = 0; i < N; i++) {
+		ep[i] = udp_open(t);
+		assert_int_equal(send_to(ep[i], NT_V4(198, 51, 100, 53), 53, "q", 1), NS_OK);
+		port[i] = local_port(ep[i]);
+		assert_true(port[i] >= 32768 && port[i] <= 60999);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(port[i], port[j]);
+		if (i > 0 && (uint16_t)(port[i] - port[i - 1]) <= 8)
+			steps++;
+	}
+	assert_true(steps < 3);
+	assert_int_equal(nt_discard(t), N);
+	/* Closing and reopening does not replay the sequence either. */
+	ns_ep_close(ep[N - 1]);
+	ep[N - 1] = udp_open(t);
+	assert_int_equal(send_to(ep[N - 1], NT_V4(198, 51, 100, 53), 53, "q", 1), NS_OK);
+	assert_int_not_equal(local_port(ep[N - 1]), (uint16_t)(port[N - 1] + 1));
+	nt_discard(t);
+	for (int i = 0; i < N; i++)
+		ns_ep_close(ep[i]);
+}
+
+static void test_udp_connect_ignores_stray_address_bytes(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 4000);
+	struct ns_sockaddr to;
+	char buf[8];
+
+	/* An ns_sockaddr that was never zeroed: the IPv4 address is its first four bytes
+	 * only (the reviewer's t7: it was stored whole, and the peer's replies never
+	 * matched the connected endpoint). */
+	memset(&to, 0xab, sizeof(to));
+	to.addr.family = NS_AF_INET;
+	memcpy(to.addr.a, (uint8_t[]){192, 0, 2, 1}, 4);
+	to.port = 53;
+	to.nic = 0;
+	assert_int_equal(ns_ep_connect(ep, &to), NS_OK);
+	assert_int_equal(ns_ep_write(ep, "q", 1, NULL, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.dst = NT_ADDR_PEER, .sport = 4000, .dport = 53));
+	nt_send_udp(t, NT_UDP(.sport = 53, .dport = 4000, .payload = "ans"));
+	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, NULL), NS_OK);
+	nt_expect_nothing(t);
+	struct ns_sockaddr peer;
+	assert_int_equal(ns_ep_peer_addr(ep, &peer), NS_OK);
+	struct ns_addr want = NT_ADDR_PEER;
+	assert_true(ns_addr_eq(&peer.addr, &want));
+	/* sendto and bind normalise too. */
+	memset(&to, 0xcd, sizeof(to));
+	to.addr.family = NS_AF_INET;
+	memcpy(to.addr.a, (uint8_t[]){192, 0, 2, 1}, 4);
+	to.port = 54;
+	to.nic = 0;
+	struct ns_write_opts o = {.to = &to};
+	assert_int_equal(ns_ep_write(ep, "r", 1, &o, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.dst = NT_ADDR_PEER, .dport = 54));
+	struct ns_ep *b = udp_open(t);
+	struct ns_sockaddr us;
+	memset(&us, 0xef, sizeof(us));
+	us.addr.family = NS_AF_INET;
+	memcpy(us.addr.a, (uint8_t[]){192, 0, 2, 2}, 4);
+	us.port = 4001;
+	us.nic = 0;
+	assert_int_equal(ns_ep_bind(b, &us), NS_OK);
+	nt_send_udp(t, NT_UDP(.dport = 4001, .payload = "b"));
+	assert_int_equal(ns_ep_read(b, buf, sizeof(buf), 0, NULL), NS_OK);
+	ns_ep_close(b);
+	ns_ep_close(ep);
+}
+
+static void test_udp_connected_route_cache_follows_route_changes(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_open(t);
+	struct ns_sockaddr far = sa(NT_V4(198, 51, 100, 53), 53);
+	struct ns_route_entry dflt = {
+	    .dest = {.addr = NT_ADDR_ZERO, .prefix = 0}, .gateway = NT_ADDR_PEER, .nic = NT_NIC};
+	struct ns_route_entry other = {.dest = {.addr = NT_ADDR_ZERO, .prefix = 0},
+	                               .gateway = NT_V4(192, 0, 2, 3),
+	                               .nic = NT_NIC};
+	struct ns_addr gw2 = NT_V4(192, 0, 2, 3);
+	struct ns_mac gw2_mac = {{0x02, 0, 0, 0, 0, 0x03}};
+	uint32_t gen;
+
+	assert_int_equal(ns_stack_add_static_neighbor(t->s, NT_NIC, &gw2, &gw2_mac), NS_OK);
+	assert_int_equal(ns_ep_connect(ep, &far), NS_OK);
+	assert_int_equal(ns_ep_write(ep, "1", 1, NULL, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.eth_dst = NT_MAC_PEER, .dst = NT_V4(198, 51, 100, 53)));
+	/* Nothing changed: the cached route serves (same result). */
+	gen = ns_stack_generation(t->s);
+	assert_int_equal(ns_ep_write(ep, "2", 1, NULL, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.eth_dst = NT_MAC_PEER));
+	assert_int_equal(ns_stack_generation(t->s), gen);
+	/* The default route moves to another gateway: the next datagram follows it. */
+	assert_int_equal(ns_stack_remove_route(t->s, &dflt), NS_OK);
+	assert_int_equal(ns_stack_add_route(t->s, &other), NS_OK);
+	assert_true(ns_stack_generation(t->s) != gen);
+	assert_int_equal(ns_ep_write(ep, "3", 1, NULL, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.eth_dst = NT_MAC(0x02, 0, 0, 0, 0, 0x03)));
+	/* No route at all: the error shows at once. */
+	assert_int_equal(ns_stack_remove_route(t->s, &other), NS_OK);
+	assert_int_equal(ns_ep_write(ep, "4", 1, NULL, NULL), NS_ERR_NETWORK_UNREACHABLE);
+	/* The NIC going down is a change too. */
+	assert_int_equal(ns_stack_add_route(t->s, &dflt), NS_OK);
+	assert_int_equal(ns_ep_write(ep, "5", 1, NULL, NULL), NS_OK);
+	nt_expect_udp(t, NT_UDP(.eth_dst = NT_MAC_PEER));
+	assert_int_equal(ns_stack_set_nic_up(t->s, NT_NIC, false), NS_OK);
+	assert_int_not_equal(ns_ep_write(ep, "6", 1, NULL, NULL), NS_OK);
+	assert_int_equal(ns_stack_set_nic_up(t->s, NT_NIC, true), NS_OK);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+}
+
+static void config_tiny_neigh(struct ns_stack_config *cfg)
+{
+	cfg->neigh_max_entries = 1; /* the static entry for the peer fills it */
+}
+
+static int setup_tiny_neigh(void **state)
+{
+	return nt_cm_setup_opts(state, NT_OPTS(.config = config_tiny_neigh));
+}
+
+static void test_udp_write_that_cannot_be_queued_reports_enobufs_with_recverr(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_open(t);
+
+	/* The neighbor table is full of entries that cannot be evicted (the static peer):
+	 * a datagram to a new on-link neighbor cannot even be queued. Linux hides that
+	 * ENOBUFS from UDP senders unless IP_RECVERR; the error must still travel up. */
+	assert_int_equal(send_to(ep, NT_V4(192, 0, 2, 50), 53, "q", 1), NS_OK);
+	assert_int_equal(nt_drops(t, NS_DROP_NO_MEMORY), 1);
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_RECVERR, 1), NS_OK);
+	assert_int_equal(send_to(ep, NT_V4(192, 0, 2, 50), 53, "q", 1), NS_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(nt_drops(t, NS_DROP_NO_MEMORY), 2);
+	/* Known neighbors are still reached. */
+	assert_int_equal(send_to(ep, NT_ADDR_PEER, 53, "ok", 2), NS_OK);
+	nt_expect_udp(t, NT_UDP(.dst = NT_ADDR_PEER, .payload = "ok"));
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, nt_cm_setup, nt_cm_teardown)
 
 int main(void)
@@ -1045,6 +1329,16 @@ int main(void)
 	    T(test_udp_shutdown_follows_linux),
 	    T(test_udp_stack_free_closes_open_endpoints),
 	    T(test_udp_close_releases_port),
+	    T(test_udp_broadcast_fanout_survives_callback_closing_other_endpoint),
+	    T(test_udp_broadcast_fanout_survives_callback_closing_itself),
+	    T(test_udp_close_of_writer_from_callback_during_its_write),
+	    T(test_udp_broadcast_bad_checksum_dropped_once_before_copies),
+	    T(test_udp_sendto_implicit_bind_ports_are_not_sequential),
+	    T(test_udp_connect_ignores_stray_address_bytes),
+	    T(test_udp_connected_route_cache_follows_route_changes),
+	    cmocka_unit_test_setup_teardown(
+	        test_udp_write_that_cannot_be_queued_reports_enobufs_with_recverr, setup_tiny_neigh,
+	        nt_cm_teardown),
 	};
 
 	return cmocka_run_group_tests_name("udp", tests, NULL, NULL);

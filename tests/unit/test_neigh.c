@@ -226,6 +226,16 @@ static const struct ns_stats *st(struct fixture *f)
 	return ns_stack_stats(f->s);
 }
 
+/* The NIC's reachable time: RFC 4861 6.3.2 draws it at random between 0.5 and 1.5 times
+ * neigh_reachable_ns (30 s). The tests used to assume exactly 30 s. */
+static uint64_t R(struct fixture *f)
+{
+	uint64_t r = neigh_reachable_time(f->nic->neigh);
+
+	assert_true(r >= 15 * NS_SEC && r <= 45 * NS_SEC);
+	return r;
+}
+
 /* ---- tests ---- */
 
 static void test_queue_retry_fail(void **state)
@@ -327,8 +337,8 @@ static void test_update_flushes_in_order(void **state)
 	out(f, "192.0.2.9", 6);
 	expect_frame(f, &peer_mac, 6);
 	assert_int_equal(nreq, 1);
-	/* REACHABLE until 30 s later. */
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 30 * NS_SEC);
+	/* REACHABLE for the reachable time. */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + R(f));
 }
 
 static void test_queue_bound_drops_oldest(void **state)
@@ -351,17 +361,37 @@ static void test_unsolicited_resolves_to_stale(void **state)
 	struct ns_addr target = A("192.0.2.9");
 
 	out(f, "192.0.2.9", 1);
-	/* E.g. the host's own ARP request for us: learnt, but unconfirmed. */
-	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE);
+	/* E.g. the host's own ARP request for us: learnt, but unconfirmed (STALE). The
+	 * queued packet goes out at once, and sending on a STALE entry starts DELAY (RFC
+	 * 4861 7.3.3); this test used to leave the entry STALE after the flush, so that only
+	 * the next packet started DELAY. */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE | NS_NEIGH_OVERRIDE);
 	expect_frame(f, &peer_mac, 1);
-	/* STALE: the next use sends at once and starts DELAY (5 s). */
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 5 * NS_SEC);
+	/* In DELAY the next use sends at once and changes nothing. */
 	f->vc.now = T0 + 100;
 	out(f, "192.0.2.9", 2);
 	expect_frame(f, &peer_mac, 2);
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 100 + 5 * NS_SEC);
-	go(f, T0 + 100 + 5 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 5 * NS_SEC);
+	go(f, T0 + 5 * NS_SEC);
 	assert_int_equal(nreq, 2);
 	assert_true(req[1].unicast); /* PROBE */
+}
+
+static void test_unsolicited_with_empty_queue_stays_stale(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+
+	/* A STALE entry nobody sends to stays STALE until its garbage collection. */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, NULL));
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 60 * NS_SEC);
+	/* The first use starts DELAY. */
+	f->vc.now = T0 + NS_SEC;
+	out(f, "192.0.2.9", 1);
+	expect_frame(f, &peer_mac, 1);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 6 * NS_SEC);
 }
 
 static void test_expiry_cycle(void **state)
@@ -375,19 +405,21 @@ static void test_expiry_cycle(void **state)
 	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
 	expect_frame(f, &peer_mac, 1);
 
-	/* A confirmation 10 s in pushes REACHABLE's end to 40 s (lazily: the timer first
-	 * fires at 30 s and re-arms). */
+	/* A confirmation 10 s in pushes REACHABLE's end to 10 s + R (lazily: the timer first
+	 * fires at R and re-arms). (R was a fixed 30 s before RFC 4861 6.3.2's
+	 * randomisation.) */
+	const uint64_t r = R(f);
 	f->vc.now = T0 + 10 * NS_SEC;
 	ns_neigh_confirm(f->s, f->nic, &target);
-	go(f, T0 + 30 * NS_SEC);
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 40 * NS_SEC);
-	/* At 40 s: STALE, whose only timer is the 60 s garbage collection. */
-	go(f, T0 + 40 * NS_SEC);
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 100 * NS_SEC);
+	go(f, T0 + r);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 10 * NS_SEC + r);
+	/* Then: STALE, whose only timer is the 60 s garbage collection. */
+	go(f, T0 + 10 * NS_SEC + r);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 70 * NS_SEC + r);
 	assert_int_equal(nreq, 1);
 
-	/* Use at 50 s: sent at once, DELAY for 5 s. */
-	t = T0 + 50 * NS_SEC;
+	/* Use 10 s later: sent at once, DELAY for 5 s. */
+	t = T0 + 20 * NS_SEC + r;
 	f->vc.now = t;
 	out(f, "192.0.2.9", 2);
 	expect_frame(f, &peer_mac, 2);
@@ -418,22 +450,24 @@ static void test_confirm_in_delay_avoids_probe(void **state)
 	struct fixture *f = *state;
 	struct ns_addr target = A("192.0.2.9");
 
+	const uint64_t r = R(f); /* was a fixed 30 s before RFC 4861 6.3.2 randomisation */
+
 	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_CREATE); /* STALE */
 	out(f, "192.0.2.9", 1);                                             /* DELAY */
 	expect_frame(f, &peer_mac, 1);
 	f->vc.now = T0 + NS_SEC;
 	ns_neigh_confirm(f->s, f->nic, &target); /* e.g. a TCP ACK */
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 31 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + NS_SEC + r);
 	go(f, T0 + 10 * NS_SEC);
 	assert_int_equal(nreq, 0);
 	/* A solicited answer with the same address also confirms in PROBE. */
-	go(f, T0 + 31 * NS_SEC); /* STALE */
-	out(f, "192.0.2.9", 2);  /* DELAY */
+	go(f, T0 + NS_SEC + r); /* STALE */
+	out(f, "192.0.2.9", 2); /* DELAY */
 	expect_frame(f, &peer_mac, 2);
-	go(f, T0 + 36 * NS_SEC); /* PROBE */
+	go(f, T0 + 6 * NS_SEC + r); /* PROBE */
 	assert_int_equal(nreq, 1);
 	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 66 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 6 * NS_SEC + 2 * r);
 }
 
 static void test_mac_change_rules(void **state)
@@ -454,8 +488,11 @@ static void test_mac_change_rules(void **state)
 	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_SOLICITED | NS_NEIGH_OVERRIDE);
 	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
 	assert_memory_equal(m.b, other.b, 6);
-	/* Unsolicited (gratuitous ARP): replaced too. */
-	ns_neigh_update(f->s, f->nic, &target, &peer_mac, 0);
+	/* Unsolicited, with Override (what ARP passes for gratuitous ARP and every request
+	 * and reply): replaced. (This used to be tested with no flags at all, which replaced
+	 * the address too: RFC 4861 7.2.5 says a different address without Override must
+	 * not be believed; see test_update_without_override_only_demotes.) */
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_OVERRIDE);
 	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
 	assert_memory_equal(m.b, peer_mac.b, 6);
 	/* No entry and no CREATE: nothing learnt. */
@@ -549,7 +586,7 @@ static void test_answer_inside_request(void **state)
 	assert_int_equal(out(f, "192.0.2.9", 1), NS_OK);
 	expect_frame(f, &peer_mac, 1);
 	assert_int_equal(ns_channel_pending(f->link), 0);
-	assert_true(ns_stack_next_deadline(f->s) == T0 + 30 * NS_SEC);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + R(f));
 }
 
 static void test_table_bound(void **state)
@@ -558,13 +595,19 @@ static void test_table_bound(void **state)
 	struct ns_addr a = A("192.0.2.10"), b = A("192.0.2.11"), c = A("192.0.2.12");
 	struct ns_mac m;
 
-	/* Two resolving entries fill the table: a third destination is refused. */
+	/* Two resolving entries fill the table: a third destination evicts the oldest
+	 * INCOMPLETE one, whose packet fails as a failed resolution does. (This used to be
+	 * refused, which let spoofed sources we answer fill the table and lock out every
+	 * legitimate neighbor.) */
 	out(f, "192.0.2.20", 1);
 	out(f, "192.0.2.21", 2);
-	assert_int_equal(out(f, "192.0.2.22", 3), NS_ERR_NO_BUFFER_SPACE);
-	assert_int_equal(st(f)->drop[NS_DROP_NO_MEMORY], 1);
-	run_until(f, T0 + 3 * NS_SEC); /* both fail and go */
-	assert_int_equal(nfailed, 2);
+	assert_int_equal(out(f, "192.0.2.22", 3), NS_OK);
+	assert_int_equal(nfailed, 1);
+	assert_int_equal(failed_mark[0], 1);
+	assert_int_equal(st(f)->drop[NS_DROP_NO_MEMORY], 0);
+	assert_int_equal(nreq, 3);
+	run_until(f, T0 + 3 * NS_SEC); /* the other two fail and go */
+	assert_int_equal(nfailed, 3);
 
 	/* STALE entries make room, oldest first. */
 	ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_CREATE);
@@ -604,6 +647,175 @@ static void test_many_entries(void **state)
 	out(f, "192.0.2.99", 1); /* left queued for the teardown */
 }
 
+/* ---- review regressions ---- */
+
+static void test_update_without_override_only_demotes(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	const struct ns_mac other = {{0x02, 0, 0, 0, 0, 0x42}};
+	struct ns_mac m;
+
+	out(f, "192.0.2.9", 1);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 1);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + R(f)); /* REACHABLE */
+	/* RFC 4861 7.2.5: no Override, another address: REACHABLE -> STALE, address kept
+	 * (this used to replace it). */
+	f->vc.now = T0 + NS_SEC;
+	ns_neigh_update(f->s, f->nic, &target, &other, 0);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, peer_mac.b, 6);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + NS_SEC + 60 * NS_SEC); /* STALE gc */
+	/* In any other state it is ignored altogether. */
+	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_SOLICITED);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, peer_mac.b, 6);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + NS_SEC + 60 * NS_SEC);
+	/* With Override it is replaced; unsolicited, so STALE. */
+	f->vc.now = T0 + 2 * NS_SEC;
+	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_OVERRIDE);
+	assert_true(ns_stack_neighbor(f->s, NIC, &target, &m));
+	assert_memory_equal(m.b, other.b, 6);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 2 * NS_SEC + 60 * NS_SEC);
+	/* The same address, unsolicited: nothing changes; solicited: REACHABLE. */
+	ns_neigh_update(f->s, f->nic, &target, &other, 0);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 2 * NS_SEC + 60 * NS_SEC);
+	ns_neigh_update(f->s, f->nic, &target, &other, NS_NEIGH_SOLICITED);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 2 * NS_SEC + R(f));
+	assert_int_equal(nreq, 1);
+}
+
+static uint64_t reachable_for_seed(uint64_t seed)
+{
+	struct ns_vclock vc;
+	struct ns_stack_config cfg;
+	struct ns_channel_config cc = {.header = NS_LINK_HDR_ETHERNET,
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
+	struct ns_stack *s;
+	struct ns_link *l;
+	uint64_t r;
+
+	ns_vclock_init(&vc, T0);
+	ns_stack_config_init(&cfg);
+	cfg.clock = &vc.base;
+	cfg.seed = seed;
+	cfg.netprotos[0] = &fake_net;
+	cfg.netprotos[1] = &fake_res;
+	assert_int_equal(ns_stack_new(&cfg, &s), NS_OK);
+	l = ns_channel_new(&cc);
+	assert_int_equal(ns_stack_add_nic(s, NIC, l, "eth0"), NS_OK);
+	r = neigh_reachable_time(ns_nic_find(s, NIC)->neigh);
+	ns_stack_free(s);
+	ns_link_destroy(l);
+	return r;
+}
+
+static void test_reachable_time_randomised(void **state)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)state;
+	/* RFC 4861 6.3.2: uniformly between 0.5 and 1.5 times the base (30 s), per NIC. */
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		uint64_t r = reachable_for_seed(seed);
+
+		assert_true(r >= 15 * NS_SEC && r <= 45 * NS_SEC);
+		lo = r < lo ? r : lo;
+		hi = r > hi ? r : hi;
+	}
+	assert_true(hi - lo > 10 * NS_SEC); /* spread out, not one fixed value */
+}
+
+static void test_reachable_time_redrawn_after_a_while(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9");
+	const uint64_t r0 = R(f);
+
+	out(f, "192.0.2.9", 1);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 1);
+	/* Linux redraws every 300 s (RFC 4861 6.3.4: "at least every few hours"). */
+	run_until(f, T0 + 301 * NS_SEC); /* the entry has long been collected */
+	out(f, "192.0.2.9", 2);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 2);
+	const uint64_t r1 = R(f);
+	assert_true(r1 != r0);
+	assert_true(ns_stack_next_deadline(f->s) == T0 + 301 * NS_SEC + r1);
+}
+
+static void test_full_table_evicts_oldest_incomplete_and_fails_its_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr a = A("192.0.2.20"), c = A("192.0.2.22");
+	struct ns_mac m;
+
+	out(f, "192.0.2.20", 1);
+	out(f, "192.0.2.20", 2);
+	f->vc.now = T0 + 100;
+	out(f, "192.0.2.21", 3);
+	/* Full of INCOMPLETE entries: the oldest (for .20) goes, its two packets fail. */
+	assert_int_equal(out(f, "192.0.2.22", 4), NS_OK);
+	assert_int_equal(nfailed, 2);
+	assert_int_equal(failed_mark[0], 1);
+	assert_int_equal(failed_mark[1], 2);
+	assert_int_equal(st(f)->stat[NS_STAT_NEIGH_FAILED], 1);
+	/* The new entry resolves normally. */
+	ns_neigh_update(f->s, f->nic, &c, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 4);
+	assert_true(ns_stack_neighbor(f->s, NIC, &c, &m));
+	/* A learnt (unsolicited) mapping never evicts pending resolutions. */
+	ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_CREATE);
+	assert_false(ns_stack_neighbor(f->s, NIC, &a, &m));
+	assert_int_equal(nfailed, 2);
+}
+
+static void test_full_table_without_evictable_entry_refuses(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr a = A("192.0.2.20"), b = A("192.0.2.21");
+
+	out(f, "192.0.2.20", 1);
+	out(f, "192.0.2.21", 2);
+	ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_SOLICITED);
+	ns_neigh_update(f->s, f->nic, &b, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 1);
+	expect_frame(f, &peer_mac, 2);
+	/* Both REACHABLE, in use: a third destination cannot even be queued, and the sender
+	 * hears it (ENOBUFS, as Linux's neighbor table overflow). */
+	assert_int_equal(out(f, "192.0.2.22", 3), NS_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(st(f)->drop[NS_DROP_NO_MEMORY], 1);
+	assert_int_equal(nreq, 2);
+}
+
+static void test_shared_packet_is_copied_not_changed(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr nh = A("192.0.2.9"), local = A("192.0.2.1");
+	struct ns_pkt *p = mk(7, NET);
+	uint32_t head = p->head, len = p->len;
+
+	/* A sender that keeps a reference to what it sends: the cache queues (and later the
+	 * link pushes a header into) a private copy, never the shared packet. */
+	ns_pkt_ref(p);
+	assert_int_equal(ns_nic_output(f->s, f->nic, &nh, &local, p), NS_OK);
+	assert_int_equal(p->refcnt, 1);
+	assert_null(p->next);
+	assert_int_equal(p->head, head);
+	assert_int_equal(p->len, len);
+	ns_neigh_update(f->s, f->nic, &nh, &peer_mac, NS_NEIGH_SOLICITED);
+	expect_frame(f, &peer_mac, 7);
+	ns_pkt_ref(p);
+	assert_int_equal(ns_nic_output(f->s, f->nic, &nh, &local, p), NS_OK);
+	expect_frame(f, &peer_mac, 7);
+	assert_int_equal(p->head, head);
+	assert_int_equal(p->len, len);
+	assert_int_equal(ns_pkt_data(p)[0], 7);
+	ns_pkt_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +826,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_update_flushes_in_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_bound_drops_oldest, setup_q4, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsolicited_resolves_to_stale, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unsolicited_with_empty_queue_stays_stale, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_expiry_cycle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_confirm_in_delay_avoids_probe, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mac_change_rules, setup, teardown),
@@ -624,6 +838,17 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_answer_inside_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_table_bound, setup_max2, teardown),
 	    cmocka_unit_test_setup_teardown(test_many_entries, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_update_without_override_only_demotes, setup,
+	                                    teardown),
+	    cmocka_unit_test(test_reachable_time_randomised),
+	    cmocka_unit_test_setup_teardown(test_reachable_time_redrawn_after_a_while, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_full_table_evicts_oldest_incomplete_and_fails_its_queue, setup_max2, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_table_without_evictable_entry_refuses,
+	                                    setup_max2, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_packet_is_copied_not_changed, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

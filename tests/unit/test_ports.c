@@ -242,6 +242,53 @@ static void test_ephemeral_deterministic_per_seed(void **state)
 	teardown(&other);
 }
 
+static void test_ephemeral_without_peer_is_random(void **state)
+{
+	struct fixture *f = *state;
+	const struct ns_stack_config *cfg = ns_stack_config(f->s);
+	uint16_t got[50];
+	int near = 0;
+
+	/* RFC 6056 3.3.1 (no peer: NULL remote): a random start each time, not a sequence
+	 * shared by every unconnected endpoint. */
+	for (int i = 0; i < 50; i++) {
+		assert_int_equal(ns_ports_pick_ephemeral(f->s, UDP, NULL, NULL, 0, 0, &o1, &got[i]),
+		                 NS_OK);
+		assert_true(got[i] >= cfg->ephemeral_lo && got[i] <= cfg->ephemeral_hi);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(got[i], got[j]);
+		if (i > 0 && (uint16_t)(got[i] - got[i - 1]) <= 8)
+			near++;
+	}
+	assert_true(near < 3);
+	/* A peer (even the unspecified one a stream bind passes) keeps Algorithm 4: the same
+	 * destination walks on sequentially. */
+	struct ns_addr l = A("192.0.2.1"), r = A("198.51.100.1");
+	uint16_t p1, p2;
+	assert_int_equal(ns_ports_pick_ephemeral(f->s, TCP, &l, &r, 80, 0, &o1, &p1), NS_OK);
+	assert_int_equal(ns_ports_pick_ephemeral(f->s, TCP, &l, &r, 80, 0, &o1, &p2), NS_OK);
+	assert_int_equal(p2, p1 == cfg->ephemeral_hi ? cfg->ephemeral_lo : p1 + 1);
+}
+
+static void test_ephemeral_without_peer_skips_taken_ports(void **state)
+{
+	struct fixture *f = *state;
+	uint16_t port, got[3];
+
+	/* Tiny range 40000..40003 with 40002 bound: the random walk finds the rest, then
+	 * reports exhaustion. */
+	assert_int_equal(ns_ports_reserve(f->s, UDP, &any4, 40002, 0, &o2), NS_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ns_ports_pick_ephemeral(f->s, UDP, NULL, NULL, 0, 0, &o1, &got[i]),
+		                 NS_OK);
+		assert_true(got[i] >= 40000 && got[i] <= 40003 && got[i] != 40002);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(got[i], got[j]);
+	}
+	assert_int_equal(ns_ports_pick_ephemeral(f->s, UDP, NULL, NULL, 0, 0, &o1, &port),
+	                 NS_ERR_NO_PORT_AVAILABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +298,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ephemeral_tiny_range, setup_tiny, teardown),
 	    cmocka_unit_test_setup_teardown(test_ephemeral_destinations_differ, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ephemeral_deterministic_per_seed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ephemeral_without_peer_is_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ephemeral_without_peer_skips_taken_ports,
+	                                    setup_tiny, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,9 @@ static struct {
 	int loop_limit;
 	int depth, max_depth;
 	int eps_created;
+	/* the last packet a fake protocol's write() was given */
+	const struct ns_pkt *last_written;
+	uint32_t last_written_refcnt;
 } g;
 
 static int64_t pkts_at_start;
@@ -218,6 +222,8 @@ static ns_err fp_write(struct ns_stack *s, void *priv, const struct ns_route *r,
 	struct fake_priv *p = priv;
 
 	g.written[p->idx]++;
+	g.last_written = pkt;
+	g.last_written_refcnt = pkt->refcnt;
 	ns_pkt_free(pkt);
 	return NS_OK;
 }
@@ -1028,35 +1034,35 @@ static void test_icmp_rate(void **state)
 	const struct ns_stats *st = ns_stack_stats(s);
 
 	/* Starts full: the first errors go out at once, up to the burst. */
-	assert_true(ns_icmp_rate_allow(s));
-	assert_true(ns_icmp_rate_allow(s));
-	assert_true(ns_icmp_rate_allow(s));
-	assert_false(ns_icmp_rate_allow(s));
+	assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 	/* Counting the suppressed error is the caller's job (it knows what it dropped). */
 	assert_int_equal(st->stat[NS_STAT_ICMP_RATE_LIMITED], 0);
 
 	vclock.now += 99 * NS_MSEC;
-	assert_false(ns_icmp_rate_allow(s));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 	vclock.now += 1 * NS_MSEC;
-	assert_true(ns_icmp_rate_allow(s));
-	assert_false(ns_icmp_rate_allow(s));
+	assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 
 	/* Many small steps add up: no fraction is lost to rounding. */
 	for (int i = 0; i < 1000; i++) {
 		vclock.now += 100 * 1000; /* 100 us */
 		if (i < 999)
-			assert_false(ns_icmp_rate_allow(s));
+			assert_false(ns_icmp_rate_allow(s, NULL));
 	}
-	assert_true(ns_icmp_rate_allow(s));
+	assert_true(ns_icmp_rate_allow(s, NULL));
 
 	/* A long quiet period refills to the burst, not beyond. */
 	vclock.now += 3600 * NS_SEC;
 	for (int i = 0; i < 3; i++)
-		assert_true(ns_icmp_rate_allow(s));
-	assert_false(ns_icmp_rate_allow(s));
+		assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 	/* Time going nowhere (or backwards) adds nothing. */
 	vclock.now -= NS_SEC;
-	assert_false(ns_icmp_rate_allow(s));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 	ns_stack_free(s);
 
 	/* Rate 0: no limit. */
@@ -1065,18 +1071,255 @@ static void test_icmp_rate(void **state)
 	cfg.icmp_burst = 0;
 	assert_int_equal(ns_stack_new(&cfg, &s), NS_OK);
 	for (int i = 0; i < 100; i++)
-		assert_true(ns_icmp_rate_allow(s));
+		assert_true(ns_icmp_rate_allow(s, NULL));
 	ns_stack_free(s);
 
 	/* Defaults: 50 at once, then 1000/s. */
 	base_config(&cfg);
 	assert_int_equal(ns_stack_new(&cfg, &s), NS_OK);
 	for (int i = 0; i < 50; i++)
-		assert_true(ns_icmp_rate_allow(s));
-	assert_false(ns_icmp_rate_allow(s));
+		assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_false(ns_icmp_rate_allow(s, NULL));
 	vclock.now += NS_MSEC;
-	assert_true(ns_icmp_rate_allow(s));
-	assert_false(ns_icmp_rate_allow(s));
+	assert_true(ns_icmp_rate_allow(s, NULL));
+	assert_false(ns_icmp_rate_allow(s, NULL));
+	ns_stack_free(s);
+}
+
+/* ---------------------------------------------------------------- tests: review regressions */
+
+static void test_generation_bumps_on_every_routing_change(void **state)
+{
+	struct ns_stack *s = new_stack();
+	struct fake_link l1;
+	struct ns_subnet a = sn("192.0.2.2/24"), range = sn("198.51.100.0/24");
+	struct ns_route_entry r = {
+	    .dest = sn("203.0.113.0/24"), .gateway = ad("192.0.2.1"), .nic = 1};
+	struct ns_route out;
+	uint32_t g0;
+
+	fake_link_init(&l1, 1);
+#define CHANGES(call)                                      \
+	do {                                               \
+		g0 = ns_stack_generation(s);               \
+		assert_int_equal(call, NS_OK);             \
+		assert_true(ns_stack_generation(s) != g0); \
+	} while (0)
+	CHANGES(ns_stack_add_nic(s, 1, &l1.base, "eth0"));
+	CHANGES(ns_stack_add_address(s, 1, &a));
+	CHANGES(ns_stack_add_address_range(s, 1, &range));
+	CHANGES(ns_stack_add_route(s, &r));
+	CHANGES(ns_stack_set_nic_up(s, 1, false));
+	CHANGES(ns_stack_set_nic_up(s, 1, true));
+	CHANGES(ns_stack_set_spoofing(s, 1, true));
+	CHANGES(ns_stack_set_promiscuous(s, 1, true));
+	/* Lookups change nothing. */
+	g0 = ns_stack_generation(s);
+	assert_int_equal(ns_route_find(s, 0, NULL, &r.gateway, &out), NS_OK);
+	assert_non_null(ns_stack_find_local(s, &a.addr));
+	assert_int_equal(ns_stack_generation(s), g0);
+	CHANGES(ns_stack_remove_route(s, &r));
+	CHANGES(ns_stack_remove_address(s, 1, &a.addr));
+	CHANGES(ns_stack_remove_nic(s, 1));
+#undef CHANGES
+	/* Failed changes need not bump it, and a NULL stack reads 0. */
+	assert_int_equal(ns_stack_generation(NULL), 0);
+	ns_stack_free(s);
+}
+
+static int released[8], nreleased;
+
+struct thing {
+	struct ns_deferred d;
+	int id;
+};
+
+static void release_thing(struct ns_deferred *d)
+{
+	struct thing *t = (struct thing *)(void *)d;
+
+	released[nreleased++] = t->id;
+}
+
+static void test_deferred_release_waits_for_the_outermost_dispatch(void **state)
+{
+	struct ns_stack *s = new_stack();
+	struct thing a = {.id = 1}, b = {.id = 2}, c = {.id = 3};
+
+	nreleased = 0;
+	/* Outside any dispatch: at once. */
+	ns_ep_defer_free(s, &a.d, release_thing);
+	assert_int_equal(nreleased, 1);
+	assert_int_equal(released[0], 1);
+	/* Inside (nested) dispatches: when the outermost one ends, in order. */
+	nreleased = 0;
+	stack_enter(s);
+	ns_ep_defer_free(s, &b.d, release_thing);
+	stack_enter(s);
+	ns_ep_defer_free(s, &c.d, release_thing);
+	stack_leave(s);
+	assert_int_equal(nreleased, 0);
+	stack_leave(s);
+	assert_int_equal(nreleased, 2);
+	assert_int_equal(released[0], 2);
+	assert_int_equal(released[1], 3);
+	ns_stack_free(s);
+}
+
+static void test_icmp_rate_per_destination(void **state)
+{
+	struct ns_stack_config cfg;
+	struct ns_stack *s;
+	struct ns_addr a = ad("192.0.2.1"), b = ad("192.0.2.7"), a_junk = a;
+
+	base_config(&cfg);
+	cfg.icmp_burst = 10;
+	cfg.icmp_rate = 1; /* the stack-wide bucket barely refills */
+	assert_int_equal(ns_stack_new(&cfg, &s), NS_OK);
+	/* Linux's per-peer defaults: a burst of 6, one a second. */
+	for (int i = 0; i < 6; i++)
+		assert_true(ns_icmp_rate_allow(s, &a));
+	assert_false(ns_icmp_rate_allow(s, &a));
+	/* Stray bytes behind the IPv4 address name the same peer. */
+	memset(a_junk.a + 4, 0x5a, 12);
+	assert_false(ns_icmp_rate_allow(s, &a_junk));
+	/* Denials by a peer's bucket cost the stack-wide bucket nothing: 4 tokens remain,
+	 * and another peer's first error goes out. */
+	for (int i = 0; i < 20; i++)
+		assert_false(ns_icmp_rate_allow(s, &a));
+	assert_true(ns_icmp_rate_allow(s, &b));
+	for (int i = 0; i < 3; i++) {
+		char txt[32];
+		struct ns_addr o;
+
+		snprintf(txt, sizeof(txt), "198.51.100.%d", i + 1);
+		o = ad(txt);
+		assert_true(ns_icmp_rate_allow(s, &o));
+	}
+	assert_false(ns_icmp_rate_allow(s, &b)); /* the stack-wide bucket is empty now */
+	/* One second: one token for a (and one stack-wide). */
+	vclock.now += NS_SEC;
+	assert_true(ns_icmp_rate_allow(s, &a));
+	assert_false(ns_icmp_rate_allow(s, &a));
+	ns_stack_free(s);
+
+	/* A per-destination burst of 0 turns that limit off. */
+	base_config(&cfg);
+	cfg.icmp_peer_burst = 0;
+	assert_int_equal(ns_stack_new(&cfg, &s), NS_OK);
+	for (int i = 0; i < 50; i++)
+		assert_true(ns_icmp_rate_allow(s, &a));
+	assert_false(ns_icmp_rate_allow(s, &a));
+	ns_stack_free(s);
+}
+
+static void test_addresses_with_stray_bytes_are_normalised(void **state)
+{
+	struct ns_stack *s = new_stack();
+	struct fake_link l1;
+	struct ns_subnet a = sn("192.0.2.2/24"), junk_a = a;
+	struct ns_addr clean = ad("192.0.2.2"), peer = ad("192.0.2.1"), junk_peer = peer;
+	struct ns_addr far = ad("203.0.113.9"), junk_gw = peer;
+	struct ns_route out;
+	struct ns_mac mac = {{2, 0, 0, 0, 0, 9}}, got;
+
+	fake_link_init(&l1, 1);
+	assert_int_equal(ns_stack_add_nic(s, 1, &l1.base, "eth0"), NS_OK);
+	memset(junk_a.addr.a + 4, 0xab, 12);
+	memset(junk_peer.a + 4, 0xcd, 12);
+	memset(junk_gw.a + 4, 0xef, 12);
+	/* Stored as four bytes: found by the clean address, duplicates seen. */
+	assert_int_equal(ns_stack_add_address(s, 1, &junk_a), NS_OK);
+	assert_non_null(ns_stack_find_local(s, &clean));
+	assert_int_equal(ns_stack_add_address(s, 1, &a), NS_ERR_DUPLICATE_ADDRESS);
+	/* Routes, route lookups and neighbors read four bytes too. */
+	struct ns_route_entry r = {.dest = sn("203.0.113.0/24"), .gateway = junk_gw, .nic = 1};
+	memset(r.dest.addr.a + 4, 0x11, 12);
+	assert_int_equal(ns_stack_add_route(s, &r), NS_OK);
+	assert_int_equal(ns_route_find(s, 0, &junk_a.addr, &far, &out), NS_OK);
+	assert_true(ns_addr_eq(&out.next_hop, &peer));
+	assert_true(ns_addr_eq(&out.local, &clean));
+	assert_int_equal(ns_route_find(s, 0, NULL, &junk_peer, &out), NS_OK);
+	assert_true(ns_addr_eq(&out.remote, &peer));
+	assert_int_equal(ns_stack_add_static_neighbor(s, 1, &junk_peer, &mac), NS_OK);
+	assert_true(ns_stack_neighbor(s, 1, &peer, &got));
+	assert_true(ns_stack_neighbor(s, 1, &junk_peer, &got));
+	struct ns_nic *nic = ns_nic_find(s, 1);
+	assert_int_equal(ns_nic_match_addr(s, nic, &junk_a.addr), NS_ADDR_ASSIGNED);
+	assert_int_equal(ns_stack_match_local(s, nic, &junk_a.addr), NS_ADDR_ASSIGNED);
+	assert_int_equal(ns_stack_remove_address(s, 1, &junk_a.addr), NS_OK);
+	assert_null(ns_stack_find_local(s, &clean));
+	ns_stack_free(s);
+}
+
+static void test_match_local_is_weak_host(void **state)
+{
+	struct ns_stack *s = new_stack();
+	struct fake_link l1, l2;
+	struct ns_subnet a1 = sn("192.0.2.2/24"), a2 = sn("198.51.100.1/24");
+	struct ns_subnet range = sn("203.0.113.0/24");
+	struct ns_addr x;
+
+	fake_link_init(&l1, 1);
+	fake_link_init(&l2, 2);
+	assert_int_equal(ns_stack_add_nic(s, 1, &l1.base, "eth0"), NS_OK);
+	assert_int_equal(ns_stack_add_nic(s, 2, &l2.base, "eth1"), NS_OK);
+	assert_int_equal(ns_stack_add_address(s, 1, &a1), NS_OK);
+	assert_int_equal(ns_stack_add_address(s, 2, &a2), NS_OK);
+	assert_int_equal(ns_stack_add_address_range(s, 2, &range), NS_OK);
+	struct ns_nic *n1 = ns_nic_find(s, 1);
+
+	/* RFC 1122 3.3.4.2: another NIC's address is local on this one... */
+	x = ad("198.51.100.1");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_ASSIGNED);
+	assert_int_equal(ns_nic_match_addr(s, n1, &x), NS_ADDR_NONE); /* per NIC: unchanged */
+	/* ... its ranges and broadcasts are not. */
+	x = ad("203.0.113.5");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_NONE);
+	x = ad("198.51.100.255");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_NONE);
+	x = ad("192.0.2.255");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_BROADCAST);
+	x = ad("192.0.2.2");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_ASSIGNED);
+	x = ad("192.0.2.77");
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_NONE);
+	assert_int_equal(ns_stack_set_promiscuous(s, 1, true), NS_OK);
+	assert_int_equal(ns_stack_match_local(s, n1, &x), NS_ADDR_PROMISCUOUS);
+	ns_stack_free(s);
+}
+
+static void test_shared_packet_copied_before_it_is_written(void **state)
+{
+	struct ns_stack *s = new_stack();
+	struct ns_route r = {.netproto = 0x0800};
+	struct fake_link l1;
+	struct ns_mac dst = {{2, 0, 0, 0, 0, 0x99}};
+	struct ns_pkt *p = ip_pkt(0x0800);
+	uint32_t head = p->head, len = p->len;
+
+	/* pkt.h, Ownership: a layer that pushes headers into a packet and links it through
+	 * ->next must own it alone; a shared packet is copied first. */
+	ns_pkt_ref(p);
+	assert_int_equal(ns_netproto_write(s, &r, p, NULL), NS_OK);
+	assert_ptr_not_equal(g.last_written, p);
+	assert_int_equal(g.last_written_refcnt, 1);
+	assert_int_equal(p->refcnt, 1);
+	/* The link gets a private copy too. */
+	fake_link_init(&l1, 1);
+	assert_int_equal(ns_stack_add_nic(s, 1, &l1.base, "eth0"), NS_OK);
+	ns_pkt_ref(p);
+	assert_int_equal(ns_nic_output_mac(s, ns_nic_find(s, 1), &dst, p), NS_OK);
+	assert_int_equal(l1.nout, 1);
+	assert_ptr_not_equal(l1.out[0], p);
+	assert_int_equal(l1.out[0]->refcnt, 1);
+	assert_int_equal(p->refcnt, 1);
+	assert_int_equal(p->head, head);
+	assert_int_equal(p->len, len);
+	/* An unshared packet is passed on as it is. */
+	assert_int_equal(ns_nic_output_mac(s, ns_nic_find(s, 1), &dst, p), NS_OK);
+	assert_ptr_equal(l1.out[1], p);
+	fake_link_clear(&l1);
 	ns_stack_free(s);
 }
 
@@ -1171,6 +1414,16 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_drop_counts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_icmp_rate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ep_dispatch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generation_bumps_on_every_routing_change, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_deferred_release_waits_for_the_outermost_dispatch,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_icmp_rate_per_destination, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_addresses_with_stray_bytes_are_normalised, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_match_local_is_weak_host, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_shared_packet_copied_before_it_is_written, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

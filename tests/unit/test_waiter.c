@@ -90,14 +90,16 @@ static void test_mask_filtering(void **state)
 	ns_waiter_notify(&q, NS_EV_ERR);
 	assert_int_equal(nlog, 0);
 
-	/* Re-registering changes the mask and keeps one membership. */
+	/* Re-registering changes the mask, keeps one membership and keeps the entry's place
+	 * (it used to move to the tail, which let a callback re-registering itself run again
+	 * in the same walk, forever: see test_reregister_self_in_callback_terminates). */
 	ns_waiter_register(&q, &a, NS_EV_ERR);
 	ns_waiter_register(&q, &a, NS_EV_ERR);
 	reset_log();
 	ns_waiter_notify(&q, NS_EV_ERR | NS_EV_IN);
 	assert_int_equal(nlog, 2);
-	assert_int_equal(log_id[0], 3);
-	assert_int_equal(log_id[1], 1);
+	assert_int_equal(log_id[0], 1);
+	assert_int_equal(log_id[1], 3);
 
 	ns_waiter_unregister(&a);
 	ns_waiter_unregister(&a); /* twice is harmless */
@@ -179,13 +181,111 @@ static void test_register_in_callback_and_nested_notify(void **state)
 	ns_waiter_entry_init(&b, cb, &cbx);
 	ns_waiter_register(&q, &a, NS_EV_IN);
 
-	/* b joins at the tail, after the walk's position: this notify reaches it. */
+	/* b joins during the notify: it waits for the next one (a notify calls the entries
+	 * registered when it began, so no walk can be made endless by registrations). */
+	reset_log();
+	ns_waiter_notify(&q, NS_EV_IN);
+	assert_int_equal(nlog, 1);
+	assert_int_equal(log_id[0], 1);
 	reset_log();
 	ns_waiter_notify(&q, NS_EV_IN);
 	assert_int_equal(nlog, 2);
+	assert_int_equal(log_id[0], 1);
 	assert_int_equal(log_id[1], 2);
 	ns_waiter_unregister(&a);
 	ns_waiter_unregister(&b);
+}
+
+/* ---- regression: a callback that re-registers itself (an epoll-style "modify") ---- */
+
+static struct ns_waiter_queue *rereg_q;
+static int rereg_calls;
+
+static void rereg_cb(struct ns_waiter_entry *e, uint32_t events)
+{
+	(void)events;
+	rereg_calls++;
+	if (rereg_calls > 10)
+		fail_msg("one notify called the same entry %d times", rereg_calls);
+	ns_waiter_register(rereg_q, e, NS_EV_IN | NS_EV_OUT);
+}
+
+static void rereg_unreg_cb(struct ns_waiter_entry *e, uint32_t events)
+{
+	(void)events;
+	rereg_calls++;
+	if (rereg_calls > 10)
+		fail_msg("one notify called the same entry %d times", rereg_calls);
+	ns_waiter_unregister(e);
+	ns_waiter_register(rereg_q, e, NS_EV_IN);
+}
+
+static void test_reregister_self_in_callback_terminates(void **state)
+{
+	struct ns_waiter_queue q;
+	struct ns_waiter_entry a, b, c;
+	struct ctx cb_ctx = {.id = 2};
+
+	(void)state;
+	rereg_q = &q;
+	ns_waiter_queue_init(&q);
+	/* The entry is the only (so the last) one: re-registering it used to move it behind
+	 * the walk's marker, so the walk reached it again, and again. */
+	ns_waiter_entry_init(&a, rereg_cb, NULL);
+	ns_waiter_register(&q, &a, NS_EV_IN);
+	rereg_calls = 0;
+	ns_waiter_notify(&q, NS_EV_IN);
+	assert_int_equal(rereg_calls, 1);
+	assert_int_equal(a.mask, NS_EV_IN | NS_EV_OUT); /* the new mask took */
+	rereg_calls = 0;
+	ns_waiter_notify(&q, NS_EV_OUT);
+	assert_int_equal(rereg_calls, 1);
+
+	/* Unregister then register again (a fresh registration, at the tail) in front of
+	 * another entry: both run once. */
+	ns_waiter_unregister(&a);
+	ns_waiter_entry_init(&b, rereg_unreg_cb, NULL);
+	ns_waiter_entry_init(&c, cb, &cb_ctx);
+	ns_waiter_register(&q, &b, NS_EV_IN);
+	ns_waiter_register(&q, &c, NS_EV_IN);
+	rereg_calls = 0;
+	reset_log();
+	ns_waiter_notify(&q, NS_EV_IN);
+	assert_int_equal(rereg_calls, 1);
+	assert_int_equal(nlog, 1);
+	/* b now sits behind c. */
+	rereg_calls = 0;
+	reset_log();
+	ns_waiter_notify(&q, NS_EV_IN);
+	assert_int_equal(rereg_calls, 1);
+	assert_int_equal(nlog, 1);
+	assert_ptr_equal(q.head.next, &c);
+	ns_waiter_unregister(&b);
+	ns_waiter_unregister(&c);
+	assert_ptr_equal(q.head.next, &q.head);
+}
+
+/* Registering on another queue moves the entry there. */
+static void test_register_moves_between_queues(void **state)
+{
+	struct ns_waiter_queue q1, q2;
+	struct ns_waiter_entry a;
+	struct ctx ca = {.id = 1};
+
+	(void)state;
+	ns_waiter_queue_init(&q1);
+	ns_waiter_queue_init(&q2);
+	ns_waiter_entry_init(&a, cb, &ca);
+	ns_waiter_register(&q1, &a, NS_EV_IN);
+	ns_waiter_register(&q2, &a, NS_EV_IN);
+	assert_ptr_equal(q1.head.next, &q1.head);
+	reset_log();
+	ns_waiter_notify(&q1, NS_EV_IN);
+	assert_int_equal(nlog, 0);
+	ns_waiter_notify(&q2, NS_EV_IN);
+	assert_int_equal(nlog, 1);
+	ns_waiter_unregister(&a);
+	assert_ptr_equal(q2.head.next, &q2.head);
 }
 
 static struct ns_waiter_queue *nested_q;
@@ -236,6 +336,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_register_in_callback_and_nested_notify, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_nested_notify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reregister_self_in_callback_terminates, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_register_moves_between_queues, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
