@@ -155,7 +155,9 @@ struct timer_wheel *timer_wheel_new(uint64_t now);
 void timer_wheel_free(struct timer_wheel *w);
 /* Fire every timer with deadline <= now. */
 void timer_wheel_run(struct ns_stack *s, struct timer_wheel *w, uint64_t now);
-/* Earliest armed deadline, UINT64_MAX if none. Exact. */
+/* Earliest armed deadline, UINT64_MAX if none. Exact, except that when the earliest timers
+ * share a far slot with more than 64 others it may be a lower bound: polling at it cascades
+ * that slot, and the next answer is closer (never later than the true deadline). */
 uint64_t timer_wheel_next(struct timer_wheel *w);
 
 /* demux.c */

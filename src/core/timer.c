@@ -24,7 +24,9 @@
  * The exact earliest deadline (timer_wheel_next) comes from a lazily cleared bitmap of
  * non-empty slots per level: the first non-empty slot in scan order holds the earliest tick,
  * and the minimum over that one slot's list is the answer; it is cached until the minimum is
- * cancelled or fires. run() jumps from one due tick to the next, so a virtual clock that
+ * cancelled or fires. A slot above level 0 holding more than SCAN_MAX timers answers with
+ * its window's start instead (a lower bound, still in the future), so the loop wakes once
+ * early, the slot cascades, and the answer is exact again. run() jumps from one due tick to the next, so a virtual clock that
  * leaps hours ahead costs per due timer, not per elapsed millisecond.
  *
  * Firing: run(now) first moves every timer with deadline <= now onto a private "due" list,
@@ -236,6 +238,32 @@ static uint64_t list_min(const struct ns_timer *head)
 	return m;
 }
 
+/* Longest slot list wheel_min() scans for an exact minimum above level 0. */
+#define SCAN_MAX 64
+
+/* The earliest deadline in slot @s of level @l >= 1, or, when the slot holds more than
+ * SCAN_MAX timers, the start of the slot's window: a lower bound that is still after cur
+ * (the slot's digit is above cur's). Reaching the bound makes run() cascade the slot to
+ * lower levels, so a crowd of far timers (thousands of TIME_WAITs in one slot) costs one
+ * early wake-up instead of a scan of the crowd on every poll. */
+static uint64_t slot_min_or_bound(struct timer_wheel *w, unsigned l, unsigned s)
+{
+	const struct ns_timer *head = &w->slot[l][s];
+	uint64_t m = UINT64_MAX;
+	unsigned n = 0;
+
+	for (const struct ns_timer *t = head->next; t != head; t = t->next) {
+		if (++n > SCAN_MAX) {
+			unsigned shift = (l + 1) * LEVEL_BITS;
+			uint64_t start = (w->cur >> shift << shift) | ((uint64_t)s << (l * LEVEL_BITS));
+			return start * TICK_NS;
+		}
+		if (t->deadline < m)
+			m = t->deadline;
+	}
+	return m;
+}
+
 /* The earliest deadline on the wheel (I2: the first non-empty slot in level-then-slot order
  * from cur holds the earliest tick), or UINT64_MAX. */
 static uint64_t wheel_min(struct timer_wheel *w)
@@ -256,7 +284,9 @@ static uint64_t wheel_min(struct timer_wheel *w)
 				w->occupied[l] &= ~(1ull << s);
 				continue;
 			}
-			m = list_min(&w->slot[l][s]);
+			/* Level 0 must be exact: a bound inside the current tick would make run()
+			 * spin on timers due later in that same millisecond. */
+			m = l ? slot_min_or_bound(w, l, s) : list_min(&w->slot[l][s]);
 			break;
 		}
 	}

@@ -405,6 +405,57 @@ static void test_large_jump_many(void **state)
 	assert_int_equal(nfired, N + 1);
 }
 
+/* Thousands of far timers sharing one slot (TIME_WAITs): the next deadline is never later
+ * than the earliest armed timer, stepping to it fires everything in deadline order, and the
+ * number of steps stays close to the number of distinct deadlines (the crowded slot costs
+ * an early wake-up, not a scan per poll). */
+static int crowd_fired;
+static uint64_t crowd_last;
+
+static void crowd_fn(struct ns_stack *s, struct ns_timer *t)
+{
+	(void)s;
+	assert_true(t->deadline >= crowd_last);
+	crowd_last = t->deadline;
+	crowd_fired++;
+}
+
+static void test_crowded_far_slot(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	struct ns_timer *t = calloc(N, sizeof(*t));
+	uint64_t earliest = UINT64_MAX;
+
+	crowd_fired = 0;
+	crowd_last = 0;
+	for (unsigned i = 0; i < N; i++) {
+		/* 60 s ahead, spread over 200 ms in a scrambled order. */
+		uint64_t d = T0 + 60 * NS_SEC + (uint64_t)((i * 7919u) % 200u) * NS_MSEC + i;
+		ns_timer_init(&t[i], crowd_fn, NULL);
+		ns_timer_arm(f->s, &t[i], d);
+		if (d < earliest)
+			earliest = d;
+	}
+	unsigned steps = 0;
+	while (crowd_fired < N) {
+		uint64_t next = ns_stack_next_deadline(f->s);
+		assert_true(next != UINT64_MAX);
+		assert_true(next <= earliest);
+		if (next > f->vc.now)
+			f->vc.now = next;
+		ns_stack_poll(f->s);
+		steps++;
+		assert_true(steps < 4 * N);
+		earliest = UINT64_MAX;
+		for (unsigned i = 0; i < N; i++)
+			if (ns_timer_armed(&t[i]) && t[i].deadline < earliest)
+				earliest = t[i].deadline;
+	}
+	assert_int_equal(ns_stack_next_deadline(f->s), UINT64_MAX);
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +470,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_far_future, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_model, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_large_jump_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_crowded_far_slot, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
