@@ -26,8 +26,8 @@
  * and the minimum over that one slot's list is the answer; it is cached until the minimum is
  * cancelled or fires. A slot above level 0 holding more than SCAN_MAX timers answers with
  * its window's start instead (a lower bound, still in the future), so the loop wakes once
- * early, the slot cascades, and the answer is exact again. run() jumps from one due tick to the next, so a virtual clock that
- * leaps hours ahead costs per due timer, not per elapsed millisecond.
+ * early, the slot cascades, and the answer is exact again. run() jumps from one due tick to the
+ * next, so a virtual clock that leaps hours ahead costs per due timer, not per elapsed millisecond.
  *
  * Firing: run(now) first moves every timer with deadline <= now onto a private "due" list,
  * which comes out in tick order and is then sorted stably by deadline (one check pass when
@@ -255,7 +255,8 @@ static uint64_t slot_min_or_bound(struct timer_wheel *w, unsigned l, unsigned s)
 	for (const struct ns_timer *t = head->next; t != head; t = t->next) {
 		if (++n > SCAN_MAX) {
 			unsigned shift = (l + 1) * LEVEL_BITS;
-			uint64_t start = (w->cur >> shift << shift) | ((uint64_t)s << (l * LEVEL_BITS));
+			uint64_t start =
+			    (w->cur >> shift << shift) | ((uint64_t)s << (l * LEVEL_BITS));
 			return start * TICK_NS;
 		}
 		if (t->deadline < m)
