@@ -7,14 +7,26 @@
  * fast recovery with partial-ACK handling (RFC 6582 3.2), and the RTO response (RFC 5681
  * 3.1 eq. 4, loss window of one segment; RFC 6582 4 "recover" after a timeout). The growth
  * law is a struct tcp_cc_ops: Reno below (slow start with RFC 3465 byte counting, L = 2
- * SMSS; congestion avoidance by byte counting, RFC 5681 3.1); CUBIC (RFC 9438) plugs into
- * the same hooks later, keeping its state in ep->cc_priv.
+ * SMSS; congestion avoidance by byte counting, RFC 5681 3.1); CUBIC with HyStart++ (RFC
+ * 9438, RFC 9406; cubic.c, the default) plugs into the same hooks, keeping its state in
+ * ep->cc_priv. NS_TCP_CONGESTION picks one per endpoint (tcp_cc_select()).
+ *
+ * Shared by the algorithms:
+ *   - undo (RFC 9438 4.9): every ssthresh hook first saves cwnd and ssthresh
+ *     (tcp_cc_save_prior()) and its own state; the undo hook restores them when loss
+ *     recovery learns the event was spurious (tcp_cc_undo()).
+ *   - cwnd validation (RFC 7661 4.3, in the spirit of Linux's tcp_is_cwnd_limited()):
+ *     cwnd grows only while the sender uses it: the largest flight seen at an ACK over
+ *     this and the previous round ("pipeACK") is at least half of cwnd. An application
+ *     that sends less, or a peer window that holds it back, does not inflate cwnd.
+ *   - idle detection: an ACK whose data left after more than an RTO with nothing in
+ *     flight reports the idle time, so CUBIC can start a new epoch (RFC 9438 5.8).
  *
  * Units: cwnd and ssthresh are bytes; "SMSS" is ep->mss. FlightSize is snd_max - snd_una
  * (everything sent and not cumulatively acknowledged; SACK-based pipe comes with RFC 6675).
  *
- * Limits: no limited transmit (RFC 3042) yet, no SACK-based recovery (RFC 6675), no
- * undo of spurious retransmissions (F-RTO/Eifel): the next milestone.
+ * Limits: no limited transmit (RFC 3042) yet; SACK-based recovery (RFC 6675) and the
+ * detection of spurious retransmissions (F-RTO/Eifel/DSACK) call the hooks from elsewhere.
  */
 #include "tcp/tcp.h"
 
@@ -23,6 +35,40 @@
 uint32_t tcp_flight(const struct tcp_ep *ep)
 {
 	return ep->snd_max - ep->snd_una;
+}
+
+static uint64_t cc_now(const struct tcp_ep *ep)
+{
+	return ns_stack_now(ep->ep.stack);
+}
+
+void tcp_cc_save_prior(struct tcp_ep *ep)
+{
+	ep->prior_cwnd = ep->cwnd;
+	ep->prior_ssthresh = ep->ssthresh;
+}
+
+bool tcp_cc_cwnd_limited(struct tcp_ep *ep, uint32_t acked, uint64_t *idle_ns)
+{
+	uint64_t now = cc_now(ep);
+	uint32_t used = tcp_flight(ep) + acked; /* the flight just before this ACK */
+	uint32_t pipe_ack;
+
+	*idle_ns = 0;
+	if (ep->cc_last_ack && ep->cc_last_flight == 0 && now - ep->cc_last_ack > ep->rto)
+		*idle_ns = now - ep->cc_last_ack;
+	ep->cc_last_ack = now;
+	ep->cc_last_flight = tcp_flight(ep);
+	/* Rounds: one ends when the ACK covers what was sent when it began. */
+	if (*idle_ns || seq_ge(ep->snd_una, ep->cc_round_end)) {
+		ep->cc_used[1] = *idle_ns ? 0 : ep->cc_used[0];
+		ep->cc_used[0] = 0;
+		ep->cc_round_end = ep->snd_max;
+	}
+	if (used > ep->cc_used[0])
+		ep->cc_used[0] = used;
+	pipe_ack = ep->cc_used[0] > ep->cc_used[1] ? ep->cc_used[0] : ep->cc_used[1];
+	return 2ull * pipe_ack >= ep->cwnd;
 }
 
 /* ---------------------------------------------------------------- Reno */
@@ -34,6 +80,10 @@ static void reno_init(struct tcp_ep *ep)
 
 static void reno_cong_avoid(struct tcp_ep *ep, uint32_t acked)
 {
+	uint64_t idle;
+
+	if (!tcp_cc_cwnd_limited(ep, acked, &idle))
+		return; /* RFC 7661: not using cwnd, so no evidence it could be larger */
 	if (ep->cwnd < ep->ssthresh) {
 		/* Slow start, RFC 3465 2.2 with L = 2*SMSS (delayed ACKs cover two segments). */
 		uint32_t lim = 2u * ep->mss;
@@ -56,7 +106,27 @@ static uint32_t reno_ssthresh(struct tcp_ep *ep)
 	/* RFC 5681 eq. 4: max(FlightSize / 2, 2 * SMSS). */
 	uint32_t half = tcp_flight(ep) / 2, floor = 2u * ep->mss;
 
+	tcp_cc_save_prior(ep);
 	return half > floor ? half : floor;
+}
+
+bool tcp_cc_restore_prior(struct tcp_ep *ep)
+{
+	/* RFC 9438 4.9: ssthresh as it was; cwnd back to at least the pre-event window (as
+	 * Linux's tcp_undo_cwnd_reduction(), in case it has grown back past it since). */
+	if (!ep->prior_cwnd)
+		return false;
+	if (ep->cwnd < ep->prior_cwnd)
+		ep->cwnd = ep->prior_cwnd;
+	ep->ssthresh = ep->prior_ssthresh;
+	ep->cwnd_acc = 0;
+	ep->prior_cwnd = 0;
+	return true;
+}
+
+static void reno_undo(struct tcp_ep *ep)
+{
+	tcp_cc_restore_prior(ep);
 }
 
 const struct tcp_cc_ops tcp_cc_reno = {
@@ -64,7 +134,51 @@ const struct tcp_cc_ops tcp_cc_reno = {
     .init = reno_init,
     .cong_avoid = reno_cong_avoid,
     .ssthresh = reno_ssthresh,
+    .undo = reno_undo,
 };
+
+/* ---------------------------------------------------------------- selection */
+
+int64_t tcp_cc_selected(const struct tcp_ep *ep)
+{
+	return ep->cc == &tcp_cc_reno ? TCP_CC_RENO : TCP_CC_CUBIC;
+}
+
+ns_err tcp_cc_select(struct tcp_ep *ep, int64_t which)
+{
+	const struct tcp_cc_ops *ops;
+
+	if (which == TCP_CC_CUBIC)
+		ops = &tcp_cc_cubic;
+	else if (which == TCP_CC_RENO)
+		ops = &tcp_cc_reno;
+	else
+		return NS_ERR_INVALID_OPTION_VALUE;
+	if (ops == ep->cc)
+		return NS_OK;
+	ep->cc = ops;
+	/* Connected: the new law starts from the current window (as Linux's
+	 * tcp_reinit_congestion_control()); before, tcp_cc_init() will run it. */
+	if (tcp_state_synchronized(ep->state)) {
+		ep->prior_cwnd = 0;
+		ep->cc->init(ep);
+	}
+	return NS_OK;
+}
+
+void tcp_cc_rtt(struct tcp_ep *ep, uint64_t rtt)
+{
+	if (ep->cc && ep->cc->rtt_sample)
+		ep->cc->rtt_sample(ep, rtt);
+}
+
+void tcp_cc_undo(struct tcp_ep *ep)
+{
+	if (ep->cc->undo)
+		ep->cc->undo(ep);
+	ep->flags &= ~TCP_F_IN_RECOVERY;
+	ep->dupacks = 0;
+}
 
 /* ---------------------------------------------------------------- loss recovery */
 
@@ -77,10 +191,15 @@ void tcp_cc_init(struct tcp_ep *ep)
 	if (ep->ts->cfg.init_cwnd_segs == 10 && iw > floor)
 		iw = floor;
 	if (!ep->cc)
-		ep->cc = &tcp_cc_reno;
+		ep->cc = &tcp_cc_cubic;
 	ep->cwnd = iw;
 	ep->ssthresh = UINT32_MAX; /* RFC 5681 3.1: arbitrarily high */
 	ep->dupacks = 0;
+	ep->prior_cwnd = 0;
+	ep->cc_round_end = ep->snd_max;
+	ep->cc_used[0] = ep->cc_used[1] = 0;
+	ep->cc_last_ack = 0;
+	ep->cc_last_flight = 0;
 	ep->flags &= ~TCP_F_IN_RECOVERY;
 	ep->cc->init(ep);
 }

@@ -150,7 +150,7 @@ struct tcp_ep *tcp_ep_alloc(struct tcp_stack *ts, uint8_t family)
 	ep->keepintvl_ns = c->keepintvl_ns;
 	ep->keepcnt = c->keepcnt;
 	ep->linger_s = -1;
-	ep->cc = &tcp_cc_reno;
+	ep->cc = &tcp_cc_cubic;
 	tcp_timers_init(ep);
 	ep->all_next = ts->all;
 	if (ts->all)
@@ -224,6 +224,7 @@ void tcp_ep_destroy(struct tcp_ep *ep)
 	tcp_listen_unlink(ep);
 	tcp_ring_free(&ep->snd);
 	tcp_ring_free(&ep->rcv);
+	tcp_rack_free(ep);
 	if (ep->all_prev)
 		ep->all_prev->all_next = ep->all_next;
 	else
@@ -301,13 +302,21 @@ static void tcp_enter_state(struct tcp_ep *ep, enum tcp_state from)
 		if (ep->so_error != NS_OK)
 			ep->pending_ev |= NS_EV_ERR;
 		break;
-	case TCP_ESTABLISHED:
+	case TCP_ESTABLISHED: {
+		uint32_t q = (ep->rcv.limit < 65535 ? ep->rcv.limit : 65535) / (2u * ep->rcv_mss);
+
+		/* Quick ACKs at connection start, as Linux's tcp_incr_quickack() on the first
+		 * data: the first segments are ACKed at once (up to 16, and no more than half
+		 * the window in segments), so the peer's slow start is not held back by
+		 * delayed ACKs (RFC 5681 4.2 allows it). */
+		ep->quickack = (uint8_t)(q < TCP_QUICKACK_START ? q : TCP_QUICKACK_START);
 		tcp_cc_init(ep);
 		ep->una_since = now_ns(ep);
 		ep->last_rcv = now_ns(ep);
 		tcp_keepalive_reset(ep);
 		ep->pending_ev |= NS_EV_OUT;
 		break;
+	}
 	case TCP_CLOSE_WAIT:
 		ep->pending_ev |= NS_EV_IN | NS_EV_RDHUP;
 		break;
@@ -890,9 +899,7 @@ static ns_err tcp_set_opt(struct ns_ep *nep, enum ns_opt opt, int64_t v)
 			ep->quickack = 16;
 		break;
 	case NS_TCP_CONGESTION:
-		if (v != 0 && v != 1)
-			err = NS_ERR_INVALID_OPTION_VALUE;
-		/* Only Reno exists yet; CUBIC (0) falls back to it. */
+		err = tcp_cc_select(ep, v);
 		break;
 	case NS_SO_REUSEADDR:
 		ep->flags = v ? ep->flags | TCP_F_REUSEADDR : ep->flags & ~TCP_F_REUSEADDR;
@@ -968,7 +975,7 @@ static ns_err tcp_get_opt(struct ns_ep *nep, enum ns_opt opt, int64_t *v)
 		*v = (int64_t)(ep->user_timeout_ns / NS_MSEC);
 		return NS_OK;
 	case NS_TCP_CONGESTION:
-		*v = 1; /* Reno */
+		*v = tcp_cc_selected(ep);
 		return NS_OK;
 	case NS_TCP_QUICKACK:
 		*v = ep->quickack != 0;

@@ -19,6 +19,13 @@
  * pending waiter events, and tcp_ep_leave() acts on them once the segment is processed,
  * so one ACK answers one segment and the state machine never runs under a callback.
  *
+ * Every discard is counted under its reason (NS_DROP_TCP_*: out of window, PAWS, bad ACK,
+ * bad RST/SYN, no ACK, out-of-order queue full, listener overflow, bad SYN cookie), as
+ * FreeBSD counts each "goto drop". ACKs carry SACK blocks to the scoreboard before
+ * SND.UNA moves (sack.c); with SACK, RFC 6675/RACK recovery replaces NewReno's. A
+ * listener answers a full SYN queue with SYN cookies and accepts their ACKs
+ * (syncookie.c). Duplicate data is reported back as a D-SACK (RFC 2883).
+ *
  * Invariant kept: bytes are accepted only within the window we advertised, which never
  * exceeds the free space of the receive ring, so the ring cannot overflow.
  */
@@ -30,6 +37,12 @@
 static uint64_t now_ns(const struct tcp_ep *ep)
 {
 	return ns_stack_now(ep->ep.stack);
+}
+
+/* Count a discarded segment (the caller frees the packet): nothing dies silently. */
+static void tcp_drop(const struct tcp_ep *ep, enum ns_drop_reason why)
+{
+	ns_drop(ep->ep.stack, NULL, why);
 }
 
 /* ---------------------------------------------------------------- options on SYN */
@@ -65,8 +78,11 @@ void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h)
 		ep->ts_recent = h->tsval;
 		ep->ts_recent_ns = now_ns(ep);
 	}
-	if (h->sack_permitted && c->sack)
+	if (h->sack_permitted && c->sack) {
 		ep->flags |= TCP_F_SACK;
+		if (c->rack) /* RACK-TLP needs SACK (RFC 8985 4), as in Linux */
+			ep->flags |= TCP_F_RACK;
+	}
 	tcp_update_mss(ep);
 }
 
@@ -96,6 +112,7 @@ static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
 	c->linger_s = l->linger_s;
 	c->ttl = l->ttl;
 	c->tos = l->tos;
+	c->cc = l->cc; /* NS_TCP_CONGESTION is inherited, as in Linux */
 	if (ns_route_find(l->ep.stack, pkt->nic, &c->tep.id.local, &c->tep.id.remote, &c->route) !=
 	        NS_OK ||
 	    tcp_ep_register(c) != NS_OK) {
@@ -106,28 +123,112 @@ static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
 	return c;
 }
 
+void tcp_input(struct tcp_ep *ep, struct tcp_seg *g);
+
+/* RFC 4987 3.6: an ACK to a listener may complete a handshake answered with a SYN cookie.
+ * True if @g was a valid cookie ACK (consumed: a connection, or a drop if the accept
+ * queue is full). */
+static bool tcp_listen_cookie_ack(struct tcp_ep *l, struct tcp_seg *g)
+{
+	const struct tcp_config *cf = &l->ts->cfg;
+	struct tcp_cookie ck;
+	struct tcp_ep *c;
+
+	if (!cf->syncookies || !tcp_syncookie_check(l, g, &ck)) {
+		tcp_drop(l, l->cookie_sent_ns ? NS_DROP_TCP_SYNCOOKIE_BAD : NS_DROP_TCP_BAD_ACK);
+		return false;
+	}
+	if (l->acceptq_len >= l->backlog) {
+		/* As Linux: the peer retries, the cookie stays valid a while. */
+		tcp_drop(l, NS_DROP_TCP_LISTEN_OVERFLOW);
+		return true;
+	}
+	c = tcp_listen_child(l, g);
+	if (!c)
+		return true;
+	tcp_ep_enter(c);
+	c->listener = l;
+	c->q_next = l->synq;
+	l->synq = c;
+	l->synq_len++;
+	/* The state the SYN-ACK would have left, rebuilt from the cookie: our SYN is the one
+	 * sequence number the ACK acknowledges. */
+	c->irs = g->seq - 1;
+	c->rcv_nxt = g->seq;
+	c->iss = g->h.ack - 1;
+	c->snd_una = c->snd_sml = c->recover = c->iss;
+	c->snd_nxt = c->snd_max = g->h.ack;
+	c->snd_wl1 = g->seq;
+	c->snd_wl2 = c->iss;
+	c->peer_mss = ck.mss;
+	if (ck.wscale >= 0) {
+		c->flags |= TCP_F_WS;
+		c->snd_wscale = (uint8_t)ck.wscale;
+		c->rcv_wscale = tcp_wscale_for(cf->rcvbuf_max);
+	} else {
+		c->rcv_wscale = 0;
+	}
+	if (ck.ts) {
+		c->flags |= TCP_F_TS;
+		c->ts_recent = g->h.tsval;
+		c->ts_recent_ns = now_ns(c);
+	}
+	if (ck.sack) {
+		c->flags |= TCP_F_SACK;
+		if (cf->rack)
+			c->flags |= TCP_F_RACK;
+	}
+	c->ts_offset = tcp_ts_offset(l->ts, &c->tep.id);
+	tcp_update_mss(c);
+	c->rcv_adv = c->rcv_nxt + (c->rcv.limit < 65535 ? c->rcv.limit : 65535);
+	c->last_ack_sent = c->rcv_nxt;
+	tcp_set_state(c, TCP_SYN_RCVD, "LISTEN: ACK with a valid SYN cookie (RFC 4987 3.6)");
+	/* The ACK itself (and any data or FIN on it) as in SYN-RECEIVED. */
+	tcp_input(c, g);
+	tcp_ep_leave(c);
+	return true;
+}
+
 void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 {
 	struct tcp_ep *c;
 
 	/* First: an incoming RST is ignored. */
-	if (g->h.flags & TCP_RST)
+	if (g->h.flags & TCP_RST) {
+		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
 		return;
-	/* Second: any ACK is bad here: <SEQ=SEG.ACK><CTL=RST>. (SYN cookies, RFC 4987, will
-	 * validate the ACK here first.) */
+	}
+	/* Second: any ACK is bad here: <SEQ=SEG.ACK><CTL=RST>, unless it answers a SYN
+	 * cookie (RFC 4987 3.6). */
 	if (g->h.flags & TCP_ACK) {
+		if (tcp_listen_cookie_ack(l, g))
+			return;
 		tcp_reply_rst(l->ts, g);
 		return;
 	}
-	if (!(g->h.flags & TCP_SYN))
+	if (!(g->h.flags & TCP_SYN)) {
+		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
 		return;
+	}
 	/* RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is dropped. */
-	if (g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))
+	if (g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) {
+		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
 		return;
-	/* The SYN queue and the accept queue are each bounded by the backlog. When full, the
-	 * SYN is dropped and the peer retries (the hook for SYN cookies, RFC 4987). */
-	if (l->synq_len >= l->backlog || l->acceptq_len >= l->backlog)
+	}
+	/* The SYN queue and the accept queue are each bounded by the backlog. A full accept
+	 * queue drops the SYN (the peer retries); a full SYN queue is answered with a SYN
+	 * cookie (RFC 4987 3.6), as Linux's tcp_syncookies = 1. */
+	if (l->acceptq_len >= l->backlog) {
+		tcp_drop(l, NS_DROP_TCP_LISTEN_OVERFLOW);
 		return;
+	}
+	if (l->synq_len >= l->backlog) {
+		if (l->ts->cfg.syncookies)
+			tcp_syncookie_send(l, g);
+		else
+			tcp_drop(l, NS_DROP_TCP_LISTEN_OVERFLOW);
+		return;
+	}
 	c = tcp_listen_child(l, g);
 	if (!c)
 		return;
@@ -169,7 +270,9 @@ static void tcp_in_syn_sent(struct tcp_ep *ep, struct tcp_seg *g)
 
 	/* First: an ACK must acknowledge our SYN, or it draws <SEQ=SEG.ACK><CTL=RST>. */
 	if ((f & TCP_ACK) && (seq_le(g->h.ack, ep->iss) || seq_gt(g->h.ack, ep->snd_max))) {
-		tcp_reply_rst(ep->ts, g);
+		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
+		if (!(f & TCP_RST))
+			tcp_reply_rst(ep->ts, g);
 		return;
 	}
 	/* Second: a RST counts only with an acceptable ACK (RFC 5961 3.2 for SYN-SENT). */
@@ -177,10 +280,14 @@ static void tcp_in_syn_sent(struct tcp_ep *ep, struct tcp_seg *g)
 		if (f & TCP_ACK)
 			tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false,
 			             "SYN_SENT: RST with ACK of our SYN, connection refused");
+		else
+			tcp_drop(ep, NS_DROP_TCP_BAD_RST);
 		return;
 	}
-	if (!(f & TCP_SYN))
+	if (!(f & TCP_SYN)) {
+		tcp_drop(ep, NS_DROP_TCP_UNEXPECTED);
 		return;
+	}
 	/* Fourth: the SYN. */
 	ep->irs = g->seq;
 	ep->rcv_nxt = g->seq + 1;
@@ -253,6 +360,7 @@ static void tcp_trim_to_window(struct tcp_ep *ep, struct tcp_seg *g, uint32_t wn
 		}
 		if (d > g->len)
 			d = g->len;
+		tcp_sack_note_dup(ep, g->seq, g->seq + d); /* RFC 2883 4: the repeated part */
 		g->data += d;
 		g->len -= d;
 		g->seq += d;
@@ -271,6 +379,7 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 	bool rst = (g->h.flags & TCP_RST) != 0;
 
 	if (tcp_paws_reject(ep, g)) {
+		tcp_drop(ep, NS_DROP_TCP_PAWS);
 		ep->flags |= TCP_F_ACK_NOW;
 		return false;
 	}
@@ -287,8 +396,13 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 		}
 		/* Not acceptable: an ACK in reply unless it is a RST (and for a retransmitted
 		 * FIN in TIME_WAIT, a fresh 2*MSL, RFC 9293 3.10.7.4 eighth). */
+		tcp_drop(ep, rst ? NS_DROP_TCP_BAD_RST : NS_DROP_TCP_OUT_OF_WINDOW);
 		if (!rst) {
 			ep->flags |= TCP_F_ACK_NOW;
+			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate: say so. */
+			if (g->len && !(g->h.flags & TCP_SYN) &&
+			    seq_le(g->seq + g->len, ep->rcv_nxt))
+				tcp_sack_note_dup(ep, g->seq, g->seq + g->len);
 			if (ep->state == TCP_TIME_WAIT && (g->h.flags & TCP_FIN))
 				tcp_timewait_arm(ep);
 		}
@@ -318,6 +432,7 @@ static void tcp_in_check_rst(struct tcp_ep *ep, struct tcp_seg *g)
 	 * blind attack, answered with a challenge ACK the real peer will answer with a RST
 	 * at the right sequence number. */
 	if (g->h.seq != ep->rcv_nxt) {
+		tcp_drop(ep, NS_DROP_TCP_BAD_RST);
 		tcp_send_challenge_ack(ep);
 		return;
 	}
@@ -353,6 +468,7 @@ static void tcp_in_check_syn(struct tcp_ep *ep, struct tcp_seg *g)
 	}
 	/* RFC 5961 4.2: whatever the sequence number, a challenge ACK; a peer that really
 	 * restarted answers it with a RST at the right sequence number. */
+	tcp_drop(ep, NS_DROP_TCP_BAD_SYN);
 	tcp_send_challenge_ack(ep);
 }
 
@@ -398,8 +514,12 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 		ep->snd_nxt = ep->snd_una;
 	ep->backoff = 0;
 	ep->una_since = now_ns(ep);
-	/* Congestion control counts data bytes: not our SYN or FIN. */
-	tcp_cc_ack(ep, data, false);
+	/* Congestion control counts data bytes: not our SYN or FIN. With SACK, RFC 6675
+	 * recovery (sack.c) replaces NewReno's (cc.c). */
+	if (ep->flags & TCP_F_SACK)
+		tcp_sack_on_ack(ep, data, false);
+	else
+		tcp_cc_ack(ep, data, false);
 	/* RFC 6298 5.2, 5.3: stop when all is acknowledged, else restart. */
 	if (ep->snd_una == ep->snd_max)
 		tcp_rtx_stop(ep);
@@ -438,13 +558,16 @@ static bool tcp_fin_acked(const struct tcp_ep *ep)
 static bool tcp_in_ack_syn_rcvd(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	if (!seq_gt(g->h.ack, ep->snd_una) || seq_gt(g->h.ack, ep->snd_max)) {
+		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
 		tcp_reply_rst(ep->ts, g);
 		return false;
 	}
 	/* A full accept queue: drop the ACK, stay in SYN-RECEIVED and let the SYN-ACK
 	 * retransmission retry (as Linux without tcp_abort_on_overflow). */
-	if (ep->listener && !tcp_listen_child_established(ep))
+	if (ep->listener && !tcp_listen_child_established(ep)) {
+		tcp_drop(ep, NS_DROP_TCP_LISTEN_OVERFLOW);
 		return false;
+	}
 	tcp_set_state(ep, TCP_ESTABLISHED, "SYN_RCVD: ACK of our SYN");
 	ep->snd_wnd = (uint32_t)g->h.window << ep->snd_wscale;
 	ep->max_snd_wnd = ep->snd_wnd;
@@ -455,20 +578,24 @@ static bool tcp_in_ack_syn_rcvd(struct tcp_ep *ep, struct tcp_seg *g)
 
 static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 {
-	uint32_t ack = g->h.ack;
-	bool dup;
+	uint32_t ack = g->h.ack, sacked = 0;
+	bool dup, advanced, in_rec;
 
-	if (!(g->h.flags & TCP_ACK))
-		return false; /* "if the ACK bit is off, drop the segment" */
+	if (!(g->h.flags & TCP_ACK)) {
+		tcp_drop(ep, NS_DROP_TCP_NO_ACK); /* "if the ACK bit is off, drop the segment" */
+		return false;
+	}
 	if (ep->state == TCP_SYN_RCVD && !tcp_in_ack_syn_rcvd(ep, g))
 		return false;
 	/* RFC 5961 5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT; otherwise
 	 * discard and ACK (a challenge ACK for data never sent). */
 	if (seq_gt(ack, ep->snd_max)) {
+		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
 		tcp_send_challenge_ack(ep);
 		return false;
 	}
 	if (seq_lt(ack, ep->snd_una - ep->max_snd_wnd)) {
+		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
 		ep->flags |= TCP_F_ACK_NOW;
 		return false;
 	}
@@ -478,10 +605,22 @@ static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 	dup = ack == ep->snd_una && g->len == 0 && !(g->h.flags & (TCP_SYN | TCP_FIN)) &&
 	      ((uint32_t)g->h.window << ep->snd_wscale) == ep->snd_wnd &&
 	      ep->snd_una != ep->snd_max;
-	if (seq_gt(ack, ep->snd_una))
+	/* RFC 6675 2: SACK blocks are scored before SND.UNA moves (validated against it). */
+	if (ep->flags & TCP_F_SACK)
+		sacked = tcp_sack_rcv(ep, g);
+	advanced = seq_gt(ack, ep->snd_una);
+	in_rec = (ep->flags & TCP_F_IN_RECOVERY) != 0;
+	if (advanced)
 		tcp_ack_advance(ep, g);
+	else if (ep->flags & TCP_F_SACK)
+		/* RFC 6675 2: an ACK that SACKs new data counts as a duplicate too. */
+		tcp_sack_on_ack(ep, 0, dup || (sacked && ack == ep->snd_una));
 	else if (dup)
 		tcp_cc_ack(ep, 0, true);
+	/* NewReno's fast retransmit (cc.c) just started an episode. */
+	if (!in_rec && (ep->flags & TCP_F_IN_RECOVERY) && !(ep->flags & TCP_F_SACK))
+		tcp_undo_begin(ep, false);
+	tcp_undo_on_ack(ep, g, dup, advanced);
 	tcp_snd_window_update(ep, g);
 
 	switch (ep->state) {
@@ -606,10 +745,23 @@ static void tcp_rcv_out_of_order(struct tcp_ep *ep, const struct tcp_seg *g)
 	/* RFC 5681 4.2: an out-of-order segment draws an immediate duplicate ACK (with SACK
 	 * blocks, RFC 2018), whether or not its bytes are kept. */
 	ep->flags |= TCP_F_ACK_NOW;
-	if (ep->rcv.len + off + g->len > ep->rcv.cap)
-		return; /* cannot happen within the advertised window; be safe */
-	if (!tcp_ooo_insert(ep, g->seq, g->seq + g->len))
-		return; /* too many holes: the sender will retransmit */
+	/* RFC 2883 4: bytes we already hold out of order are reported as a D-SACK. */
+	for (unsigned i = 0; i < ep->nooo; i++) {
+		uint32_t l = seq_max(ep->ooo[i].left, g->seq);
+		uint32_t r = seq_min(ep->ooo[i].right, g->seq + g->len);
+
+		if (seq_lt(l, r)) {
+			tcp_sack_note_dup(ep, l, r);
+			break;
+		}
+	}
+	if (ep->rcv.len + off + g->len > ep->rcv.cap ||
+	    !tcp_ooo_insert(ep, g->seq, g->seq + g->len)) {
+		/* Too many holes (or, impossible within the advertised window, no room): the
+		 * sender will retransmit. */
+		tcp_drop(ep, NS_DROP_TCP_OOO_FULL);
+		return;
+	}
 	tcp_ring_copy_in(&ep->rcv, ep->rcv.len + off, g->data, g->len);
 }
 
@@ -773,6 +925,7 @@ void tcp_input(struct tcp_ep *ep, struct tcp_seg *g)
 	case TCP_CLOSED:
 		/* RFC 9293 3.10.7.1 (a closed endpoint still in the demuxer cannot happen, but
 		 * answer as if it did not exist). */
+		tcp_drop(ep, NS_DROP_TCP_UNEXPECTED);
 		tcp_reply_rst(ep->ts, g);
 		break;
 	default:

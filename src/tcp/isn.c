@@ -36,6 +36,11 @@ static uint64_t tuple_hash(struct tcp_stack *ts, uint64_t salt, const struct ns_
 	return ns_hash_keyed(ts->s, salt, b, sizeof(b));
 }
 
+uint64_t tcp_tuple_hash(struct tcp_stack *ts, uint64_t salt, const struct ns_tep_id *id)
+{
+	return tuple_hash(ts, salt, id);
+}
+
 uint32_t tcp_isn(struct tcp_stack *ts, const struct ns_tep_id *id)
 {
 	/* M: 4 us ticks, wrapping every ~4.77 hours (RFC 6528 3, RFC 9293 3.4.1). */

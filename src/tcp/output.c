@@ -5,8 +5,15 @@
  * Every segment a connection sends is built by tcp_xmit(): header fields from the endpoint,
  * options for the segment kind (SYN: MSS, window scale, SACK-permitted, timestamps in
  * Linux's layouts; otherwise timestamps and SACK blocks), the advertised window, and payload
- * copied once from the send ring into a fresh packet. Nothing is kept per segment: a
- * retransmission is just another tcp_xmit() from the same ring bytes.
+ * copied once from the send ring into a fresh packet. A retransmission is just another
+ * tcp_xmit() from the same ring bytes; the only per-segment state is RACK's 16-byte
+ * transmit record (rack.c), in a ring bounded by the send buffer.
+ *
+ * Flight is measured by tcp_pipe() (sack.c): RFC 6675 pipe or RACK's count with SACK,
+ * SND.NXT - SND.UNA without. Limited transmit (RFC 3042) lets the first two duplicate
+ * ACKs send new data up to cwnd + 2 SMSS. After an RTO the resend from SND.UNA skips
+ * SACKed ranges. Every output pass ends by letting RACK arm its reordering timer or the
+ * tail loss probe (tcp_rack_schedule()).
  *
  * tcp_output() decides what to send: from snd_nxt, as much of the send buffer as the
  * peer's window, cwnd and the small-segment rules allow:
@@ -169,12 +176,24 @@ static void tcp_syn_options(struct tcp_ep *ep, struct tcp_repr *h)
 
 static void tcp_sack_blocks(const struct tcp_ep *ep, struct tcp_repr *h)
 {
+	/* Option space: 40 bytes, less 12 for timestamps: 3 blocks with TS, 4 without. */
+	unsigned max = h->has_ts ? TCP_MAX_SACK - 1 : TCP_MAX_SACK;
+
+	/* RFC 2883 4: a duplicate just received is the first block (a D-SACK), followed by
+	 * the block that contains it, if any (tcp_ooo_insert made it ooo_last). */
+	if (ep->flags & TCP_F_DSACK_OWED) {
+		h->sack[h->nsack].left = ep->dsack_out.left;
+		h->sack[h->nsack].right = ep->dsack_out.right;
+		h->nsack++;
+	}
+	if (!ep->nooo)
+		return;
 	/* RFC 2018 4: the first block reports the range the latest segment touched, then
 	 * the others. */
 	h->sack[h->nsack].left = ep->ooo[ep->ooo_last].left;
 	h->sack[h->nsack].right = ep->ooo[ep->ooo_last].right;
 	h->nsack++;
-	for (unsigned i = 0; i < ep->nooo && h->nsack < TCP_MAX_SACK; i++) {
+	for (unsigned i = 0; i < ep->nooo && h->nsack < max; i++) {
 		if (i == ep->ooo_last)
 			continue;
 		h->sack[h->nsack].left = ep->ooo[i].left;
@@ -191,7 +210,8 @@ static void tcp_data_options(struct tcp_ep *ep, struct tcp_repr *h)
 		h->tsval = tcp_ts_now(ep);
 		h->tsecr = ep->ts_recent;
 	}
-	if ((ep->flags & TCP_F_SACK) && ep->nooo && !(h->flags & TCP_RST))
+	if ((ep->flags & TCP_F_SACK) && (ep->nooo || (ep->flags & TCP_F_DSACK_OWED)) &&
+	    (h->flags & TCP_ACK) && !(h->flags & TCP_RST))
 		tcp_sack_blocks(ep, h);
 }
 
@@ -234,7 +254,7 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 		/* Every ACK-bearing segment settles what was owed. */
 		ep->last_ack_sent = ep->rcv_nxt;
 		ep->rcv_unacked = 0;
-		ep->flags &= ~(TCP_F_ACK_NOW | TCP_F_ACK_DELAYED);
+		ep->flags &= ~(TCP_F_ACK_NOW | TCP_F_ACK_DELAYED | TCP_F_DSACK_OWED);
 		ns_timer_cancel(s, &ep->delack_timer);
 	}
 	/* A failure past this point (no route, link full) is a lost segment: the
@@ -348,10 +368,12 @@ static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin)
 {
 	uint32_t seq = ep->snd_nxt, end = seq + len + fin;
 
+	tcp_rack_sent(ep, seq, end, seq_lt(seq, ep->snd_max));
 	if (seq_lt(seq, ep->snd_max)) {
 		/* Karn (RFC 6298 3): no RTT sample across a retransmission. */
 		ep->flags &= ~TCP_F_RTT_TIMING;
 		ep->total_retrans++;
+		tcp_undo_count(ep);
 	} else if (len && !(ep->flags & (TCP_F_RTT_TIMING | TCP_F_TS))) {
 		ep->rtt_seq = end;
 		ep->rtt_start = ns_stack_now(ep->ep.stack);
@@ -371,20 +393,38 @@ static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin)
 
 static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 {
-	uint32_t off = ep->snd_nxt - ep->snd_una;
+	uint32_t off, lim = ep->snd_una + ep->snd.len;
 	uint32_t avail, wnd, cw, len = 0, edge, flight;
 	bool fin_queued = (ep->flags & TCP_F_FIN_QUEUED) != 0, fin, wnd_limited = false;
+	bool rexmit_sacked;
 	uint8_t flags = TCP_ACK;
 
+	/* Resending after an RTO: skip what the peer SACKed (RFC 6675 5.1), stop before the
+	 * next SACKed range. */
+	if (ep->nsb && seq_lt(ep->snd_nxt, ep->snd_max)) {
+		ep->snd_nxt = tcp_sack_skip(ep, ep->snd_nxt, &lim);
+		if (seq_gt(ep->snd_nxt, ep->snd_max))
+			ep->snd_nxt = ep->snd_max;
+	}
+	/* Cut short by a SACKed range: a retransmission, which Nagle does not hold. */
+	rexmit_sacked = lim != ep->snd_una + ep->snd.len;
+	off = ep->snd_nxt - ep->snd_una;
 	if (off > ep->snd.len)
 		return TCP_STOP_IDLE; /* the FIN is out */
-	avail = ep->snd.len - off;
+	avail = lim - ep->snd_nxt;
 	if (!avail && !fin_queued)
 		return TCP_STOP_IDLE;
 	edge = ep->snd_una + ep->snd_wnd;
 	wnd = seq_gt(edge, ep->snd_nxt) ? edge - ep->snd_nxt : 0;
-	flight = ep->snd_nxt - ep->snd_una;
-	cw = ep->cwnd > flight ? ep->cwnd - flight : 0;
+	flight = tcp_pipe(ep);
+	cw = ep->cwnd;
+	/* RFC 3042 limited transmit: on the first two duplicate ACKs, new data while the
+	 * flight stays within cwnd + 2 SMSS (with SACK, pipe already discounts what the
+	 * duplicates SACKed). */
+	if (!(ep->flags & (TCP_F_SACK | TCP_F_IN_RECOVERY)) && ep->dupacks && ep->dupacks < 3 &&
+	    ep->snd_nxt == ep->snd_max)
+		cw += (uint32_t)ep->dupacks * ep->mss;
+	cw = cw > flight ? cw - flight : 0;
 	if (avail) {
 		len = min_u32(avail, ep->mss);
 		if (len > wnd) {
@@ -396,17 +436,17 @@ static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 		if (len > cw && !force)
 			return TCP_STOP_CWND;
 		/* A queued FIN pushes the tail out (Linux: TCP_NAGLE_OFF on close). */
-		if (len < ep->mss && !force && !(fin_queued && len == avail) &&
+		if (len < ep->mss && !force && !(fin_queued && len == avail) && !rexmit_sacked &&
 		    !tcp_partial_ok(ep, len, wnd_limited))
 			return wnd_limited ? TCP_STOP_WINDOW : TCP_STOP_NAGLE;
 	}
 	/* The FIN takes a sequence number, so it needs room in the window (as Linux). */
-	fin = fin_queued && len == avail && wnd > len;
+	fin = fin_queued && len == avail && !rexmit_sacked && wnd > len;
 	if (!len && !fin)
 		return TCP_STOP_WINDOW;
 	if (fin)
 		flags |= TCP_FIN;
-	if (len && len == avail)
+	if (len && len == avail && !rexmit_sacked)
 		flags |= TCP_PSH;
 	if (ep->snd_una == ep->snd_max)
 		ep->una_since = ns_stack_now(ep->ep.stack);
@@ -422,6 +462,7 @@ static void tcp_output_run(struct tcp_ep *ep, bool force)
 
 	if (!tcp_state_sends_data(ep->state))
 		return;
+	tcp_sack_output(ep); /* RFC 6675 NextSeg() rule 1 first: lost holes */
 	do {
 		r = tcp_send_one(ep, force);
 		force = false;
@@ -430,6 +471,7 @@ static void tcp_output_run(struct tcp_ep *ep, bool force)
 	 * flight would deadlock if the peer's window update were lost. */
 	if (r == TCP_STOP_WINDOW && ep->snd_una == ep->snd_max)
 		tcp_persist_arm(ep);
+	tcp_rack_schedule(ep); /* RFC 8985: the reordering timer or the PTO */
 }
 
 void tcp_output(struct tcp_ep *ep)
@@ -442,10 +484,37 @@ void tcp_output_force(struct tcp_ep *ep)
 	tcp_output_run(ep, true);
 }
 
+unsigned tcp_output_new(struct tcp_ep *ep, unsigned n)
+{
+	uint32_t nxt = ep->snd_nxt;
+	unsigned sent = 0;
+
+	/* RFC 5682 2.1 step 2b: previously unsent data, whatever cwnd says (the window
+	 * still rules). If none can go, the go-back-N position is kept. */
+	if (!tcp_state_sends_data(ep->state))
+		return 0;
+	ep->snd_nxt = ep->snd_max;
+	while (sent < n && tcp_send_one(ep, true) == TCP_SENT)
+		sent++;
+	if (!sent)
+		ep->snd_nxt = nxt;
+	return sent;
+}
+
 void tcp_retransmit_head(struct tcp_ep *ep)
 {
-	uint32_t len = min_u32(ep->snd.len, ep->mss);
-	bool fin = (ep->flags & TCP_F_FIN_SENT) && len == ep->snd.len;
+	/* Only what was sent before: bytes queued since are new data, sent (and counted in
+	 * snd_max) by tcp_output(), and a SACKed range ends the segment. */
+	uint32_t sent = min_u32(ep->snd.len, ep->snd_max - ep->snd_una);
+	uint32_t lim = ep->snd_una + sent;
+	uint32_t len;
+	bool fin;
+
+	tcp_sack_skip(ep, ep->snd_una, &lim);
+	if (lim == ep->snd_una) /* SACKed at SND.UNA: a reneging peer; resend anyway */
+		lim = ep->snd_una + sent;
+	len = min_u32(lim - ep->snd_una, ep->mss);
+	fin = (ep->flags & TCP_F_FIN_SENT) && len == ep->snd.len;
 	uint8_t flags = TCP_ACK;
 	uint32_t end;
 
@@ -457,6 +526,8 @@ void tcp_retransmit_head(struct tcp_ep *ep)
 		flags |= TCP_PSH;
 	if (tcp_xmit(ep, ep->snd_una, flags, len) != NS_OK)
 		return;
+	tcp_rack_sent(ep, ep->snd_una, ep->snd_una + len + fin, true);
+	tcp_undo_count(ep);
 	ep->flags &= ~TCP_F_RTT_TIMING; /* Karn */
 	ep->total_retrans++;
 	end = ep->snd_una + len + fin;

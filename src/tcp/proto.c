@@ -48,6 +48,8 @@ static void tcp_config_defaults(struct tcp_config *c)
 	c->timestamps = true;
 	c->window_scaling = true;
 	c->sack = true;
+	c->rack = true;
+	c->syncookies = true;
 }
 
 static ns_err tcp_proto_init(struct ns_stack *s, void **priv)
@@ -140,8 +142,15 @@ bool tcp_seg_parse(struct tcp_stack *ts, struct ns_pkt *pkt, struct tcp_seg *g)
 		ns_drop(ts->s, pkt, NS_DROP_TCP_BAD_CSUM);
 		return false;
 	}
-	if (tcp_parse(&g->h, h, len) != TCP_OK) {
+	switch (tcp_parse(&g->h, h, len)) {
+	case TCP_OK:
+		break;
+	case TCP_E_OFFSET:
+	case TCP_E_OPTION:
 		/* A data offset or an option length that runs past the segment (MUST-7). */
+		ns_drop(ts->s, pkt, NS_DROP_TCP_BAD_OFFSET);
+		return false;
+	default:
 		ns_drop(ts->s, pkt, NS_DROP_TCP_TRUNCATED);
 		return false;
 	}

@@ -10,11 +10,17 @@
  *   input.c     SEGMENT ARRIVES (RFC 9293 3.10.7), one function per step
  *   output.c    building and sending segments, send policy (window, cwnd, Nagle, SWS)
  *   timers.c    RTO (RFC 6298), delayed ACK, persist, keepalive, TIME_WAIT, user timeout
- *   cc.c        congestion control: NewReno loss recovery (RFC 5681/6582) and the hook
- *               struct that Reno (and later CUBIC) implement
+ *   cc.c        congestion control: NewReno loss recovery (RFC 5681/6582), the hook
+ *               struct (tcp_cc_ops), Reno, undo and cwnd validation shared by algorithms
+ *   cubic.c     CUBIC (RFC 9438) with HyStart++ (RFC 9406), the default algorithm
  *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers,
  *               and tcp_set_state(), through which every transition goes
  *   isn.c       initial sequence numbers (RFC 6528) and timestamp offsets
+ *   sack.c      SACK scoreboard and RFC 6675 loss recovery, D-SACK (RFC 2883) both ways,
+ *               spurious-retransmission undo (Eifel RFC 3522, D-SACK, F-RTO RFC 5682)
+ *   rack.c      RACK-TLP (RFC 8985): per-segment transmit records, time-based loss
+ *               detection, the reordering timer and the tail loss probe
+ *   syncookie.c SYN cookies (RFC 4987 3.6) when a listener's SYN queue is full
  *
  * Sequence-space bookkeeping (RFC 9293 3.3.1), all modulo 2^32:
  *
@@ -22,7 +28,8 @@
  *   -------|==============|-----------------|-------------------|---------
  *          oldest unacked  next to send      highest sent + 1    right edge of the peer's window
  *
- * snd_nxt < snd_max only after an RTO (go-back-N resends from snd_una). The send buffer's
+ * snd_nxt < snd_max only after an RTO (go-back-N resends from snd_una, skipping what the
+ * peer SACKed); with SACK, holes are resent selectively below snd_nxt. The send buffer's
  * byte 0 always has sequence number snd_una (data can only be written once the SYN is
  * acknowledged); a FIN, once sent, occupies snd_una + snd.len.
  *
@@ -138,6 +145,8 @@ struct tcp_config {
 	bool timestamps;              /* offer RFC 7323 timestamps */
 	bool window_scaling;          /* offer RFC 7323 window scaling */
 	bool sack;                    /* offer SACK-permitted (RFC 2018) */
+	bool rack;                    /* RACK-TLP loss detection with SACK (RFC 8985; on) */
+	bool syncookies;              /* SYN cookies when a SYN queue is full (RFC 4987; on) */
 };
 
 /* A hook that sees every state transition (tests, tracing). */
@@ -179,28 +188,96 @@ struct tcp_ring {
  * open a new one is dropped (its bytes will be retransmitted). */
 #define TCP_OOO_MAX 8
 
+/* Segments ACKed at once at the start of a connection (Linux's TCP_MAX_QUICKACKS). */
+#define TCP_QUICKACK_START 16
+
 struct tcp_range {
 	uint32_t left, right; /* [left, right) */
+};
+
+/* SACKed ranges a sender remembers (sack.c); a block that would need more is ignored
+ * (the bytes are then retransmitted, never lost). */
+#define TCP_SB_MAX 16
+
+/* RACK's record of one transmitted segment (rack.c). Records tile [SND.UNA, SND.MAX) in
+ * sequence order: each starts where the previous ends (the first at SND.UNA). */
+struct tcp_rack_rec {
+	uint32_t end;   /* one past its last sequence number */
+	uint32_t flags; /* TCP_RR_* */
+	uint64_t xmit;  /* when it was last (re)transmitted, ns */
+};
+enum { TCP_RR_SACKED = 1u << 0, TCP_RR_LOST = 1u << 1, TCP_RR_RETRANS = 1u << 2 };
+
+/* RACK-TLP state (RFC 8985 5.2, names as there). */
+struct tcp_rack {
+	struct tcp_rack_rec *rec; /* ring of records, allocated with the first one */
+	uint32_t cap, head, n;
+	uint64_t xmit_ts;      /* RACK.xmit_ts: latest transmit time of a delivered segment */
+	uint64_t last_xmit;    /* the latest record time given out (times strictly increase) */
+	uint32_t end_seq;      /* RACK.end_seq */
+	uint32_t fack;         /* RACK.fack: highest sequence SACKed or ACKed */
+	uint64_t rtt;          /* RACK.rtt, ns */
+	uint64_t min_rtt;      /* RACK.min_RTT, ns (0: none yet) */
+	uint64_t reo_deadline; /* when the reordering timer is due (0: not needed) */
+	uint32_t dsack_round;  /* RACK.dsack_round (valid with dsack_round_on) */
+	uint32_t dsacks_seen;  /* ep->dsacks_rcvd already taken into account */
+	uint32_t tlp_end;      /* TLP.end_seq */
+	uint32_t tlp_dsacks;   /* dsacks_rcvd when the probe went out */
+	uint8_t reo_wnd_mult, reo_wnd_persist;
+	bool reordering_seen, dsack_round_on, tlp_out, tlp_rexmit, pto_rearm;
 };
 
 /* ---------------------------------------------------------------- congestion control */
 
 /*
  * A congestion-control algorithm decides how cwnd grows and how far it falls; loss
- * detection and recovery (dup ACKs, NewReno, RTO) are cc.c's and call these hooks.
+ * detection and recovery (dup ACKs, NewReno, SACK, RTO) call these hooks. The ops struct
+ * is the only interface the rest of TCP sees: CUBIC with HyStart++ (cubic.c, the default)
+ * and Reno (cc.c) implement it; NS_TCP_CONGESTION picks one per endpoint.
  */
+
+/* What tcp_cc_ops.info reports (zero where the algorithm has no such thing). */
+struct tcp_cc_info {
+	uint32_t w_max;       /* CUBIC: W_max, bytes */
+	uint32_t w_est;       /* CUBIC: W_est (Reno-friendly estimate), bytes */
+	uint32_t cwnd_epoch;  /* CUBIC: cwnd when the epoch began, bytes */
+	uint32_t k_kt;        /* CUBIC: K in 1/1024 s */
+	uint64_t epoch_start; /* CUBIC: t_epoch (ns; 0: no epoch) */
+	uint8_t hystart;      /* TCP_HS_* */
+	uint8_t css_rounds;   /* HyStart++ rounds completed in CSS */
+	uint32_t last_round_min_rtt_us, cur_round_min_rtt_us, css_baseline_us; /* UINT32_MAX: inf */
+};
+
 struct tcp_cc_ops {
 	const char *name;
+	/* Reset the algorithm's own state (cc_priv); cwnd and ssthresh are left alone, so
+	 * this also serves a switch of algorithm on a live connection. */
 	void (*init)(struct tcp_ep *ep);
 	/* @acked bytes of new data were cumulatively acknowledged outside recovery. */
 	void (*cong_avoid)(struct tcp_ep *ep, uint32_t acked);
-	/* The slow-start threshold after a loss (RFC 5681 eq. 4 for Reno). */
+	/* A congestion event begins: returns the new slow-start threshold (RFC 5681 eq. 4
+	 * for Reno, RFC 9438 4.6 for CUBIC) after saving cwnd, ssthresh and the algorithm's
+	 * state for undo (tcp_cc_save_prior()). Call once per event. */
 	uint32_t (*ssthresh)(struct tcp_ep *ep);
 	/* Recovery ended or an RTO happened (optional: e.g. CUBIC's epoch reset). */
 	void (*on_loss)(struct tcp_ep *ep, bool rto);
+	/* The last congestion event was spurious (RFC 9438 4.9; detected by F-RTO, Eifel or
+	 * DSACK): restore cwnd, ssthresh and the algorithm's state saved by ssthresh(). */
+	void (*undo)(struct tcp_ep *ep);
+	/* One RTT measurement (ns), as fed to the RFC 6298 estimator (optional). */
+	void (*rtt_sample)(struct tcp_ep *ep, uint64_t rtt);
+	/* The algorithm's state for TCP_INFO-like reports and tests (optional). */
+	void (*info)(const struct tcp_ep *ep, struct tcp_cc_info *out);
 };
 
+/* HyStart++ phases (RFC 9406 4). */
+enum { TCP_HS_OFF, TCP_HS_SS, TCP_HS_CSS };
+
+/* NS_TCP_CONGESTION values */
+enum { TCP_CC_CUBIC = 0, TCP_CC_RENO = 1 };
+
 extern const struct tcp_cc_ops tcp_cc_reno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
 
 /* ---------------------------------------------------------------- the endpoint */
 
@@ -232,7 +309,16 @@ enum {
 	TCP_F_RTT_TIMING = 1u << 23,  /* timing rtt_seq (no timestamps) */
 	TCP_F_FIN_SENT = 1u << 24,    /* our FIN has been transmitted (snd_max is past it) */
 	TCP_F_RTT_VALID = 1u << 25,   /* srtt/rttvar hold at least one sample */
+	TCP_F_DSACK_OWED = 1u << 26,  /* the next ACK reports dsack_out first (RFC 2883) */
+	TCP_F_RACK = 1u << 27,        /* RACK-TLP detects losses (SACK + cfg.rack) */
+	TCP_F_TLP_TIMER = 1u << 28,   /* rtx_timer is the probe timeout (RFC 8985 7) */
+	TCP_F_REO_TIMER = 1u << 29,   /* rtx_timer is RACK's reordering timer (RFC 8985 6.2) */
+	TCP_F_UNDO_OK = 1u << 30,     /* the current loss episode may still prove spurious */
 };
+
+/* Bit 31 is outside an enumerator's int range: a macro. The next ACK of new data is
+ * Eifel's test (RFC 3522). */
+#define TCP_F_EIFEL (1u << 31)
 
 struct tcp_ep {
 	struct ns_ep ep; /* first: ns_ep pointers are tcp_ep pointers */
@@ -291,7 +377,30 @@ struct tcp_ep {
 	const struct tcp_cc_ops *cc;
 	uint32_t cwnd, ssthresh, recover, cwnd_acc;
 	uint8_t dupacks;
-	uint64_t cc_priv[4]; /* the algorithm's own state */
+	uint32_t prior_cwnd, prior_ssthresh; /* before the last congestion event (undo) */
+	uint32_t cc_round_end;               /* cwnd validation round: ends at this ACK */
+	uint32_t cc_used[2];                 /* largest flight at an ACK: this, last round */
+	uint64_t cc_last_ack;                /* when cong_avoid last ran (ns; 0: never) */
+	uint32_t cc_last_flight;             /* flight left by that ACK */
+	uint64_t cc_priv[20];                /* the algorithm's own state */
+
+	/* Loss recovery with SACK (sack.c, RFC 6675): the scoreboard holds what the peer
+	 * SACKed, sorted and disjoint, all within (snd_una, snd_una + snd.len]. */
+	struct tcp_range sb[TCP_SB_MAX];
+	uint8_t nsb;
+	uint32_t high_rxt;          /* RFC 6675 HighRxt: end of the last hole retransmitted */
+	uint32_t dsacks_rcvd;       /* D-SACK blocks the peer reported (RFC 2883 4) */
+	struct tcp_range dsack_out; /* duplicate we received, reported in the next ACK */
+	struct tcp_rack rack;       /* RACK-TLP (rack.c) */
+
+	/* Spurious-retransmission undo (sack.c): the current loss episode. */
+	uint32_t undo_marker;      /* SND.UNA when it began */
+	uint32_t undo_tsval;       /* TSval of its first retransmission (Eifel, RFC 3522) */
+	uint32_t undo_retrans;     /* retransmitted segments not yet reported by a D-SACK */
+	uint32_t undo_dsacks;      /* dsacks_rcvd already looked at */
+	struct tcp_range dsack_in; /* the latest D-SACK block received */
+	uint8_t frto;   /* F-RTO step (RFC 5682 2.1): 0 off, 1 after the RTO, 2 probing */
+	uint32_t undos; /* congestion responses undone (counter) */
 
 	/* Timers */
 	struct ns_timer rtx_timer; /* RTO, or the persist timer (TCP_F_PERSIST) */
@@ -313,6 +422,7 @@ struct tcp_ep {
 	struct tcp_ep *synq;     /* listener: connections in SYN_RCVD */
 	struct tcp_ep *acceptq, *acceptq_tail;
 	uint32_t synq_len, acceptq_len, backlog;
+	uint64_t cookie_sent_ns; /* listener: when it last answered with a SYN cookie */
 
 	/* Counters (TCP_INFO-like) */
 	uint32_t retransmits, total_retrans;
@@ -446,6 +556,93 @@ void tcp_cc_ack(struct tcp_ep *ep, uint32_t acked, bool dup);
 /** tcp_cc_rto() - The retransmission timer expired (RFC 5681 eq. 4, RFC 6582 4). */
 void tcp_cc_rto(struct tcp_ep *ep);
 uint32_t tcp_flight(const struct tcp_ep *ep);
+/** tcp_cc_rtt() - Feed one RTT sample (ns) to the algorithm (HyStart++). */
+void tcp_cc_rtt(struct tcp_ep *ep, uint64_t rtt);
+/** tcp_cc_undo() - The last congestion event was spurious (RFC 9438 4.9): the algorithm
+ * restores its pre-event state, and NewReno recovery, if running, ends. */
+void tcp_cc_undo(struct tcp_ep *ep);
+/** tcp_cc_select() - NS_TCP_CONGESTION: TCP_CC_CUBIC or TCP_CC_RENO, before or after
+ * connect (the new algorithm starts from the current cwnd and ssthresh). */
+ns_err tcp_cc_select(struct tcp_ep *ep, int64_t which);
+int64_t tcp_cc_selected(const struct tcp_ep *ep);
+/** tcp_cc_save_prior() - For ssthresh hooks: remember cwnd and ssthresh for undo. */
+void tcp_cc_save_prior(struct tcp_ep *ep);
+/** tcp_cc_restore_prior() - For undo hooks: cwnd and ssthresh back to at least what
+ * tcp_cc_save_prior() saw. False if nothing was saved (or it was already undone). */
+bool tcp_cc_restore_prior(struct tcp_ep *ep);
+/** tcp_cc_cwnd_limited() - For cong_avoid hooks, once per ACK: is the sender using its
+ * cwnd (RFC 7661: the largest flight over the last two rounds is at least half of it)?
+ * *@idle_ns gets how long nothing was in flight before this ACK's data went out, if that
+ * exceeded the RTO (RFC 5681 4.1's idle), else 0. */
+bool tcp_cc_cwnd_limited(struct tcp_ep *ep, uint32_t acked, uint64_t *idle_ns);
+/* CUBIC's arithmetic (cubic.c), exposed for unit tests. */
+uint32_t tcp_cubic_icbrt(uint64_t x);
+/** tcp_cubic_k() - K of RFC 9438 eq. 2 in 1/1024 s, from bytes. */
+uint32_t tcp_cubic_k(uint32_t w_max, uint32_t cwnd_epoch, uint32_t mss);
+/** tcp_cubic_w() - W_cubic(t) of RFC 9438 eq. 1 in bytes, @t in ns since t_epoch. */
+uint32_t tcp_cubic_w(uint32_t w_max, uint32_t k_kt, uint32_t mss, uint64_t t);
+
+/* ---------------------------------------------------------------- sack.c */
+
+/** tcp_sack_rcv() - Take the SACK blocks of an acceptable ACK @g into the scoreboard
+ * (RFC 2018, RFC 6675 2), after recognising a D-SACK (RFC 2883 4). Returns the bytes
+ * newly SACKed. Call before SND.UNA moves to the segment's ACK. */
+uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g);
+/** tcp_sack_on_ack() - After an ACK (SND.UNA advanced by @acked data bytes, or a
+ * duplicate / SACK-bearing ACK when @dupish): the RFC 6675 recovery state machine in
+ * place of tcp_cc_ack() when SACK was negotiated. */
+void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish);
+/** tcp_sack_output() - In SACK recovery: retransmit holes (NextSeg rule 1) while
+ * cwnd - pipe allows a segment. */
+void tcp_sack_output(struct tcp_ep *ep);
+/** tcp_pipe() - RFC 6675 "pipe" (bytes in flight), or snd_nxt - snd_una without SACK. */
+uint32_t tcp_pipe(const struct tcp_ep *ep);
+/** tcp_sack_skip() - If @seq is SACKed return the end of its range, else @seq; *@limit
+ * gets the start of the next SACKed range above (or @limit unchanged). */
+uint32_t tcp_sack_skip(const struct tcp_ep *ep, uint32_t seq, uint32_t *limit);
+/** tcp_sack_rack_lost() - RACK found losses outside an ACK (its timer): recover. */
+void tcp_sack_rack_lost(struct tcp_ep *ep);
+/** tcp_undo_begin() - A loss episode starts (fast retransmit or first RTO): remember what
+ * Eifel, D-SACK and F-RTO need to recognise it as spurious later. Call before the first
+ * retransmission. */
+void tcp_undo_begin(struct tcp_ep *ep, bool rto);
+/** tcp_undo_count() - One more retransmission in the episode. */
+void tcp_undo_count(struct tcp_ep *ep);
+/** tcp_undo_on_ack() - After an acceptable ACK @g was applied (@advanced: it moved
+ * SND.UNA; @dup: a duplicate): Eifel (RFC 3522), D-SACK (RFC 2883 / RFC 3708) and F-RTO
+ * (RFC 5682) tests; undoes the congestion response through the cc ops when the episode
+ * was spurious. */
+void tcp_undo_on_ack(struct tcp_ep *ep, const struct tcp_seg *g, bool dup, bool advanced);
+/** tcp_rack_undo() - Forget RACK's loss marks (the episode was spurious). */
+void tcp_rack_undo(struct tcp_ep *ep);
+/** tcp_output_new() - Send up to @n new segments past cwnd (F-RTO, RFC 5682 2.1 step 2b);
+ * returns how many went. */
+unsigned tcp_output_new(struct tcp_ep *ep, unsigned n);
+/** tcp_sack_rto() - A retransmission timeout (RFC 6675 5.1). */
+void tcp_sack_rto(struct tcp_ep *ep);
+/** tcp_sack_note_dup() - Receiver: [@left, @right) arrived twice; report it (RFC 2883). */
+void tcp_sack_note_dup(struct tcp_ep *ep, uint32_t left, uint32_t right);
+
+/* ---------------------------------------------------------------- rack.c */
+
+/** tcp_rack_sent() - [@seq, @end) went out at now; @rexmit: it was sent before. */
+void tcp_rack_sent(struct tcp_ep *ep, uint32_t seq, uint32_t end, bool rexmit);
+/** tcp_rack_ack() - After an ACK updated the scoreboard and SND.UNA: RACK's update and
+ * loss detection (RFC 8985 6.2). Returns true if any segment is now marked lost. */
+bool tcp_rack_ack(struct tcp_ep *ep);
+/** tcp_rack_pipe() - Bytes in flight counted from the records (not SACKed, not lost). */
+uint32_t tcp_rack_pipe(const struct tcp_ep *ep);
+/** tcp_rack_next_lost() - The first lost, not yet retransmitted range, at most @max bytes:
+ * false if none. */
+bool tcp_rack_next_lost(const struct tcp_ep *ep, uint32_t max, uint32_t *seq, uint32_t *len);
+/** tcp_rack_rto() - RFC 8985 6.3: at an RTO every outstanding segment is lost. */
+void tcp_rack_rto(struct tcp_ep *ep);
+/** tcp_rack_schedule() - After output: arm the reordering timer or the probe timeout
+ * in place of the RTO where RFC 8985 6.2 / 7.2 want one. */
+void tcp_rack_schedule(struct tcp_ep *ep);
+/** tcp_rack_timer() - rtx_timer fired as the reordering timer or the PTO. */
+void tcp_rack_timer(struct tcp_ep *ep);
+void tcp_rack_free(struct tcp_ep *ep);
 
 /* ---------------------------------------------------------------- isn.c */
 
@@ -453,6 +650,23 @@ uint32_t tcp_flight(const struct tcp_ep *ep);
 uint32_t tcp_isn(struct tcp_stack *ts, const struct ns_tep_id *id);
 /** tcp_ts_offset() - Per-connection random offset for TSval (RFC 7323 5.4). */
 uint32_t tcp_ts_offset(struct tcp_stack *ts, const struct ns_tep_id *id);
+/** tcp_tuple_hash() - The keyed hash of @id's 4-tuple under @salt (SYN cookies). */
+uint64_t tcp_tuple_hash(struct tcp_stack *ts, uint64_t salt, const struct ns_tep_id *id);
+
+/* ---------------------------------------------------------------- syncookie.c */
+
+/* What a valid cookie ACK tells about the peer's SYN. */
+struct tcp_cookie {
+	uint16_t mss;  /* from the MSS table */
+	int8_t wscale; /* the peer's shift, -1: none (timestamps only) */
+	bool sack, ts; /* SACK-permitted / timestamps were negotiated */
+};
+/** tcp_syncookie_send() - RFC 4987 3.6: answer the SYN @g to the full listener @l with a
+ * SYN-ACK whose ISN is a cookie; nothing is kept. */
+void tcp_syncookie_send(struct tcp_ep *l, const struct tcp_seg *g);
+/** tcp_syncookie_check() - Is the ACK @g the answer to one of our cookies (not older than
+ * two counter periods)? On success fills @out. */
+bool tcp_syncookie_check(struct tcp_ep *l, const struct tcp_seg *g, struct tcp_cookie *out);
 
 /* ---------------------------------------------------------------- proto.c */
 

@@ -55,6 +55,7 @@ void tcp_rtt_sample(struct tcp_ep *ep, uint64_t r)
 		ep->rttvar = (3 * ep->rttvar + delta) / 4;
 		ep->srtt = (7 * ep->srtt + r) / 8;
 	}
+	tcp_cc_rtt(ep, r); /* HyStart++ (cubic.c) */
 	var4 = 4 * ep->rttvar;
 	ep->rto = ep->srtt + (var4 > g ? var4 : g);
 	/* RFC 6298 2.4, 2.5 (the minimum is Linux's 200 ms unless configured). */
@@ -85,13 +86,13 @@ void tcp_rtx_arm(struct tcp_ep *ep)
 		if (deadline > limit)
 			deadline = limit > now ? limit : now;
 	}
-	ep->flags &= ~TCP_F_PERSIST;
+	ep->flags &= ~(TCP_F_PERSIST | TCP_F_TLP_TIMER | TCP_F_REO_TIMER);
 	ns_timer_arm(ep->ep.stack, &ep->rtx_timer, deadline);
 }
 
 void tcp_rtx_stop(struct tcp_ep *ep)
 {
-	ep->flags &= ~TCP_F_PERSIST;
+	ep->flags &= ~(TCP_F_PERSIST | TCP_F_TLP_TIMER | TCP_F_REO_TIMER);
 	ns_timer_cancel(ep->ep.stack, &ep->rtx_timer);
 }
 
@@ -137,7 +138,14 @@ static void tcp_rto_fire(struct tcp_ep *ep)
 	/* RFC 6298 5.4-5.6: retransmit the earliest unacknowledged segment, back off, restart
 	 * the timer. RFC 5681 3.1: cwnd to one segment. Everything sent is presumed lost and
 	 * resent as ACKs return (go-back-N from snd_una). */
+	/* The first timeout of an episode starts the undo bookkeeping (Eifel, F-RTO). */
+	if (ep->backoff == 0)
+		tcp_undo_begin(ep, true);
+	else
+		ep->frto = 0;
 	tcp_cc_rto(ep);
+	if (ep->flags & TCP_F_SACK)
+		tcp_sack_rto(ep);
 	if (ep->backoff < TCP_MAX_BACKOFF)
 		ep->backoff++;
 	ep->retransmits++;
@@ -191,6 +199,8 @@ static void tcp_rtx_timer_fn(struct ns_stack *s, struct ns_timer *t)
 	tcp_ep_enter(ep);
 	if (ep->flags & TCP_F_PERSIST)
 		tcp_persist_fire(ep);
+	else if (ep->flags & (TCP_F_TLP_TIMER | TCP_F_REO_TIMER))
+		tcp_rack_timer(ep); /* RFC 8985 6.2 / 7.3 */
 	else
 		tcp_rto_fire(ep);
 	tcp_ep_leave(ep);
@@ -315,5 +325,5 @@ void tcp_timers_cancel(struct tcp_ep *ep)
 	ns_timer_cancel(ep->ep.stack, &ep->rtx_timer);
 	ns_timer_cancel(ep->ep.stack, &ep->delack_timer);
 	ns_timer_cancel(ep->ep.stack, &ep->keep_timer);
-	ep->flags &= ~TCP_F_PERSIST;
+	ep->flags &= ~(TCP_F_PERSIST | TCP_F_TLP_TIMER | TCP_F_REO_TIMER);
 }

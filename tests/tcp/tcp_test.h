@@ -96,6 +96,10 @@ void tt_active_open(struct tt *t, const struct tt_seg *synack);
 /** tt_established() - tt_listen() + tt_passive_open() with the default SYN. */
 void tt_established(struct tt *t);
 
+/** tt_no_quickack() - End t->c's quick-ACK start (Linux's: the first 16 segments are
+ * ACKed at once), for tests of the delayed-ACK rules that apply after it. */
+#define tt_no_quickack(t) (tt_ep((t)->c)->quickack = 0)
+
 /* The endpoint's TCP state, and the API calls tests use, asserting success. */
 enum tcp_state tt_state(struct ns_ep *ep);
 struct tcp_ep *tt_ep(struct ns_ep *ep);

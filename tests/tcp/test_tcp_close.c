@@ -18,6 +18,7 @@ static void active_close_time_wait_expires_at_2msl(void **state)
 	char b[4];
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	assert_int_equal(ns_ep_shutdown(t->c, NS_SHUT_WR), NS_OK);
 	assert_int_equal(tt_state(t->c), TCP_FIN_WAIT_1);
 	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
@@ -140,6 +141,7 @@ static void close_with_unread_data_sends_rst(void **state)
 	ST;
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.payload = "unread"));
 	ns_ep_close(t->c);
 	t->c = NULL;

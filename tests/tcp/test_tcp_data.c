@@ -18,6 +18,7 @@ static void peer_data_acked_after_delayed_ack_timeout(void **state)
 	char buf[16];
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.flags = TCP_ACK | TCP_PSH, .payload = "hello"));
 	assert_true(t->cev & NS_EV_IN);
 	tt_expect_nothing(t);
@@ -39,6 +40,7 @@ static void second_full_segment_acked_at_once(void **state)
 	ST;
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.len = 1460));
 	tt_expect_nothing(t);
 	tt_send(t, TT_SEG(.len = 1460));
@@ -53,6 +55,7 @@ static void our_data_carries_ack_and_psh(void **state)
 	ST;
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.payload = "ping"));
 	tt_write(t->c, "pong", 4);
 	/* The reply carries the owed ACK: no separate ACK, no delayed-ACK timer left. */
@@ -121,6 +124,7 @@ static void duplicate_data_draws_ack_and_is_not_delivered_twice(void **state)
 	uint32_t p;
 
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	p = t->pseq;
 	tt_send(t, TT_SEG(.payload = "abc"));
 	tt_send(t, TT_SEG(.seq = p, .payload = "abc"));
@@ -147,6 +151,7 @@ static void zero_window_then_update_after_read(void **state)
 
 	tune_small_rcvbuf(tcp_config(t->nt.s)); /* before any endpoint exists */
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.len = 1460));
 	tt_send(t, TT_SEG(.len = 1460));
 	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .window = 4096 - 2920));
@@ -173,6 +178,7 @@ static void receiver_sws_no_update_for_small_read(void **state)
 
 	tune_small_rcvbuf(tcp_config(t->nt.s)); /* before any endpoint exists */
 	tt_established(t);
+	tt_no_quickack(t); /* the delayed-ACK rules after the quick-ACK start */
 	tt_send(t, TT_SEG(.len = 1460));
 	tt_send(t, TT_SEG(.len = 1460));
 	tt_expect(t, TT_SEG(.flags = TCP_ACK, .window = 4096 - 2920));

@@ -87,6 +87,7 @@ static void fast_retransmit_on_third_dup_ack(void **state)
 	for (unsigned i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13);
 	tt_established(t);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_CONGESTION, 1), NS_OK); /* Reno: FlightSize/2 */
 	s0 = t->rnxt;
 	tt_write(t->c, data, sizeof(data));
 	for (int i = 0; i < 5; i++)

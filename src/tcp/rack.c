@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Theory of operation: RACK-TLP loss detection (RFC 8985).
+ *
+ * RACK ("recent acknowledgment") decides that a segment is lost by time, not by counting
+ * duplicates: once a segment sent later has been delivered (cumulatively ACKed or
+ * SACKed), an earlier one still missing after RACK.rtt + RACK.reo_wnd is lost (6.2 step
+ * 5). TLP ("tail loss probe") covers the case where nothing later gets delivered because
+ * the tail itself was lost: instead of waiting for the RTO, a probe timeout (PTO, about
+ * two SRTTs) sends one segment, new data if any or else the last one again, whose ACK
+ * (with SACK) lets RACK or RFC 6675 repair the loss (7).
+ *
+ * Records. Each transmitted segment gets a 16-byte struct tcp_rack_rec (end sequence,
+ * flags, transmit time) in a ring that tiles [SND.UNA, SND.MAX) in sequence order; a
+ * retransmission updates the time of the records it overlaps. The ring is allocated with
+ * the first record (sized from the send buffer: one record per 512 bytes, 64..8192) and
+ * freed with the endpoint; when it is full, a new segment is merged into the last record,
+ * so memory is bounded by the send buffer and nothing is ever allocated per segment. A
+ * merged record is retransmitted from its start, an MSS at a time, and counts as one.
+ * SACKed state comes from the scoreboard (sack.c); a record is marked SACKED once the
+ * scoreboard covers it, and that is when RACK learns of its delivery.
+ *
+ * Per ACK (tcp_rack_ack(), after the scoreboard and SND.UNA moved):
+ *   step 1/2  records newly delivered update RACK.xmit_ts/end_seq/rtt, unless they were
+ *             retransmitted and the ACK came sooner than min_RTT (it acknowledges the
+ *             original: 6.2 step 2);
+ *   step 3    a never-retransmitted segment delivered below RACK.fack means reordering
+ *             (so does a D-SACK);
+ *   step 4    reo_wnd = min_RTT/4 * reo_wnd_mult, capped at SRTT; zero while no
+ *             reordering was seen and either in recovery or DupThresh segments are
+ *             SACKed; each D-SACK round raises the multiplier, kept 16 recoveries;
+ *   step 5    detect losses; segments not yet overdue set the reordering timer.
+ * Losses found start recovery (sack.c), whose retransmissions take the lost records in
+ * sequence order; pipe counts the records neither SACKed nor lost (retransmitted ones
+ * count again once resent).
+ *
+ * Timers: rtx_timer is the RTO, the persist timer, RACK's reordering timer
+ * (TCP_F_REO_TIMER) or the PTO (TCP_F_TLP_TIMER). tcp_rack_schedule() runs after every
+ * output: a pending reordering deadline wins; otherwise, after new data or an ACK of new
+ * data outside recovery, the PTO replaces the RTO (7.2): PTO = 2 SRTT, plus WCDelAckT =
+ * 200 ms when one segment is in flight, at least 10 ms, and no later than the RTO would
+ * have fired (as Linux's tcp_schedule_loss_probe()).
+ * After a probe the RTO is armed; one probe per episode (TLP.end_seq). If the probe was a
+ * retransmission and its ACK brings no D-SACK, the probe repaired a real loss and the
+ * congestion controller reduces once (7.4.2).
+ *
+ * Transmit times are made strictly increasing (a nanosecond's nudge when the clock did
+ * not move), so RACK's "sent after" (6.2) follows the order of transmission, which a
+ * coarse or virtual clock would otherwise leave to the sequence-number tie-break.
+ *
+ * Limits: no timestamp-based ambiguity check (min_RTT only); min_RTT is the minimum over
+ * the connection, not a windowed filter.
+ */
+#include <stdlib.h>
+
+#include "tcp/tcp.h"
+
+#define RACK_RECS_MIN  64
+#define RACK_RECS_MAX  8192
+#define RACK_WCDELACK  (200 * NS_MSEC) /* RFC 8985 7.2 WCDelAckT */
+#define RACK_PTO_MIN   (10 * NS_MSEC)
+#define RACK_DUPTHRESH 3
+
+static uint64_t now_ns(const struct tcp_ep *ep)
+{
+	return ns_stack_now(ep->ep.stack);
+}
+
+static struct tcp_rack_rec *rec_at(const struct tcp_rack *r, uint32_t i)
+{
+	return &r->rec[(r->head + i) % r->cap];
+}
+
+static uint32_t rec_start(const struct tcp_ep *ep, uint32_t i)
+{
+	uint32_t s = i == 0 ? ep->snd_una : rec_at(&ep->rack, i - 1)->end;
+
+	return seq_max(s, ep->snd_una);
+}
+
+static bool rack_reserve(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint32_t cap;
+
+	if (r->rec)
+		return true;
+	cap = ep->snd.limit / 512 + 16;
+	if (cap < RACK_RECS_MIN)
+		cap = RACK_RECS_MIN;
+	if (cap > RACK_RECS_MAX)
+		cap = RACK_RECS_MAX;
+	r->rec = malloc(cap * sizeof(*r->rec));
+	if (!r->rec)
+		return false;
+	r->cap = cap;
+	r->head = r->n = 0;
+	r->fack = ep->snd_una;
+	return true;
+}
+
+void tcp_rack_free(struct tcp_ep *ep)
+{
+	free(ep->rack.rec);
+	ep->rack.rec = NULL;
+	ep->rack.cap = ep->rack.head = ep->rack.n = 0;
+}
+
+/* RFC 8985 6.2: was (t1, seq1) sent after (t2, seq2)? */
+static bool sent_after(uint64_t t1, uint32_t seq1, uint64_t t2, uint32_t seq2)
+{
+	return t1 > t2 || (t1 == t2 && seq_gt(seq1, seq2));
+}
+
+void tcp_rack_sent(struct tcp_ep *ep, uint32_t seq, uint32_t end, bool rexmit)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint64_t now;
+	uint32_t last;
+
+	if (!(ep->flags & TCP_F_RACK) || !seq_lt(seq, end) || !rack_reserve(ep))
+		return;
+	/* Transmit times strictly increase, so "sent after" means sent after even when
+	 * the clock has not moved between two sends (a 1 ns nudge; RTTs are unaffected). */
+	now = now_ns(ep);
+	if (now <= r->last_xmit)
+		now = r->last_xmit + 1;
+	r->last_xmit = now;
+	last = r->n ? rec_at(r, r->n - 1)->end : ep->snd_una;
+	if (rexmit) {
+		for (uint32_t i = 0; i < r->n; i++) {
+			struct tcp_rack_rec *x = rec_at(r, i);
+
+			if (!seq_lt(rec_start(ep, i), end))
+				break;
+			if (seq_le(x->end, seq))
+				continue;
+			x->xmit = now;
+			x->flags = (x->flags & ~(uint32_t)TCP_RR_LOST) | TCP_RR_RETRANS;
+		}
+	}
+	/* What lies beyond the last record is new: one more record (or, with the ring
+	 * full, a longer last one). */
+	if (!seq_gt(end, last))
+		return;
+	if (r->n == r->cap) {
+		struct tcp_rack_rec *x = rec_at(r, r->n - 1);
+
+		x->end = end;
+		x->xmit = now;
+		x->flags &= ~(uint32_t)TCP_RR_LOST;
+	} else {
+		struct tcp_rack_rec *x = rec_at(r, r->n);
+
+		x->end = end;
+		x->flags = 0;
+		x->xmit = now;
+		r->n++;
+	}
+	r->pto_rearm = true;
+}
+
+/* Is [s, e) wholly SACKed? */
+static bool sacked(const struct tcp_ep *ep, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < ep->nsb; i++)
+		if (seq_le(ep->sb[i].left, s) && seq_ge(ep->sb[i].right, e))
+			return true;
+	return false;
+}
+
+/* RFC 8985 6.2 steps 1-2: a record was delivered. */
+static void rack_update(struct tcp_ep *ep, const struct tcp_rack_rec *x)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint64_t now = now_ns(ep), rtt = now > x->xmit ? now - x->xmit : 0;
+
+	/* Step 2: an ACK sooner than min_RTT after a retransmission is for the original. */
+	if ((x->flags & TCP_RR_RETRANS) && r->min_rtt && rtt < r->min_rtt - 1)
+		return;
+	if (!r->min_rtt || rtt + 1 < r->min_rtt)
+		r->min_rtt = rtt + 1; /* +1: 0 means "no sample" */
+	if (sent_after(x->xmit, x->end, r->xmit_ts, r->end_seq)) {
+		r->rtt = rtt;
+		r->xmit_ts = x->xmit;
+		r->end_seq = x->end;
+	}
+}
+
+static uint32_t sacked_bytes(const struct tcp_ep *ep)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < ep->nsb; i++)
+		n += ep->sb[i].right - ep->sb[i].left;
+	return n;
+}
+
+/* RFC 8985 6.2 step 4. */
+static uint64_t rack_reo_wnd(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint64_t w;
+
+	if (r->dsack_round_on && seq_ge(ep->snd_una, r->dsack_round))
+		r->dsack_round_on = false;
+	if (ep->dsacks_rcvd != r->dsacks_seen) {
+		r->dsacks_seen = ep->dsacks_rcvd;
+		r->reordering_seen = true;
+		if (!r->dsack_round_on) {
+			r->dsack_round_on = true;
+			r->dsack_round = ep->snd_max;
+			if (r->reo_wnd_mult < 255)
+				r->reo_wnd_mult++;
+			r->reo_wnd_persist = 16;
+		}
+	}
+	if (!r->reordering_seen && ((ep->flags & TCP_F_IN_RECOVERY) ||
+	                            sacked_bytes(ep) >= RACK_DUPTHRESH * (uint32_t)ep->mss))
+		return 0;
+	w = (r->min_rtt ? r->min_rtt - 1 : 0) / 4 * (r->reo_wnd_mult ? r->reo_wnd_mult : 1);
+	if ((ep->flags & TCP_F_RTT_VALID) && w > ep->srtt)
+		w = ep->srtt;
+	return w;
+}
+
+/* RFC 8985 6.2 step 5: mark what is overdue; the earliest deadline of the rest sets the
+ * reordering timer. True if any record is (now) lost. */
+static bool rack_detect(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint64_t now = now_ns(ep), reo = rack_reo_wnd(ep), timeout = 0;
+	bool lost = false;
+
+	r->reo_deadline = 0;
+	if (!r->xmit_ts)
+		return false;
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct tcp_rack_rec *x = rec_at(r, i);
+		uint64_t due;
+
+		if (x->flags & TCP_RR_SACKED)
+			continue;
+		if (x->flags & TCP_RR_LOST) {
+			lost = true;
+			continue;
+		}
+		if (!sent_after(r->xmit_ts, r->end_seq, x->xmit, x->end))
+			continue;
+		due = x->xmit + r->rtt + reo;
+		if (due <= now) {
+			x->flags |= TCP_RR_LOST;
+			lost = true;
+		} else if (!timeout || due - now > timeout) {
+			timeout = due - now;
+		}
+	}
+	if (timeout)
+		r->reo_deadline = now + timeout;
+	return lost;
+}
+
+bool tcp_rack_ack(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint32_t fack0 = r->fack;
+
+	if (!(ep->flags & TCP_F_RACK) || !r->rec)
+		return false;
+	/* Cumulatively acknowledged records. */
+	while (r->n) {
+		struct tcp_rack_rec *x = rec_at(r, 0);
+
+		if (!seq_le(x->end, ep->snd_una))
+			break;
+		if (!(x->flags & TCP_RR_SACKED)) {
+			rack_update(ep, x);
+			if (!(x->flags & TCP_RR_RETRANS) && seq_lt(x->end, fack0))
+				r->reordering_seen = true; /* step 3 */
+		}
+		r->head = (r->head + 1) % r->cap;
+		r->n--;
+		r->pto_rearm = true;
+	}
+	if (!r->n)
+		r->head = 0;
+	if (seq_gt(ep->snd_una, r->fack))
+		r->fack = ep->snd_una;
+	/* Newly SACKed records. */
+	for (uint32_t i = 0; i < r->n && ep->nsb; i++) {
+		struct tcp_rack_rec *x = rec_at(r, i);
+
+		if ((x->flags & TCP_RR_SACKED) || !sacked(ep, rec_start(ep, i), x->end))
+			continue;
+		x->flags = (x->flags | TCP_RR_SACKED) & ~(uint32_t)TCP_RR_LOST;
+		rack_update(ep, x);
+		if (!(x->flags & TCP_RR_RETRANS) && seq_lt(x->end, r->fack))
+			r->reordering_seen = true; /* step 3 */
+		if (seq_gt(x->end, r->fack))
+			r->fack = x->end;
+	}
+	/* RFC 8985 7.4: the probe's fate, once the ACK covers it. */
+	if (r->tlp_out && seq_ge(ep->snd_una, r->tlp_end)) {
+		r->tlp_out = false;
+		if (r->tlp_rexmit && ep->dsacks_rcvd == r->tlp_dsacks &&
+		    !(ep->flags & TCP_F_IN_RECOVERY)) {
+			/* 7.4.2: no D-SACK: the probe repaired a loss; reduce once. */
+			ep->ssthresh = ep->cc->ssthresh(ep);
+			ep->cwnd = ep->ssthresh;
+			ep->cwnd_acc = 0;
+			if (ep->cc->on_loss)
+				ep->cc->on_loss(ep, false);
+		}
+	}
+	return rack_detect(ep);
+}
+
+uint32_t tcp_rack_pipe(const struct tcp_ep *ep)
+{
+	const struct tcp_rack *r = &ep->rack;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct tcp_rack_rec *x = rec_at(r, i);
+
+		if (!(x->flags & (TCP_RR_SACKED | TCP_RR_LOST)))
+			n += x->end - rec_start(ep, i);
+	}
+	return n;
+}
+
+bool tcp_rack_next_lost(const struct tcp_ep *ep, uint32_t max, uint32_t *seq, uint32_t *len)
+{
+	const struct tcp_rack *r = &ep->rack;
+	uint32_t data_end = ep->snd_una + ep->snd.len;
+
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct tcp_rack_rec *x = rec_at(r, i);
+		uint32_t s, lim;
+
+		if ((x->flags & (TCP_RR_SACKED | TCP_RR_LOST)) != TCP_RR_LOST)
+			continue;
+		lim = seq_min(x->end, data_end); /* a lone FIN is left to the RTO */
+		s = tcp_sack_skip(ep, rec_start(ep, i), &lim);
+		if (!seq_lt(s, lim))
+			continue;
+		*seq = s;
+		*len = lim - s < max ? lim - s : max;
+		return true;
+	}
+	return false;
+}
+
+void tcp_rack_undo(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+
+	for (uint32_t i = 0; i < r->n; i++)
+		rec_at(r, i)->flags &= ~(uint32_t)TCP_RR_LOST;
+	r->reo_deadline = 0;
+}
+
+void tcp_rack_rto(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+
+	/* RFC 8985 6.3: everything outstanding and not SACKed is lost. */
+	for (uint32_t i = 0; i < r->n; i++) {
+		struct tcp_rack_rec *x = rec_at(r, i);
+
+		if (!(x->flags & TCP_RR_SACKED))
+			x->flags |= TCP_RR_LOST;
+	}
+	r->tlp_out = false;
+	r->reo_deadline = 0;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void rack_arm(struct tcp_ep *ep, uint64_t at, uint32_t kind)
+{
+	ep->flags = (ep->flags & ~(uint32_t)(TCP_F_TLP_TIMER | TCP_F_REO_TIMER)) | kind;
+	ns_timer_arm(ep->ep.stack, &ep->rtx_timer, at);
+}
+
+void tcp_rack_schedule(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint64_t now, pto;
+
+	if (!(ep->flags & TCP_F_RACK) || (ep->flags & TCP_F_PERSIST) ||
+	    ep->snd_una == ep->snd_max || !ns_timer_armed(&ep->rtx_timer))
+		return;
+	now = now_ns(ep);
+	if (r->reo_deadline) {
+		if (r->reo_deadline < ep->rtx_timer.deadline || (ep->flags & TCP_F_TLP_TIMER))
+			rack_arm(ep, r->reo_deadline, TCP_F_REO_TIMER);
+		return;
+	}
+	if (!r->pto_rearm)
+		return;
+	r->pto_rearm = false;
+	/* RFC 8985 7.2: only in the open state, one probe per episode, with an SRTT. */
+	if ((ep->flags & TCP_F_IN_RECOVERY) || r->tlp_out || !(ep->flags & TCP_F_RTT_VALID) ||
+	    ep->backoff)
+		return;
+	pto = 2 * ep->srtt;
+	if (ep->snd_max - ep->snd_una <= ep->mss)
+		pto += RACK_WCDELACK;
+	if (pto < RACK_PTO_MIN)
+		pto = RACK_PTO_MIN;
+	/* Never later than the RTO would fire (as Linux: the probe takes its place). */
+	if (!(ep->flags & TCP_F_TLP_TIMER) && ep->rtx_timer.deadline > now &&
+	    now + pto > ep->rtx_timer.deadline)
+		pto = ep->rtx_timer.deadline - now;
+	rack_arm(ep, now + pto, TCP_F_TLP_TIMER);
+}
+
+/* RFC 8985 7.3: send a probe. */
+static void rack_probe(struct tcp_ep *ep)
+{
+	struct tcp_rack *r = &ep->rack;
+	uint32_t data_end = ep->snd_una + ep->snd.len, sent_end;
+	uint32_t edge = ep->snd_una + ep->snd_wnd;
+
+	r->tlp_dsacks = ep->dsacks_rcvd;
+	/* New data if there is some and the peer's window takes it. */
+	if (ep->snd_nxt == ep->snd_max && seq_lt(ep->snd_max, data_end) &&
+	    seq_lt(ep->snd_max, edge)) {
+		uint32_t before = ep->snd_max;
+
+		tcp_output_force(ep);
+		if (ep->snd_max != before) {
+			r->tlp_rexmit = false;
+			r->tlp_out = true;
+			r->tlp_end = ep->snd_max;
+			return;
+		}
+	}
+	/* Otherwise the last segment sent, again. */
+	sent_end = seq_min(ep->snd_max, data_end);
+	if (seq_gt(sent_end, ep->snd_una)) {
+		uint32_t len = sent_end - ep->snd_una < ep->mss ? sent_end - ep->snd_una : ep->mss;
+		uint32_t seq = sent_end - len;
+		bool fin = (ep->flags & TCP_F_FIN_SENT) && sent_end == data_end;
+		uint8_t flags = TCP_ACK | TCP_PSH | (fin ? TCP_FIN : 0);
+
+		if (tcp_xmit(ep, seq, flags, len) != NS_OK)
+			return;
+		tcp_rack_sent(ep, seq, seq + len + fin, true);
+		ep->flags &= ~TCP_F_RTT_TIMING; /* Karn */
+		ep->total_retrans++;
+		r->tlp_rexmit = true;
+		r->tlp_out = true;
+		r->tlp_end = ep->snd_max;
+	}
+}
+
+void tcp_rack_timer(struct tcp_ep *ep)
+{
+	bool tlp = (ep->flags & TCP_F_TLP_TIMER) != 0;
+
+	ep->flags &= ~(uint32_t)(TCP_F_TLP_TIMER | TCP_F_REO_TIMER);
+	if (ep->snd_una == ep->snd_max)
+		return;
+	if (tlp) {
+		rack_probe(ep);
+	} else if (rack_detect(ep)) {
+		/* RFC 8985 6.2: the reordering window passed, the segments are lost. */
+		tcp_sack_rack_lost(ep);
+	}
+	tcp_rtx_arm(ep);
+}
