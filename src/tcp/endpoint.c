@@ -111,6 +111,14 @@ static void ring_set_limit(struct tcp_ring *r, uint32_t limit, bool may_realloc)
 		tcp_ring_free(r);
 }
 
+/* After the peer's FIN has been taken in TIME-WAIT no byte can arrive any more: an empty
+ * receive ring is no longer needed. */
+static void tcp_release_read_ring(struct tcp_ep *ep)
+{
+	if (ep->state == TCP_TIME_WAIT && ep->rcv.len == 0 && ep->nooo == 0)
+		tcp_ring_free(&ep->rcv);
+}
+
 /* ---------------------------------------------------------------- lifetime */
 
 static uint8_t tcp_wscale_default(const struct tcp_config *c)
@@ -330,6 +338,15 @@ static void tcp_enter_state(struct tcp_ep *ep, enum tcp_state from)
 		tcp_rtx_stop(ep);
 		ns_timer_cancel(ep->ep.stack, &ep->delack_timer);
 		tcp_timewait_arm(ep);
+		/* RFC 9293 3.10.7.4: in TIME-WAIT only a retransmitted FIN is answered, so the
+		 * buffers go back now, not after 2*MSL: our FIN is acknowledged (the send ring is
+		 * empty), RACK has nothing in flight, and the receive ring follows once the
+		 * application has read what is left (tcp_release_read_ring). A server's
+		 * TIME-WAITs then cost the endpoint struct alone. */
+		if (ep->snd.len == 0)
+			tcp_ring_free(&ep->snd);
+		tcp_rack_free(ep);
+		tcp_release_read_ring(ep);
 		ep->pending_ev |= NS_EV_IN | NS_EV_HUP;
 		break;
 	case TCP_FIN_WAIT_1:
@@ -725,6 +742,7 @@ static ns_err tcp_read(struct ns_ep *nep, void *buf, size_t len, unsigned flags,
 	tcp_ring_copy_out(&ep->rcv, 0, buf, n);
 	if (!(flags & NS_MSG_PEEK)) {
 		tcp_ring_drop(&ep->rcv, n);
+		tcp_release_read_ring(ep);
 		/* The freed space may be worth a window update (RFC 9293 3.8.6.2.2). */
 		if (tcp_state_synchronized(ep->state) && tcp_window_update_due(ep))
 			ep->flags |= TCP_F_ACK_NOW;

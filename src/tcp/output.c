@@ -84,6 +84,32 @@ void tcp_update_mss(struct tcp_ep *ep)
 	ep->mss = (uint16_t)m;
 }
 
+/* Number of SACK blocks the next ACK-bearing segment will carry (tcp_sack_blocks()). */
+static unsigned tcp_sack_blocks_owed(const struct tcp_ep *ep)
+{
+	unsigned max = (ep->flags & TCP_F_TS) ? TCP_MAX_SACK - 1 : TCP_MAX_SACK;
+	unsigned n = ep->nooo + ((ep->flags & TCP_F_DSACK_OWED) ? 1u : 0u);
+
+	if (!(ep->flags & TCP_F_SACK))
+		return 0;
+	/* The block that holds a D-SACKed range is sent once, not twice. */
+	if ((ep->flags & TCP_F_DSACK_OWED) && ep->nooo)
+		n = ep->nooo + 1;
+	return n < max ? n : max;
+}
+
+uint32_t tcp_cur_mss(const struct tcp_ep *ep)
+{
+	/* RFC 9293 3.7.1 (MUST-16): the header size that Eff.snd.MSS subtracts includes the
+	 * options this segment carries. ep->mss already allows for timestamps; SACK blocks
+	 * come and go with out-of-order data, so they are taken off per segment, as Linux's
+	 * tcp_current_mss() does: NOP NOP kind length, then 8 bytes a block (RFC 2018 3). */
+	unsigned n = tcp_sack_blocks_owed(ep);
+	uint32_t opt = n ? 4u + 8u * n : 0;
+
+	return ep->mss > opt + TCP_MIN_SND_MSS ? ep->mss - opt : TCP_MIN_SND_MSS;
+}
+
 uint32_t tcp_ts_now(const struct tcp_ep *ep)
 {
 	/* A 1 ms timestamp clock (RFC 7323 5.4 allows 1 ms to 1 s), offset per connection. */
@@ -239,6 +265,12 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 		tcp_data_options(ep, &h);
 	}
 	hlen = (uint32_t)tcp_repr_hdr_len(&h);
+	/* Backstop for tcp_cur_mss(): a segment never leaves larger than the route's MTU
+	 * (IPv4 drops it unsent, and the bytes would count as sent); SACK blocks give way. */
+	while (h.nsack && ip_hdr_len(ep) + hlen + len > ep->route.mtu) {
+		h.nsack--;
+		hlen = (uint32_t)tcp_repr_hdr_len(&h);
+	}
 	headroom = ep->route.max_header_len + hlen;
 	if (headroom < NS_PKT_HEADROOM)
 		headroom = NS_PKT_HEADROOM;
@@ -379,7 +411,7 @@ static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin)
 		ep->rtt_start = ns_stack_now(ep->ep.stack);
 		ep->flags |= TCP_F_RTT_TIMING;
 	}
-	if (len && len < ep->mss)
+	if (len && len < tcp_cur_mss(ep))
 		ep->snd_sml = end;
 	if (fin)
 		ep->flags |= TCP_F_FIN_SENT;
@@ -426,7 +458,9 @@ static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 		cw += (uint32_t)ep->dupacks * ep->mss;
 	cw = cw > flight ? cw - flight : 0;
 	if (avail) {
-		len = min_u32(avail, ep->mss);
+		uint32_t mss = tcp_cur_mss(ep);
+
+		len = min_u32(avail, mss);
 		if (len > wnd) {
 			len = wnd;
 			wnd_limited = true;
@@ -436,7 +470,7 @@ static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 		if (len > cw && !force)
 			return TCP_STOP_CWND;
 		/* A queued FIN pushes the tail out (Linux: TCP_NAGLE_OFF on close). */
-		if (len < ep->mss && !force && !(fin_queued && len == avail) && !rexmit_sacked &&
+		if (len < mss && !force && !(fin_queued && len == avail) && !rexmit_sacked &&
 		    !tcp_partial_ok(ep, len, wnd_limited))
 			return wnd_limited ? TCP_STOP_WINDOW : TCP_STOP_NAGLE;
 	}
@@ -513,7 +547,7 @@ void tcp_retransmit_head(struct tcp_ep *ep)
 	tcp_sack_skip(ep, ep->snd_una, &lim);
 	if (lim == ep->snd_una) /* SACKed at SND.UNA: a reneging peer; resend anyway */
 		lim = ep->snd_una + sent;
-	len = min_u32(lim - ep->snd_una, ep->mss);
+	len = min_u32(lim - ep->snd_una, tcp_cur_mss(ep));
 	fin = (ep->flags & TCP_F_FIN_SENT) && len == ep->snd.len;
 	uint8_t flags = TCP_ACK;
 	uint32_t end;

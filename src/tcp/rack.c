@@ -55,6 +55,7 @@
 
 #include "tcp/tcp.h"
 
+#define RACK_RECS_INIT 16
 #define RACK_RECS_MIN  64
 #define RACK_RECS_MAX  8192
 #define RACK_WCDELACK  (200 * NS_MSEC) /* RFC 8985 7.2 WCDelAckT */
@@ -78,24 +79,42 @@ static uint32_t rec_start(const struct tcp_ep *ep, uint32_t i)
 	return seq_max(s, ep->snd_una);
 }
 
+/* Most records the ring may grow to: one per 512 bytes of send buffer, within bounds. */
+static uint32_t rack_cap_max(const struct tcp_ep *ep)
+{
+	uint32_t cap = ep->snd.limit / 512 + 16;
+
+	if (cap < RACK_RECS_MIN)
+		cap = RACK_RECS_MIN;
+	return cap > RACK_RECS_MAX ? RACK_RECS_MAX : cap;
+}
+
+/* The record ring starts small and doubles when full (up to rack_cap_max()), so a short
+ * connection (a request, a response, a FIN) costs 256 bytes and one allocation, while a
+ * bulk flow soon has a record per segment in flight. Growth copies the records in order
+ * into the new array: amortised O(1) per record. */
 static bool rack_reserve(struct tcp_ep *ep)
 {
 	struct tcp_rack *r = &ep->rack;
-	uint32_t cap;
+	uint32_t cap, max = rack_cap_max(ep);
+	struct tcp_rack_rec *rec;
 
-	if (r->rec)
+	if (r->rec && (r->n < r->cap || r->cap >= max))
 		return true;
-	cap = ep->snd.limit / 512 + 16;
-	if (cap < RACK_RECS_MIN)
-		cap = RACK_RECS_MIN;
-	if (cap > RACK_RECS_MAX)
-		cap = RACK_RECS_MAX;
-	r->rec = malloc(cap * sizeof(*r->rec));
+	cap = r->rec ? r->cap * 2 : RACK_RECS_INIT;
+	if (cap > max)
+		cap = max;
+	rec = malloc(cap * sizeof(*rec));
+	if (!rec)
+		return r->rec != NULL; /* keep the full ring (the last record grows) */
+	for (uint32_t i = 0; i < r->n; i++)
+		rec[i] = *rec_at(r, i);
 	if (!r->rec)
-		return false;
+		r->fack = ep->snd_una;
+	free(r->rec);
+	r->rec = rec;
 	r->cap = cap;
-	r->head = r->n = 0;
-	r->fack = ep->snd_una;
+	r->head = 0;
 	return true;
 }
 
@@ -440,7 +459,8 @@ static void rack_probe(struct tcp_ep *ep)
 	/* Otherwise the last segment sent, again. */
 	sent_end = seq_min(ep->snd_max, data_end);
 	if (seq_gt(sent_end, ep->snd_una)) {
-		uint32_t len = sent_end - ep->snd_una < ep->mss ? sent_end - ep->snd_una : ep->mss;
+		uint32_t mss = tcp_cur_mss(ep);
+		uint32_t len = sent_end - ep->snd_una < mss ? sent_end - ep->snd_una : mss;
 		uint32_t seq = sent_end - len;
 		bool fin = (ep->flags & TCP_F_FIN_SENT) && sent_end == data_end;
 		uint8_t flags = TCP_ACK | TCP_PSH | (fin ? TCP_FIN : 0);

@@ -266,7 +266,7 @@ void tcp_sack_output(struct tcp_ep *ep)
 		if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 			uint32_t len;
 
-			if (!tcp_rack_next_lost(ep, ep->mss, &s, &len) ||
+			if (!tcp_rack_next_lost(ep, tcp_cur_mss(ep), &s, &len) ||
 			    !sack_retransmit(ep, s, len))
 				return;
 			continue;
@@ -275,7 +275,7 @@ void tcp_sack_output(struct tcp_ep *ep)
 		s = tcp_sack_skip(ep, seq_max(ep->high_rxt, ep->snd_una), &lim);
 		if (!seq_lt(s, edge) || !seq_lt(s, lim))
 			return;
-		if (!sack_retransmit(ep, s, min_u32(ep->mss, lim - s)))
+		if (!sack_retransmit(ep, s, min_u32(tcp_cur_mss(ep), lim - s)))
 			return;
 	}
 }
@@ -299,7 +299,7 @@ static void sack_enter_recovery(struct tcp_ep *ep)
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 		uint32_t s, len;
 
-		if (tcp_rack_next_lost(ep, ep->mss, &s, &len))
+		if (tcp_rack_next_lost(ep, tcp_cur_mss(ep), &s, &len))
 			return;
 	}
 	/* Step 4.3: retransmit the first segment, the one at SND.UNA (up to the first
@@ -308,7 +308,7 @@ static void sack_enter_recovery(struct tcp_ep *ep)
 	if (lim == ep->snd_una) /* SACKed at SND.UNA: a reneging peer; resend anyway */
 		lim = data_end(ep);
 	if (seq_lt(ep->snd_una, lim))
-		sack_retransmit(ep, ep->snd_una, min_u32(ep->mss, lim - ep->snd_una));
+		sack_retransmit(ep, ep->snd_una, min_u32(tcp_cur_mss(ep), lim - ep->snd_una));
 }
 
 /* May a new recovery start now? (RFC 6675 5: not before RecoveryPoint is reached.) */

@@ -210,7 +210,7 @@ enum { TCP_RR_SACKED = 1u << 0, TCP_RR_LOST = 1u << 1, TCP_RR_RETRANS = 1u << 2 
 
 /* RACK-TLP state (RFC 8985 5.2, names as there). */
 struct tcp_rack {
-	struct tcp_rack_rec *rec; /* ring of records, allocated with the first one */
+	struct tcp_rack_rec *rec; /* ring of records: 16 at first, doubled when full */
 	uint32_t cap, head, n;
 	uint64_t xmit_ts;      /* RACK.xmit_ts: latest transmit time of a delivered segment */
 	uint64_t last_xmit;    /* the latest record time given out (times strictly increase) */
@@ -500,6 +500,9 @@ void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h);
 
 /** tcp_output() - Send what the windows, cwnd and Nagle allow (data and FIN). */
 void tcp_output(struct tcp_ep *ep);
+/** tcp_cur_mss() - Payload bytes the next data segment may carry: ep->mss less the SACK
+ * blocks it will carry. Size every data segment with it. */
+uint32_t tcp_cur_mss(const struct tcp_ep *ep);
 /** tcp_xmit() - Build and send one segment: @len bytes of the send buffer from @seq (which
  * must be in [snd_una, snd_una + snd.len]), @flags; SYN options when TCP_SYN. */
 ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len);
