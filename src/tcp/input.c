@@ -646,42 +646,16 @@ static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 
 /* ---------------------------------------------------------------- step 7: text */
 
-/* Insert [l, r) into the sorted, disjoint out-of-order ranges, merging neighbours.
- * False if it would need more than TCP_OOO_MAX ranges. */
+/* Insert [l, r) into the sorted, disjoint out-of-order ranges, merging neighbours; the
+ * merged range becomes ooo_last. False (ranges unchanged) if it would need more than
+ * TCP_OOO_MAX ranges. */
 static bool tcp_ooo_insert(struct tcp_ep *ep, uint32_t l, uint32_t r)
 {
-	struct tcp_range out[TCP_OOO_MAX + 1], n = {l, r};
-	unsigned k = 0, at = 0;
-	bool placed = false;
+	unsigned n = ep->nooo, at;
 
-	for (unsigned i = 0; i < ep->nooo; i++) {
-		struct tcp_range x = ep->ooo[i];
-
-		if (seq_lt(x.right, n.left)) {
-			out[k++] = x;
-		} else if (seq_gt(x.left, n.right)) {
-			if (!placed) {
-				at = k;
-				out[k++] = n;
-				placed = true;
-			}
-			out[k++] = x;
-		} else {
-			n.left = seq_min(n.left, x.left);
-			n.right = seq_max(n.right, x.right);
-		}
-		if (k > TCP_OOO_MAX)
-			return false;
-	}
-	if (!placed) {
-		at = k;
-		out[k++] = n;
-	}
-	if (k > TCP_OOO_MAX)
+	if (!tcp_range_insert(ep->ooo, &n, TCP_OOO_MAX, (struct tcp_range){l, r}, &at))
 		return false;
-	for (unsigned i = 0; i < k; i++)
-		ep->ooo[i] = out[i];
-	ep->nooo = (uint8_t)k;
+	ep->nooo = (uint8_t)n;
 	ep->ooo_last = (uint8_t)at;
 	return true;
 }

@@ -54,6 +54,8 @@
  * Limits: no rule 3/4 of NextSeg, no proportional rate reduction (RFC 6937): in recovery
  * cwnd is ssthresh, as RFC 6675 5 step 4.2 sets it.
  */
+#include <string.h>
+
 #include "tcp/tcp.h"
 
 #define TCP_DUPTHRESH      3
@@ -101,39 +103,30 @@ static uint32_t sb_bytes(const struct tcp_ep *ep)
 	return n;
 }
 
-/* Merge [l, r) in; false (scoreboard unchanged) if it would need more than TCP_SB_MAX. */
-static bool sb_insert(struct tcp_ep *ep, uint32_t l, uint32_t r)
+bool tcp_range_insert(struct tcp_range *v, unsigned *n, unsigned max, struct tcp_range r,
+                      unsigned *at)
 {
-	struct tcp_range out[TCP_SB_MAX + 2], n = {l, r};
-	unsigned k = 0;
-	bool placed = false;
+	unsigned lo = 0, hi, k;
 
-	for (unsigned i = 0; i < ep->nsb; i++) {
-		struct tcp_range x = ep->sb[i];
-
-		if (seq_lt(x.right, n.left)) {
-			out[k++] = x;
-		} else if (seq_gt(x.left, n.right)) {
-			if (!placed) {
-				out[k++] = n;
-				placed = true;
-			}
-			out[k++] = x;
-		} else {
-			n.left = seq_min(n.left, x.left);
-			n.right = seq_max(n.right, x.right);
-		}
-		if (k > TCP_SB_MAX)
-			return false;
+	/* v[lo, hi) overlap or touch r: the ones that neither end before it starts nor start
+	 * after it ends (v is sorted and disjoint, so they are consecutive). */
+	while (lo < *n && seq_lt(v[lo].right, r.left))
+		lo++;
+	hi = lo;
+	while (hi < *n && !seq_gt(v[hi].left, r.right)) {
+		r.left = seq_min(r.left, v[hi].left);
+		r.right = seq_max(r.right, v[hi].right);
+		hi++;
 	}
-	if (!placed) {
-		if (k >= TCP_SB_MAX)
-			return false;
-		out[k++] = n;
-	}
-	for (unsigned i = 0; i < k; i++)
-		ep->sb[i] = out[i];
-	ep->nsb = (uint8_t)k;
+	k = *n - (hi - lo) + 1;
+	if (k > max)
+		return false;
+	if (hi != lo + 1)
+		memmove(&v[lo + 1], &v[hi], (*n - hi) * sizeof(*v));
+	v[lo] = r;
+	*n = k;
+	if (at)
+		*at = lo;
 	return true;
 }
 
@@ -219,12 +212,15 @@ uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 	before = sb_bytes(ep);
 	for (; i < h->nsack; i++) {
 		uint32_t l = h->sack[i].left, r = h->sack[i].right;
+		unsigned nsb = ep->nsb;
 
 		/* Validation: a block must lie within what we sent and the peer has not
 		 * cumulatively acknowledged; anything else is ignored. */
 		if (!seq_lt(l, r) || seq_lt(l, base) || seq_gt(r, end))
 			continue;
-		sb_insert(ep, l, r);
+		/* A block that would need more than TCP_SB_MAX ranges is ignored. */
+		if (tcp_range_insert(ep->sb, &nsb, TCP_SB_MAX, (struct tcp_range){l, r}, NULL))
+			ep->nsb = (uint8_t)nsb;
 	}
 	/* SND.UNA is about to move to SEG.ACK: the caller trims through tcp_sack_on_ack(). */
 	return sb_bytes(ep) - before;

@@ -587,6 +587,13 @@ uint32_t tcp_cubic_w(uint32_t w_max, uint32_t k_kt, uint32_t mss, uint64_t t);
 
 /* ---------------------------------------------------------------- sack.c */
 
+/** tcp_range_insert() - Merge @r into @v[0, *@n), sorted and disjoint in sequence space
+ * (wrap-around aware): every range overlapping or adjacent to @r is absorbed into one, and
+ * the array stays sorted. Returns false, @v and *@n unchanged, if the result would hold
+ * more than @max ranges; else updates *@n and, if @at is not NULL, sets *@at to the index
+ * of the merged range (the receiver reports it first in its SACK blocks, RFC 2018 4). */
+bool tcp_range_insert(struct tcp_range *v, unsigned *n, unsigned max, struct tcp_range r,
+                      unsigned *at);
 /** tcp_sack_rcv() - Take the SACK blocks of an acceptable ACK @g into the scoreboard
  * (RFC 2018, RFC 6675 2), after recognising a D-SACK (RFC 2883 4). Returns the bytes
  * newly SACKed. Call before SND.UNA moves to the segment's ACK. */
