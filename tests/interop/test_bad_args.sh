@@ -38,7 +38,7 @@ cases=(
 	"--mtu abc|serve --tap t0 $A --mtu abc"
 	"--mtu -1|serve --tap t0 $A --mtu -1"
 	"--mtu 1500x|serve --tap t0 $A --mtu=1500x"
-	"--gateway 10.0.0.1|serve --tap t0 $A --gateway 10.0.0.1"
+	"--gateway 198.51.100.1|serve --tap t0 $A --gateway 198.51.100.1"
 	"--gateway nope|serve --tap t0 $A --gateway nope"
 	"--gateway 2001:db8::1|serve --tap t0 $A --gateway 2001:db8::1"
 	"--tap averyveryverylongname|serve --tap averyveryverylongname $A"

@@ -234,12 +234,12 @@ static void test_table_errors(void **state)
 
 	/* The table is bounded. */
 	for (int i = 0; i < NS_MAX_ROUTES; i++) {
-		struct ns_route_entry e = {.dest = sn("10.0.0.0/16"), .nic = 1};
+		struct ns_route_entry e = {.dest = sn("198.51.0.0/24"), .nic = 1};
 
-		e.dest.addr.a[1] = (uint8_t)i;
+		e.dest.addr.a[2] = (uint8_t)i;
 		assert_int_equal(ns_stack_add_route(s, &e), NS_OK);
 	}
-	assert_int_equal(add_route(s, "10.0.0.0/8", "", 1, 0), NS_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(add_route(s, "198.0.0.0/8", "", 1, 0), NS_ERR_NO_BUFFER_SPACE);
 
 	/* Removing a NIC removes its routes. */
 	assert_int_equal(ns_stack_remove_nic(s, 1), NS_OK);
@@ -486,8 +486,8 @@ static void test_source_selection(void **state)
 	assert_addr(&r.local, "198.51.100.1");
 
 	/* A NIC without IPv4 addresses borrows another NIC's (weak host model)... */
-	assert_int_equal(add_route(s, "10.0.0.0/8", "", 2, 0), NS_OK);
-	assert_int_equal(find(s, 0, NULL, "10.1.2.3", &r), NS_OK);
+	assert_int_equal(add_route(s, "192.0.2.128/25", "", 2, 0), NS_OK);
+	assert_int_equal(find(s, 0, NULL, "192.0.2.200", &r), NS_OK);
 	assert_int_equal(r.nic, 2);
 	assert_addr(&r.local, "192.0.2.1");
 	/* ...and with none anywhere there is no usable source. */
@@ -496,7 +496,7 @@ static void test_source_selection(void **state)
 	struct ns_addr a1 = ad("192.0.2.1"), a2 = ad("198.51.100.1");
 	assert_int_equal(ns_stack_remove_address(s, 1, &a1), NS_OK);
 	assert_int_equal(ns_stack_remove_address(s, 1, &a2), NS_OK);
-	assert_int_equal(find(s, 0, NULL, "10.1.2.3", &r), NS_ERR_NO_ROUTE);
+	assert_int_equal(find(s, 0, NULL, "192.0.2.200", &r), NS_ERR_NO_ROUTE);
 	ns_stack_free(s);
 }
 

@@ -753,12 +753,12 @@ static void test_addresses(void **state)
 
 	/* The per-NIC bound. */
 	for (int i = 0; i < NS_NIC_MAX_ADDRS; i++) {
-		struct ns_subnet x = sn("10.0.0.1/8");
-		x.addr.a[3] = (uint8_t)(i + 1);
+		struct ns_subnet x = sn("2001:db8:1::1/64");
+		x.addr.a[15] = (uint8_t)(i + 1);
 		ns_err e = ns_stack_add_address(s, 2, &x);
 		assert_true(e == NS_OK || e == NS_ERR_NO_BUFFER_SPACE);
 	}
-	struct ns_subnet y = sn("10.9.9.9/8");
+	struct ns_subnet y = sn("2001:db8:1::ffff/64");
 	assert_int_equal(ns_stack_add_address(s, 2, &y), NS_ERR_NO_BUFFER_SPACE);
 	ns_stack_free(s);
 }

@@ -301,9 +301,9 @@ static void test_subnet_broadcast(void **state)
 	b = ns_subnet_broadcast(&s);
 	expect = ns_addr_v4(198, 51, 100, 11);
 	assert_memory_equal(&b, &expect, sizeof(b));
-	assert_true(ns_subnet_parse("10.1.2.3/8", &s));
+	assert_true(ns_subnet_parse("198.51.100.3/8", &s));
 	b = ns_subnet_broadcast(&s);
-	expect = ns_addr_v4(10, 255, 255, 255);
+	expect = ns_addr_v4(198, 255, 255, 255);
 	assert_memory_equal(&b, &expect, sizeof(b));
 	assert_true(ns_subnet_parse("0.0.0.0/0", &s));
 	b = ns_subnet_broadcast(&s);
