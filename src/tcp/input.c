@@ -873,13 +873,17 @@ static void tcp_in_other_states(struct tcp_ep *ep, struct tcp_seg *g)
 		tcp_in_check_rst(ep, g);
 		return;
 	}
-	tcp_update_ts_recent(ep, g);
 	if (g->h.flags & TCP_SYN) {
 		tcp_in_check_syn(ep, g);
 		return;
 	}
 	if (!tcp_in_check_ack(ep, g))
 		return;
+	/* RFC 7323 4.3: TS.Recent follows acceptable segments only. A blind SYN or an
+	 * ACK-less segment at RCV.NXT (both fail the checks above) must not move it, or one
+	 * forged far-future TSval would make PAWS drop the real peer (Linux updates it after
+	 * tcp_ack() accepts the ACK, in tcp_replace_ts_recent()). */
+	tcp_update_ts_recent(ep, g);
 	tcp_in_text(ep, g);
 	if (ep->state != TCP_CLOSED)
 		tcp_in_fin(ep, g);

@@ -152,6 +152,38 @@ static void challenge_acks_are_rate_limited(void **state)
 	tt_finish(t);
 }
 
+/* RFC 7323 4.3 with RFC 5961 4: a blind SYN at RCV.NXT draws a challenge ACK that echoes the
+ * real peer's timestamp, and its TSval does not become TS.Recent (else PAWS would drop the
+ * peer's next segment). */
+static void blind_syn_does_not_move_ts_recent(void **state)
+{
+	struct tt *t = *state;
+	char b[8];
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .ts = 1, .tsval = 1000));
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = t->pseq, .ts = 1, .tsval = 0x70000000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .ts = 1, .tsecr = 1000));
+	tt_send(t, TT_SEG(.ts = 1, .tsval = 2000, .payload = "ok"));
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 2);
+	tt_finish(t);
+}
+
+/* The same for a segment without the ACK bit: dropped, and its TSval forgotten. */
+static void ackless_segment_does_not_move_ts_recent(void **state)
+{
+	struct tt *t = *state;
+	char b[8];
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .ts = 1, .tsval = 1000));
+	tt_send(t, TT_SEG(.flags = TCP_PSH, .seq = t->pseq, .ts = 1, .tsval = 0x70000000,
+	                  .payload = "x"));
+	tt_send(t, TT_SEG(.ts = 1, .tsval = 2000, .payload = "ok"));
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 2);
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +198,8 @@ int main(void)
 	    T(segment_without_ack_is_dropped),
 	    T(paws_drops_segment_with_old_timestamp),
 	    T(challenge_acks_are_rate_limited),
+	    T(blind_syn_does_not_move_ts_recent),
+	    T(ackless_segment_does_not_move_ts_recent),
 	};
 
 	return cmocka_run_group_tests_name("tcp_security", tests, NULL, NULL);
