@@ -21,6 +21,7 @@
  * 4096 inputs the clock jumps two minutes ahead so cached state expires. A crash, a sanitizer
  * report or a leak at exit is a finding.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -128,8 +129,53 @@ static void parse_all(const uint8_t *d, size_t n)
 
 /* Put right the IPv4 header checksum and the transport checksum of the packet at @ip, if
  * its header hangs together; anything else is left as it is. */
+static void fix_transport(uint8_t proto, uint8_t *t, size_t tlen, uint32_t pseudo, bool v6)
+{
+	size_t off;
+	switch (proto) {
+	case 1: /* ICMP: no pseudo-header */
+		off = 2;
+		pseudo = 0;
+		break;
+	case 58: /* ICMPv6: pseudo-header (RFC 4443 2.3) */
+		off = 2;
+		break;
+	case 17: /* UDP */
+		off = 6;
+		break;
+	case 6: /* TCP */
+		off = 16;
+		break;
+	default:
+		return;
+	}
+	if (tlen < off + 2 || (proto == 1 && v6) || (proto == 58 && !v6))
+		return;
+	t[off] = t[off + 1] = 0;
+	uint16_t c = csum_finish(csum_partial(t, tlen, pseudo));
+	if (proto == 17 && c == 0)
+		c = 0xffff; /* RFC 768: zero means "no checksum" */
+	t[off] = (uint8_t)(c >> 8);
+	t[off + 1] = (uint8_t)c;
+}
+
+/* IPv6 has no header checksum; the upper-layer checksum covers the RFC 8200 8.1
+ * pseudo-header. Only a packet without extension headers is fixed. */
+static void fix_checksums_v6(uint8_t *ip, size_t len)
+{
+	size_t plen = (size_t)ip[4] << 8 | ip[5];
+	if (40 + plen > len)
+		return;
+	uint8_t nh = ip[6];
+	fix_transport(nh, ip + 40, plen, csum_pseudo_v6(ip + 8, ip + 24, nh, (uint32_t)plen), true);
+}
+
 static void fix_checksums(uint8_t *ip, size_t len)
 {
+	if (len >= 40 && (ip[0] >> 4) == 6) {
+		fix_checksums_v6(ip, len);
+		return;
+	}
 	if (len < 20 || (ip[0] >> 4) != 4)
 		return;
 	size_t ihl = (size_t)(ip[0] & 15) * 4;
@@ -143,31 +189,10 @@ static void fix_checksums(uint8_t *ip, size_t len)
 
 	uint8_t *t = ip + ihl;
 	size_t tlen = total - ihl;
-	size_t off;
-	uint32_t sum = 0;
-	switch (ip[9]) {
-	case 1: /* ICMP: no pseudo-header */
-		off = 2;
-		break;
-	case 17: /* UDP */
-		off = 6;
-		sum = csum_pseudo_v4(ip + 12, ip + 16, 17, (uint32_t)tlen);
-		break;
-	case 6: /* TCP */
-		off = 16;
-		sum = csum_pseudo_v4(ip + 12, ip + 16, 6, (uint32_t)tlen);
-		break;
-	default:
+	if ((ip[6] & 0x3f) || ip[7]) /* a fragment: its checksum covers the whole datagram */
 		return;
-	}
-	if (tlen < off + 2 || (ip[6] & 0x3f) || ip[7]) /* too short, or a fragment */
-		return;
-	t[off] = t[off + 1] = 0;
-	c = csum_finish(csum_partial(t, tlen, sum));
-	if (ip[9] == 17 && c == 0)
-		c = 0xffff; /* RFC 768: zero means "no checksum" */
-	t[off] = (uint8_t)(c >> 8);
-	t[off + 1] = (uint8_t)c;
+	fix_transport(ip[9], t, tlen, csum_pseudo_v4(ip + 12, ip + 16, ip[9], (uint32_t)tlen),
+	              false);
 }
 
 static void drain(void)
@@ -205,7 +230,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint8_t ctl = data[size - 1];
 	memcpy(frame, data, size);
-	if ((ctl & 2) && size >= 14 && frame[12] == 0x08 && frame[13] == 0x00)
+	if ((ctl & 2) && size >= 14 &&
+	    ((frame[12] == 0x08 && frame[13] == 0x00) || (frame[12] == 0x86 && frame[13] == 0xdd)))
 		fix_checksums(frame + 14, size - 14);
 	ns_channel_inject_bytes(F.eth, frame, (uint32_t)size);
 	if (ctl & 1) {
