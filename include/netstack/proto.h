@@ -143,6 +143,8 @@ enum ns_addr_match {
 /** ns_nic_match_addr() - Is @a a destination @nic accepts? (IPv4: also broadcasts.) */
 NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
 					    const struct ns_addr *a);
+/** ns_nic_has_ranges() - Does @nic have an address range of @family? */
+NS_API bool ns_nic_has_ranges(const struct ns_nic *nic, uint8_t family);
 /** ns_nic_owns_addr() - Is @a assigned to @nic or in one of its ranges (not promiscuous)? */
 NS_API bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
 /** ns_stack_find_local() - The NIC that has @a assigned (any NIC), or NULL. */
