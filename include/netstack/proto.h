@@ -261,6 +261,10 @@ struct ns_tep_ops {
 enum {
 	NS_TEP_REUSEADDR = 1u << 0,
 	NS_TEP_REUSEPORT = 1u << 1,
+	/* An IPv6 endpoint bound to :: that takes IPv4 too (IPV6_V6ONLY off, as Linux's
+	 * dual-stack sockets): IPv4 packets no IPv4 endpoint matches are looked up under its
+	 * wildcard binding (the transport presents their addresses v4-mapped). */
+	NS_TEP_V4MAPPED = 1u << 2,
 };
 
 struct ns_tep_id {
@@ -289,7 +293,8 @@ struct ns_tep {
 NS_API ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t);
 NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
 /** ns_demux_lookup() - The endpoint for a packet: exact 4-tuple, then bound/listening on
- * the local address, then wildcard. Among REUSEPORT endpoints the flow hash picks one. */
+ * the local address, then wildcard; for IPv4, then an IPv6 wildcard endpoint with
+ * NS_TEP_V4MAPPED. Among REUSEPORT endpoints the flow hash picks one. */
 NS_API struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
 				      const struct ns_addr *local, uint16_t lport,
 				      const struct ns_addr *remote, uint16_t rport);
