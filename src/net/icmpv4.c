@@ -18,7 +18,12 @@
  * unreachable, time exceeded and parameter problem are checked to quote an IPv4 header and
  * at least 8 bytes of its payload, mapped to an NS_CTRL_* code and handed to the endpoint
  * that sent the quoted datagram through ns_deliver_control() (RFC 1122 3.2.2.1: the
- * transport must be told). Everything else is counted as unhandled and dropped.
+ * transport must be told). "Fragmentation needed" is path MTU discovery (RFC 1191): it
+ * counts only if it quotes a datagram from one of our addresses that the endpoint which
+ * sent it recognises (TCP: a sequence number in flight, RFC 5927 4.1); a next-hop MTU of 0
+ * from a pre-RFC 1191 router is estimated from the plateau table (RFC 1191 5); then the
+ * endpoint is told and the path MTU to the destination lowered (ns_route_pmtu_update(),
+ * floored at 552). Everything else is counted as unhandled and dropped.
  *
  * Outbound errors obey RFC 1122 3.2.2: never about an ICMP error, a datagram to a broadcast
  * or multicast address (IP or link layer), a fragment other than the first, or a datagram

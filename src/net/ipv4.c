@@ -27,7 +27,8 @@
  *     dropped as not ours. A datagram that came as a link-layer broadcast or multicast is
  *     never forwarded (RFC 1812 5.3.4; Linux drops what is not PACKET_HOST in
  *     ip_forward);
- *  5. local delivery: fragments go to the reassembly hook (not built yet: dropped), then
+ *  5. local delivery: a fragment goes to reassembly (frag.c: RFC 791 3.2, RFC 815), which
+ *     keeps it until its datagram is whole and then hands the whole datagram back; then
  *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
  *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
  *     registered is answered with protocol unreachable, a closed port with port
@@ -36,7 +37,10 @@
  * broadcast and multicast destinations, so both the demuxer (deliver to every match) and
  * the ICMP error rules (RFC 1122 3.2.2: nothing about link or IP broadcasts) see them.
  *
- * Outbound (ipv4_write): a 20-byte header without options, then local routes loop back,
+ * Outbound (ipv4_write): a 20-byte header without options; a datagram over the route's MTU
+ * (the path MTU, where one was learnt) is refused with MESSAGE_TOO_LONG when the sender
+ * asked for DF and fragmented otherwise (frag.c); DF is cleared on a path held at the 552-byte
+ * floor (Linux's locked MTU). Then local routes loop back (whole: they meet no link),
  * broadcast and multicast routes go to the destination address (the neighbor code maps the
  * MAC) with a copy looped back to local listeners as Linux and the seed do, and unicast
  * goes to the route's next hop. The Identification follows RFC 7739 5.3 (hash-based): one
@@ -48,10 +52,14 @@
  * unused for a while also jumps by a random amount below the idle milliseconds, so a host
  * sharing a counter cannot count another's datagrams.
  *
- * Limits: no fragmentation and no reassembly yet (the hooks are ipv4_reassemble() and the
- * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (source routes
- * are refused, record route is not filled in); no multicast group membership beyond
- * all-hosts; no ICMP redirects when forwarding back out of the arrival NIC.
+ * Forwarding fragments a datagram without DF that is too big for the next hop's link
+ * (its MTU, not a path MTU learnt as a sender: Linux's ip_forward_use_pmtu=0) and answers
+ * one with DF with "fragmentation needed" and that MTU (RFC 1191 3). GSO super-frames are
+ * the link's to segment and never fragmented.
+ *
+ * Limits: options are never acted on (source routes are refused, record route is not
+ * filled in); no multicast group membership beyond all-hosts; no ICMP redirects when
+ * forwarding back out of the arrival NIC.
  */
 #include <stdlib.h>
 #include <string.h>
