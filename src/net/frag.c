@@ -710,6 +710,8 @@ struct ns_pkt *frag_ipv4_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 	}
 	plen = total - hl;
 	chunk = (mtu - hl) & ~7u;
+	if (plen <= chunk || total <= mtu)
+		return pkt; /* it fits: nothing to cut */
 	/* The later fragments' header: options not to be copied become no-operations. */
 	memcpy(hdr, h, hl);
 	ipv4_options_fragment(hdr + IPV4_MIN_HLEN, hl - IPV4_MIN_HLEN);
