@@ -71,6 +71,16 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	cfg->frag_timeout_ns = 30 * NS_SEC;  /* Linux ipfrag_time */
 	cfg->frag6_timeout_ns = 60 * NS_SEC; /* RFC 8200 4.5 */
 	cfg->pmtu_expires_ns = 600 * NS_SEC; /* RFC 1191 6.3, Linux mtu_expires */
+	/* Linux's IPv6 defaults: hop_limit, dad_transmits, accept_ra, autoconf,
+	 * router_solicitations, auto_flowlabels. */
+	cfg->ipv6_hop_limit = 64;
+	cfg->ipv6_dad = true;
+	cfg->ipv6_dad_transmits = 1;
+	cfg->ipv6_accept_ra = true;
+	cfg->ipv6_slaac = true;
+	cfg->ipv6_link_local = true;
+	cfg->ipv6_rtr_solicits = 3;
+	cfg->ipv6_flowlabel = true;
 }
 
 /* splitmix64: a full-period 64-bit generator whose outputs are well mixed even from

@@ -93,9 +93,11 @@ struct frag_state *ipv6_frag(struct ns_stack *s);
  * *next_header set to what follows. Ownership: consumes @pkt; the caller owns the result.
  *
  * An atomic fragment (offset 0, M clear) is such a whole packet at once (RFC 6946). The
- * NS_HDR_NETWORK record of the result covers the IPv6 header only (40 bytes); the byte at
- * @nh_off may have moved with the unfragmentable part: the result's bytes, not @nh_off, are
- * what to read.
+ * NS_HDR_NETWORK record of the result has the length it had on the way in (the first
+ * fragment's); the unfragmentable part may have moved (into a new buffer, or over the
+ * Fragment header), so the byte that names *next_header is at pkt->user bytes from
+ * NS_HDR_NETWORK's offset (where @nh_off was, relative to its IPv6 header, in the first
+ * fragment).
  */
 struct ns_pkt *frag_ipv6_reassemble(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
                                     uint32_t nh_off, uint8_t *next_header);

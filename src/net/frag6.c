@@ -190,6 +190,7 @@ static struct ns_pkt *atomic(struct ns_stack *s, struct ns_pkt *pkt, uint32_t ne
 	ip6 = pkt->buf + net;
 	wr16(ip6 + IP6_OFF_PLEN, (uint16_t)(rd16(ip6 + IP6_OFF_PLEN) - FH_LEN));
 	pkt->buf[nh_off + FH_LEN] = nh;
+	pkt->user = nh_off - (net - FH_LEN);
 	*next_header = nh;
 	ns_stat_inc(s, NS_STAT_FRAG_REASM_REQDS);
 	ns_stat_inc(s, NS_STAT_FRAG_REASM_OKS);
@@ -267,6 +268,7 @@ struct ns_pkt *frag_ipv6_reassemble(struct ns_stack *s, struct ns_nic *nic, stru
 	whole->hdr[NS_HDR_NETWORK].len = net_len <= hl ? net_len : IP6_HLEN;
 	whole->head += hl;
 	whole->len -= hl;
+	whole->user = (uint32_t)pos;
 	*next_header = first_nh;
 	return whole;
 }
