@@ -59,6 +59,29 @@ struct ns_route {
  */
 NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_addr *local,
 			    const struct ns_addr *remote, struct ns_route *out);
+/*
+ * Path MTU discovery (RFC 1191, RFC 8201). The floors below which no ICMP message lowers a
+ * path MTU: IPv6's minimum link MTU (RFC 8201 4), and for IPv4 Linux's min_pmtu (552 =
+ * 512 bytes of data plus two 20-byte headers) rather than RFC 1191's 68: a forged "frag
+ * needed" cannot make a connection crawl in tiny segments (RFC 5927 7), and a path held at
+ * the floor is sent without DF (Linux locks the MTU there), so routers on a path narrower
+ * than 552 bytes fragment instead of dropping.
+ */
+#define NS_IPV4_MIN_PMTU 552
+#define NS_IPV6_MIN_MTU  1280
+
+/**
+ * ns_route_pmtu_update() - An ICMP "fragmentation needed" (RFC 1191) or "packet too big"
+ * (RFC 8201) said that datagrams to @dst must not exceed @mtu bytes: lower the path MTU
+ * that ns_route_find() gives for @dst to it (raised to the family's floor above). Only ever
+ * lowers: an @mtu not below the current route MTU changes nothing. Entries live in a
+ * bounded hashed cache and are forgotten after ns_stack_config.pmtu_expires_ns (RFC 1191
+ * 6.3, Linux's mtu_expires), when the link MTU applies again. A change bumps the stack
+ * generation, so endpoints that cache routes see it. The caller validates the ICMP message
+ * first: it must quote a packet one of our endpoints sent (ns_deliver_control() says so).
+ */
+NS_API void ns_route_pmtu_update(struct ns_stack *s, const struct ns_addr *dst, uint32_t mtu);
+
 /**
  * ns_stack_generation() - A counter that changes whenever anything a route depends on
  * changes: a NIC, address, address range or route added or removed, a NIC going up or
@@ -256,6 +279,11 @@ struct ns_tep_ops {
 	/* An ICMP error about a packet this endpoint sent. @pkt is the ICMP message with the
 	 * head at the quoted transport header (not consumed). */
 	void (*control)(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt);
+	/* Optional: could this endpoint have sent the quoted packet (@pkt as for control)?
+	 * TCP checks that the quoted sequence number is in SND.UNA..SND.NXT (RFC 5927 4.1).
+	 * False makes ns_deliver_control() ignore the error (and a path MTU stays as it
+	 * was). Absent: any quote that reaches the endpoint is accepted. */
+	bool (*quote_ok)(struct ns_tep *t, struct ns_pkt *pkt);
 };
 
 enum {
@@ -316,9 +344,12 @@ NS_API enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns
 /**
  * ns_deliver_control() - Deliver an ICMP error to the endpoint that sent the quoted packet.
  * @orig_src/@orig_dst are the quoted packet's addresses; @pkt's head is at the quoted
- * transport header (at least 8 bytes). Ownership: not consumed.
+ * transport header (at least 8 bytes). Returns true if an endpoint was found and accepted
+ * the quote (its quote_ok hook, if any), so its control() ran: the ICMP message is about a
+ * packet of ours, which path MTU discovery must know before it believes one. Ownership:
+ * not consumed.
  */
-NS_API void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
+NS_API bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
 			       const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
 			       struct ns_pkt *pkt);
 

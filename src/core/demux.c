@@ -527,7 +527,7 @@ static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pk
 	}
 }
 
-void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
+bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
                         const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
                         struct ns_pkt *pkt)
 {
@@ -539,14 +539,15 @@ void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_
 	/* ICMP quotes at least 8 bytes of the transport header (RFC 792; RFC 4443 quotes
 	 * more): enough for the ports, not necessarily for min_header_len. */
 	if (!tp || !tp->parse_ports || !(h = ns_pkt_peek(pkt, 0, 4)))
-		return;
+		return false;
 	if (!tp->parse_ports(h, pkt->len, &sport, &dport))
-		return;
+		return false;
 	/* The quoted packet is one we sent: its source is our side. */
 	t = ns_demux_lookup(s, transproto, pkt->nic, orig_src, sport, orig_dst, dport);
-	if (t && t->ops->control) {
-		stack_enter(s);
-		t->ops->control(t, ctrl, info, pkt);
-		stack_leave(s);
-	}
+	if (!t || !t->ops->control || (t->ops->quote_ok && !t->ops->quote_ok(t, pkt)))
+		return false;
+	stack_enter(s);
+	t->ops->control(t, ctrl, info, pkt);
+	stack_leave(s);
+	return true;
 }

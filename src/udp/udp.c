@@ -39,14 +39,16 @@
  * stack could not even queue (NO_BUFFER_SPACE: the neighbor table or a device queue full)
  * is reported only with IP_RECVERR, as Linux hides ENOBUFS from UDP senders. The checksum is
  * computed here, or left partial (pseudo-header sum in the field, NS_PKT_CSUM_PARTIAL) when the
- * route's link finishes it. No datagram larger than the route MTU is sent yet: that returns
- * MESSAGE_TOO_LONG until IPv4 fragmentation exists (see udp_write()).
+ * route's link finishes it. A datagram larger than the path MTU follows the endpoint's
+ * NS_IP_MTU_DISCOVER mode as Linux's ip_append_data() and ip_dont_fragment() do (endpoint.h):
+ * by default (WANT) the network layer fragments it, and DF goes only on datagrams that fit;
+ * DO and PROBE refuse it with MESSAGE_TOO_LONG (EMSGSIZE).
  *
  * ICMP errors (control) follow Linux's __udp4_lib_err(): without IP_RECVERR only "hard"
  * errors (port/protocol unreachable, administratively prohibited, parameter problem,
- * fragmentation needed) and only on connected endpoints become the pending error; with
- * IP_RECVERR every error does, on any endpoint. The pending error is returned (and cleared) by
- * the next read or write, or by NS_SO_ERROR.
+ * fragmentation needed unless the mode is DONT) and only on connected endpoints become the
+ * pending error; with IP_RECVERR every error does, on any endpoint. The pending error is returned
+ * (and cleared) by the next read or write, or by NS_SO_ERROR.
  *
  * IPv6 endpoints are dual-stack unless NS_IPV6_V6ONLY is set (Linux's bindv6only=0): bound
  * to :: they reserve the port for both families (the port table's unspecified-family
@@ -111,8 +113,9 @@ struct udp_ep {
 	ns_err pending;
 	/* Options. */
 	bool so_broadcast, so_reuseaddr, so_reuseport, so_keepalive, ip_recverr;
-	bool v6only; /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
-	uint8_t ttl; /* 0: the stack's default */
+	bool v6only;      /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
+	uint8_t pmtudisc; /* NS_PMTUDISC_* */
+	uint8_t ttl;      /* 0: the stack's default */
 	uint8_t tos;
 	int32_t linger;
 	int32_t rcvlowat;
@@ -616,9 +619,17 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	}
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
-	/* Fragmentation hook: once IPv4 fragments locally generated packets (a later issue),
-	 * datagrams above the MTU go down to it (with DF clear) instead of failing here. */
-	if (UDP_HLEN + len + net_hdr_len(to.family) > rt.mtu)
+	/* Path MTU discovery (endpoint.h, NS_IP_MTU_DISCOVER; Linux ip_append_data()): PROBE
+	 * sizes by the link, the others by the path; DO and PROBE refuse what does not fit,
+	 * WANT and DONT let the network layer fragment it. */
+	if (u->pmtudisc == NS_PMTUDISC_PROBE) {
+		struct ns_nic *n = ns_nic_find(s, rt.nic);
+
+		if (n)
+			rt.mtu = ns_nic_mtu(n);
+	}
+	bool fits = UDP_HLEN + len + net_hdr_len(to.family) <= rt.mtu;
+	if (!fits && u->pmtudisc >= NS_PMTUDISC_DO)
 		return NS_ERR_MESSAGE_TOO_LONG;
 	if (u->pending) {
 		err = u->pending;
@@ -670,8 +681,9 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	struct ns_write_params wp = {
 	    .ttl = u->ttl,
 	    .tos = u->tos,
-	    /* Linux's IP_PMTUDISC_WANT: DF on datagrams that are not fragmented. */
-	    .df = true,
+	    /* Linux's ip_dont_fragment(): DF unless DONT, and under WANT only on datagrams
+	     * that are not fragmented. */
+	    .df = u->pmtudisc != NS_PMTUDISC_DONT && fits,
 	};
 	if (rt.flags & NS_ROUTE_MULTICAST)
 		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
@@ -884,6 +896,12 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 			return NS_ERR_INVALID_ENDPOINT_STATE;
 		u->v6only = v != 0;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		u->pmtudisc = (uint8_t)v;
+		return NS_OK;
+	case NS_IP_MTU:   /* read-only, as Linux's (ENOPROTOOPT) */
 	case NS_SO_ERROR: /* read-only */
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
@@ -948,6 +966,23 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		*v = u->v6only;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		*v = u->pmtudisc;
+		return NS_OK;
+	case NS_IP_MTU: {
+		/* Linux: the MTU of the connected route, path MTU included; ENOTCONN without. */
+		struct ns_route rt;
+
+		if (u->state != UDP_CONNECTED ||
+		    ns_route_find(ep->stack, u->tep.nic,
+		                  u->src_fixed && u->tep.id.local.family == u->tep.id.remote.family
+		                      ? &u->tep.id.local
+		                      : NULL,
+		                  &u->tep.id.remote, &rt) != NS_OK)
+			return NS_ERR_NOT_CONNECTED;
+		*v = rt.mtu;
+		return NS_OK;
+	}
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	}
@@ -1130,6 +1165,10 @@ static void udp_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, stru
 	(void)pkt;
 	if (!ctrl_error(ctrl, &err, &hard))
 		return;
+	/* Linux __udp4_lib_err(): under IP_PMTUDISC_DONT a smaller path MTU is no error
+	 * (datagrams are fragmented to it). */
+	if (ctrl == NS_CTRL_PACKET_TOO_BIG && u->pmtudisc == NS_PMTUDISC_DONT)
+		return;
 	if (!u->ip_recverr && !(hard && u->state == UDP_CONNECTED))
 		return;
 	u->pending = err;
@@ -1188,6 +1227,7 @@ static ns_err udp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	u->state = UDP_INITIAL;
 	u->linger = -1;
 	u->rcvlowat = 1;
+	u->pmtudisc = NS_PMTUDISC_WANT; /* Linux's default for datagram sockets */
 	u->rcvbuf = UDP_BUF_DEFAULT;
 	u->sndbuf = UDP_BUF_DEFAULT;
 	u->next = p->eps;
