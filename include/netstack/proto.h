@@ -182,18 +182,8 @@ NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_ad
  */
 NS_API enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
 					       const struct ns_addr *a);
-/*
- * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4). A TENTATIVE
- * address is not assigned yet: packets to it are not local, it is not a source, and it is
- * no NIC's primary address; a DEPRECATED one still works but is a source only when nothing
- * else is (RFC 6724 rule 3).
- */
-enum {
-	NS_ADDR_F_TENTATIVE = 1u << 0,
-	NS_ADDR_F_DEPRECATED = 1u << 1,
-};
-/** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags of @a on @nic (bumps the stack's
- * generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
+/** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags (stack.h) of @a on @nic (bumps the
+ * stack's generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
 NS_API ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic,
 				    const struct ns_addr *a, unsigned flags);
 /** ns_nic_addr_flags() - The NS_ADDR_F_* flags of @a on @nic; -1 if @a is not on @nic. */
