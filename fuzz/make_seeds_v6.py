@@ -90,6 +90,37 @@ def main():
     fh2 = struct.pack("!BBHI", 58, 0, (1232 // 8) << 3, 0xBEEF)
     write("ipv6_frag_first", eth(US, 0x86DD, ipv6("2001:db8::1", "2001:db8::2", 44, fh1 + first)))
     write("ipv6_frag_last", eth(US, 0x86DD, ipv6("2001:db8::1", "2001:db8::2", 44, fh2 + rest)))
+    # MLDv1 query (24 bytes: RFC 3810 8.2 compatibility), and an MLDv2 group query.
+    q1 = struct.pack("!H", 1000) + b"\0\0" + b"\0" * 16
+    write("mld_query_v1", eth(mcast_mac("ff02::1"), 0x86DD,
+                              icmp6("fe80::1", "ff02::1", 130, 0, q1, 1, hbh, 0)))
+    # A redirect from the router to us for 2001:db8:99::1 through fe80::7 (RFC 4861 4.5).
+    tlla7 = bytes([2, 1]) + bytes.fromhex("020000000007")
+    write("ndp_redirect", eth(US, 0x86DD,
+                              icmp6("fe80::1", "2001:db8::2", 137, 0,
+                                    b"\0" * 4 + a6("fe80::7") + a6("2001:db8:99::1") + tlla7)))
+    # An unknown option with action 10 in destination options before an echo request.
+    dopt = bytes([58, 0, 0x9E, 4, 0, 0, 0, 0])
+    write("ipv6_unknown_option", eth(US, 0x86DD,
+                                     icmp6("2001:db8::1", "2001:db8::2", 128, 0,
+                                           struct.pack("!HH", 7, 7) + b"opt", 64, dopt, 60)))
+    # A type 0 routing header with segments left (RFC 5095: refused).
+    rh0 = bytes([58, 2, 0, 1, 0, 0, 0, 0]) + a6("2001:db8::9")
+    write("ipv6_rh0", eth(US, 0x86DD,
+                          icmp6("2001:db8::1", "2001:db8::2", 128, 0,
+                                struct.pack("!HH", 8, 8), 64, rh0, 43)))
+    # A packet too big about a datagram we sent, and an echo to our link-local address.
+    quoted = ipv6("2001:db8::2", "2001:db8::1", 17, struct.pack("!HHHH", 7, 4000, 8, 0))
+    write("icmpv6_packet_too_big", eth(US, 0x86DD,
+                                       icmp6("2001:db8::1", "2001:db8::2", 2, 0,
+                                             struct.pack("!I", 1280) + quoted, 64)))
+    write("ipv6_echo_ll", eth(US, 0x86DD, icmp6("fe80::1", "fe80::ff:fe00:2", 128, 0,
+                                                struct.pack("!HH", 9, 9) + b"ll", 64)))
+    # UDP to the dual-stack echo port over IPv6.
+    u6 = struct.pack("!HHHH", 4000, 7, 8 + 4, 0) + b"echo"
+    ph = a6("2001:db8::1") + a6("2001:db8::2") + struct.pack("!IxxxB", len(u6), 17)
+    u6 = u6[:6] + struct.pack("!H", csum(ph + u6)) + u6[8:]
+    write("ipv6_udp_echo", eth(US, 0x86DD, ipv6("2001:db8::1", "2001:db8::2", 17, u6)))
     # Two IPv4 fragments of one UDP datagram to the echo port.
     data = bytes(range(200)) * 8
     u = struct.pack("!HHHH", 4000, 7, 8 + len(data), 0) + data
