@@ -95,6 +95,7 @@ static void join_reported(void **state)
 static void leave_reported_after_last(void **state)
 {
 	struct nt *t = *state;
+	struct ns_addr g1 = G1;
 
 	join(t, G1);
 	join(t, G1);
@@ -108,8 +109,7 @@ static void leave_reported_after_last(void **state)
 	nt_advance(t, 2 * NS_SEC);
 	expect_report(t, MLD2_CHANGE_TO_INCLUDE, G1);
 	nt_expect_nothing(t);
-	assert_int_equal(ns_ipv6_leave(t->s, NT_NIC, &(struct ns_addr)G1),
-	                 NS_ERR_BAD_LOCAL_ADDRESS);
+	assert_int_equal(ns_ipv6_leave(t->s, NT_NIC, &g1), NS_ERR_BAD_LOCAL_ADDRESS);
 	/* Packets to it are no longer accepted. */
 	nt6_send_icmp(t, NT6_ICMP(.dst = G1));
 	nt_expect_nothing(t);
@@ -195,13 +195,13 @@ static void own_multicast_looped(void **state)
 static void too_many_groups(void **state)
 {
 	struct nt *t = *state;
+	struct ns_addr one_more = NT6(0xff, 0x0e, [15] = 0xff);
 	int i;
 
 	/* The table holds 64 groups, one of them taken by the solicited-node group. */
 	for (i = 0; i < 63; i++)
 		join(t, NT6(0xff, 0x0e, [14] = 1, [15] = (uint8_t)i));
-	assert_int_equal(ns_ipv6_join(t->s, NT_NIC, &(struct ns_addr)NT6(0xff, 0x0e, [15] = 0xff)),
-	                 NS_ERR_NO_BUFFER_SPACE);
+	assert_int_equal(ns_ipv6_join(t->s, NT_NIC, &one_more), NS_ERR_NO_BUFFER_SPACE);
 	nt_advance(t, 2 * NS_SEC);
 	nt_discard(t);
 }

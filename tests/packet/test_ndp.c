@@ -198,7 +198,7 @@ static void bad_advertisements_dropped(void **state)
 {
 	struct nt *t = *state;
 	uint8_t body[24];
-	struct ns_addr nb = NB;
+	struct ns_addr nb = NB, all_nodes = NT6_ALL_NODES;
 	uint32_t n = nt6_nd_target(body, &nb, NDP_OPT_TLLA, &MAC5.m, NULL);
 
 	/* Hop limit other than 255: it did not come from the link. */
@@ -219,7 +219,7 @@ static void bad_advertisements_dropped(void **state)
 	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = NB, .hop_limit = 255, .rest = 0,
 	                          .payload = body, .len = n));
 	/* A multicast target. */
-	n = nt6_nd_target(body, &(struct ns_addr)NT6_ALL_NODES, NDP_OPT_TLLA, &MAC5.m, NULL);
+	n = nt6_nd_target(body, &all_nodes, NDP_OPT_TLLA, &MAC5.m, NULL);
 	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = NB, .hop_limit = 255, .rest = 0,
 	                          .payload = body, .len = n));
 	nt_expect_nothing(t);
