@@ -233,6 +233,70 @@ static void bad_quotes_refused(void **state)
 	assert_int_equal(nt_drops(t, NS_DROP_ICMPV6_BAD_QUOTE), 3);
 }
 
+/* TCP over IPv6: the SYN carries MSS 1440 (1500 - 40 - 20), and an unreachable during the
+ * handshake ends connect() (as Linux: port unreachable is ECONNREFUSED, administratively
+ * prohibited EHOSTUNREACH). */
+static void errors_reach_tcp_handshake(void **state)
+{
+	static const struct {
+		uint8_t code;
+		ns_err want;
+	} v[] = {{ICMPV6_UNREACH_PORT, NS_ERR_CONNECTION_REFUSED},
+	         {ICMPV6_UNREACH_ADMIN, NS_ERR_HOST_UNREACHABLE},
+	         {ICMPV6_UNREACH_ADDR, NS_ERR_HOST_UNREACHABLE}};
+	struct nt *t = *state;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct ns_sockaddr to = {.addr = NT6_ADDR_PEER, .port = 80};
+		struct ns_ep *ep;
+		const struct nt6_frame *f;
+		uint8_t syn[IPV6_HLEN + 64];
+		uint32_t n;
+		int64_t err;
+
+		assert_int_equal(ns_ep_new(t->s, NS_AF_INET6, NS_IPPROTO_TCP, NULL, &ep), NS_OK);
+		assert_int_equal(ns_ep_connect(ep, &to), NS_ERR_CONNECT_STARTED);
+		f = nt6_expect_raw(
+		    t, NT6_RAW(.src = NT6_ADDR_US, .dst = NT6_ADDR_PEER, .upper = IPV6_NH_TCP));
+		/* MSS option: kind 2, length 4, 1440. */
+		assert_true(f->l4_len >= 24);
+		assert_int_equal(f->l4[20], 2);
+		assert_int_equal(rd16(f->l4 + 22), 1440);
+		n = IPV6_HLEN + f->ip.payload_len;
+		assert_true(n <= sizeof(syn));
+		memcpy(syn, f->l3, n);
+		nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_DEST_UNREACH, .code = v[i].code, .rest = 0,
+		                          .payload = syn, .len = n));
+		assert_int_equal(ns_ep_get_opt(ep, NS_SO_ERROR, &err), NS_OK);
+		assert_int_equal(err, v[i].want);
+		ns_ep_close(ep);
+		nt_expect_nothing(t);
+	}
+}
+
+/* A neighbor that never answers: the sender learns it (RFC 4861 7.3.3: host unreachable;
+ * a UDP endpoint with IP_RECVERR sees EHOSTUNREACH). */
+static void resolution_failure_reaches_sender(void **state)
+{
+	struct nt *t = *state;
+	struct ns_waiter_queue wq;
+	struct ns_ep *ep;
+	struct ns_sockaddr to = {.addr = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 0x55), .port = 9};
+	int64_t err;
+	size_t w;
+
+	ns_waiter_queue_init(&wq);
+	assert_int_equal(ns_ep_new(t->s, NS_AF_INET6, NS_IPPROTO_UDP, &wq, &ep), NS_OK);
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_RECVERR, 1), NS_OK);
+	assert_int_equal(ns_ep_connect(ep, &to), NS_OK);
+	assert_int_equal(ns_ep_write(ep, "anyone", 6, NULL, &w), NS_OK);
+	nt_advance(t, 3 * NS_SEC);
+	assert_int_equal(nt_discard(t), 3); /* MAX_MULTICAST_SOLICIT solicitations */
+	assert_int_equal(ns_ep_get_opt(ep, NS_SO_ERROR, &err), NS_OK);
+	assert_int_equal(err, NS_ERR_HOST_UNREACHABLE);
+	ns_ep_close(ep);
+}
+
 /* ---------------------------------------------------------------- malformed */
 
 static void malformed_messages_dropped(void **state)
@@ -278,6 +342,8 @@ int main(void)
 	    T(errors_reach_udp),
 	    T(error_quote_with_extension_headers),
 	    T(bad_quotes_refused),
+	    T(errors_reach_tcp_handshake),
+	    T(resolution_failure_reaches_sender),
 	    T(malformed_messages_dropped),
 	    T(large_echo),
 	};
