@@ -503,69 +503,6 @@ bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *o
 	return false;
 }
 
-static int nic_addr_index(const struct ns_nic *nic, const struct ns_addr *a)
-{
-	struct ns_addr k = addr_norm(a);
-
-	for (uint32_t i = 0; i < nic->naddrs; i++)
-		if (ns_addr_eq(&nic->addrs[i].addr, &k))
-			return (int)i;
-	return -1;
-}
-
-ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
-                             unsigned flags)
-{
-	int i;
-
-	if (!s || !nic || !a)
-		return NS_ERR_INVALID_ARGUMENT;
-	i = nic_addr_index(nic, a);
-	if (i < 0)
-		return NS_ERR_BAD_LOCAL_ADDRESS;
-	if (nic->addr_flags[i] != (uint8_t)flags) {
-		nic->addr_flags[i] = (uint8_t)flags;
-		stack_changed(s); /* source choice and local delivery depend on it */
-	}
-	return NS_OK;
-}
-
-int ns_nic_addr_flags(const struct ns_nic *nic, const struct ns_addr *a)
-{
-	int i;
-
-	if (!nic || !a)
-		return -1;
-	i = nic_addr_index(nic, a);
-	return i < 0 ? -1 : nic->addr_flags[i];
-}
-
-void ns_nic_set_ipv6_mtu(struct ns_stack *s, struct ns_nic *nic, uint32_t mtu)
-{
-	if (!s || !nic || nic->mtu6 == mtu)
-		return;
-	nic->mtu6 = mtu;
-	stack_changed(s);
-}
-
-uint32_t ns_nic_ipv6_mtu(const struct ns_nic *nic)
-{
-	return nic->mtu6 ? nic->mtu6 : nic->mtu;
-}
-
-size_t ns_stack_nic_addresses(struct ns_stack *s, uint32_t id, struct ns_addr_info *out, size_t max)
-{
-	struct ns_nic *nic = ns_nic_find(s, id);
-
-	if (!nic)
-		return 0;
-	for (uint32_t i = 0; i < nic->naddrs && i < max; i++) {
-		out[i].addr = nic->addrs[i];
-		out[i].flags = nic->addr_flags[i];
-	}
-	return nic->naddrs;
-}
-
 ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
                          struct ns_pkt *pkt)
 {
@@ -679,4 +616,69 @@ ns_err ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *
 	s->loop_len++;
 	nic_loop_drain(s);
 	return NS_OK;
+}
+
+/* ---------------------------------------------------------------- address flags (IPv6) */
+
+static int nic_addr_index(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	struct ns_addr k = addr_norm(a);
+
+	for (uint32_t i = 0; i < nic->naddrs; i++)
+		if (ns_addr_eq(&nic->addrs[i].addr, &k))
+			return (int)i;
+	return -1;
+}
+
+ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+                             unsigned flags)
+{
+	int i;
+
+	if (!s || !nic || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	i = nic_addr_index(nic, a);
+	if (i < 0)
+		return NS_ERR_BAD_LOCAL_ADDRESS;
+	if (nic->addr_flags[i] != (uint8_t)flags) {
+		nic->addr_flags[i] = (uint8_t)flags;
+		stack_changed(s); /* source choice and local delivery depend on it */
+	}
+	return NS_OK;
+}
+
+int ns_nic_addr_flags(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	int i;
+
+	if (!nic || !a)
+		return -1;
+	i = nic_addr_index(nic, a);
+	return i < 0 ? -1 : nic->addr_flags[i];
+}
+
+void ns_nic_set_ipv6_mtu(struct ns_stack *s, struct ns_nic *nic, uint32_t mtu)
+{
+	if (!s || !nic || nic->mtu6 == mtu)
+		return;
+	nic->mtu6 = mtu;
+	stack_changed(s);
+}
+
+uint32_t ns_nic_ipv6_mtu(const struct ns_nic *nic)
+{
+	return nic->mtu6 ? nic->mtu6 : nic->mtu;
+}
+
+size_t ns_stack_nic_addresses(struct ns_stack *s, uint32_t id, struct ns_addr_info *out, size_t max)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return 0;
+	for (uint32_t i = 0; i < nic->naddrs && i < max; i++) {
+		out[i].addr = nic->addrs[i];
+		out[i].flags = nic->addr_flags[i];
+	}
+	return nic->naddrs;
 }
