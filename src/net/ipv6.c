@@ -16,8 +16,9 @@
  *     from outside, a v4-mapped destination, and loopback (::1) either way from outside
  *     are refused;
  *  3. the destination: one of our unicast addresses (the weak host model, as IPv4: an
- *     address assigned to any NIC, tentative ones excepted, RFC 4862 5.4; ranges and
- *     promiscuous mode of the receiving NIC), or a multicast group the NIC has joined
+ *     address assigned to any NIC, tentative ones excepted, RFC 4862 5.4, and link-local
+ *     ones only on their own NIC, RFC 4007 6; ranges and promiscuous mode of the
+ *     receiving NIC), or a multicast group the NIC has joined
  *     (mld.c; all-nodes always); anything else is forwarded when the stack forwards, unless
  *     it came as a link-layer multicast or broadcast, and dropped otherwise;
  *  4. the extension-header chain (RFC 8200 4), walked in place without copying, in any
@@ -203,6 +204,11 @@ static enum ipv6_dest ipv6_classify_dst(struct ns_stack *s, struct ns_nic *nic,
 		           : DEST_OTHER;
 	switch (ns_stack_match_local(s, nic, &a)) {
 	case NS_ADDR_ASSIGNED:
+		/* RFC 4007 6: a link-local address is ours only on its own link (the weak host
+		 * model holds for wider scopes, as in Linux). */
+		if (ipv6_addr_is_link_local(dst) && !ns_nic_owns_addr(s, nic, &a))
+			return DEST_OTHER;
+		return DEST_LOCAL;
 	case NS_ADDR_RANGE:
 	case NS_ADDR_PROMISCUOUS:
 		return DEST_LOCAL;

@@ -223,6 +223,36 @@ static void link_local_answers(void **state)
 	nt_expect_nothing(t);
 }
 
+/* The weak host model holds for global addresses (another NIC's address answers here),
+ * not for link-local ones (RFC 4007 6: another NIC's link-local address is another link's). */
+static void link_local_scope_per_nic(void **state)
+{
+	struct nt *t = *state;
+	struct ns_channel_config cc = {.mtu = 1500,
+	                               .header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{2, 0, 0, 0, 2, 1}},
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
+	struct ns_link *l = ns_channel_new(&cc);
+	struct ns_subnet a = {.addr = NT6(0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1), .prefix = 64};
+
+	assert_non_null(l);
+	assert_int_equal(ns_stack_add_nic(t->s, 2, l, "nt1"), NS_OK);
+	assert_int_equal(ns_stack_add_address(t->s, 2, &a), NS_OK);
+	nt6_send_icmp(t, NT6_ICMP(.dst = NT6(0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1), .seq = 1));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .seq = 1));
+	/* NIC 2's link-local address, EUI-64 of 02:00:00:00:02:01. */
+	nt6_send_icmp(t,
+	              NT6_ICMP(.src = NT6_LL_PEER,
+	                       .dst = NT6(0xfe, 0x80, [11] = 0xff, [12] = 0xfe, [14] = 2, [15] = 1),
+	                       .seq = 2));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV6_NOT_FOR_US), 1);
+	while (ns_channel_pending(l))
+		ns_pkt_free(ns_channel_read(l));
+	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
+	ns_link_destroy(l);
+}
+
 /* ---------------------------------------------------------------- extension headers */
 
 /* RFC 8200 4.1: any order, any number of times; hop-by-hop only first. */
@@ -514,6 +544,7 @@ int main(void)
 	    T(not_ours_dropped),
 	    T(multicast_echo_answered_from_unicast),
 	    T(link_local_answers),
+	    T(link_local_scope_per_nic),
 	    T(every_legal_order_delivered),
 	    T(hop_by_hop_not_first_refused),
 	    T(unknown_option_actions),
