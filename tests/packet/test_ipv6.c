@@ -253,6 +253,21 @@ static void link_local_scope_per_nic(void **state)
 	ns_link_destroy(l);
 }
 
+/* RFC 8200 8.1: over IPv6 a UDP checksum of zero is not "none": the datagram is dropped
+ * (no port unreachable either: it may not be ours). A wrong one too. */
+static void udp_zero_checksum_dropped(void **state)
+{
+	struct nt *t = *state;
+
+	nt6_send_udp(t, NT6_UDP(.dport = 9, .csum = 0, .payload = "zero"));
+	nt6_send_udp(t, NT6_UDP(.dport = 9, .csum = 0x1234, .payload = "bad"));
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_UDP_BAD_CSUM), 2);
+	/* A right one gets the port unreachable. */
+	nt6_send_udp(t, NT6_UDP(.dport = 9, .payload = "good"));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_DEST_UNREACH, .code = ICMPV6_UNREACH_PORT));
+}
+
 /* ---------------------------------------------------------------- extension headers */
 
 /* RFC 8200 4.1: any order, any number of times; hop-by-hop only first. */
@@ -545,6 +560,7 @@ int main(void)
 	    T(multicast_echo_answered_from_unicast),
 	    T(link_local_answers),
 	    T(link_local_scope_per_nic),
+	    T(udp_zero_checksum_dropped),
 	    T(every_legal_order_delivered),
 	    T(hop_by_hop_not_first_refused),
 	    T(unknown_option_actions),
