@@ -3,8 +3,10 @@
  * Theory of operation: a libFuzzer target for the inbound frame path.
  *
  * One stack, made once, lives for the whole run: NIC 1 is an Ethernet channel link at
- * 192.0.2.2/24 with a static neighbor 192.0.2.1, NIC 2 a channel without a link header (raw
- * IP, as on a TUN) at 198.51.100.2/24, and a UDP endpoint is bound on port 7.
+ * 192.0.2.2/24 and 2001:db8::2/64 (with fe80::ff:fe00:2, its link-local address; no DAD,
+ * so that no input can take the address away for the rest of the run) with static neighbors
+ * 192.0.2.1 and 2001:db8::1, NIC 2 a channel without a link header (raw IP, as on a TUN) at
+ * 198.51.100.2/24, and a UDP endpoint is bound on port 7 (IPv4 and, dual-stack, IPv6).
  *
  * The last input byte steers (it also stays in the frame, where it reads as padding or
  * payload): bit 0 injects the bytes as a raw IP packet on NIC 2 as well; bit 1 makes the
@@ -33,7 +35,9 @@
 #include "wire/checksum.h"
 #include "wire/eth.h"
 #include "wire/icmpv4.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 #include "wire/tcp.h"
 #include "wire/udp.h"
 
@@ -45,7 +49,7 @@ static struct {
 	struct ns_stack *stack;
 	struct ns_link *eth, *raw;
 	struct ns_waiter_queue wq;
-	struct ns_ep *ep;
+	struct ns_ep *ep, *ep6;
 	uint64_t inputs;
 } F;
 
@@ -76,6 +80,7 @@ static void setup(void)
 	ns_protocols_default(&cfg);
 	cfg.clock = &F.clock.base;
 	cfg.seed = 0x5eed;
+	cfg.ipv6_dad = false;
 	if (ns_stack_new(&cfg, &F.stack) != NS_OK)
 		die("stack");
 
@@ -94,6 +99,12 @@ static void setup(void)
 	struct ns_mac peer_mac = {{0x02, 0, 0, 0, 0, 0x01}};
 	if (ns_stack_add_static_neighbor(F.stack, 1, &peer, &peer_mac) != NS_OK)
 		die("neighbor");
+	struct ns_subnet a6;
+	struct ns_addr peer6;
+	if (!ns_subnet_parse("2001:db8::2/64", &a6) || !ns_addr_parse("2001:db8::1", &peer6) ||
+	    ns_stack_add_address(F.stack, 1, &a6) != NS_OK ||
+	    ns_stack_add_static_neighbor(F.stack, 1, &peer6, &peer_mac) != NS_OK)
+		die("ipv6");
 
 	ns_waiter_queue_init(&F.wq);
 	if (ns_ep_new(F.stack, NS_AF_INET, NS_IPPROTO_UDP, &F.wq, &F.ep) != NS_OK)
@@ -101,6 +112,12 @@ static void setup(void)
 	struct ns_sockaddr any = {.addr = {.family = NS_AF_INET}, .port = 7};
 	if (ns_ep_bind(F.ep, &any) != NS_OK)
 		die("bind");
+	if (ns_ep_new(F.stack, NS_AF_INET6, NS_IPPROTO_UDP, &F.wq, &F.ep6) != NS_OK ||
+	    ns_ep_set_opt(F.ep6, NS_IPV6_V6ONLY, 1) != NS_OK)
+		die("endpoint6");
+	struct ns_sockaddr any6 = {.addr = {.family = NS_AF_INET6}, .port = 7};
+	if (ns_ep_bind(F.ep6, &any6) != NS_OK)
+		die("bind6");
 	F.ready = true;
 }
 
@@ -125,6 +142,30 @@ static void parse_all(const uint8_t *d, size_t n)
 	(void)tcp_parse(&tcp, d, n);
 	(void)tcp_csum_ok(d, n, csum_pseudo_v4(a, b, 6, (uint32_t)n));
 	(void)csum_fold(csum_partial(d, n, 0));
+	struct ipv6_repr ip6;
+	struct ipv6_frag_repr fr6;
+	struct ipv6_rh_repr rh6;
+	struct icmpv6_repr icmp6;
+	struct ndp_repr nd;
+	struct mld_query mq;
+	struct mld2_record_iter mit;
+	struct mld2_record mr;
+	struct ipv6_opt_iter oit;
+	struct ipv6_opt o6;
+	(void)ipv6_parse(&ip6, d, n);
+	(void)ipv6_frag_parse(&fr6, d, n);
+	(void)ipv6_rh_parse(&rh6, d, n);
+	(void)ipv6_ext_len(n ? d[0] : 0, d, n);
+	ipv6_opt_iter_init(&oit, d, (uint32_t)n);
+	while (ipv6_opt_next(&oit, &o6) > 0)
+		;
+	(void)icmpv6_parse(&icmp6, d, n);
+	if (ndp_parse(&nd, d, n))
+		(void)ndp_opts_valid(nd.opts, nd.opts_len);
+	(void)mld_query_parse(&mq, d, n);
+	if (mld2_report_parse(&mit, d, n))
+		while (mld2_record_next(&mit, &mr) > 0)
+			;
 	uint8_t opts[IPV4_MAX_HLEN - IPV4_MIN_HLEN];
 	size_t olen = n < sizeof(opts) ? n : sizeof(opts);
 	memcpy(opts, d, olen);
@@ -199,22 +240,29 @@ static void fix_checksums(uint8_t *ip, size_t len)
 	              false);
 }
 
-static void drain(void)
+/* Echo what @ep received (which exercises the output path too). */
+static void echo_all(struct ns_ep *ep)
 {
 	static uint8_t buf[65536];
 	for (int i = 0; i < 256; i++) {
 		struct ns_read_result res;
-		ns_err e = ns_ep_read(F.ep, buf, sizeof(buf), 0, &res);
+		ns_err e = ns_ep_read(ep, buf, sizeof(buf), 0, &res);
 		if (e == NS_ERR_WOULD_BLOCK)
 			break;
 		if (e != NS_OK)
 			continue;
 		struct ns_write_opts wo = {.to = &res.from};
 		size_t written;
-		(void)ns_ep_write(F.ep, buf, res.count, &wo, &written);
+		(void)ns_ep_write(ep, buf, res.count, &wo, &written);
 	}
 	int64_t v;
-	(void)ns_ep_get_opt(F.ep, NS_SO_ERROR, &v);
+	(void)ns_ep_get_opt(ep, NS_SO_ERROR, &v);
+}
+
+static void drain(void)
+{
+	echo_all(F.ep);
+	echo_all(F.ep6);
 	struct ns_pkt *p;
 	while ((p = ns_channel_read(F.eth)))
 		ns_pkt_free(p);

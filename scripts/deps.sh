@@ -12,6 +12,7 @@ PKGS=(
 	iproute2 iputils-ping python3           # interop tests and the demo
 	tshark                                  # reads the pcap files back
 	nftables socat curl                     # interop tools for the later TCP/forwarding tests
+	radvd                                   # a router advertising a prefix (IPv6 SLAAC test)
 	util-linux coreutils                    # setpriv, timeout
 	pkg-config liblwip-dev ethtool          # the benchmark's lwIP comparison and offload switch
 )

@@ -3,7 +3,7 @@
  * Theory of operation: the option parser of `netstack serve` and `netstack connect`.
  *
  * Both take the same device and address options; connect also takes --send-file and one
- * positional HOST:PORT (an IPv4 address, no name lookup).
+ * positional HOST:PORT (an IPv4 address, or an IPv6 one in brackets; no name lookup).
  * Options take their value as the next argument or after '=' (`--mtu 1400`, `--mtu=1400`).
  * Parsing is strict and complete before anything is opened: every value is checked here
  * (CIDR with an explicit prefix, unicast MAC, device names the kernel accepts, MTU range,
@@ -46,11 +46,42 @@ static bool looks_ipv6(const char *s)
 	return strchr(s, ':') != NULL;
 }
 
+/* An IPv6 --addr: a unicast address with its prefix length (RFC 4291). */
+static int parse_addr6(const char *val, struct ns_subnet *sn)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (!strchr(val, '/'))
+		return usage_error("--addr %s: missing prefix length (for example %s/64)", val,
+		                   val);
+	if (!ns_subnet_parse(val, sn) || sn->addr.family != NS_AF_INET6)
+		return usage_error("--addr %s: not an IPv6 address with a prefix length "
+		                   "(for example 2001:db8::2/64)",
+		                   val);
+	if (ns_addr_is_any(&sn->addr))
+		return usage_error("--addr %s: the unspecified address cannot be assigned", val);
+	if (sn->addr.a[0] == 0xff)
+		return usage_error("--addr %s: multicast, not a host address", val);
+	if (memcmp(sn->addr.a, mapped, 12) == 0)
+		return usage_error("--addr %s: a v4-mapped address; give the IPv4 address", val);
+	{
+		struct ns_addr lo = {.family = NS_AF_INET6, .a = {[15] = 1}};
+		if (ns_addr_eq(&lo, &sn->addr))
+			return usage_error("--addr %s: loopback addresses are not for a device",
+			                   val);
+	}
+	return 0;
+}
+
 static int parse_addr_opt(const char *val, struct serve_opts *o)
 {
 	struct ns_subnet sn;
-	if (looks_ipv6(val))
-		return usage_error("--addr %s: IPv6 is not supported yet", val);
+	if (looks_ipv6(val)) {
+		int rc = parse_addr6(val, &sn);
+		if (rc)
+			return rc;
+		goto add;
+	}
 	if (!strchr(val, '/'))
 		return usage_error("--addr %s: missing prefix length (for example %s/24)", val,
 		                   val);
@@ -71,6 +102,7 @@ static int parse_addr_opt(const char *val, struct serve_opts *o)
 			return usage_error("--addr %s: that is the subnet's broadcast address",
 			                   val);
 	}
+add:
 	for (size_t i = 0; i < o->naddrs; i++)
 		if (ns_addr_eq(&o->addrs[i].addr, &sn.addr))
 			return usage_error("--addr %s: address given twice", val);
@@ -118,8 +150,8 @@ static int check_complete(struct serve_opts *o)
 	const char *name = o->cmd == CMD_SERVE ? "serve" : "connect";
 	if (!o->dev)
 		return usage_error("%s: missing --tap NAME or --tun NAME", name);
-	if (o->naddrs == 0)
-		return usage_error("%s: missing --addr CIDR", name);
+	if (o->naddrs == 0 && !o->slaac)
+		return usage_error("%s: missing --addr CIDR (or --slaac)", name);
 	if (o->cmd == CMD_CONNECT && !o->have_target)
 		return usage_error("connect: missing HOST:PORT");
 	if (o->have_mac && o->kind == NS_TUN) {
@@ -127,15 +159,19 @@ static int check_complete(struct serve_opts *o)
 		return usage_error("--mac %s: a TUN device has no MAC (use --tap)",
 		                   ns_mac_format(&o->mac, m, sizeof(m)));
 	}
-	if (o->have_gateway) {
+	for (int fam = 0; fam < 2; fam++) {
+		const struct ns_addr *gw = fam ? &o->gateway6 : &o->gateway;
 		char g[48];
-		ns_addr_format(&o->gateway, g, sizeof(g));
-		bool onlink = false;
+		if (!(fam ? o->have_gateway6 : o->have_gateway))
+			continue;
+		ns_addr_format(gw, g, sizeof(g));
+		/* A link-local gateway is on the link by definition (RFC 4291 2.5.6). */
+		bool onlink = fam && gw->a[0] == 0xfe && (gw->a[1] & 0xc0) == 0x80;
 		for (size_t i = 0; i < o->naddrs; i++) {
-			if (ns_addr_eq(&o->addrs[i].addr, &o->gateway))
+			if (ns_addr_eq(&o->addrs[i].addr, gw))
 				return usage_error("--gateway %s: that is one of our own addresses",
 				                   g);
-			onlink |= ns_subnet_contains(&o->addrs[i], &o->gateway);
+			onlink |= ns_subnet_contains(&o->addrs[i], gw);
 		}
 		if (!onlink)
 			return usage_error("--gateway %s: not inside the subnet of any --addr", g);
@@ -152,14 +188,29 @@ static int parse_target(const char *val, struct serve_opts *o)
 		                   "given)",
 		                   val);
 	if (!colon || colon == val || (size_t)(colon - val) >= sizeof(host))
-		return usage_error("connect: '%s' is not HOST:PORT (for example 192.0.2.1:7)", val);
+		return usage_error("connect: '%s' is not HOST:PORT (for example 192.0.2.1:7 or "
+		                   "[2001:db8::1]:7)",
+		                   val);
 	memcpy(host, val, (size_t)(colon - val));
 	host[colon - val] = '\0';
-	if (strchr(host, ':'))
-		return usage_error("connect: %s: IPv6 is not supported yet", val);
-	if (!ns_addr_parse(host, &o->target.addr) || o->target.addr.family != NS_AF_INET ||
-	    ns_addr_is_any(&o->target.addr))
+	if (host[0] == '[') {
+		/* RFC 3986 3.2.2: an IPv6 address in brackets. */
+		size_t n = strlen(host);
+		if (n < 3 || host[n - 1] != ']')
+			return usage_error("connect: %s: '%s' is not [IPv6 address]", val, host);
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+		if (!ns_addr_parse(host, &o->target.addr) || o->target.addr.family != NS_AF_INET6 ||
+		    ns_addr_is_any(&o->target.addr))
+			return usage_error("connect: %s: '%s' is not an IPv6 address", val, host);
+	} else if (strchr(host, ':')) {
+		return usage_error("connect: %s: an IPv6 address goes in brackets, as "
+		                   "[2001:db8::1]:7",
+		                   val);
+	} else if (!ns_addr_parse(host, &o->target.addr) || o->target.addr.family != NS_AF_INET ||
+	           ns_addr_is_any(&o->target.addr)) {
 		return usage_error("connect: %s: '%s' is not an IPv4 address", val, host);
+	}
 	char *end;
 	const char *p = colon + 1;
 	unsigned long port = (*p >= '0' && *p <= '9') ? strtoul(p, &end, 10) : 0;
@@ -206,6 +257,13 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 		bool is_known = cmd == CMD_CONNECT && !strcmp(opt, "--send-file");
 		for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			is_known |= !strcmp(opt, known[k]);
+		/* Flags: no value. */
+		if (!strcmp(opt, "--slaac")) {
+			if (eq)
+				return usage_error("--slaac: takes no value");
+			o->slaac = true;
+			continue;
+		}
 		if (!is_known)
 			return usage_error("%s: unknown option '%s'", name, opt);
 		if (eq)
@@ -236,13 +294,27 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 				return usage_error("--mac %s: not a unicast MAC address", val);
 			o->have_mac = true;
 		} else if (!strcmp(opt, "--gateway")) {
-			if (o->have_gateway)
-				return usage_error("--gateway %s: --gateway given twice", val);
-			if (looks_ipv6(val))
-				return usage_error("--gateway %s: IPv6 is not supported yet", val);
-			if (!ns_addr_parse(val, &o->gateway) || o->gateway.family != NS_AF_INET)
-				return usage_error("--gateway %s: not an IPv4 address", val);
-			o->have_gateway = true;
+			/* One per family. */
+			struct ns_addr gw;
+			if (!ns_addr_parse(val, &gw) || ns_addr_is_any(&gw) ||
+			    (gw.family == NS_AF_INET6 && gw.a[0] == 0xff))
+				return usage_error(
+				    "--gateway %s: not a unicast IPv4 or IPv6 address", val);
+			if (gw.family == NS_AF_INET6) {
+				if (o->have_gateway6)
+					return usage_error("--gateway %s: an IPv6 --gateway given "
+					                   "twice",
+					                   val);
+				o->gateway6 = gw;
+				o->have_gateway6 = true;
+			} else {
+				if (o->have_gateway)
+					return usage_error("--gateway %s: an IPv4 --gateway given "
+					                   "twice",
+					                   val);
+				o->gateway = gw;
+				o->have_gateway = true;
+			}
 		} else if (!strcmp(opt, "--mtu")) {
 			if (have_mtu)
 				return usage_error("--mtu %s: --mtu given twice", val);

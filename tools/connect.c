@@ -232,13 +232,17 @@ int connect_run(const struct serve_opts *o)
 	}
 	ns_waiter_queue_init(&c.wq);
 	ns_waiter_entry_init(&c.we, on_event, &c);
-	ns_err e = ns_ep_new(h.stack, NS_AF_INET, NS_IPPROTO_TCP, &c.wq, &c.ep);
+	ns_err e = ns_ep_new(h.stack, c.target.addr.family, NS_IPPROTO_TCP, &c.wq, &c.ep);
 	if (e != NS_OK) {
 		fprintf(stderr, "netstack: connect: TCP endpoint: %s\n", ns_strerror(e));
 		goto out;
 	}
 	ns_waiter_register(&c.wq, &c.we, NS_EV_IN | NS_EV_OUT | NS_EV_ERR | NS_EV_HUP);
 	host_describe(&h, o);
+	/* RFC 4862 5.4: a tentative IPv6 address is no source yet. */
+	if (!host_wait_dad(&h, 3000))
+		fprintf(stderr, "netstack: connect: an address is still tentative (duplicate "
+		                "address detection)\n");
 	e = ns_ep_connect(c.ep, &c.target);
 	if (e != NS_ERR_CONNECT_STARTED && e != NS_OK) {
 		char text[64];

@@ -3,12 +3,18 @@
  * Theory of operation: one stack on one TAP or TUN device, driven by the event loop: the
  * part `netstack serve` and `netstack connect` share.
  *
- * Start-up order: block SIGINT/SIGTERM and open a signalfd first (a signal that arrives
- * during start-up is then handled by the loop, never lost); make the stack; open the device
- * (created if missing, attached as it is if it exists: only its up flag, and its MTU when
- * --mtu is given, are touched); wrap it in the pcap sniffer if asked; add the NIC, each
- * address, an on-link route per address subnet and the default route; make the loop and
- * watch the signalfd. A signal sets h->stop and stops the current loop iteration.
+ * Start-up order: block SIGINT/SIGTERM/SIGUSR1 and open a signalfd first (a signal that
+ * arrives during start-up is then handled by the loop, never lost); make the stack; open the
+ * device (created if missing, attached as it is if it exists: only its up flag, and its MTU
+ * when --mtu is given, are touched); wrap it in the pcap sniffer if asked; add the NIC, each
+ * address, an on-link route per address subnet and a default route per --gateway; with
+ * --slaac, bring IPv6 up on the NIC (link-local address, router solicitation: router
+ * advertisements then add addresses and a default route); make the loop and watch the
+ * signalfd. SIGINT or SIGTERM sets h->stop and stops the current loop iteration; SIGUSR1
+ * sets h->dump (serve then prints its addresses).
+ *
+ * IPv6 addresses start tentative: duplicate address detection (RFC 4862 5.4) takes up to
+ * two seconds after `ready`, during which they do not answer.
  *
  * A TUN/TAP fd whose device was deleted fails every read and polls as an error forever; the
  * loop then stops watching it. host_after_iteration() checks for that only when the
@@ -22,6 +28,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netstack/netstack.h"
@@ -39,6 +46,9 @@ static void on_signal(struct ns_loop *l, int fd, uint32_t events, void *ctx)
 		if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
 			h->stop = 1;
 			ns_loop_stop(l);
+		} else if (si.ssi_signo == SIGUSR1) {
+			h->dump = 1;
+			ns_loop_stop(l);
 		}
 	}
 }
@@ -49,6 +59,7 @@ static int setup_signals(struct host *h)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	h->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -59,9 +70,64 @@ static int setup_signals(struct host *h)
 static struct ns_subnet subnet_network(const struct ns_subnet *a)
 {
 	struct ns_subnet n = *a;
-	for (unsigned bit = a->prefix; bit < 32; bit++)
+	for (unsigned bit = a->prefix; bit < ns_addr_len(&a->addr) * 8; bit++)
 		n.addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 	return n;
+}
+
+bool host_has_ipv6(const struct serve_opts *o)
+{
+	for (size_t i = 0; i < o->naddrs; i++)
+		if (o->addrs[i].addr.family == NS_AF_INET6)
+			return true;
+	return o->slaac;
+}
+
+static bool any_tentative(struct host *h)
+{
+	struct ns_addr_info info[32];
+	size_t n = ns_stack_nic_addresses(h->stack, NIC_ID, info, 32);
+
+	for (size_t i = 0; i < n && i < 32; i++)
+		if (info[i].flags & NS_ADDR_F_TENTATIVE)
+			return true;
+	return false;
+}
+
+bool host_wait_dad(struct host *h, int ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (any_tentative(h) && !h->stop) {
+		long waited;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		waited = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (waited >= ms)
+			return false;
+		if (ns_loop_run_once(h->loop, 50) != NS_OK)
+			return false;
+	}
+	return !any_tentative(h);
+}
+
+void host_print_addresses(struct host *h)
+{
+	struct ns_addr_info info[32];
+	size_t n = ns_stack_nic_addresses(h->stack, NIC_ID, info, 32);
+	char text[64];
+
+	for (size_t i = 0; i < n && i < 32; i++) {
+		const char *state = "preferred";
+		if (info[i].flags & NS_ADDR_F_TENTATIVE)
+			state = "tentative";
+		else if (info[i].flags & NS_ADDR_F_DEPRECATED)
+			state = "deprecated";
+		printf("address %s/%u %s\n", ns_addr_format(&info[i].addr.addr, text, sizeof(text)),
+		       info[i].addr.prefix, state);
+	}
+	fflush(stdout);
 }
 
 static int configure(struct host *h, const struct serve_opts *o)
@@ -100,14 +166,25 @@ static int configure(struct host *h, const struct serve_opts *o)
 			return 1;
 		}
 	}
-	if (o->have_gateway) {
-		struct ns_route_entry r = {.dest = {.addr = {.family = NS_AF_INET}, .prefix = 0},
-		                           .gateway = o->gateway,
+	for (int fam = 0; fam < 2; fam++) {
+		const struct ns_addr *gw = fam ? &o->gateway6 : &o->gateway;
+		struct ns_route_entry r = {.dest = {.addr = {.family = gw->family}, .prefix = 0},
+		                           .gateway = *gw,
 		                           .nic = NIC_ID};
+		if (!(fam ? o->have_gateway6 : o->have_gateway))
+			continue;
 		e = ns_stack_add_route(h->stack, &r);
 		if (e != NS_OK) {
 			fprintf(stderr, "netstack: --gateway %s: %s\n",
-			        ns_addr_format(&o->gateway, text, sizeof(text)), ns_strerror(e));
+			        ns_addr_format(gw, text, sizeof(text)), ns_strerror(e));
+			return 1;
+		}
+	}
+	/* With an IPv6 address IPv6 is up already; --slaac alone brings it up here. */
+	if (o->slaac) {
+		e = ns_ipv6_enable(h->stack, NIC_ID);
+		if (e != NS_OK) {
+			fprintf(stderr, "netstack: --slaac: %s\n", ns_strerror(e));
 			return 1;
 		}
 	}
@@ -129,6 +206,10 @@ void host_describe(const struct host *h, const struct serve_opts *o)
 		        o->addrs[i].prefix);
 	if (o->have_gateway)
 		fprintf(stderr, ", gateway %s", ns_addr_format(&o->gateway, text, sizeof(text)));
+	if (o->have_gateway6)
+		fprintf(stderr, ", gateway %s", ns_addr_format(&o->gateway6, text, sizeof(text)));
+	if (o->slaac)
+		fprintf(stderr, ", slaac");
 	if (o->pcap)
 		fprintf(stderr, ", pcap %s", o->pcap);
 	fputc('\n', stderr);

@@ -8,7 +8,9 @@
  * is not finished (a service yields after a bounded amount so that frames keep flowing), the
  * next iteration does not wait.
  *
- * Output contract: stdout carries exactly `ready` as its first line, and after a signal the
+ * Output contract: stdout carries exactly `ready` as its first line; after each SIGUSR1 one
+ * `address CIDR STATE` line per address of the NIC (STATE: preferred, deprecated or
+ * tentative; autoconfigured ones included); and after SIGINT/SIGTERM the
  * non-zero counters, one `name value` per line: the stack's counters under ns_stat_name(),
  * drop reasons as `drop_` + ns_drop_name(), the services' and the device's own counters.
  * Everything else (the start-up summary, errors) goes to stderr. SIGPIPE is ignored and a
@@ -85,12 +87,12 @@ int serve_run(const struct serve_opts *o)
 	if (rc)
 		goto out;
 	rc = 1;
-	udp = services_start(h.stack, o->addrs, o->naddrs, err, sizeof(err));
+	udp = services_start(h.stack, o->addrs, o->naddrs, host_has_ipv6(o), err, sizeof(err));
 	if (!udp) {
 		fprintf(stderr, "netstack: starting the UDP services: %s\n", err);
 		goto out;
 	}
-	tcp = tcp_services_start(h.stack, err, sizeof(err));
+	tcp = tcp_services_start(h.stack, host_has_ipv6(o), err, sizeof(err));
 	if (!tcp) {
 		fprintf(stderr, "netstack: starting the TCP services: %s\n", err);
 		goto out;
@@ -107,6 +109,10 @@ int serve_run(const struct serve_opts *o)
 			goto out;
 		}
 		busy = tcp_services_run(tcp);
+		if (h.dump) {
+			h.dump = 0;
+			host_print_addresses(&h);
+		}
 		if (host_after_iteration(&h)) {
 			gone = true;
 			break;

@@ -8,10 +8,15 @@
  * (RFC 863, port 9) reads and forgets. Each service has one UDP endpoint per address of the
  * stack, bound to that address: a reply then leaves from the address the request was sent
  * to, as a kernel peer with a connected socket requires (an endpoint bound to the
- * unspecified address would answer from the NIC's first address). The endpoints never
- * block: a waiter entry on NS_EV_IN runs on the stack's thread whenever a datagram is
- * queued, and reads until the endpoint says WOULD_BLOCK, so nothing stays queued between
- * wake-ups and the receive buffer (bounded by the endpoint) cannot fill up while we sleep.
+ * unspecified address would answer from the NIC's first address). IPv6 is served by one
+ * endpoint per service bound to :: (IPv6 only): an IPv6 address is tentative for the first
+ * second or two (duplicate address detection, RFC 4862 5.4) and cannot be bound then, as
+ * on Linux, and autoconfiguration adds addresses later. Replies leave from the address
+ * source selection picks for the peer (RFC 6724: the one the request came to, in every
+ * usual set-up: the longest common prefix, the link-local one for a link-local peer). The endpoints
+ * never block: a waiter entry on NS_EV_IN runs on the stack's thread whenever a datagram is queued,
+ * and reads until the endpoint says WOULD_BLOCK, so nothing stays queued between wake-ups and the
+ * receive buffer (bounded by the endpoint) cannot fill up while we sleep.
  *
  * An echo that cannot be sent (no route back, send buffer full) is dropped and counted.
  */
@@ -40,7 +45,7 @@ struct service {
 struct services {
 	struct ns_stack *stack;
 	size_t n;
-	struct service svc[2 * SERVE_MAX_ADDRS];
+	struct service svc[2 * SERVE_MAX_ADDRS + 2];
 	struct services_counts c;
 	uint8_t buf[65536]; /* larger than any UDP payload */
 };
@@ -84,13 +89,15 @@ static bool service_open(struct services *sv, struct service *svc, bool echo,
 	svc->echo = echo;
 	ns_waiter_queue_init(&svc->wq);
 	ns_waiter_entry_init(&svc->we, on_readable, svc);
-	ns_err e = ns_ep_new(sv->stack, NS_AF_INET, NS_IPPROTO_UDP, &svc->wq, &svc->ep);
+	ns_err e = ns_ep_new(sv->stack, addr->family, NS_IPPROTO_UDP, &svc->wq, &svc->ep);
 	if (e != NS_OK) {
 		snprintf(err, errlen, "UDP endpoint for port %u: %s", port, ns_strerror(e));
 		svc->ep = NULL;
 		return false;
 	}
 	struct ns_sockaddr local = {.addr = *addr, .port = port};
+	if (addr->family == NS_AF_INET6)
+		ns_ep_set_opt(svc->ep, NS_IPV6_V6ONLY, 1);
 	e = ns_ep_bind(svc->ep, &local);
 	if (e != NS_OK) {
 		char text[48];
@@ -112,8 +119,9 @@ static void service_close(struct service *svc)
 }
 
 struct services *services_start(struct ns_stack *s, const struct ns_subnet *addrs, size_t naddrs,
-                                char *err, size_t errlen)
+                                bool ipv6, char *err, size_t errlen)
 {
+	static const struct ns_addr any6 = {.family = NS_AF_INET6};
 	struct services *sv = calloc(1, sizeof(*sv));
 	if (!sv) {
 		snprintf(err, errlen, "out of memory");
@@ -121,6 +129,8 @@ struct services *services_start(struct ns_stack *s, const struct ns_subnet *addr
 	}
 	sv->stack = s;
 	for (size_t i = 0; i < naddrs && i < SERVE_MAX_ADDRS; i++) {
+		if (addrs[i].addr.family != NS_AF_INET)
+			continue;
 		if (!service_open(sv, &sv->svc[sv->n++], true, &addrs[i].addr, ECHO_PORT, err,
 		                  errlen) ||
 		    !service_open(sv, &sv->svc[sv->n++], false, &addrs[i].addr, DISCARD_PORT, err,
@@ -128,6 +138,12 @@ struct services *services_start(struct ns_stack *s, const struct ns_subnet *addr
 			services_stop(sv);
 			return NULL;
 		}
+	}
+	if (ipv6 &&
+	    (!service_open(sv, &sv->svc[sv->n++], true, &any6, ECHO_PORT, err, errlen) ||
+	     !service_open(sv, &sv->svc[sv->n++], false, &any6, DISCARD_PORT, err, errlen))) {
+		services_stop(sv);
+		return NULL;
 	}
 	return sv;
 }

@@ -4,7 +4,8 @@
  * endpoint API only: echo (RFC 862, port 7), discard (RFC 863, port 9), chargen (RFC 864,
  * port 19) and HTTP/1.1 (port 80), each on one listener bound to the unspecified address, so
  * they answer on every address of the stack (a connection's replies leave from the address
- * its SYN was sent to: the 4-tuple fixes it).
+ * its SYN was sent to: the 4-tuple fixes it); with IPv6, on a second listener bound to ::
+ * with NS_IPV6_V6ONLY (the IPv4 one keeps IPv4, as `listen [::]:80 ipv6only=on` does).
  *
  * Events and work are kept apart. A waiter callback runs inside the stack (in the middle of
  * processing a segment or a timer), so it only records the events and puts the connection
@@ -93,8 +94,8 @@ struct conn {
 
 struct tcp_services {
 	struct ns_stack *stack;
-	struct conn *listener[NLISTENERS];
-	struct conn *conns; /* accepted connections */
+	struct conn *listener[2 * NLISTENERS]; /* IPv4, then IPv6 */
+	struct conn *conns;                    /* accepted connections */
 	struct conn *ready, *ready_tail;
 	struct tcp_services_counts c;
 	uint8_t scratch[SCRATCH];
@@ -560,7 +561,7 @@ static void fill_tables(struct tcp_services *ts)
 		ts->bytes[i] = (uint8_t)(i % BYTES_PERIOD);
 }
 
-struct tcp_services *tcp_services_start(struct ns_stack *s, char *err, size_t errlen)
+struct tcp_services *tcp_services_start(struct ns_stack *s, bool ipv6, char *err, size_t errlen)
 {
 	struct tcp_services *ts = calloc(1, sizeof(*ts));
 	if (!ts) {
@@ -569,22 +570,25 @@ struct tcp_services *tcp_services_start(struct ns_stack *s, char *err, size_t er
 	}
 	ts->stack = s;
 	fill_tables(ts);
-	for (size_t i = 0; i < NLISTENERS; i++) {
+	for (size_t j = 0; j < (ipv6 ? 2 : 1) * NLISTENERS; j++) {
+		size_t i = j % NLISTENERS;
+		uint8_t family = j < NLISTENERS ? NS_AF_INET : NS_AF_INET6;
 		struct conn *l = conn_new(ts, K_LISTENER);
 		if (!l) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
 		l->kind = listeners[i].kind;
-		ts->listener[i] = l;
-		ns_err e = ns_ep_new(s, NS_AF_INET, NS_IPPROTO_TCP, &l->wq, &l->ep);
+		ts->listener[j] = l;
+		ns_err e = ns_ep_new(s, family, NS_IPPROTO_TCP, &l->wq, &l->ep);
 		if (e != NS_OK) {
 			snprintf(err, errlen, "TCP endpoint: %s", ns_strerror(e));
 			goto fail;
 		}
-		struct ns_sockaddr any = {.addr = {.family = NS_AF_INET},
-		                          .port = listeners[i].port};
+		struct ns_sockaddr any = {.addr = {.family = family}, .port = listeners[i].port};
 		ns_ep_set_opt(l->ep, NS_SO_REUSEADDR, 1);
+		if (family == NS_AF_INET6)
+			ns_ep_set_opt(l->ep, NS_IPV6_V6ONLY, 1);
 		e = ns_ep_bind(l->ep, &any);
 		if (e == NS_OK)
 			e = ns_ep_listen(l->ep, BACKLOG);
@@ -609,7 +613,7 @@ void tcp_services_stop(struct tcp_services *ts)
 {
 	if (!ts)
 		return;
-	for (size_t i = 0; i < NLISTENERS; i++)
+	for (size_t i = 0; i < 2 * NLISTENERS; i++)
 		if (ts->listener[i])
 			conn_free(ts, ts->listener[i], false);
 	while (ts->conns)

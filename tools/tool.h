@@ -36,8 +36,11 @@ struct serve_opts {
 	bool have_mac;
 	struct ns_mac mac;
 	bool have_gateway;
-	struct ns_addr gateway;
-	uint32_t mtu; /* 0: not given */
+	struct ns_addr gateway; /* IPv4 */
+	bool have_gateway6;
+	struct ns_addr gateway6; /* IPv6 */
+	bool slaac;              /* IPv6 up without an IPv6 --addr: addresses from RAs */
+	uint32_t mtu;            /* 0: not given */
 	const char *pcap;
 	/* connect only */
 	struct ns_sockaddr target;
@@ -64,6 +67,7 @@ struct host {
 	int sigfd;
 	uint64_t rx_errors_seen;
 	volatile int stop;
+	volatile int dump; /* SIGUSR1 arrived: print the addresses */
 };
 /** host_open() - Signals, stack, device, addresses and routes, loop. 0, or the exit status
  * after printing why on stderr (2 for a device or pcap file that cannot be opened). */
@@ -82,7 +86,17 @@ int serve_run(const struct serve_opts *o);
 /** connect_run() - Run `netstack connect`: 0 once both sides closed cleanly. */
 int connect_run(const struct serve_opts *o);
 
-/* services.c: UDP echo (port 7) and discard (port 9) on each address. */
+/** host_has_ipv6() - Does the command line bring IPv6 up (an IPv6 --addr, or --slaac)? */
+bool host_has_ipv6(const struct serve_opts *o);
+/** host_print_addresses() - One `address CIDR STATE` line per address of the NIC on stdout
+ * (serve's answer to SIGUSR1). */
+void host_print_addresses(struct host *h);
+/** host_wait_dad() - Run the loop until no address of the NIC is tentative (duplicate
+ * address detection over) or @ms pass; false if some still is (or a signal came). */
+bool host_wait_dad(struct host *h, int ms);
+
+/* services.c: UDP echo (port 7) and discard (port 9) on each address (and, with IPv6, on
+ * [::] for the addresses autoconfiguration adds). */
 struct services;
 struct services_counts {
 	uint64_t echo_rx, echo_tx, echo_tx_failed, discard_rx;
@@ -90,7 +104,7 @@ struct services_counts {
 /** services_start() - Bind the services on each of @addrs; NULL and a message in @err on
  * failure. */
 struct services *services_start(struct ns_stack *s, const struct ns_subnet *addrs, size_t naddrs,
-                                char *err, size_t errlen);
+                                bool ipv6, char *err, size_t errlen);
 void services_counts(const struct services *sv, struct services_counts *out);
 void services_stop(struct services *sv);
 
@@ -102,7 +116,8 @@ struct tcp_services_counts {
 	uint64_t echo_bytes, discard_bytes, chargen_bytes;
 	uint64_t http_requests, http_2xx, http_4xx, http_5xx, http_body_bytes;
 };
-struct tcp_services *tcp_services_start(struct ns_stack *s, char *err, size_t errlen);
+/** tcp_services_start() - The listeners on 0.0.0.0, and with @ipv6 on [::] (IPv6 only). */
+struct tcp_services *tcp_services_start(struct ns_stack *s, bool ipv6, char *err, size_t errlen);
 /** tcp_services_run() - Do the work the stack's events asked for (call after every loop
  * iteration). Returns true if work remains (poll the loop without waiting). */
 bool tcp_services_run(struct tcp_services *ts);

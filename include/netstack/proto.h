@@ -166,6 +166,8 @@ enum ns_addr_match {
 /** ns_nic_match_addr() - Is @a a destination @nic accepts? (IPv4: also broadcasts.) */
 NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
 					    const struct ns_addr *a);
+/** ns_nic_has_ranges() - Does @nic have an address range of @family? */
+NS_API bool ns_nic_has_ranges(const struct ns_nic *nic, uint8_t family);
 /** ns_nic_owns_addr() - Is @a assigned to @nic or in one of its ranges (not promiscuous)? */
 NS_API bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
 /** ns_stack_find_local() - The NIC that has @a assigned (any NIC), or NULL. */
@@ -180,18 +182,8 @@ NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_ad
  */
 NS_API enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
 					       const struct ns_addr *a);
-/*
- * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4). A TENTATIVE
- * address is not assigned yet: packets to it are not local, it is not a source, and it is
- * no NIC's primary address; a DEPRECATED one still works but is a source only when nothing
- * else is (RFC 6724 rule 3).
- */
-enum {
-	NS_ADDR_F_TENTATIVE = 1u << 0,
-	NS_ADDR_F_DEPRECATED = 1u << 1,
-};
-/** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags of @a on @nic (bumps the stack's
- * generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
+/** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags (stack.h) of @a on @nic (bumps the
+ * stack's generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
 NS_API ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic,
 				    const struct ns_addr *a, unsigned flags);
 /** ns_nic_addr_flags() - The NS_ADDR_F_* flags of @a on @nic; -1 if @a is not on @nic. */
@@ -287,6 +279,10 @@ struct ns_tep_ops {
 enum {
 	NS_TEP_REUSEADDR = 1u << 0,
 	NS_TEP_REUSEPORT = 1u << 1,
+	/* An IPv6 endpoint bound to :: that takes IPv4 too (IPV6_V6ONLY off, as Linux's
+	 * dual-stack sockets): IPv4 packets no IPv4 endpoint matches are looked up under its
+	 * wildcard binding (the transport presents their addresses v4-mapped). */
+	NS_TEP_V4MAPPED = 1u << 2,
 };
 
 struct ns_tep_id {
@@ -315,7 +311,8 @@ struct ns_tep {
 NS_API ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t);
 NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
 /** ns_demux_lookup() - The endpoint for a packet: exact 4-tuple, then bound/listening on
- * the local address, then wildcard. Among REUSEPORT endpoints the flow hash picks one. */
+ * the local address, then wildcard; for IPv4, then an IPv6 wildcard endpoint with
+ * NS_TEP_V4MAPPED. Among REUSEPORT endpoints the flow hash picks one. */
 NS_API struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
 				      const struct ns_addr *local, uint16_t lport,
 				      const struct ns_addr *remote, uint16_t rport);

@@ -105,6 +105,17 @@ NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
 /** ns_stack_add_address() - Assign @a (with its prefix length) to NIC @nic. */
 NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struct ns_subnet *a);
 NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);
+/*
+ * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4). A TENTATIVE
+ * address is not assigned yet: packets to it are not local, it is not a source, and it is
+ * no NIC's primary address; a DEPRECATED one still works but is a source only when nothing
+ * else is (RFC 6724 rule 3).
+ */
+enum {
+	NS_ADDR_F_TENTATIVE = 1u << 0,
+	NS_ADDR_F_DEPRECATED = 1u << 1,
+};
+
 /* An address of a NIC as ns_stack_nic_addresses() reports it. */
 struct ns_addr_info {
 	struct ns_subnet addr;

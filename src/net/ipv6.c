@@ -193,9 +193,14 @@ static enum ipv6_dest ipv6_classify_dst(struct ns_stack *s, struct ns_nic *nic,
 {
 	struct ns_addr a = v6(dst);
 
+	/* A NIC with address ranges answers solicitations for all of them, so it listens to
+	 * every solicited-node group (ndp.c drops solicitations for targets not ours). */
 	if (ipv6_addr_is_multicast(dst))
-		return mld_is_member(s, nic, &a) || ns_nic_promiscuous(nic) ? DEST_MULTICAST
-		                                                            : DEST_OTHER;
+		return mld_is_member(s, nic, &a) || ns_nic_promiscuous(nic) ||
+		               (ipv6_addr_is_solicited_node(dst) &&
+		                ns_nic_has_ranges(nic, NS_AF_INET6))
+		           ? DEST_MULTICAST
+		           : DEST_OTHER;
 	switch (ns_stack_match_local(s, nic, &a)) {
 	case NS_ADDR_ASSIGNED:
 	case NS_ADDR_RANGE:

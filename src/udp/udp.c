@@ -49,6 +49,14 @@
  * fragmentation needed unless the mode is DONT) and only on connected endpoints become the
  * pending error; with IP_RECVERR every error does, on any endpoint. The pending error is returned
  * (and cleared) by the next read or write, or by NS_SO_ERROR.
+ *
+ * IPv6 endpoints are dual-stack unless NS_IPV6_V6ONLY is set (Linux's bindv6only=0): bound
+ * to :: they reserve the port for both families (the port table's unspecified-family
+ * address) and take IPv4 datagrams too (NS_TEP_V4MAPPED), whose addresses the application
+ * sees v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2), and they send to v4-mapped
+ * destinations over IPv4. Bound or connected to a v4-mapped address, an IPv6 endpoint is
+ * an IPv4 endpoint inside (tep.family is NS_AF_INET) that speaks v4-mapped addresses at
+ * the API, as Linux's.
  */
 #include "udp/udp.h"
 
@@ -105,6 +113,7 @@ struct udp_ep {
 	ns_err pending;
 	/* Options. */
 	bool so_broadcast, so_reuseaddr, so_reuseport, so_keepalive, ip_recverr;
+	bool v6only;      /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
 	uint8_t pmtudisc; /* NS_PMTUDISC_* */
 	uint8_t ttl;      /* 0: the stack's default */
 	uint8_t tos;
@@ -153,6 +162,45 @@ static bool addr_is_multicast(const struct ns_addr *a)
 static bool addr_is_limited_broadcast(const struct ns_addr *a)
 {
 	return a->family == NS_AF_INET && (a->a[0] & a->a[1] & a->a[2] & a->a[3]) == 0xff;
+}
+
+/* RFC 4291 2.5.5.2: ::ffff:a.b.c.d names an IPv4 address on an IPv6 endpoint. */
+static bool addr_is_v4mapped(const struct ns_addr *a)
+{
+	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
+
+	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
+}
+
+static struct ns_addr v4_of_mapped(const struct ns_addr *a)
+{
+	return ns_addr_v4_from_bytes(a->a + 12);
+}
+
+/* An address as the application sees it: IPv4 ones v4-mapped on an IPv6 endpoint. */
+static struct ns_addr api_addr(const struct udp_ep *u, const struct ns_addr *a)
+{
+	struct ns_addr m = {.family = NS_AF_INET6, .a = {[10] = 0xff, [11] = 0xff}};
+
+	if (u->family != NS_AF_INET6 || a->family != NS_AF_INET)
+		return *a;
+	memcpy(m.a + 12, a->a, 4);
+	return m;
+}
+
+/* An IPv6 endpoint that takes IPv4 too (NS_IPV6_V6ONLY off). */
+static bool dual(const struct udp_ep *u)
+{
+	return u->family == NS_AF_INET6 && !u->v6only;
+}
+
+/* The port reservation address for a binding to @a: a dual-stack endpoint on :: reserves
+ * the port for every family (the port table's unspecified-family address). */
+static struct ns_addr res_addr_for(const struct udp_ep *u, const struct ns_addr *a)
+{
+	struct ns_addr none = {.family = NS_AF_UNSPEC};
+
+	return dual(u) && a->family == NS_AF_INET6 && ns_addr_is_any(a) ? none : *a;
 }
 
 /* Network header bytes in front of ours: IPv4 without options (this stack sends none on
@@ -283,6 +331,10 @@ static void release_port(struct udp_ep *u)
 static ns_err demux_add(struct udp_ep *u)
 {
 	u->tep.flags = u->res_flags;
+	/* Bound to :: with no peer, a dual-stack endpoint is found for IPv4 too. */
+	if (dual(u) && u->tep.family == NS_AF_INET6 && ns_addr_is_any(&u->tep.id.local) &&
+	    ns_addr_is_any(&u->tep.id.remote))
+		u->tep.flags |= NS_TEP_V4MAPPED;
 	return ns_demux_register(u->ep.stack, &u->tep);
 }
 
@@ -298,6 +350,7 @@ static void unbind(struct udp_ep *u)
 	u->rt_valid = false;
 	demux_del(u);
 	release_port(u);
+	u->tep.family = u->family;
 	u->tep.id.local = addr_any(u->family);
 	u->tep.id.remote = addr_any(u->family);
 	u->tep.id.lport = 0;
@@ -314,8 +367,9 @@ static void unbind(struct udp_ep *u)
 static ns_err autobind(struct udp_ep *u, const struct ns_addr *remote, uint16_t rport)
 {
 	struct ns_addr any = addr_any(u->family);
+	struct ns_addr res = res_addr_for(u, &any);
 	uint16_t port = 0;
-	ns_err err = reserve_port(u, &any, &port, remote, rport);
+	ns_err err = reserve_port(u, &res, &port, remote, rport);
 	if (err)
 		return err;
 	u->tep.id.local = any;
@@ -346,6 +400,13 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_INVALID_ENDPOINT_STATE;
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	struct ns_addr laddr = a->addr;
+	if (addr_is_v4mapped(&laddr)) {
+		/* An IPv4 endpoint inside from now on (Linux: EINVAL with IPV6_V6ONLY). */
+		if (u->v6only)
+			return NS_ERR_INVALID_ARGUMENT;
+		laddr = v4_of_mapped(&laddr);
+	}
 	if (a->nic) {
 		/* A NIC in the address (an IPv6 scope) binds to it, as sin6_scope_id. */
 		if (nic && nic != a->nic)
@@ -354,18 +415,21 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 			return NS_ERR_UNKNOWN_NIC;
 		nic = a->nic;
 	}
-	enum local_kind kind = classify_local(s, nic, &a->addr);
+	enum local_kind kind = classify_local(s, nic, &laddr);
 	if (kind == LOCAL_BAD)
 		return NS_ERR_BAD_LOCAL_ADDRESS;
 
 	uint16_t port = a->port;
+	struct ns_addr res = res_addr_for(u, &laddr);
 	/* bind(0): no peer, a random port (RFC 6056 3.3.1, as Linux). */
-	ns_err err = reserve_port(u, &a->addr, &port, NULL, 0);
+	ns_err err = reserve_port(u, &res, &port, NULL, 0);
 	if (err)
 		return err;
 	uint32_t old_nic = u->tep.nic;
 	u->tep.nic = nic;
-	u->tep.id.local = a->addr;
+	u->tep.family = laddr.family;
+	u->tep.id.local = laddr;
+	u->tep.id.remote = addr_any(laddr.family);
 	u->tep.id.lport = port;
 	err = demux_add(u);
 	if (err) {
@@ -388,12 +452,14 @@ static ns_err udp_disconnect(struct udp_ep *u)
 		return NS_OK;
 	u->rt_valid = false;
 	demux_del(u);
-	u->tep.id.remote = addr_any(u->family);
-	u->tep.id.rport = 0;
 	if (!u->addr_locked) {
+		/* Back to the endpoint's own family (a v4-mapped peer made it IPv4 inside). */
+		u->tep.family = u->family;
 		u->tep.id.local = addr_any(u->family);
 		u->src_fixed = false;
 	}
+	u->tep.id.remote = addr_any(u->tep.family);
+	u->tep.id.rport = 0;
 	if (!u->port_locked) {
 		unbind(u);
 		return NS_OK;
@@ -418,6 +484,15 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return udp_disconnect(u);
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	struct ns_addr peer = a->addr;
+	if (addr_is_v4mapped(&peer)) {
+		/* Linux: ENETUNREACH with IPV6_V6ONLY, or once bound to an IPv6 address. */
+		if (u->v6only || (u->addr_locked && u->tep.family == NS_AF_INET6))
+			return NS_ERR_NETWORK_UNREACHABLE;
+		peer = v4_of_mapped(&peer);
+	} else if (u->tep.family == NS_AF_INET && u->addr_locked) {
+		return NS_ERR_NETWORK_UNREACHABLE; /* bound to a v4-mapped address */
+	}
 	uint32_t nic = u->tep.nic;
 	if (a->nic) {
 		if (nic && nic != a->nic)
@@ -426,18 +501,21 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	}
 	/* Linux inet_dgram_connect() binds first; the binding stays if the connect fails. */
 	if (u->state == UDP_INITIAL) {
-		err = autobind(u, &a->addr, a->port);
+		err = autobind(u, &peer, a->port);
 		if (err)
 			return err;
 	}
 	/* The route fixes the source address (Linux ip4_datagram_connect). A peer port of 0 is
 	 * accepted, as Linux does. */
-	err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &a->addr, &rt);
+	err = ns_route_find(
+	    s, nic, u->src_fixed && u->tep.id.local.family == peer.family ? &u->tep.id.local : NULL,
+	    &peer, &rt);
 	if (err)
 		return err;
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
 	struct ns_tep_id old = u->tep.id;
+	uint8_t old_family = u->tep.family;
 	bool old_src_fixed = u->src_fixed;
 	u->rt_valid = false;
 	demux_del(u);
@@ -445,12 +523,14 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		u->tep.id.local = rt.local;
 		u->src_fixed = true;
 	}
-	u->tep.id.remote = a->addr;
+	u->tep.family = peer.family;
+	u->tep.id.remote = peer;
 	u->tep.id.rport = a->port;
 	err = demux_add(u);
 	if (err) {
 		/* Another endpoint holds this exact 4-tuple: stay as we were. */
 		u->tep.id = old;
+		u->tep.family = old_family;
 		u->src_fixed = old_src_fixed;
 		if (demux_add(u) != NS_OK)
 			unbind(u);
@@ -502,6 +582,17 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		}
 		to = dst->addr;
 		to_port = dst->port;
+		/* A v4-mapped destination goes over IPv4, from an IPv4 source (Linux:
+		 * ENETUNREACH with IPV6_V6ONLY or from an IPv6 source). */
+		if (addr_is_v4mapped(&to)) {
+			if (u->v6only || (u->src_fixed && u->tep.id.local.family == NS_AF_INET6))
+				return NS_ERR_NETWORK_UNREACHABLE;
+			to = v4_of_mapped(&to);
+			if (len > max_payload(NS_AF_INET))
+				return NS_ERR_MESSAGE_TOO_LONG;
+		} else if (u->tep.family != to.family) {
+			return NS_ERR_NETWORK_UNREACHABLE; /* bound or connected to IPv4 */
+		}
 	} else if (u->state == UDP_CONNECTED) {
 		to = u->tep.id.remote;
 		to_port = u->tep.id.rport;
@@ -513,7 +604,10 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	if (cached) {
 		rt = u->rt;
 	} else {
-		err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &to, &rt);
+		err = ns_route_find(
+		    s, nic,
+		    u->src_fixed && u->tep.id.local.family == to.family ? &u->tep.id.local : NULL,
+		    &to, &rt);
 		if (err)
 			return err;
 		if (!dst && u->state == UDP_CONNECTED) {
@@ -534,7 +628,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		if (n)
 			rt.mtu = ns_nic_mtu(n);
 	}
-	bool fits = UDP_HLEN + len + net_hdr_len(u->family) <= rt.mtu;
+	bool fits = UDP_HLEN + len + net_hdr_len(to.family) <= rt.mtu;
 	if (!fits && u->pmtudisc >= NS_PMTUDISC_DO)
 		return NS_ERR_MESSAGE_TOO_LONG;
 	if (u->pending) {
@@ -575,7 +669,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		r.csum = csum_fold(ps);
 		udp_emit(&r, h, ps, false);
 		pkt->flags |= NS_PKT_CSUM_PARTIAL;
-		pkt->csum_start = (uint16_t)net_hdr_len(u->family);
+		pkt->csum_start = (uint16_t)net_hdr_len(to.family);
 		pkt->csum_off = 6;
 	} else {
 		udp_emit(&r, h, ps, true);
@@ -645,7 +739,7 @@ static ns_err udp_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 		memcpy(buf, ns_pkt_data(pkt), c); /* the one copy out */
 	res->count = c;
 	res->total = n;
-	res->from.addr = pkt->src;
+	res->from.addr = api_addr(u, &pkt->src);
 	const uint8_t *uh = ns_pkt_hdr(pkt, NS_HDR_TRANSPORT);
 	res->from.port = uh ? udp_get_src_port(uh) : 0;
 	res->from.nic = pkt->nic;
@@ -794,6 +888,14 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 	case NS_IP_RECVERR:
 		u->ip_recverr = v != 0;
 		return NS_OK;
+	case NS_IPV6_V6ONLY:
+		/* Linux: IPv6 sockets only, and not once bound (EINVAL). */
+		if (u->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		if (u->state != UDP_INITIAL)
+			return NS_ERR_INVALID_ENDPOINT_STATE;
+		u->v6only = v != 0;
+		return NS_OK;
 	case NS_IP_MTU_DISCOVER:
 		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
 			return NS_ERR_INVALID_OPTION_VALUE;
@@ -859,6 +961,11 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	case NS_IP_RECVERR:
 		*v = u->ip_recverr;
 		return NS_OK;
+	case NS_IPV6_V6ONLY:
+		if (u->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		*v = u->v6only;
+		return NS_OK;
 	case NS_IP_MTU_DISCOVER:
 		*v = u->pmtudisc;
 		return NS_OK;
@@ -867,7 +974,10 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 		struct ns_route rt;
 
 		if (u->state != UDP_CONNECTED ||
-		    ns_route_find(ep->stack, u->tep.nic, u->src_fixed ? &u->tep.id.local : NULL,
+		    ns_route_find(ep->stack, u->tep.nic,
+		                  u->src_fixed && u->tep.id.local.family == u->tep.id.remote.family
+		                      ? &u->tep.id.local
+		                      : NULL,
 		                  &u->tep.id.remote, &rt) != NS_OK)
 			return NS_ERR_NOT_CONNECTED;
 		*v = rt.mtu;
@@ -886,7 +996,8 @@ static ns_err udp_local_addr(struct ns_ep *ep, struct ns_sockaddr *a)
 		return NS_ERR_BAD_ADDRESS;
 	memset(a, 0, sizeof(*a));
 	a->addr = u->tep.id.local;
-	a->addr.family = u->family;
+	a->addr.family = u->tep.family;
+	a->addr = api_addr(u, &a->addr);
 	a->port = u->tep.id.lport;
 	a->nic = u->tep.nic;
 	return NS_OK;
@@ -901,7 +1012,7 @@ static ns_err udp_peer_addr(struct ns_ep *ep, struct ns_sockaddr *a)
 	if (u->state != UDP_CONNECTED)
 		return NS_ERR_NOT_CONNECTED;
 	memset(a, 0, sizeof(*a));
-	a->addr = u->tep.id.remote;
+	a->addr = api_addr(u, &u->tep.id.remote);
 	a->port = u->tep.id.rport;
 	return NS_OK;
 }

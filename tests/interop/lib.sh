@@ -205,6 +205,25 @@ kernel_tap() {
 	ip -n "$1" link set "$2" up
 }
 
+# kernel_tap6 NS DEV: the kernel side of a TAP with IPv4 and IPv6: 192.0.2.1/24 and
+# 2001:db8::1/64 (no DAD: the address is usable at once).
+kernel_tap6() {
+	ip -n "$1" addr add 192.0.2.1/24 dev "$2"
+	ip -n "$1" addr add 2001:db8::1/64 dev "$2" nodad
+	ip -n "$1" link set "$2" up
+}
+
+# wait_v6 NS ADDR [SECONDS]: until netstack's IPv6 ADDR answers pings (its duplicate address
+# detection takes up to two seconds after `ready`), or fail after SECONDS (5).
+wait_v6() {
+	local ns=$1 addr=$2 limit=${3:-5} t0
+	t0=$(now_ms)
+	until in_ns "$ns" ping -6 -n -c 1 -W 1 "$addr" >/dev/null 2>&1; do
+		(($(now_ms) - t0 < limit * 1000)) || fail "$addr did not answer within $limit s"
+		sleep 0.2
+	done
+}
+
 # kernel_tun NS DEV: the kernel side of a TUN, point to point.
 kernel_tun() {
 	ip -n "$1" addr add 198.51.100.1 peer 198.51.100.2 dev "$2"
@@ -226,15 +245,16 @@ py() {
 	ip netns exec "$ns" "$PY" - "$@"
 }
 
-# udp_echo NS DST COUNT MAXSIZE [SEED]: COUNT datagrams of sizes 0..MAXSIZE to port 7, one at a
-# time, each echoed byte for byte within 2 s; then a window of 16 in flight.
+# udp_echo NS DST COUNT MAXSIZE [SEED]: COUNT datagrams of sizes 0..MAXSIZE to port 7 of DST
+# (IPv4 or IPv6), one at a time, each echoed byte for byte within 2 s; then a window of 16 in
+# flight.
 udp_echo() {
 	py "$@" <<'EOF' || fail "UDP echo to $2 failed"
 import random, socket, sys
 dst, count, maxsize = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 seed = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 rng = random.Random(seed)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
 s.settimeout(2.0)
 s.connect((dst, 7))
@@ -273,7 +293,7 @@ port_unreachable() {
 	py "$@" <<'EOF' || fail "no ICMP port unreachable from $2 port $3"
 import socket, sys
 dst, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in dst else socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2.0)
 s.connect((dst, port))
 s.send(b"anyone there?")

@@ -14,6 +14,7 @@ A="--addr 192.0.2.2/24"
 cases=(
 	"missing --tap|serve"
 	"missing --tap|serve $A"
+	"missing --addr CIDR (or --slaac)|serve --tap t0"
 	"--addr|serve --tap t0"
 	"--tap: missing value|serve --tap"
 	"--addr: missing value|serve --tap t0 --addr"
@@ -27,7 +28,16 @@ cases=(
 	"--addr nonsense/24|serve --tap t0 --addr nonsense/24"
 	"--addr 224.0.0.1/24|serve --tap t0 --addr 224.0.0.1/24"
 	"--addr 0.0.0.0/0|serve --tap t0 --addr 0.0.0.0/0"
-	"IPv6 is not supported yet|serve --tap t0 --addr 2001:db8::2/64"
+	"--addr 2001:db8::2|serve --tap t0 --addr 2001:db8::2"
+	"--addr 2001:db8::2/129|serve --tap t0 --addr 2001:db8::2/129"
+	"--addr ff02::1/64|serve --tap t0 --addr ff02::1/64"
+	"--addr ::/0|serve --tap t0 --addr ::/0"
+	"--addr ::1/128|serve --tap t0 --addr ::1/128"
+	"--addr ::ffff:192.0.2.2/96|serve --tap t0 --addr ::ffff:192.0.2.2/96"
+	"--gateway 2001:db8:9::1|serve --tap t0 --addr 2001:db8::2/64 --gateway 2001:db8:9::1"
+	"--gateway 2001:db8::2|serve --tap t0 --addr 2001:db8::2/64 --gateway 2001:db8::2"
+	"--gateway fe80::2|serve --tap t0 --addr 2001:db8::2/64 --gateway fe80::1 --gateway fe80::2"
+	"--slaac: takes no value|serve --tap t0 --slaac=1"
 	"--mac 02:00:00:00:00|serve --tap t0 $A --mac 02:00:00:00:00"
 	"--mac 02:00:00:00:00:zz|serve --tap t0 $A --mac 02:00:00:00:00:zz"
 	"--mac 01:00:5e:00:00:01|serve --tap t0 $A --mac 01:00:5e:00:00:01"
@@ -83,7 +93,7 @@ links=$(ip -n "$NS" -o link show | awk -F': ' '{ print $2 }' | sort | tr '\n' ' 
 
 note "--help, --version"
 out=$("$NETSTACK" --help) || fail "--help exit status $?"
-for word in serve --tap --tun --addr --mac --gateway --mtu --pcap ready SIGTERM IPv6 TCP demo; do
+for word in serve --tap --tun --addr --mac --gateway --mtu --pcap --slaac ready SIGTERM SIGUSR1 IPv6 TCP demo; do
 	grep -qF -- "$word" <<<"$out" || fail "--help does not mention $word"
 done
 "$NETSTACK" serve --help | grep -q -- '--addr' || fail "serve --help"

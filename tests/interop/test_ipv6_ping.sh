@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ICMPv6 echo and Neighbor Discovery over a TAP, IPv6 at 2001:db8::1/64 (kernel) and
+# 2001:db8::2/64 (netstack): ping -6 of every size up to what fits the 1500-byte MTU
+# (1452 bytes of data) and beyond it (fragmented both ways, RFC 8200 4.5), a flood, the
+# link-local address (EUI-64 of netstack's MAC) and the all-nodes group; NDP both ways:
+# the kernel's neighbor entry for netstack holds netstack's MAC, and netstack confirms the
+# kernel's (its DELAY/PROBE answered, RFC 4861 7.3.3) and counts the advertisements.
+source "$(dirname "$0")/lib.sh" "$@"
+
+new_ns NS
+start_serve "$NS" serve --tap tap0 --mac "$NS_MAC" --addr 192.0.2.2/24 --addr 2001:db8::2/64
+kernel_tap6 "$NS" tap0
+wait_v6 "$NS" 2001:db8::2
+
+for size in 0 1 56 100 500 1000 1400 1452; do
+	ping_ok "$NS" 2001:db8::2 "$size"
+	note "ping -6 -s $size answered"
+done
+for size in 1453 2000 4000 9000 30000 65000; do
+	ping_ok "$NS" 2001:db8::2 "$size"
+	note "ping -6 -s $size answered (fragmented both ways)"
+done
+
+out=$(in_ns "$NS" ping -6 -n -q -f -c 500 -s 1000 -W 2 2001:db8::2 2>&1) || fail "flood ping failed: $out"
+grep -q ' 500 received' <<<"$out" || fail "flood ping lost replies: $out"
+note "flood of 500 answered"
+
+# The link-local address from the MAC (RFC 4291 2.5.1): 02:00:00:00:00:02 -> ::ff:fe00:2.
+ping_ok "$NS" fe80::ff:fe00:2%tap0 56
+note "link-local fe80::ff:fe00:2 answered"
+out=$(in_ns "$NS" ping -6 -n -c 2 -i 0.2 -W 2 ff02::1%tap0 2>&1) || fail "ping ff02::1 failed: $out"
+grep -q 'fe80::ff:fe00:2' <<<"$out" || fail "no answer from netstack to ff02::1: $out"
+note "all-nodes group answered"
+
+# The kernel resolved netstack: its entry holds netstack's MAC.
+neigh=$(ip -n "$NS" -6 neigh show 2001:db8::2 dev tap0)
+grep -q "lladdr $NS_MAC" <<<"$neigh" || fail "kernel's neighbor entry for netstack: '$neigh'"
+grep -Eq 'REACHABLE|STALE|DELAY|PROBE' <<<"$neigh" || fail "kernel's neighbor entry state: '$neigh'"
+note "kernel: $neigh"
+
+# netstack learnt the kernel from its solicitation (STALE, RFC 4861 7.2.3); using the entry
+# started DELAY, then a unicast probe 5 s later that the kernel answers.
+sleep 6
+ping_ok "$NS" 2001:db8::2 56
+
+stop_serve
+expect_stat_ge icmpv6_echo_rx 530
+expect_stat_ge icmpv6_echo_reply_tx 530
+expect_stat_ge ndp_ns_rx 1
+expect_stat_ge ndp_na_tx 1
+expect_stat_ge ndp_ns_tx 1
+expect_stat_ge ndp_na_rx 1
+expect_stat_ge frag_reasm_oks 6
+expect_stat_ge frag_oks 6
+expect_stat_eq drop_icmpv6_bad_csum 0
