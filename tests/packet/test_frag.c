@@ -643,6 +643,41 @@ static void df_refused_else_fragmented(void **state)
 	nt_probe_close(t, &p);
 }
 
+/* A GSO packet is the link's to cut into segments (NS_CAP_HW_GSO): the network layer sends
+ * it whole, however far over the MTU, and never fragments it. */
+static void gso_packet_not_fragmented(void **state)
+{
+	ST;
+	struct ns_addr peer = NT_ADDR_PEER;
+	struct ns_route r;
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM + 8, 4000);
+	uint8_t *h;
+	const struct nt_frame *f;
+
+	assert_non_null(p);
+	memset(ns_pkt_data(p), 0x5a, 4000);
+	h = ns_pkt_push(p, NS_HDR_TRANSPORT, 8);
+	wr16(h, 5000);
+	wr16(h + 2, 6000);
+	wr16(h + 4, 0);
+	wr16(h + 6, 0);
+	p->transproto = IP_PROTO_UDP;
+	p->gso.type = NS_GSO_UDP_L4;
+	p->gso.mss = 1472;
+	assert_int_equal(ns_route_find(t->s, 0, NULL, &peer, &r), NS_OK);
+	assert_int_equal(ns_netproto_write(t->s, &r, p, &(struct ns_write_params){.df = false}),
+	                 NS_OK);
+	f = nt_expect_frame(t);
+	assert_int_equal(f->len, 14 + 20 + 8 + 4000);
+	nt_expect_nothing(t);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_OKS), 0);
+}
+
+static int setup_gso(void **state)
+{
+	return nt_cm_setup_opts(state, NT_OPTS(.caps = NS_CAP_HW_GSO));
+}
+
 /* A datagram to one of our own addresses never meets a link: it is looped back whole,
  * whatever the NIC's MTU. */
 static void local_delivery_not_fragmented(void **state)
@@ -800,6 +835,7 @@ int main(void)
 	    TO(offloaded_checksum_finished_before_fragmenting, setup_offload),
 	    TO(df_refused_else_fragmented, setup_probe),
 	    T(local_delivery_not_fragmented),
+	    TO(gso_packet_not_fragmented, setup_gso),
 	    TO(forward_fragments_without_df, setup_forwarding),
 	    TO(forward_refragments_with_options, setup_forwarding),
 	};

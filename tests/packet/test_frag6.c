@@ -394,6 +394,58 @@ static void ecn_mix_dropped(void **state)
 	free(d);
 }
 
+static void small_src_share(struct ns_stack_config *cfg)
+{
+	cfg->frag_src_max = 64 * 1024;
+}
+
+static int setup_small_share(void **state)
+{
+	return nt6_cm_setup_opts(state, NT6_OPTS(.config = small_src_share));
+}
+
+/* One host owns a whole /64: the per-source share counts the /64, so a flood from a
+ * thousand of its addresses is held to 64 KiB while a source of another /64 still gets
+ * its datagram through. */
+static void source_share_counts_the_slash64(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 7000);
+	uint8_t *pl = pattern(100, 11), *d, z[1000] = {0}, ext[8] = {IPV6_NH_UDP, 0, 0, 1};
+	struct ns_addr other = NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1);
+	struct ns_addr us = NT6_ADDR_US;
+	uint16_t c;
+
+	for (uint32_t i = 0; i < 1000; i++) {
+		struct ns_addr src = NT6(
+		    0x20, 0x01, 0x0d, 0xb8, [13] = 1, [14] = (uint8_t)(i >> 8), [15] = (uint8_t)i);
+
+		wr32(ext + 4, i);
+		nt6_send_raw(t, NT6_RAW(.src = src, .nh = IPV6_NH_FRAGMENT, .ext = ext,
+		                        .ext_len = 8, .payload = z, .len = sizeof(z)));
+		assert_true(frag_mem(fs(t)) <= 64 * 1024);
+	}
+	assert_true(nt_drops(t, NS_DROP_FRAG_SRC_LIMIT) > 900);
+	/* From 2001:db8:1::1: its own checksum, its own share. */
+	d = udp6_datagram(7000, pl, 100);
+	wr16(d + 6, 0);
+	c = csum_finish(csum_partial(d, 108, csum_pseudo_v6(other.a, us.a, 17, 108)));
+	wr16(d + 6, c ? c : 0xffff);
+	ext[3] = 1;
+	wr32(ext + 4, 5);
+	nt6_send_raw(t, NT6_RAW(.src = other, .nh = IPV6_NH_FRAGMENT, .ext = ext, .ext_len = 8,
+	                        .payload = d, .len = 56));
+	ext[3] = 0;
+	wr16(ext + 2, 56);
+	nt6_send_raw(t, NT6_RAW(.src = other, .nh = IPV6_NH_FRAGMENT, .ext = ext, .ext_len = 8,
+	                        .payload = d + 56, .len = 52));
+	expect_read(ep, pl, 100);
+	nt_discard(t); /* neighbor solicitations for the flood's sources, if any */
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
 /* ---------------------------------------------------------------- fragmentation, PMTU */
 
 /* RFC 8200 4.5: a 3000-byte UDP datagram leaves in fragments of at most 1500 bytes with
@@ -471,6 +523,8 @@ int main(void)
 	    T(unfragmentable_part_kept),
 	    T(timeout_time_exceeded),
 	    T(ecn_mix_dropped),
+	    cmocka_unit_test_setup_teardown(source_share_counts_the_slash64, setup_small_share,
+	                                    nt_cm_teardown),
 	    T(udp_fragmented_at_source),
 	    T(packet_too_big_lowers_path_mtu),
 	};

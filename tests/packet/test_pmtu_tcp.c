@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Path MTU discovery for TCP (RFC 1191 6.4, RFC 5927), end to end: the peer answers a
+ * Path MTU discovery for TCP (RFC 1191 6.4, RFC 5927), end to end through ICMP, the path
+ * MTU cache and TCP (tests/tcp/ tests TCP's side on its own): the peer answers a
  * segment with an ICMP "fragmentation needed" that quotes it, as a router would; the stack
  * validates it (icmpv4.c: our address; TCP: a sequence number in flight), lowers the path
  * MTU for the destination (route.c) and the connection's MSS (tcp proto.c), resends what no
