@@ -18,9 +18,10 @@
  *  3. the destination: one of our unicast addresses (the weak host model, as IPv4: an
  *     address assigned to any NIC, tentative ones excepted, RFC 4862 5.4, and link-local
  *     ones only on their own NIC, RFC 4007 6; ranges and promiscuous mode of the
- *     receiving NIC), or a multicast group the NIC has joined
- *     (mld.c; all-nodes always); anything else is forwarded when the stack forwards, unless
- *     it came as a link-layer multicast or broadcast, and dropped otherwise;
+ *     receiving NIC), or a multicast group the NIC has joined (mld.c; all-nodes always;
+ *     every solicited-node group on a NIC with IPv6 address ranges, which it answers
+ *     solicitations for); anything else is forwarded when the stack forwards, unless it
+ *     came as a link-layer multicast or broadcast, and dropped otherwise;
  *  4. the extension-header chain (RFC 8200 4), walked in place without copying, in any
  *     order and any number of times, except that a hop-by-hop header must come first (4.1:
  *     anywhere else it is an unrecognised next header). At most IPV6_MAX_EXT headers and
@@ -61,8 +62,9 @@
  * (the path MTU, RFC 8201, where one was learnt) is fragmented here at the source (frag6.c)
  * unless its sender wants it whole (wp->df), which then gets MESSAGE_TOO_LONG.
  *
- * Limits: no jumbograms (RFC 2675); no IPsec
- * (AH and ESP are unrecognised next headers); no multicast routing.
+ * Limits: no jumbograms (RFC 2675); no IPsec (AH and ESP are unrecognised next headers);
+ * no multicast routing; no mobility or segment-routing headers (they are routing types
+ * refused with segments left, or unrecognised next headers).
  */
 #include <stdlib.h>
 #include <string.h>
