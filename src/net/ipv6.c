@@ -635,6 +635,8 @@ ns_err ipv6_send(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *s
 	}
 	if (!ipv6_push_header(s, pkt, src, dst, nh, hop_limit, 0, 0))
 		return NS_ERR_NO_BUFFER_SPACE;
+	if (flags & IPV6_SEND_ROUTER_ALERT)
+		pkt->hdr[NS_HDR_NETWORK].len += 8; /* the hop-by-hop header is part of it */
 	pkt->nic = ns_nic_id(nic);
 	if (mac)
 		return ns_nic_output_mac(s, nic, mac, pkt);
