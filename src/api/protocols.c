@@ -5,6 +5,7 @@
  */
 #include "net/net.h"
 #include "netstack/stack.h"
+#include "raw/raw.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
 
@@ -14,4 +15,6 @@ void ns_protocols_default(struct ns_stack_config *cfg)
 	cfg->netprotos[1] = &ns_proto_arp;
 	cfg->transprotos[0] = &ns_proto_udp;
 	cfg->transprotos[1] = &ns_proto_tcp;
+	cfg->transprotos[2] = &ns_proto_ping;
+	cfg->raw = &ns_proto_raw;
 }

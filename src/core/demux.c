@@ -38,6 +38,10 @@
  * once but released only when the dispatch ends (ns_ep_defer_free), so the targets not yet
  * served stay valid memory; a closed one drops what it is handed.
  *
+ * Raw endpoints (ns_deliver_raw(), and the raw module's control hook in
+ * ns_deliver_control()) are the raw module's business: the core only calls its hooks, and
+ * only while raw IP endpoints exist.
+ *
  * Per packet: up to four key hashes and chain walks, no allocation except the copies for a
  * multi-endpoint broadcast. The flow hash that picks a member of a REUSEPORT group is
  * computed only when such a group with more than one member is found.
@@ -499,6 +503,18 @@ static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pk
 	}
 }
 
+bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt)
+{
+	bool taken = false;
+
+	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->deliver_ip) {
+		stack_enter(s);
+		taken = s->raw->deliver_ip(s, s->raw_priv, pkt);
+		stack_leave(s);
+	}
+	return taken;
+}
+
 void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
                         const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
                         struct ns_pkt *pkt)
@@ -507,6 +523,9 @@ void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_
 	const uint8_t *h;
 	uint16_t sport, dport;
 	struct ns_tep *t;
+
+	/* Raw endpoints of the quoted protocol hear of it too (Linux raw_icmp_error()). */
+	RAW_HOOK(s, NS_RAW_HOOK_IP, control, transproto, orig_src, orig_dst, ctrl, info, pkt);
 
 	/* ICMP quotes at least 8 bytes of the transport header (RFC 792; RFC 4443 quotes
 	 * more): enough for the ports, not necessarily for min_header_len. */

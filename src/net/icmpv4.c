@@ -18,7 +18,10 @@
  * unreachable, time exceeded and parameter problem are checked to quote an IPv4 header and
  * at least 8 bytes of its payload, mapped to an NS_CTRL_* code and handed to the endpoint
  * that sent the quoted datagram through ns_deliver_control() (RFC 1122 3.2.2.1: the
- * transport must be told). Everything else is counted as unhandled and dropped.
+ * transport must be told). Echo replies go through ns_deliver_transport() to the ping
+ * endpoint whose identifier they carry (ping endpoints are the transport registered for IP
+ * protocol 1, as Linux's ping_rcv() is ICMP's echo-reply handler); one that no ping endpoint
+ * takes is dropped, never answered. Everything else is counted as unhandled and dropped.
  *
  * Outbound errors obey RFC 1122 3.2.2: never about an ICMP error, a datagram to a broadcast
  * or multicast address (IP or link layer), a fragment other than the first, or a datagram
@@ -30,7 +33,7 @@
  *
  * Limits: no timestamp, address-mask or router messages; redirects and source quench are
  * ignored (RFC 1122 3.2.2.2 lets a host that does not route by redirect skip them; RFC 6633
- * deprecates source quench); echo replies will reach ping endpoints when those exist.
+ * deprecates source quench).
  */
 #include <string.h>
 
@@ -150,6 +153,24 @@ static void icmp_echo(struct ns_stack *s, struct ns_pkt *pkt, bool group)
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 	if (icmp_send(s, pkt, &from, &to, tos) == NS_OK)
 		ns_stat_inc(s, NS_STAT_ICMP_ECHO_REPLY_TX);
+}
+
+/* An echo reply: for the ping endpoint whose identifier it carries. Consumes @pkt. */
+static void icmp_echo_reply(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	switch (ns_deliver_transport(s, pkt)) {
+	case NS_DELIVERED:
+	case NS_DELIVER_MALFORMED:
+		return;
+	case NS_DELIVER_PORT_UNREACHABLE:
+		/* No ICMP error about an ICMP reply (RFC 1122 3.2.2). */
+		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
+		return;
+	case NS_DELIVER_NO_PROTO:
+	default:
+		ns_drop(s, pkt, NS_DROP_ICMP_UNHANDLED); /* no ping endpoints in this stack */
+		return;
+	}
 }
 
 /* ---------------------------------------------------------------- errors received */
@@ -278,14 +299,16 @@ void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt, 
 	case ICMPV4_ECHO_REQUEST:
 		icmp_echo(s, pkt, group);
 		return;
+	case ICMPV4_ECHO_REPLY:
+		icmp_echo_reply(s, pkt);
+		return;
 	case ICMPV4_DEST_UNREACH:
 	case ICMPV4_TIME_EXCEEDED:
 	case ICMPV4_PARAM_PROBLEM:
 		icmp_error_in(s, pkt, &m);
 		return;
 	default:
-		/* Echo replies go to ping endpoints here once they exist (through
-		 * ns_deliver_transport()); redirects and source quench are ignored. */
+		/* Redirects and source quench are ignored. */
 		ns_drop(s, pkt, NS_DROP_ICMP_UNHANDLED);
 		return;
 	}
