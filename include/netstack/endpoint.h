@@ -55,10 +55,6 @@ enum ns_opt {
 	NS_IP_TTL,       /* 1..255, 0 = default */
 	NS_IP_TOS,
 	NS_IP_RECVERR,   /* 0/1 */
-	/* Raw, packet and ping endpoints (netstack/raw.h). */
-	NS_IP_HDRINCL,   /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
-	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
-	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
 	NS_IPV6_V6ONLY,  /* 0/1 */
 	NS_TCP_NODELAY,
 	NS_TCP_CORK,
@@ -69,6 +65,10 @@ enum ns_opt {
 	NS_TCP_USER_TIMEOUT, /* ms */
 	NS_TCP_CONGESTION,   /* 0 = CUBIC, 1 = Reno */
 	NS_TCP_QUICKACK,
+	/* Raw, packet and ping endpoints (netstack/raw.h). */
+	NS_IP_HDRINCL,   /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
+	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
+	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
 	NS_OPT_COUNT_
 };
 

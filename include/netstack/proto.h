@@ -415,8 +415,9 @@ struct ns_rawproto_ops {
 	 * Returns true if an endpoint of its protocol with room in its buffer matched. */
 	bool (*deliver_ip)(struct ns_stack *s, void *priv, const struct ns_pkt *pkt);
 	/* An ICMP error about a datagram of @transproto from @orig_src to @orig_dst (the
-	 * arguments of ns_deliver_control()). Ownership: not consumed. */
-	void (*control)(struct ns_stack *s, void *priv, uint8_t transproto,
+	 * arguments of ns_deliver_control()). Ownership: not consumed. Returns true if a raw
+	 * endpoint could have sent the quoted datagram (Linux raw_v4_match()). */
+	bool (*control)(struct ns_stack *s, void *priv, uint8_t transproto,
 			const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
 			enum ns_ctrl ctrl, uint32_t info, const struct ns_pkt *pkt);
 	/* A frame on @nic. Inbound (@outbound false): as the NIC got it from the link (link

@@ -427,6 +427,18 @@ static void deliver_many(struct ns_stack *s, struct ns_tep **to, int n, struct n
 	to[n - 1]->ops->deliver(to[n - 1], pkt);
 }
 
+bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt)
+{
+	bool taken = false;
+
+	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->deliver_ip) {
+		stack_enter(s);
+		taken = s->raw->deliver_ip(s, s->raw_priv, pkt);
+		stack_leave(s);
+	}
+	return taken;
+}
+
 static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pkt *pkt);
 
 enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns_pkt *pkt)
@@ -501,18 +513,6 @@ static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pk
 	default:
 		return NS_DELIVER_PORT_UNREACHABLE;
 	}
-}
-
-bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt)
-{
-	bool taken = false;
-
-	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->deliver_ip) {
-		stack_enter(s);
-		taken = s->raw->deliver_ip(s, s->raw_priv, pkt);
-		stack_leave(s);
-	}
-	return taken;
 }
 
 void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,

@@ -485,24 +485,6 @@ static void ipv4_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct 
 	ns_nic_loop_local(s, nic, c);
 }
 
-/* Send a datagram whose header is in place along @r: local routes loop back, broadcast and
- * multicast go to the destination with a copy looped back, unicast to the next hop.
- * Consumes @pkt. */
-static ns_err ipv4_route_out(struct ns_stack *s, struct ns_nic *nic, const struct ns_route *r,
-                             struct ns_pkt *pkt)
-{
-	pkt->netproto = NS_ETHERTYPE_IPV4;
-	pkt->nic = r->nic;
-	pkt->dst = r->remote;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
-		ipv4_loop_copy(s, nic, pkt);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
-}
-
 static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *r,
                          struct ns_pkt *pkt, const struct ns_write_params *wp)
 {
@@ -541,8 +523,17 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	ipv4_emit(&ip, h);
 	if (pkt->gso.type != NS_GSO_NONE)
 		pkt->gso.l3_len = IPV4_MIN_HLEN;
+	pkt->netproto = NS_ETHERTYPE_IPV4;
+	pkt->nic = r->nic;
 	pkt->src = r->local;
-	return ipv4_route_out(s, nic, r, pkt);
+	pkt->dst = r->remote;
+	if (r->flags & NS_ROUTE_LOCAL)
+		return ns_nic_loop_local(s, nic, pkt);
+	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
+		ipv4_loop_copy(s, nic, pkt);
+		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
+	}
+	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
 }
 
 /*
@@ -594,8 +585,19 @@ static ns_err ipv4_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 	pkt->transproto = ipv4_get_proto(h);
 	pkt->flags &= (uint16_t)~NS_PKT_CSUM_PARTIAL;
 	memset(&pkt->gso, 0, sizeof(pkt->gso));
+	pkt->netproto = NS_ETHERTYPE_IPV4;
+	pkt->nic = r->nic;
 	pkt->src = v4(ipv4_get_src(h));
-	return ipv4_route_out(s, nic, r, pkt);
+	pkt->dst = r->remote;
+	/* As ipv4_write() sends: no fragmentation here, whatever the protocol does for its
+	 * own datagrams. */
+	if (r->flags & NS_ROUTE_LOCAL)
+		return ns_nic_loop_local(s, nic, pkt);
+	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
+		ipv4_loop_copy(s, nic, pkt);
+		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
+	}
+	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
 }
 
 /*

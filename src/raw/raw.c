@@ -372,22 +372,23 @@ static bool raw_deliver_ip(struct ns_stack *s, void *priv, const struct ns_pkt *
 	return taken;
 }
 
-static void raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
+static bool raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
                         const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
                         enum ns_ctrl ctrl, uint32_t info, const struct ns_pkt *pkt)
 {
 	struct raw_state *st = priv;
 	struct raw_ep *to[RAW_FANOUT_MAX];
 	ns_err err;
-	bool hard;
+	bool hard, known;
 	int n;
 
 	(void)info;
-	if (!st->eps[fam_idx(orig_src->family)][transproto] || !raw_ctrl_error(ctrl, &err, &hard))
-		return;
+	if (!st->eps[fam_idx(orig_src->family)][transproto])
+		return false;
 	/* The quoted datagram is one we sent: its source is our side. */
 	n = collect(s, st, orig_src->family, transproto, orig_src, orig_dst, pkt->nic, to);
-	for (int i = 0; i < n; i++) {
+	known = raw_ctrl_error(ctrl, &err, &hard);
+	for (int i = 0; known && i < n; i++) {
 		struct raw_ep *r = to[i];
 
 		if (r->closed || !(r->ip_recverr || (hard && r->connected)))
@@ -395,6 +396,7 @@ static void raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
 		r->pending = err;
 		notify(r, NS_EV_ERR | NS_EV_IN);
 	}
+	return n > 0;
 }
 
 static void raw_tap(struct ns_stack *s, void *priv, struct ns_nic *nic, const struct ns_pkt *pkt,
