@@ -41,6 +41,20 @@ enum {
 
 enum { NS_SHUT_RD = 1, NS_SHUT_WR = 2, NS_SHUT_RDWR = 3 };
 
+/*
+ * A link-level address (packet(7)'s struct sockaddr_ll), for packet endpoints
+ * (netstack/raw.h): what a read reports about a frame, where a write sends one, and what
+ * ns_ep_bind_ll() binds to.
+ */
+struct ns_sockaddr_ll {
+	uint32_t nic;       /* sll_ifindex: the NIC (0 in a bind: every NIC) */
+	uint16_t protocol;  /* sll_protocol: EtherType, host order (NS_ETH_P_ALL: every one) */
+	uint16_t hatype;    /* sll_hatype: NS_ARPHRD_ETHER, or NS_ARPHRD_NONE (no link header) */
+	uint8_t pkttype;    /* sll_pkttype: NS_PACKET_HOST, ..._OUTGOING (reads only) */
+	uint8_t halen;      /* sll_halen: 6 on Ethernet, 0 on links without addresses */
+	struct ns_mac addr; /* sll_addr: read, the frame's source; write, its destination */
+};
+
 enum ns_opt {
 	NS_SO_RCVBUF,    /* bytes */
 	NS_SO_SNDBUF,    /* bytes */
@@ -70,20 +84,6 @@ enum ns_opt {
 	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
 	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
 	NS_OPT_COUNT_
-};
-
-/*
- * A link-level address (packet(7)'s struct sockaddr_ll), for packet endpoints
- * (netstack/raw.h): what a read reports about a frame, where a write sends one, and what
- * ns_ep_bind_ll() binds to.
- */
-struct ns_sockaddr_ll {
-	uint32_t nic;       /* sll_ifindex: the NIC (0 in a bind: every NIC) */
-	uint16_t protocol;  /* sll_protocol: EtherType, host order (NS_ETH_P_ALL: every one) */
-	uint16_t hatype;    /* sll_hatype: NS_ARPHRD_ETHER, or NS_ARPHRD_NONE (no link header) */
-	uint8_t pkttype;    /* sll_pkttype: NS_PACKET_HOST, ..._OUTGOING (reads only) */
-	uint8_t halen;      /* sll_halen: 6 on Ethernet, 0 on links without addresses */
-	struct ns_mac addr; /* sll_addr: read, the frame's source; write, its destination */
 };
 
 struct ns_read_result {
