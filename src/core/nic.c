@@ -67,7 +67,6 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
 		return;
 	}
-	pkt->nic = nic->id;
 	/* Packet endpoints see every frame the link hands up, other hosts' and unknown
 	 * EtherTypes included, as Linux's taps run before any protocol looks at it. */
 	RAW_HOOK(s, NS_RAW_HOOK_LINK_IN, tap, nic, pkt, false);
@@ -75,6 +74,7 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		ns_drop(s, pkt, NS_DROP_LINK_OTHERHOST);
 		return;
 	}
+	pkt->nic = nic->id;
 	ops = stack_netproto(s, pkt->netproto, &priv);
 	if (!ops || !ops->deliver) {
 		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
@@ -502,10 +502,11 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 	if (dst)
 		pkt->link_dst = *dst;
 	pkt->nic = nic->id;
-	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see outgoing frames. */
-	RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
 	s->stats.stat[NS_STAT_LINK_TX]++;
 	s->stats.stat[NS_STAT_TX_PACKETS]++;
+	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see each frame as it
+	 * goes to the device. */
+	RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
 	if (ns_link_write(nic->link, &pkt, 1) != 1) {
 		/* The link consumed and counted the packet itself; ENOBUFS is what Linux
 		 * reports when a device queue drops. */
