@@ -19,9 +19,9 @@
  * packet endpoint's raw frame), and the packet type is OUTGOING. Every matching endpoint
  * (protocol, and NIC binding) gets its own copy: NS_PACKET_RAW from the link header on,
  * NS_PACKET_DGRAM from the network header on, plus the link-level facts a read reports
- * (NIC, EtherType, packet type, source MAC, in pkt->nic, netproto, user and link_src of the
- * copy). As Linux's dev_queue_xmit_nit() (skb_loop_sk()), an endpoint never sees the frames
- * it sends itself. Targets are collected first (at most RAW_FANOUT_MAX), so waiter
+ * (a struct ns_sockaddr_ll: NIC, EtherType, packet type, source MAC) kept in the copy's
+ * headroom. As Linux's dev_queue_xmit_nit() (skb_loop_sk()), an endpoint never sees the
+ * frames it sends itself. Targets are collected first (at most RAW_FANOUT_MAX), so waiter
  * callbacks that close, create or rebind endpoints cannot disturb the walk.
  *
  * Send: NS_PACKET_RAW frames go out as written (NS_PKT_LINK_HDR tells the link not to push
