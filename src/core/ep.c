@@ -189,6 +189,8 @@ ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, read))
 		return NS_ERR_NOT_SUPPORTED;
+	if (res) /* only packet endpoints fill it in */
+		memset(&res->ll, 0, sizeof(res->ll));
 	enter(ep->stack);
 	ns_err err = ep->ops->read(ep, buf, len, flags, res ? res : &scratch);
 	leave(ep->stack);
