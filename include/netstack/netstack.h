@@ -7,6 +7,7 @@
 #include "netstack/clock.h"
 #include "netstack/endpoint.h"
 #include "netstack/err.h"
+#include "netstack/ipv6.h"
 #include "netstack/link.h"
 #include "netstack/loop.h"
 #include "netstack/pkt.h"

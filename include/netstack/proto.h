@@ -105,6 +105,13 @@ struct ns_netproto_ops {
 	/* An address was added to / removed from @nic (gratuitous ARP, DAD...). Optional. */
 	void (*address_added)(struct ns_stack *s, void *priv, struct ns_nic *nic,
 			      const struct ns_subnet *a);
+	/* An address of the protocol's family was removed from @nic (it is gone from the NIC
+	 * when this runs): leave its groups, forget its state. Optional. */
+	void (*address_removed)(struct ns_stack *s, void *priv, struct ns_nic *nic,
+				const struct ns_addr *a);
+	/* @nic is about to be removed (its addresses and routes still there): drop every
+	 * reference to it, cancel its timers. Optional. */
+	void (*nic_removed)(struct ns_stack *s, void *priv, struct ns_nic *nic);
 	/* Send a datagram whose network header the caller built (a raw endpoint's
 	 * IP_HDRINCL; the seed's WriteHeaderIncludedPacket) along route @r, after filling in
 	 * what Linux fills in (IPv4, raw(7): total length and header checksum always, source
@@ -164,7 +171,31 @@ NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_ad
  */
 NS_API enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
 					       const struct ns_addr *a);
-/** ns_nic_primary_addr() - The first address of @family on @nic; false if none. */
+/*
+ * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4). A TENTATIVE
+ * address is not assigned yet: packets to it are not local, it is not a source, and it is
+ * no NIC's primary address; a DEPRECATED one still works but is a source only when nothing
+ * else is (RFC 6724 rule 3).
+ */
+enum {
+	NS_ADDR_F_TENTATIVE = 1u << 0,
+	NS_ADDR_F_DEPRECATED = 1u << 1,
+};
+/** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags of @a on @nic (bumps the stack's
+ * generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
+NS_API ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic,
+				    const struct ns_addr *a, unsigned flags);
+/** ns_nic_addr_flags() - The NS_ADDR_F_* flags of @a on @nic; -1 if @a is not on @nic. */
+NS_API int ns_nic_addr_flags(const struct ns_nic *nic, const struct ns_addr *a);
+/** ns_nic_set_ipv6_mtu() - The link MTU IPv6 uses on @nic (RFC 4861 6.3.4: a router
+ * advertisement's MTU option); 0 goes back to the link's. Routes report it as their MTU for
+ * IPv6 destinations. */
+NS_API void ns_nic_set_ipv6_mtu(struct ns_stack *s, struct ns_nic *nic, uint32_t mtu);
+/** ns_nic_ipv6_mtu() - The MTU IPv6 uses on @nic. */
+NS_API uint32_t ns_nic_ipv6_mtu(const struct ns_nic *nic);
+
+/** ns_nic_primary_addr() - The first address of @family on @nic that is not tentative;
+ * false if none. */
 NS_API bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out);
 NS_API bool ns_nic_spoofing(const struct ns_nic *nic);
 NS_API bool ns_nic_promiscuous(const struct ns_nic *nic);

@@ -58,6 +58,21 @@ struct ns_stack_config {
 	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (32) */
 	uint32_t neigh_max_entries;     /* per NIC (1024) */
 	uint8_t default_ttl;            /* 64 */
+	/* IPv6 (RFC 8200, RFC 4861, RFC 4862), with Linux's defaults. */
+	uint8_t ipv6_hop_limit;     /* default hop limit (64); a router advertisement's Cur
+	                             * Hop Limit replaces it per NIC (RFC 4861 6.3.4) */
+	bool ipv6_dad;              /* duplicate address detection (true) */
+	uint8_t ipv6_dad_transmits; /* DupAddrDetectTransmits (1) */
+	bool ipv6_accept_ra;        /* process router advertisements (true; never while
+	                             * forwarding, as Linux's accept_ra=1) */
+	bool ipv6_slaac;            /* form addresses from autonomous prefixes (true) */
+	bool ipv6_stable_iid;       /* RFC 7217 stable interface identifiers from the stack
+	                             * secret instead of EUI-64 ones (false) */
+	bool ipv6_link_local;       /* give a NIC its fe80::/64 address with its first IPv6
+	                             * address (true) */
+	uint8_t ipv6_rtr_solicits;  /* router solicitations sent when IPv6 comes up (3) */
+	bool ipv6_flowlabel;        /* flow labels hashed from the flow (true, as Linux's
+	                             * auto_flowlabels); false sends 0 */
 };
 
 /** ns_stack_config_init() - Defaults (noted above), no protocols registered. */
@@ -85,6 +100,15 @@ NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
 /** ns_stack_add_address() - Assign @a (with its prefix length) to NIC @nic. */
 NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struct ns_subnet *a);
 NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);
+/* An address of a NIC as ns_stack_nic_addresses() reports it. */
+struct ns_addr_info {
+	struct ns_subnet addr;
+	unsigned flags; /* NS_ADDR_F_* (proto.h): tentative, deprecated */
+};
+/** ns_stack_nic_addresses() - Copy up to @max of NIC @nic's addresses (in the order they
+ * were added, autoconfigured ones included) into @out; returns how many it has. */
+NS_API size_t ns_stack_nic_addresses(struct ns_stack *s, uint32_t nic, struct ns_addr_info *out,
+				     size_t max);
 /** ns_stack_add_address_range() - Accept every address in @range on @nic as local (the
  * seed's AddAddressRange); such addresses answer ARP and terminate traffic. */
 NS_API ns_err ns_stack_add_address_range(struct ns_stack *s, uint32_t nic,

@@ -30,6 +30,24 @@
 	X(ICMP_DEST_UNREACH_TX, "ICMP destination unreachable sent")                         \
 	X(ICMP_ERRORS_RX, "ICMP errors received")                                            \
 	X(ICMP_RATE_LIMITED, "ICMP errors not sent because of the rate limit")               \
+	X(ICMPV6_RX, "ICMPv6 messages received")                                             \
+	X(ICMPV6_TX, "ICMPv6 messages sent")                                                 \
+	X(ICMPV6_ECHO_RX, "ICMPv6 echo requests received")                                   \
+	X(ICMPV6_ECHO_REPLY_TX, "ICMPv6 echo replies sent")                                  \
+	X(ICMPV6_ERRORS_RX, "ICMPv6 errors received")                                        \
+	X(ICMPV6_ERRORS_TX, "ICMPv6 errors sent")                                            \
+	X(NDP_NS_RX, "neighbor solicitations received")                                      \
+	X(NDP_NS_TX, "neighbor solicitations sent")                                          \
+	X(NDP_NA_RX, "neighbor advertisements received")                                     \
+	X(NDP_NA_TX, "neighbor advertisements sent")                                         \
+	X(NDP_RS_TX, "router solicitations sent")                                            \
+	X(NDP_RA_RX, "router advertisements received")                                       \
+	X(NDP_REDIRECTS_RX, "redirects received")                                            \
+	X(NDP_DAD_OK, "addresses that passed duplicate address detection")                  \
+	X(NDP_DAD_FAILED, "addresses found duplicate by duplicate address detection")        \
+	X(NDP_SLAAC_ADDRS, "addresses autoconfigured from router advertisements (RFC 4862)")  \
+	X(MLD_QUERIES_RX, "MLD queries received")                                            \
+	X(MLD_REPORTS_TX, "MLD reports and dones sent")                                      \
 	X(ARP_RX, "ARP packets received")                                                    \
 	X(ARP_REQUESTS_RX, "ARP requests received")                                          \
 	X(ARP_REPLIES_RX, "ARP replies received")                                            \
@@ -71,6 +89,24 @@
 	X(IPV4_SOURCE_ROUTE, POLICY, "IPv4 loose/strict source route option refused")        \
 	X(IPV4_TOO_BIG, POLICY, "larger than the next-hop MTU (no fragmentation yet)")       \
 	X(IPV4_NO_PROTO, POLICY, "no transport protocol for the IP protocol number")         \
+	X(IPV6_TRUNCATED, MALFORMED, "IPv6 header truncated, or shorter than its payload length") \
+	X(IPV6_BAD_VERSION, MALFORMED, "IP version is not 6")                                \
+	X(IPV6_BAD_SRC, MALFORMED, "IPv6 source is multicast, v4-mapped, or loopback from outside") \
+	X(IPV6_BAD_DST, MALFORMED, "IPv6 destination is multicast of scope 0 or 1, v4-mapped, or loopback from outside") \
+	X(IPV6_BAD_EXT, MALFORMED, "IPv6 extension header runs past the packet")             \
+	X(IPV6_BAD_OPTIONS, MALFORMED, "IPv6 options malformed, or padding too long or not zero") \
+	X(IPV6_EXT_LIMIT, POLICY, "more IPv6 extension headers or options than accepted")    \
+	X(IPV6_UNKNOWN_OPTION, POLICY, "IPv6 option not recognised, action discard (RFC 8200 4.2)") \
+	X(IPV6_BAD_ROUTING, POLICY, "IPv6 routing header of type 0 or unknown with segments left (RFC 5095)") \
+	X(IPV6_NO_NEXT_HEADER, POLICY, "IPv6 No Next Header (59)")                           \
+	X(IPV6_UNKNOWN_NEXT_HEADER, POLICY, "IPv6 next header not recognised (answered with a parameter problem)") \
+	X(IPV6_FRAGMENT, POLICY, "IPv6 fragment (reassembly not built)")                     \
+	X(IPV6_NOT_FOR_US, POLICY, "IPv6 destination is not ours (not assigned, tentative, or a group not joined)") \
+	X(IPV6_LINK_MCAST, POLICY, "link-layer multicast for a unicast IPv6 destination not ours") \
+	X(IPV6_HOP_LIMIT, POLICY, "hop limit expired while forwarding")                      \
+	X(IPV6_MARTIAN, POLICY, "link-local, loopback, unspecified or multicast address not forwarded") \
+	X(IPV6_TOO_BIG, POLICY, "larger than the next-hop MTU while forwarding (packet too big sent)") \
+	X(IPV6_NO_SOURCE, POLICY, "IPv6 upper-layer packet from the unspecified address")    \
 	X(ARP_MALFORMED, MALFORMED, "ARP packet malformed")                                  \
 	X(ARP_NOT_FOR_US, POLICY, "ARP packet for another address")                          \
 	X(ARP_CONFLICT, POLICY, "ARP sender claims one of our addresses")                    \
@@ -79,6 +115,17 @@
 	X(ICMP_UNHANDLED, POLICY, "ICMP type not handled")                                   \
 	X(ICMP_ECHO_BCAST, POLICY, "echo request to a broadcast/multicast address ignored")  \
 	X(ICMP_BAD_QUOTE, MALFORMED, "ICMP error quotes a malformed packet")                 \
+	X(ICMPV6_TRUNCATED, MALFORMED, "ICMPv6 message truncated")                           \
+	X(ICMPV6_BAD_CSUM, MALFORMED, "ICMPv6 checksum wrong")                               \
+	X(ICMPV6_UNHANDLED, POLICY, "ICMPv6 type not handled")                               \
+	X(ICMPV6_BAD_QUOTE, MALFORMED, "ICMPv6 error quotes a packet we could not have sent") \
+	X(NDP_MALFORMED, MALFORMED, "Neighbor Discovery message fails RFC 4861 validation")  \
+	X(NDP_NOT_FOR_US, POLICY, "neighbor solicitation for an address not ours")           \
+	X(NDP_ADDR_CONFLICT, POLICY, "neighbor advertisement claims one of our addresses")   \
+	X(NDP_IGNORED, POLICY, "Neighbor Discovery message a host ignores (RS; RA while forwarding or with accept_ra off)") \
+	X(NDP_REDIRECT_REFUSED, POLICY, "redirect not from the current first-hop router, or while forwarding") \
+	X(MLD_MALFORMED, MALFORMED, "MLD message malformed or fails RFC 3810 validation")    \
+	X(MLD_IGNORED, POLICY, "MLD message a listener ignores (reports, queries for groups not joined)") \
 	X(UDP_TRUNCATED, MALFORMED, "UDP header truncated")                                  \
 	X(UDP_BAD_LEN, MALFORMED, "UDP length field invalid")                                \
 	X(UDP_BAD_CSUM, MALFORMED, "UDP checksum wrong")                                     \

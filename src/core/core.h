@@ -44,9 +44,11 @@ struct ns_nic {
 	bool spoofing;
 	uint32_t naddrs;
 	struct ns_subnet addrs[NS_NIC_MAX_ADDRS];
+	uint8_t addr_flags[NS_NIC_MAX_ADDRS]; /* NS_ADDR_F_* of addrs[i] (proto.h) */
 	uint32_t nranges;
 	struct ns_subnet ranges[NS_NIC_MAX_RANGES];
 	struct neigh_table *neigh; /* neigh.c */
+	uint32_t mtu6;             /* IPv6 link MTU (a router advertisement's); 0: mtu */
 };
 
 struct proto_slot {

@@ -160,6 +160,13 @@ ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id)
 	if (i == s->nnics)
 		return NS_ERR_UNKNOWN_NIC;
 	nic = s->nics[i];
+	/* Protocols let go of it first, while it is still whole (timers, groups). */
+	for (uint32_t p = 0; p < s->nnet; p++) {
+		const struct ns_netproto_ops *ops = s->net[p].ops;
+
+		if (ops->nic_removed)
+			ops->nic_removed(s, s->net[p].priv, nic);
+	}
 	/* Detach first: no frame may reach a NIC that is half gone. */
 	if (nic->link->ops->attach)
 		nic->link->ops->attach(nic->link, NULL);
@@ -226,10 +233,22 @@ ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_sub
 			return NS_ERR_DUPLICATE_ADDRESS;
 	if (nic->naddrs == NS_NIC_MAX_ADDRS)
 		return NS_ERR_NO_BUFFER_SPACE;
+	nic->addr_flags[nic->naddrs] = 0;
 	nic->addrs[nic->naddrs++] = sn;
 	stack_changed(s);
 	notify_address_added(s, nic, &nic->addrs[nic->naddrs - 1]);
 	return NS_OK;
+}
+
+/* The protocol of @a's family forgets it. */
+static void notify_address_removed(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
+{
+	for (uint32_t i = 0; i < s->nnet; i++) {
+		const struct ns_netproto_ops *ops = s->net[i].ops;
+
+		if (ops->address_removed && ops->family == a->family)
+			ops->address_removed(s, s->net[i].priv, nic, a);
+	}
 }
 
 ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t id, const struct ns_addr *a)
@@ -248,8 +267,10 @@ ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t id, const struct ns_
 		/* Keep order: the next address of the family becomes primary. */
 		memmove(&nic->addrs[i], &nic->addrs[i + 1],
 		        (nic->naddrs - i - 1) * sizeof(nic->addrs[0]));
+		memmove(&nic->addr_flags[i], &nic->addr_flags[i + 1], nic->naddrs - i - 1);
 		nic->naddrs--;
 		stack_changed(s);
+		notify_address_removed(s, nic, &k);
 		return NS_OK;
 	}
 	return NS_ERR_BAD_LOCAL_ADDRESS;
@@ -355,11 +376,12 @@ bool ns_nic_promiscuous(const struct ns_nic *nic)
 	return nic->promiscuous;
 }
 
+/* A tentative address (RFC 4862 5.4) is on the NIC but not assigned to it yet. */
 static bool nic_has_assigned(const struct ns_nic *nic, const struct ns_addr *a)
 {
 	for (uint32_t i = 0; i < nic->naddrs; i++)
 		if (ns_addr_eq(&nic->addrs[i].addr, a))
-			return true;
+			return !(nic->addr_flags[i] & NS_ADDR_F_TENTATIVE);
 	return false;
 }
 
@@ -470,13 +492,77 @@ bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *o
 	if (!nic)
 		return false;
 	for (uint32_t i = 0; i < nic->naddrs; i++) {
-		if (nic->addrs[i].addr.family == family) {
+		if (nic->addrs[i].addr.family == family &&
+		    !(nic->addr_flags[i] & NS_ADDR_F_TENTATIVE)) {
 			if (out)
 				*out = nic->addrs[i];
 			return true;
 		}
 	}
 	return false;
+}
+
+static int nic_addr_index(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	struct ns_addr k = addr_norm(a);
+
+	for (uint32_t i = 0; i < nic->naddrs; i++)
+		if (ns_addr_eq(&nic->addrs[i].addr, &k))
+			return (int)i;
+	return -1;
+}
+
+ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+                             unsigned flags)
+{
+	int i;
+
+	if (!s || !nic || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	i = nic_addr_index(nic, a);
+	if (i < 0)
+		return NS_ERR_BAD_LOCAL_ADDRESS;
+	if (nic->addr_flags[i] != (uint8_t)flags) {
+		nic->addr_flags[i] = (uint8_t)flags;
+		stack_changed(s); /* source choice and local delivery depend on it */
+	}
+	return NS_OK;
+}
+
+int ns_nic_addr_flags(const struct ns_nic *nic, const struct ns_addr *a)
+{
+	int i;
+
+	if (!nic || !a)
+		return -1;
+	i = nic_addr_index(nic, a);
+	return i < 0 ? -1 : nic->addr_flags[i];
+}
+
+void ns_nic_set_ipv6_mtu(struct ns_stack *s, struct ns_nic *nic, uint32_t mtu)
+{
+	if (!s || !nic || nic->mtu6 == mtu)
+		return;
+	nic->mtu6 = mtu;
+	stack_changed(s);
+}
+
+uint32_t ns_nic_ipv6_mtu(const struct ns_nic *nic)
+{
+	return nic->mtu6 ? nic->mtu6 : nic->mtu;
+}
+
+size_t ns_stack_nic_addresses(struct ns_stack *s, uint32_t id, struct ns_addr_info *out, size_t max)
+{
+	struct ns_nic *nic = ns_nic_find(s, id);
+
+	if (!nic)
+		return 0;
+	for (uint32_t i = 0; i < nic->naddrs && i < max; i++) {
+		out[i].addr = nic->addrs[i];
+		out[i].flags = nic->addr_flags[i];
+	}
+	return nic->naddrs;
 }
 
 ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,

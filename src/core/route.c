@@ -273,8 +273,9 @@ static unsigned common_prefix(const struct ns_addr *x, const struct ns_addr *y, 
 	return n < max ? n : max;
 }
 
-/* An IPv6 source for @remote on @nic, simplified RFC 6724 section 5: rule 2 (a scope equal
- * to the destination's, else a larger one) and rule 8 (longest common prefix). */
+/* An IPv6 source for @remote on @nic, simplified RFC 6724 section 5: never a tentative
+ * address (RFC 4862 5.4), then rule 2 (a scope equal to the destination's, else a larger
+ * one), rule 3 (avoid deprecated addresses) and rule 8 (longest common prefix). */
 static bool pick_source_v6(const struct ns_nic *nic, const struct ns_addr *remote,
                            struct ns_addr *out)
 {
@@ -285,10 +286,12 @@ static bool pick_source_v6(const struct ns_nic *nic, const struct ns_addr *remot
 		const struct ns_subnet *c = &nic->addrs[i];
 		unsigned cscope, score;
 
-		if (c->addr.family != NS_AF_INET6)
+		if (c->addr.family != NS_AF_INET6 || (nic->addr_flags[i] & NS_ADDR_F_TENTATIVE))
 			continue;
 		cscope = v6_scope(&c->addr);
-		score = (cscope == dscope ? 2u : cscope > dscope ? 1u : 0u) << 8;
+		score = (cscope == dscope ? 2u : cscope > dscope ? 1u : 0u) << 9;
+		if (!(nic->addr_flags[i] & NS_ADDR_F_DEPRECATED))
+			score |= 1u << 8;
 		score |= common_prefix(&c->addr, remote, c->prefix) + 1;
 		if (score > best) {
 			best = score;
@@ -447,7 +450,8 @@ ns_err ns_route_find(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *
 
 fill:
 	out->nic = nic->id;
-	out->mtu = nic->mtu;
+	/* RFC 4861 6.3.4: IPv6 may use a smaller MTU on the link than the device's. */
+	out->mtu = remote->family == NS_AF_INET6 && nic->mtu6 ? nic->mtu6 : nic->mtu;
 	out->caps = nic->caps;
 	out->max_header_len = (uint16_t)(nic->link_hdr_len + np->max_header_len);
 	return NS_OK;

@@ -65,6 +65,16 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	cfg->neigh_queue_len = 32;
 	cfg->neigh_max_entries = 1024;
 	cfg->default_ttl = 64; /* RFC 1700 / Linux ip_default_ttl */
+	/* Linux's IPv6 defaults: hop_limit, dad_transmits, accept_ra, autoconf,
+	 * router_solicitations, auto_flowlabels. */
+	cfg->ipv6_hop_limit = 64;
+	cfg->ipv6_dad = true;
+	cfg->ipv6_dad_transmits = 1;
+	cfg->ipv6_accept_ra = true;
+	cfg->ipv6_slaac = true;
+	cfg->ipv6_link_local = true;
+	cfg->ipv6_rtr_solicits = 3;
+	cfg->ipv6_flowlabel = true;
 }
 
 /* splitmix64: a full-period 64-bit generator whose outputs are well mixed even from

@@ -1062,8 +1062,7 @@ static ns_err udp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 {
 	struct udp_proto *p = priv;
 
-	/* IPv6 arrives with its network protocol; the code paths above are family-generic. */
-	if (family != NS_AF_INET)
+	if (family != NS_AF_INET && family != NS_AF_INET6)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	struct udp_ep *u = calloc(1, sizeof(*u));
 	if (!u)
