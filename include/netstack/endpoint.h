@@ -83,6 +83,7 @@ enum ns_opt {
 	NS_IP_HDRINCL,   /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
 	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
 	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
+	NS_IPV6_CHECKSUM, /* raw IPv6: offset of the checksum the stack sums (even), -1 none */
 	NS_OPT_COUNT_
 };
 

@@ -23,6 +23,14 @@
  * still follows opts->to or the peer, not the header's destination. A protocol of 0 sends
  * with protocol 0 and receives nothing. ns_ep_local_addr() reports the protocol as port.
  *
+ * Raw IPv6 endpoints differ where Linux's do (ipv6(7), raw(7)): they read from the
+ * upper-layer header on, after any extension headers; NS_IP_TTL and NS_IP_TOS set the hop
+ * limit and traffic class; ICMPv6 endpoints have their checksum computed on send and
+ * verified on receive (a copy with a wrong one is dropped), and NS_IPV6_CHECKSUM asks the
+ * same at any even offset for another protocol; ns_ep_set_icmp6_filter() is ICMP6_FILTER;
+ * NS_IP_HDRINCL (IPV6_HDRINCL) sends the caller's datagram exactly as written, nothing
+ * filled in; a link-local bind needs its NIC; a packet too big is a soft error.
+ *
  * Packet endpoints (ns_ep_new_packet(), packet(7)). NS_PACKET_RAW endpoints read and write
  * frames with their link header; NS_PACKET_DGRAM ("cooked") ones without it, the stack
  * building it on send from a destination MAC and protocol. A packet endpoint bound to an
@@ -42,11 +50,12 @@
  * to itself never reach a link, so packet endpoints do not see them (Linux shows them on
  * lo, which this stack has no device for).
  *
- * Ping endpoints (ns_ep_new(s, NS_AF_INET, NS_IPPROTO_ICMP, ...), Linux's unprivileged
- * SOCK_DGRAM ICMP sockets). A write is an ICMP echo request, type 8 code 0, 8-byte header
- * included; the stack puts the endpoint's identifier in it (its "port": bound with
- * ns_ep_bind() or drawn at random from the ephemeral range on the first write or connect)
- * and computes the checksum. A read returns one echo reply whose identifier is the
+ * Ping endpoints (ns_ep_new(s, NS_AF_INET, NS_IPPROTO_ICMP, ...) and ns_ep_new(s,
+ * NS_AF_INET6, NS_IPPROTO_ICMPV6, ...), Linux's unprivileged SOCK_DGRAM ICMP sockets). A
+ * write is an ICMP echo request, type 8 (ICMPv6: 128) code 0, 8-byte header included; the
+ * stack puts the endpoint's identifier in it (its "port": bound with ns_ep_bind() or drawn
+ * at random from the ephemeral range on the first write or connect) and computes the
+ * checksum (ICMPv6: over the pseudo-header). A read returns one echo reply whose identifier is the
  * endpoint's, header included, from its source (port 0). Errors (unreachable, time
  * exceeded...) about the endpoint's requests become the pending error as for UDP. As on
  * Linux, a connected ping endpoint receives replies from any source; a bound address
@@ -107,6 +116,15 @@ enum {
  */
 NS_API ns_err ns_ep_new_raw(struct ns_stack *s, uint8_t family, uint8_t proto,
                             struct ns_waiter_queue *wq, struct ns_ep **out);
+
+/**
+ * ns_ep_set_icmp6_filter() - Linux's ICMP6_FILTER on a raw ICMPv6 endpoint: ICMPv6 type t
+ * is dropped when bit (t & 31) of @filter[t >> 5] is set (ICMP6_FILTER_SETBLOCK); all zero,
+ * the default, passes every type. Errors: NOT_SUPPORTED on any other endpoint.
+ */
+NS_API ns_err ns_ep_set_icmp6_filter(struct ns_ep *ep, const uint32_t filter[8]);
+/** ns_ep_get_icmp6_filter() - The filter ns_ep_set_icmp6_filter() set. */
+NS_API ns_err ns_ep_get_icmp6_filter(struct ns_ep *ep, uint32_t filter[8]);
 
 /**
  * ns_ep_new_packet() - A packet endpoint of @kind (NS_PACKET_RAW or NS_PACKET_DGRAM) for

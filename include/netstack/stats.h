@@ -134,6 +134,7 @@
 	X(RAW_RCVBUF_FULL, POLICY, "raw endpoint receive buffer full")                       \
 	X(PACKET_RCVBUF_FULL, POLICY, "packet endpoint receive buffer full")                 \
 	X(RAW_FANOUT_LIMIT, POLICY, "more raw or packet endpoints match than a packet is copied to") \
+	X(RAW_BAD_CSUM, POLICY, "raw IPv6 endpoint's copy with a wrong checksum (ICMPv6, IPV6_CHECKSUM)") \
 	X(PING_NO_ENDPOINT, POLICY, "ICMP echo reply for no ping endpoint")                  \
 	X(PING_RCVBUF_FULL, POLICY, "ping endpoint receive buffer full")                     \
 	X(TCP_TRUNCATED, MALFORMED, "TCP header truncated")                                  \

@@ -18,5 +18,6 @@ void ns_protocols_default(struct ns_stack_config *cfg)
 	cfg->transprotos[0] = &ns_proto_udp;
 	cfg->transprotos[1] = &ns_proto_tcp;
 	cfg->transprotos[2] = &ns_proto_ping;
+	cfg->transprotos[3] = &ns_proto_ping6;
 	cfg->raw = &ns_proto_raw;
 }

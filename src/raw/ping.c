@@ -39,8 +39,13 @@
  * Closing unlinks from the demuxer and the port table at once; the memory goes through
  * ns_ep_defer_free().
  *
- * Limits: IPv4 only until IPv6 lands; no fragmentation of requests above the MTU
- * (MESSAGE_TOO_LONG, as UDP); no IP_RECVERR error queue.
+ * IPv6 (net/ipv6/ping.c) is the same with ns_proto_ping6 (IP protocol 58): echo requests
+ * of type 128, replies of type 129, the checksum over the RFC 8200 8.1 pseudo-header, a
+ * link-local bound address naming its NIC, and a packet too big a soft error (Linux's
+ * icmpv6_err_convert()).
+ *
+ * Limits: no fragmentation of requests above the MTU (MESSAGE_TOO_LONG, as UDP); no
+ * IP_RECVERR error queue.
  */
 #include "raw/raw.h"
 
@@ -51,10 +56,12 @@
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 
-#define ICMP_HLEN         8
-#define ICMP_ECHO_REPLY   0
-#define ICMP_ECHO_REQUEST 8
-#define ICMP_MAX_MSG      0xffffu
+#define ICMP_HLEN           8
+#define ICMP_ECHO_REPLY     0
+#define ICMP_ECHO_REQUEST   8
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY   129
+#define ICMP_MAX_MSG        0xffffu
 
 enum ping_state {
 	PING_INITIAL = 0, /* no identifier */
@@ -67,7 +74,8 @@ struct ping_ep;
 
 struct ping_proto {
 	struct ping_ep *eps; /* every open endpoint, for fini */
-	uint8_t number;      /* IP protocol */
+	uint8_t number;      /* IP protocol: 1 or 58 */
+	uint8_t family;      /* NS_AF_INET or NS_AF_INET6 */
 };
 
 /*
@@ -127,10 +135,16 @@ static void notify(struct ping_ep *p, uint32_t events)
 		ns_waiter_notify(p->ep.wq, events);
 }
 
+/* ping_supported(): an echo request of the family, code 0. */
 static bool echo_request_type(uint8_t family, uint8_t type, uint8_t code)
 {
-	(void)family;
-	return type == ICMP_ECHO_REQUEST && code == 0; /* ping_supported() */
+	return code == 0 &&
+	       type == (family == NS_AF_INET6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST);
+}
+
+static bool is_link_local(const struct ns_addr *a)
+{
+	return a->family == NS_AF_INET6 && a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80;
 }
 
 /* ---------------------------------------------------------------- identifiers */
@@ -254,7 +268,9 @@ static ns_err ping_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		nic = a->nic;
 	}
 	/* ping_check_bind_addr(): the unspecified address or one of ours, never a
-	 * broadcast or multicast one. */
+	 * broadcast or multicast one; an IPv6 link-local one names its NIC. */
+	if (is_link_local(&a->addr) && !nic)
+		return NS_ERR_INVALID_ARGUMENT;
 	if (!ns_addr_is_any(&a->addr)) {
 		struct ns_nic *owner = ns_stack_find_local(s, &a->addr);
 
@@ -409,10 +425,15 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	uint8_t *h = ns_pkt_data(pkt);
 
 	memcpy(h, buf, len); /* the one copy in */
-	/* Our identifier, a fresh checksum (RFC 792: over the whole ICMP message). */
+	/* Our identifier, a fresh checksum: over the whole ICMP message (RFC 792), with the
+	 * RFC 8200 8.1 pseudo-header for ICMPv6 (RFC 4443 2.3). */
 	wr16(h + 4, p->tep.id.lport);
 	wr16(h + 2, 0);
-	wr16(h + 2, csum_finish(csum_partial(h, len, 0)));
+	uint32_t ps = p->family == NS_AF_INET6
+	                  ? csum_pseudo_v6(rt.local.a, rt.remote.a, p->proto->number, (uint32_t)len)
+	                  : 0;
+
+	wr16(h + 2, csum_finish(csum_partial(h, len, ps)));
 	pkt->hdr[NS_HDR_TRANSPORT] = (struct ns_hdr_ref){.off = pkt->head, .len = ICMP_HLEN};
 	pkt->transproto = p->proto->number;
 	pkt->netproto = rt.netproto;
@@ -421,7 +442,7 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	struct ns_write_params wp = {.ttl = p->ttl, .tos = p->tos, .df = true};
 
 	if (rt.flags & NS_ROUTE_MULTICAST)
-		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
+		wp.ttl = 1; /* IP_MULTICAST_TTL's and IPV6_MULTICAST_HOPS's default */
 	err = ns_netproto_write(s, &rt, pkt, &wp);
 	if (err)
 		return err; /* ping reports ENOBUFS too (ip_push_pending_frames()) */
@@ -661,7 +682,7 @@ static void ping_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, str
 
 	(void)info;
 	(void)pkt;
-	if (p->state == PING_CLOSED || !raw_ctrl_error(ctrl, &err, &hard))
+	if (p->state == PING_CLOSED || !raw_ctrl_error(p->family, ctrl, &err, &hard))
 		return;
 	if (!p->ip_recverr && !(hard && p->state == PING_CONNECTED))
 		return;
@@ -676,16 +697,28 @@ static const struct ns_tep_ops ping_tep_ops = {
 
 /* ---------------------------------------------------------------- protocol */
 
-static ns_err ping_init(struct ns_stack *s, void **priv)
+static ns_err ping_init_family(void **priv, uint8_t family, uint8_t number)
 {
 	struct ping_proto *pp = calloc(1, sizeof(*pp));
 
-	(void)s;
 	if (!pp)
 		return NS_ERR_NO_MEMORY;
-	pp->number = NS_IPPROTO_ICMP;
+	pp->number = number;
+	pp->family = family;
 	*priv = pp;
 	return NS_OK;
+}
+
+static ns_err ping_init(struct ns_stack *s, void **priv)
+{
+	(void)s;
+	return ping_init_family(priv, NS_AF_INET, NS_IPPROTO_ICMP);
+}
+
+static ns_err ping6_init(struct ns_stack *s, void **priv)
+{
+	(void)s;
+	return ping_init_family(priv, NS_AF_INET6, NS_IPPROTO_ICMPV6);
 }
 
 static void ping_fini(struct ns_stack *s, void *priv)
@@ -706,7 +739,7 @@ static ns_err ping_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	struct ping_proto *pp = priv;
 	struct ping_ep *p;
 
-	if (family != NS_AF_INET)
+	if (family != pp->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -735,24 +768,32 @@ static ns_err ping_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 
 /* The identifier as a port: an echo reply's is the destination (ours), an echo request's
  * (quoted in an ICMP error about it) the source (ours again). Other types have none. */
-static bool ping_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport)
+static bool parse_ports(const uint8_t *h, uint32_t len, uint8_t request, uint8_t reply,
+                        uint16_t *sport, uint16_t *dport)
 {
 	if (len < ICMP_HLEN)
 		return false;
-	switch (h[0]) {
-	case ICMP_ECHO_REPLY:
+	if (h[0] == reply) {
 		*sport = 0;
 		*dport = rd16(h + 4);
 		return true;
-	case ICMP_ECHO_REQUEST:
-		if (h[1] != 0)
-			return false; /* ping_err(): only what ping_supported() sends */
+	}
+	if (h[0] == request && h[1] == 0) { /* ping_err(): only what ping_supported() sends */
 		*sport = rd16(h + 4);
 		*dport = 0;
 		return true;
-	default:
-		return false;
 	}
+	return false;
+}
+
+static bool ping_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport)
+{
+	return parse_ports(h, len, ICMP_ECHO_REQUEST, ICMP_ECHO_REPLY, sport, dport);
+}
+
+static bool ping6_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport)
+{
+	return parse_ports(h, len, ICMPV6_ECHO_REQUEST, ICMPV6_ECHO_REPLY, sport, dport);
 }
 
 const struct ns_transproto_ops ns_proto_ping = {
@@ -762,5 +803,17 @@ const struct ns_transproto_ops ns_proto_ping = {
     .fini = ping_fini,
     .new_endpoint = ping_new_endpoint,
     .parse_ports = ping_parse_ports,
+    .min_header_len = ICMP_HLEN,
+};
+
+/* Linux's IPv6 ping sockets (net/ipv6/ping.c): socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6),
+ * echo requests of type 128 and replies of type 129, the same rules otherwise. */
+const struct ns_transproto_ops ns_proto_ping6 = {
+    .name = "ping6",
+    .number = NS_IPPROTO_ICMPV6,
+    .init = ping6_init,
+    .fini = ping_fini,
+    .new_endpoint = ping_new_endpoint,
+    .parse_ports = ping6_parse_ports,
     .min_header_len = ICMP_HLEN,
 };

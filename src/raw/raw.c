@@ -16,8 +16,13 @@
  * copy: IPv4 from the IPv4 header on, exactly as it arrived; IPv6 from the upper-layer
  * header on (as Linux). The ICMP filter of a raw ICMPv4 endpoint (NS_ICMP_FILTER, Linux's
  * ICMP_FILTER) drops the types whose bit is set, and a message too short to have a type.
- * As Linux, an endpoint whose buffer is full does not count as having taken the datagram,
- * one whose filter dropped it does (the network layer then sends no protocol unreachable).
+ * As Linux, an IPv4 endpoint whose buffer is full does not count as having taken the
+ * datagram (an IPv6 one does), one whose filter dropped it does (the network layer then
+ * sends no protocol unreachable). IPv6 (Linux net/ipv6/raw.c): ICMPv6 endpoints verify the
+ * checksum of their copy over the RFC 8200 8.1 pseudo-header, as does any endpoint given a
+ * checksum offset (NS_IPV6_CHECKSUM), and ICMP6_FILTER (ns_ep_set_icmp6_filter()) blocks by
+ * type; a send sums at the offset (rawv6_push_pending_frames()), and IPV6_HDRINCL sends the
+ * caller's datagram as written.
  * Targets are collected before any is served (at most RAW_FANOUT_MAX), so a waiter
  * callback that closes or creates endpoints cannot disturb the walk; a closed target
  * (closed during the walk, its memory kept until the dispatch ends) is skipped.
@@ -53,10 +58,17 @@
 #include <string.h>
 
 #include "netstack/stack.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 
-#define IPPROTO_ICMP_ 1
-#define ICMP_HLEN     8
-#define IPV4_MAX_LEN  0xffffu
+#define IPPROTO_ICMP_      1
+#define IPPROTO_UDP_       17
+#define IPPROTO_ICMPV6_    58
+#define NS_ETHERTYPE_IPV6_ 0x86dd
+#define IPPROTO_MH_        135 /* Mobility Header (RFC 6275): Linux sums it at offset 4 */
+#define ICMPV6_HDR_TYPE    4   /* bytes of ICMPv6 header icmpv6_filter() needs */
+#define ICMP_HLEN          8
+#define IPV4_MAX_LEN       0xffffu
 
 struct raw_ep;
 
@@ -93,6 +105,8 @@ struct raw_ep {
 	uint8_t tos;
 	uint32_t nic;
 	uint32_t icmp_filter;
+	int32_t csum_off;         /* IPv6: where the stack sums (IPV6_CHECKSUM); -1: nowhere */
+	uint32_t icmp6_filter[8]; /* IPv6 ICMPv6: ICMP6_FILTER, bit set blocks the type */
 	uint32_t sndbuf;
 	struct ns_addr local;
 	struct ns_addr peer;
@@ -211,10 +225,11 @@ struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, ui
 	return c;
 }
 
-bool raw_ctrl_error(enum ns_ctrl c, ns_err *err, bool *hard)
+bool raw_ctrl_error(uint8_t family, enum ns_ctrl c, ns_err *err, bool *hard)
 {
-	/* Linux icmp_err_convert[] and the type switches of raw_err()/ping_err(), through
-	 * the NS_CTRL_* classes the network layer maps codes to. */
+	/* Linux icmp_err_convert[], icmpv6_err_convert() and the type switches of
+	 * raw_err()/rawv6_err()/ping_err(), through the NS_CTRL_* classes the network layer
+	 * maps codes to. */
 	switch (c) {
 	case NS_CTRL_PORT_UNREACHABLE:
 		*err = NS_ERR_CONNECTION_REFUSED;
@@ -225,8 +240,10 @@ bool raw_ctrl_error(enum ns_ctrl c, ns_err *err, bool *hard)
 		*hard = true;
 		return true;
 	case NS_CTRL_PACKET_TOO_BIG:
-		*err = NS_ERR_MESSAGE_TOO_LONG; /* hard under IP_PMTUDISC_WANT */
-		*hard = true;
+		/* IPv4: hard under IP_PMTUDISC_WANT; IPv6: hard only under IPV6_PMTUDISC_DO,
+		 * and the default is WANT. */
+		*err = NS_ERR_MESSAGE_TOO_LONG;
+		*hard = family != NS_AF_INET6;
 		return true;
 	case NS_CTRL_ADMIN_PROHIBITED:
 		*err = NS_ERR_HOST_UNREACHABLE;
@@ -287,14 +304,35 @@ static bool raw_match(const struct raw_ep *r, const struct ns_addr *local,
 	return r->nic == 0 || r->nic == nic;
 }
 
-/* Linux icmp_filter(): true if @r's ICMP filter drops the ICMP message at @h (@len bytes). */
+/* Linux icmp_filter() and icmpv6_filter(): true if @r's ICMP filter drops the ICMP message
+ * at @h (@len bytes). */
 static bool icmp_filtered(const struct raw_ep *r, const uint8_t *h, uint32_t len)
 {
-	if (r->proto != IPPROTO_ICMP_ || r->family != NS_AF_INET)
+	if (r->family == NS_AF_INET6) {
+		if (r->proto != IPPROTO_ICMPV6_)
+			return false;
+		if (len < ICMPV6_HDR_TYPE)
+			return true; /* as Linux: no type to read, blocked */
+		return (r->icmp6_filter[h[0] >> 5] & (1u << (h[0] & 31))) != 0;
+	}
+	if (r->proto != IPPROTO_ICMP_)
 		return false;
 	if (len < ICMP_HLEN)
 		return true; /* no header to read the type from: blocked, as Linux */
 	return h[0] < 32 && (r->icmp_filter & (1u << h[0]));
+}
+
+/* rawv6_rcv_skb(): an endpoint that sums (ICMPv6, IPV6_CHECKSUM) takes only datagrams whose
+ * checksum over the RFC 8200 8.1 pseudo-header is right, unless it never left the stack or
+ * the link verified it. */
+static bool csum_bad(const struct raw_ep *r, const struct ns_pkt *pkt)
+{
+	if (r->family != NS_AF_INET6 || r->csum_off < 0 ||
+	    (pkt->flags & (NS_PKT_LOOPED | NS_PKT_CSUM_VERIFIED)))
+		return false;
+	return csum_finish(
+	           csum_partial(ns_pkt_data(pkt), pkt->len,
+	                        csum_pseudo_v6(pkt->src.a, pkt->dst.a, r->proto, pkt->len))) != 0;
 }
 
 /* Collect into @to the endpoints of (@family, @proto) that raw_match() accepts; returns how
@@ -348,13 +386,20 @@ static bool raw_deliver_ip(struct ns_stack *s, void *priv, const struct ns_pkt *
 
 		if (r->closed) /* by a callback earlier in this walk */
 			continue;
+		/* Linux: an IPv4 endpoint with a full buffer has not taken it (raw_v4_input()),
+		 * an IPv6 one has (ipv6_raw_deliver() counts the match). */
 		if (rawq_full(&r->rq)) {
 			ns_drop(s, NULL, NS_DROP_RAW_RCVBUF_FULL);
+			taken |= r->family == NS_AF_INET6;
 			continue;
 		}
 		taken = true;
 		if (icmp_filtered(r, ns_pkt_data(pkt), pkt->len))
 			continue;
+		if (csum_bad(r, pkt)) {
+			ns_drop(s, NULL, NS_DROP_RAW_BAD_CSUM);
+			continue;
+		}
 		c = raw_copy(s, 0, from, len, NULL, 0);
 		if (!c)
 			continue;
@@ -387,7 +432,7 @@ static bool raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
 		return false;
 	/* The quoted datagram is one we sent: its source is our side. */
 	n = collect(s, st, orig_src->family, transproto, orig_src, orig_dst, pkt->nic, to);
-	known = raw_ctrl_error(ctrl, &err, &hard);
+	known = raw_ctrl_error(orig_src->family, ctrl, &err, &hard);
 	for (int i = 0; known && i < n; i++) {
 		struct raw_ep *r = to[i];
 
@@ -466,6 +511,10 @@ static ns_err raw_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 			return NS_ERR_UNKNOWN_NIC;
 		nic = a->nic;
 	}
+	/* rawv6_bind(): a link-local address needs its NIC. */
+	if (a->addr.family == NS_AF_INET6 && a->addr.a[0] == 0xfe &&
+	    (a->addr.a[1] & 0xc0) == 0x80 && !nic)
+		return NS_ERR_INVALID_ARGUMENT;
 	int kind = classify_local(ep->stack, nic, &a->addr);
 
 	if (kind == LOCAL_BAD)
@@ -510,6 +559,21 @@ static ns_err raw_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	return NS_OK;
 }
 
+/* rawv6_push_pending_frames(): the checksum at the endpoint's offset, over the datagram
+ * and the RFC 8200 8.1 pseudo-header, as if the field were zero; UDP's 0 goes as 0xffff. */
+static void raw6_sum(const struct raw_ep *r, const struct ns_route *rt, struct ns_pkt *pkt)
+{
+	uint8_t *d = ns_pkt_data(pkt);
+	uint16_t c;
+
+	wr16(d + r->csum_off, 0);
+	c = csum_finish(csum_partial(
+	    d, pkt->len, csum_pseudo_v6(rt->local.a, rt->remote.a, r->proto, pkt->len)));
+	if (c == 0 && r->proto == IPPROTO_UDP_)
+		c = 0xffff;
+	wr16(d + r->csum_off, c);
+}
+
 static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
                         const struct ns_write_opts *opts, size_t *written)
 {
@@ -547,6 +611,9 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 	}
 	if (r->shut & NS_SHUT_WR)
 		return NS_ERR_CLOSED_FOR_SEND;
+	/* rawv6_push_pending_frames(): the checksum field must lie inside the datagram. */
+	if (!r->hdrincl && r->csum_off >= 0 && (size_t)r->csum_off + 2 > len)
+		return NS_ERR_INVALID_ARGUMENT;
 	err = ns_route_find(s, nic, r->src_fixed ? &r->local : NULL, &to, &rt);
 	if (err)
 		return err;
@@ -568,6 +635,9 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 		err = ns_netproto_write_hdrincl(s, &rt, pkt);
 	} else {
 		struct ns_write_params wp = {.ttl = r->ttl, .tos = r->tos, .df = true};
+
+		if (r->csum_off >= 0)
+			raw6_sum(r, &rt, pkt);
 
 		/* The payload stands where a transport header would: a failed resolution is
 		 * reported to us like any local sender's (ipv4_resolution_failed()). */
@@ -688,11 +758,19 @@ static ns_err raw_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		r->ip_recverr = v != 0;
 		return NS_OK;
 	case NS_IP_HDRINCL:
-		/* IPv6 raw endpoints have no IP_HDRINCL here (Linux's IPV6_HDRINCL is not
-		 * built). */
-		if (r->family != NS_AF_INET)
-			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		/* IPv4's IP_HDRINCL, IPv6's IPV6_HDRINCL. */
 		r->hdrincl = v != 0;
+		return NS_OK;
+	case NS_IPV6_CHECKSUM:
+		/* Linux do_rawv6_setsockopt(): IPv6 only; never on ICMPv6, which is always
+		 * summed; an odd offset is refused, a negative one turns summing off. */
+		if (r->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		if (r->proto == IPPROTO_ICMPV6_)
+			return NS_ERR_INVALID_ARGUMENT;
+		if (v > INT32_MAX || (v > 0 && (v & 1)))
+			return NS_ERR_INVALID_OPTION_VALUE;
+		r->csum_off = v < 0 ? -1 : (int32_t)v;
 		return NS_OK;
 	case NS_ICMP_FILTER:
 		/* Linux do_raw_setsockopt(): only on raw ICMPv4 sockets (EOPNOTSUPP). */
@@ -738,9 +816,12 @@ static ns_err raw_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 		*v = r->ip_recverr;
 		return NS_OK;
 	case NS_IP_HDRINCL:
-		if (r->family != NS_AF_INET)
-			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		*v = r->hdrincl;
+		return NS_OK;
+	case NS_IPV6_CHECKSUM:
+		if (r->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		*v = r->csum_off;
 		return NS_OK;
 	case NS_ICMP_FILTER:
 		if (r->family != NS_AF_INET || r->proto != IPPROTO_ICMP_)
@@ -795,7 +876,7 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	struct raw_ep *r, **head;
 
 	/* IPv6 raw endpoints come with the IPv6 network protocol. */
-	if (family != NS_AF_INET)
+	if (family == NS_AF_INET6 ? !ns_netproto_priv(s, NS_ETHERTYPE_IPV6_) : family != NS_AF_INET)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -808,8 +889,13 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	r->proto = proto;
 	r->local = addr_any(family);
 	r->peer = addr_any(family);
-	/* Linux inet_create(): IPPROTO_RAW implies IP_HDRINCL. */
-	r->hdrincl = family == NS_AF_INET && proto == NS_IPPROTO_RAW;
+	/* Linux inet_create()/inet6_create(): IPPROTO_RAW implies IP_HDRINCL. */
+	r->hdrincl = proto == NS_IPPROTO_RAW;
+	/* rawv6_init_sk(): ICMPv6 is always summed at offset 2, the Mobility Header at 4. */
+	r->csum_off = family != NS_AF_INET6      ? -1
+	              : proto == IPPROTO_ICMPV6_ ? 2
+	              : proto == IPPROTO_MH_     ? 4
+	                                         : -1;
 	r->rq.limit = RAW_BUF_DEFAULT;
 	r->sndbuf = RAW_BUF_DEFAULT;
 	head = &st->eps[fam_idx(family)][proto];
@@ -820,6 +906,44 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	ns_raw_hook_users(s, NS_RAW_HOOK_IP, 1);
 	ns_ep_live_add(s, 1);
 	*out = &r->ep;
+	return NS_OK;
+}
+
+/* The raw endpoint behind @ep if it is a raw ICMPv6 one (ICMP6_FILTER's scope: Linux's
+ * do_rawv6_setsockopt() answers EOPNOTSUPP on others). */
+static ns_err icmp6_endpoint(struct ns_ep *ep, struct raw_ep **r)
+{
+	if (!ep || ep->ops != &raw_ep_ops)
+		return ep ? NS_ERR_NOT_SUPPORTED : NS_ERR_INVALID_ARGUMENT;
+	*r = to_raw(ep);
+	if ((*r)->family != NS_AF_INET6 || (*r)->proto != IPPROTO_ICMPV6_)
+		return NS_ERR_NOT_SUPPORTED;
+	return NS_OK;
+}
+
+ns_err ns_ep_set_icmp6_filter(struct ns_ep *ep, const uint32_t filter[8])
+{
+	struct raw_ep *r;
+	ns_err err = icmp6_endpoint(ep, &r);
+
+	if (err)
+		return err;
+	if (!filter)
+		return NS_ERR_INVALID_ARGUMENT;
+	memcpy(r->icmp6_filter, filter, sizeof(r->icmp6_filter));
+	return NS_OK;
+}
+
+ns_err ns_ep_get_icmp6_filter(struct ns_ep *ep, uint32_t filter[8])
+{
+	struct raw_ep *r;
+	ns_err err = icmp6_endpoint(ep, &r);
+
+	if (err)
+		return err;
+	if (!filter)
+		return NS_ERR_INVALID_ARGUMENT;
+	memcpy(filter, r->icmp6_filter, sizeof(r->icmp6_filter));
 	return NS_OK;
 }
 

@@ -22,6 +22,7 @@
 
 extern const struct ns_rawproto_ops ns_proto_raw;
 extern const struct ns_transproto_ops ns_proto_ping;
+extern const struct ns_transproto_ops ns_proto_ping6;
 
 /* Receive buffers as Linux's (net.core.rmem_default / rmem_max, SOCK_MIN_RCVBUF and
  * SOCK_MIN_SNDBUF); NS_SO_RCVBUF/SNDBUF values are clamped to RAW_BUF_MAX and doubled. */
@@ -87,11 +88,12 @@ struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, ui
                         const void *b, uint32_t b_len);
 
 /**
- * raw_ctrl_error() - The error an ICMP error (@c) means to a datagram endpoint, and whether
- * Linux counts it hard (icmp_err_convert[].fatal: reported on a connected endpoint without
- * NS_IP_RECVERR). False for controls that mean nothing to one.
+ * raw_ctrl_error() - The error an ICMP error (@c) means to a datagram endpoint of @family,
+ * and whether Linux counts it hard (icmp_err_convert[].fatal, icmpv6_err_convert(): then
+ * it is reported on a connected endpoint without NS_IP_RECVERR). False for controls that
+ * mean nothing to one.
  */
-bool raw_ctrl_error(enum ns_ctrl c, ns_err *err, bool *hard);
+bool raw_ctrl_error(uint8_t family, enum ns_ctrl c, ns_err *err, bool *hard);
 
 /* ---------------------------------------------------------------- packet.c */
 
