@@ -40,6 +40,8 @@
 #define DEV        "nsraw0"
 #define KERNEL_IP  "192.0.2.1"
 #define STACK_IP   "192.0.2.2"
+#define KERNEL_IP6 "2001:db8::1"
+#define STACK_IP6  "2001:db8::2"
 #define PROTO_X    253 /* RFC 3692 experimental */
 #define ETH_P_TEST 0x88b5
 
@@ -135,6 +137,35 @@ static void kernel_setup(void)
 	close(s);
 }
 
+/* The kernel's IPv6 address, without duplicate address detection (so it is usable at
+ * once): accept_dad off for the device first, then SIOCSIFADDR on an AF_INET6 socket. */
+struct in6_ifreq_ {
+	struct in6_addr addr;
+	uint32_t prefixlen;
+	int ifindex;
+};
+
+static void kernel_setup6(void)
+{
+	char path[128];
+	struct in6_ifreq_ r = {.prefixlen = 64, .ifindex = (int)if_nametoindex(DEV)};
+	FILE *f;
+	int s;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", DEV);
+	f = fopen(path, "w");
+	if (!f)
+		fail_msg("%s: %s", path, strerror(errno));
+	fputs("0\n", f);
+	fclose(f);
+	assert_int_equal(inet_pton(AF_INET6, KERNEL_IP6, &r.addr), 1);
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	if (ioctl(s, SIOCSIFADDR, &r) < 0)
+		fail_msg("SIOCSIFADDR (IPv6): %s", strerror(errno));
+	close(s);
+}
+
 /* An AF_PACKET socket on the TAP: every frame, both directions, as Linux's packet(7). */
 static int kernel_packet_socket(int type, uint16_t proto)
 {
@@ -189,6 +220,8 @@ static void world_up(struct world *w)
 	ns_stack_config_init(&cfg);
 	ns_protocols_default(&cfg);
 	cfg.seed = 0x72617700;
+	cfg.ipv6_dad = false;
+	cfg.ipv6_rtr_solicits = 0;
 	assert_int_equal(ns_stack_new(&cfg, &w->s), NS_OK);
 	w->tap = ns_tuntap_open(&tc, err, sizeof(err));
 	if (!w->tap)
@@ -199,6 +232,12 @@ static void world_up(struct world *w)
 	kernel_setup();
 	w->kmac = kernel_mac();
 	assert_true(ns_addr_parse(KERNEL_IP, &k));
+	assert_int_equal(ns_stack_add_static_neighbor(w->s, 1, &k, &w->kmac), NS_OK);
+	/* IPv6: ours without DAD, the kernel's too; the kernel finds us by NDP. */
+	kernel_setup6();
+	assert_true(ns_subnet_parse(STACK_IP6 "/64", &a));
+	assert_int_equal(ns_stack_add_address(w->s, 1, &a), NS_OK);
+	assert_true(ns_addr_parse(KERNEL_IP6, &k));
 	assert_int_equal(ns_stack_add_static_neighbor(w->s, 1, &k, &w->kmac), NS_OK);
 }
 
@@ -233,9 +272,13 @@ struct frame {
 	struct ns_sockaddr_ll ll; /* ours */
 };
 
-/* An IPv4 frame carrying protocol @proto and, for ICMP, type @type (or any type if < 0). */
+/* An IPv4 frame carrying protocol @proto and, for ICMP, type @type (or any type if < 0);
+ * or an IPv6 one without extension headers, for protocol 58. */
 static bool is_ip(const uint8_t *f, size_t n, uint8_t proto, int type)
 {
+	if (proto == IPPROTO_ICMPV6)
+		return n > 14 + 40 && get16(f + 12) == 0x86dd && f[14 + 6] == proto &&
+		       (type < 0 || f[14 + 40] == type);
 	if (n < 14 + 20 || get16(f + 12) != 0x0800 || f[14 + 9] != proto)
 		return false;
 	return type < 0 || (n > 14 + 20 && f[14 + (f[14] & 15) * 4] == type);
@@ -288,7 +331,7 @@ static void our_read_frame(struct world *w, struct ns_ep *ep, struct frame *fr, 
 }
 
 /* The kernel's raw socket @s: the next datagram of ICMP type @type (with its IP header). */
-static size_t kernel_read_dgram(int s, uint8_t *buf, size_t cap, int type)
+static size_t kernel_read_dgram(int s, uint8_t *buf, size_t cap, int type, bool v6)
 {
 	struct timespec t0;
 
@@ -302,7 +345,10 @@ static size_t kernel_read_dgram(int s, uint8_t *buf, size_t cap, int type)
 			poll(&p, 1, 10);
 			continue;
 		}
-		if (type < 0 || (n > 20 && buf[(buf[0] & 15) * 4] == type))
+		/* IPv4 raw sockets read the IP header too; IPv6 ones (version 6 is not a
+		 * valid first nibble of ICMPv6 types here) start at the ICMPv6 header. */
+		if (type < 0 ||
+		    (v6 ? n > 0 && buf[0] == type : n > 20 && buf[(buf[0] & 15) * 4] == type))
 			return (size_t)n;
 	}
 	fail_msg("the kernel's raw socket read nothing");
@@ -385,7 +431,7 @@ static void kernel_pings_us(void **state)
 	assert_memory_equal(urep.ll.addr.b, krep.sll.sll_addr, 6); /* our MAC, both */
 	assert_memory_equal(urep.ll.addr.b, our_mac.b, 6);
 
-	m = kernel_read_dgram(kraw, d2, sizeof(d2), 0);
+	m = kernel_read_dgram(kraw, d2, sizeof(d2), 0, false);
 	assert_int_equal(m, urep.len - 14);
 	assert_memory_equal(d2, urep.b + 14, m);
 
@@ -420,7 +466,7 @@ static void we_ping_the_kernel(void **state)
 	assert_int_equal(ns_ep_write(ping, msg, n, &(struct ns_write_opts){.to = &to}, NULL),
 	                 NS_OK);
 	our_read_frame(&w, pk, &ureq, NS_PACKET_OUTGOING, IPPROTO_ICMP, 8);
-	assert_int_equal(kernel_read_dgram(kraw, buf, sizeof(buf), 8), ureq.len - 14);
+	assert_int_equal(kernel_read_dgram(kraw, buf, sizeof(buf), 8, false), ureq.len - 14);
 	assert_memory_equal(buf, ureq.b + 14, ureq.len - 14);
 
 	kernel_read_frame(kpk, &krep, PACKET_OUTGOING, IPPROTO_ICMP, 0);
@@ -602,6 +648,97 @@ static void packet_sends_as_linux(void **state)
 	world_down(&w);
 }
 
+static void kernel_sendto6(int s, const void *buf, size_t len, const char *ip)
+{
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
+
+	assert_int_equal(inet_pton(AF_INET6, ip, &sin6.sin6_addr), 1);
+	if (sendto(s, buf, len, 0, (struct sockaddr *)&sin6, sizeof(sin6)) != (ssize_t)len)
+		fail_msg("sendto (IPv6): %s", strerror(errno));
+}
+
+/* IPv6: the kernel pings us from a raw ICMPv6 socket (it sums the message). Our raw ICMPv6
+ * endpoint reads the request as Linux's raw IPv6 sockets read, from the ICMPv6 header on;
+ * the kernel's reads our reply the same way; the frames match both ways. */
+static void kernel_pings_us_v6(void **state)
+{
+	struct world w;
+	struct ns_ep *pk = NULL, *raw = NULL;
+	int kpk, kraw;
+	uint8_t msg[64], d[2048];
+	struct frame kreq, ureq, krep, urep;
+	size_t n;
+
+	(void)state;
+	world_up(&w);
+	kpk = kernel_packet_socket(SOCK_RAW, ETH_P_ALL);
+	kraw = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	assert_true(kraw >= 0);
+	assert_int_equal(ns_ep_new_packet(w.s, NS_PACKET_RAW, NS_ETH_P_ALL, NULL, &pk), NS_OK);
+	assert_int_equal(ns_ep_new_raw(w.s, NS_AF_INET6, NS_IPPROTO_ICMPV6, NULL, &raw), NS_OK);
+	run(&w, 50);
+
+	n = echo(msg, 128, 0x6666, 3, "ping6 from linux");
+	put16(msg + 2, 0); /* the kernel sums ICMPv6 itself */
+	kernel_sendto6(kraw, msg, n, STACK_IP6);
+	/* The kernel resolves us by NDP first: our stack answers while we wait. */
+	our_read_frame(&w, pk, &ureq, NS_PACKET_HOST, IPPROTO_ICMPV6, 128);
+	kernel_read_frame(kpk, &kreq, PACKET_OUTGOING, IPPROTO_ICMPV6, 128);
+	assert_int_equal(ureq.len, kreq.len);
+	assert_memory_equal(ureq.b, kreq.b, kreq.len);
+	for (;;) { /* our raw endpoint also saw the kernel's neighbor solicitation */
+		size_t m = our_read_dgram(&w, raw, d, sizeof(d));
+
+		if (d[0] != 128)
+			continue;
+		assert_int_equal(m, kreq.len - 14 - 40);
+		assert_memory_equal(d, kreq.b + 14 + 40, m);
+		break;
+	}
+	our_read_frame(&w, pk, &urep, NS_PACKET_OUTGOING, IPPROTO_ICMPV6, 129);
+	kernel_read_frame(kpk, &krep, PACKET_HOST, IPPROTO_ICMPV6, 129);
+	assert_int_equal(krep.len, urep.len);
+	assert_memory_equal(krep.b, urep.b, urep.len);
+	n = kernel_read_dgram(kraw, d, sizeof(d), 129, true);
+	assert_int_equal(n, urep.len - 14 - 40);
+	assert_memory_equal(d, urep.b + 14 + 40, n);
+
+	close(kpk);
+	close(kraw);
+	ns_ep_close(pk);
+	ns_ep_close(raw);
+	world_down(&w);
+}
+
+/* IPv6: our ping endpoint pings the kernel and reads its reply exactly as sent. */
+static void we_ping_the_kernel_v6(void **state)
+{
+	struct world w;
+	struct ns_ep *ping = NULL;
+	struct ns_sockaddr to = {.port = 0};
+	int kpk;
+	uint8_t msg[64], buf[2048];
+	struct frame krep;
+	size_t n;
+
+	(void)state;
+	world_up(&w);
+	assert_true(ns_addr_parse(KERNEL_IP6, &to.addr));
+	kpk = kernel_packet_socket(SOCK_RAW, ETH_P_ALL);
+	assert_int_equal(ns_ep_new(w.s, NS_AF_INET6, NS_IPPROTO_ICMPV6, NULL, &ping), NS_OK);
+	n = echo(msg, 128, 0, 9, "ping6 from netstack");
+	assert_int_equal(ns_ep_write(ping, msg, n, &(struct ns_write_opts){.to = &to}, NULL),
+	                 NS_OK);
+	n = our_read_dgram(&w, ping, buf, sizeof(buf));
+	kernel_read_frame(kpk, &krep, PACKET_OUTGOING, IPPROTO_ICMPV6, 129);
+	assert_int_equal(n, krep.len - 14 - 40);
+	assert_memory_equal(buf, krep.b + 14 + 40, n);
+	assert_int_equal(get16(buf + 6), 9);
+	close(kpk);
+	ns_ep_close(ping);
+	world_down(&w);
+}
+
 int main(void)
 {
 	if (unshare(CLONE_NEWNET) != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
@@ -610,10 +747,9 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(kernel_pings_us),
-	    cmocka_unit_test(we_ping_the_kernel),
-	    cmocka_unit_test(hdrincl_as_linux),
-	    cmocka_unit_test(packet_sends_as_linux),
+	    cmocka_unit_test(kernel_pings_us),    cmocka_unit_test(we_ping_the_kernel),
+	    cmocka_unit_test(hdrincl_as_linux),   cmocka_unit_test(packet_sends_as_linux),
+	    cmocka_unit_test(kernel_pings_us_v6), cmocka_unit_test(we_ping_the_kernel_v6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
