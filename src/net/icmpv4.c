@@ -8,6 +8,11 @@
  * icmpv4_send_error() when a datagram must be refused. Replies and errors leave through
  * ns_netproto_write() like any transport's packets.
  *
+ * Echo replies are not unhandled: they go through ns_deliver_transport() to the ping
+ * endpoint whose identifier they carry (ping endpoints, src/raw/ping.c, are the transport
+ * registered for IP protocol 1, as Linux's ping_rcv() is ICMP's echo-reply handler); one no
+ * ping endpoint takes is dropped, never answered.
+ *
  * Inbound: the checksum is always verified (link RX offload covers TCP/UDP only). Echo
  * requests are answered from the address they were sent to, with the same id, sequence and
  * data (RFC 1122 3.2.2.6), except requests to broadcast or multicast addresses, which are
@@ -18,10 +23,7 @@
  * unreachable, time exceeded and parameter problem are checked to quote an IPv4 header and
  * at least 8 bytes of its payload, mapped to an NS_CTRL_* code and handed to the endpoint
  * that sent the quoted datagram through ns_deliver_control() (RFC 1122 3.2.2.1: the
- * transport must be told). Echo replies go through ns_deliver_transport() to the ping
- * endpoint whose identifier they carry (ping endpoints are the transport registered for IP
- * protocol 1, as Linux's ping_rcv() is ICMP's echo-reply handler); one that no ping endpoint
- * takes is dropped, never answered. Everything else is counted as unhandled and dropped.
+ * transport must be told). Everything else is counted as unhandled and dropped.
  *
  * Outbound errors obey RFC 1122 3.2.2: never about an ICMP error, a datagram to a broadcast
  * or multicast address (IP or link layer), a fragment other than the first, or a datagram

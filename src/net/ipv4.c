@@ -6,6 +6,11 @@
  * identification counters). ICMP is part of IPv4 (icmpv4.c): inbound ICMP never reaches
  * the transport demuxer, and every ICMP error leaves through icmpv4_send_error().
  *
+ * Raw endpoints (src/raw): every locally delivered datagram is offered to them
+ * (ns_deliver_raw()) before ICMP or the transport sees it, and a protocol only they speak
+ * draws no protocol unreachable. Their IP_HDRINCL datagrams go out through
+ * ipv4_write_hdrincl(), which fills in only what Linux's raw_send_hdrinc() does.
+ *
  * Inbound (ipv4_deliver), in this order, each failure dropped and counted with its reason:
  *  1. the header: version, IHL, total length, header checksum (always verified in software:
  *     link RX offload covers transport checksums only), the reserved flag, and options
@@ -47,11 +52,6 @@
  * single global counter is the side channel RFC 7739 3 describes). As Linux does, a counter
  * unused for a while also jumps by a random amount below the idle milliseconds, so a host
  * sharing a counter cannot count another's datagrams.
- *
- * Raw endpoints: every locally delivered datagram is offered to them (ns_deliver_raw())
- * before ICMP or the transport sees it, and a protocol only they speak draws no protocol
- * unreachable. Their IP_HDRINCL datagrams go out through ipv4_write_hdrincl(), which fills
- * in only what Linux's raw_send_hdrinc() does.
  *
  * Limits: no fragmentation and no reassembly yet (the hooks are ipv4_reassemble() and the
  * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (source routes

@@ -8,6 +8,11 @@
  * leaves through icmpv6_send_error(). IPv6 resolves its own link addresses (`resolves` =
  * 0x86dd): the neighbor cache asks ndp_solicit().
  *
+ * Raw endpoints (src/raw): in local delivery the upper layer's raw endpoints get copies
+ * first (ns_deliver_raw(), from the upper-layer header on, as Linux), before ICMPv6 or the
+ * transport; a next header only raw endpoints take gets no parameter problem. Their
+ * IPV6_HDRINCL datagrams go out as written (ipv6_write_hdrincl()).
+ *
  * Inbound (ipv6_deliver), each failure dropped and counted with its reason:
  *  1. the header: length, version, payload length against the frame, which is then trimmed
  *     to 40 + payload length (Ethernet pads short frames);
@@ -34,13 +39,11 @@
  *     type is implemented. A fragment header goes to reassembly (frag.c; until it is built,
  *     an atomic fragment, RFC 6946, is read through and any other dropped). No Next Header
  *     (59) ends the packet;
- *  5. local delivery: raw endpoints of the upper layer get copies first (ns_deliver_raw(),
- *     from the upper-layer header on, as Linux), then ICMPv6 goes to icmpv6.c, everything
- *     else to ns_deliver_transport() (not from the unspecified source: only ND and MLD
- *     come from ::). A next header nobody takes, raw endpoints included, is answered with
- *     a parameter problem code 1 pointing at the octet that named it (RFC 8200 4, as Linux
- *     does even for upper-layer protocols); a closed port with destination unreachable
- *     code 4 (RFC 4443 3.1).
+ *  5. local delivery: ICMPv6 to icmpv6.c, everything else to ns_deliver_transport() (not
+ *     from the unspecified source: only ND and MLD come from ::). A next header nobody
+ *     takes is answered with a parameter problem code 1 pointing at the octet that named
+ *     it (RFC 8200 4, as Linux does even for upper-layer protocols); a closed port with
+ *     destination unreachable code 4 (RFC 4443 3.1).
  *
  * Forwarding (RFC 8200, RFC 4443, RFC 4291 2.5.6), when the stack forwards: the hop-by-hop
  * header is processed first (4.3), then packets from or to link-local, loopback,
