@@ -191,6 +191,10 @@ static void parse_all(const uint8_t *d, size_t n)
 	(void)tcp_parse(&tcp, d, n);
 	(void)tcp_csum_ok(d, n, csum_pseudo_v4(a, b, 6, (uint32_t)n));
 	(void)csum_fold(csum_partial(d, n, 0));
+	uint8_t opts[IPV4_MAX_HLEN - IPV4_MIN_HLEN];
+	size_t olen = n < sizeof(opts) ? n : sizeof(opts);
+	memcpy(opts, d, olen);
+	(void)ipv4_options_fragment(opts, olen);
 }
 
 /* Put right the IPv4 header checksum and the transport checksum of the packet at @ip, if

@@ -69,6 +69,8 @@ enum ns_opt {
 	NS_IP_TTL,       /* 1..255, 0 = default */
 	NS_IP_TOS,
 	NS_IP_RECVERR,   /* 0/1 */
+	NS_IP_MTU_DISCOVER, /* NS_PMTUDISC_* (Linux's IP_MTU_DISCOVER), datagram endpoints */
+	NS_IP_MTU,       /* get: the path MTU to the connected peer (Linux's IP_MTU) */
 	NS_IPV6_V6ONLY,  /* 0/1 */
 	NS_TCP_NODELAY,
 	NS_TCP_CORK,
@@ -86,6 +88,19 @@ enum ns_opt {
 	NS_IPV6_CHECKSUM, /* raw IPv6: offset of the checksum the stack sums (even), -1 none */
 	NS_OPT_COUNT_
 };
+
+/*
+ * NS_IP_MTU_DISCOVER values, Linux's IP_PMTUDISC_* (same numbers). What a datagram larger
+ * than the path MTU does on send:
+ *   DONT   fragmented to the path MTU, DF never set, "frag needed" errors not reported;
+ *   WANT   (the default, as Linux's for UDP) fragmented; DF set on datagrams that fit, so
+ *          routers report a smaller MTU, which lowers the path MTU and, on a connected
+ *          endpoint, becomes MESSAGE_TOO_LONG (EMSGSIZE) once;
+ *   DO     refused with MESSAGE_TOO_LONG (EMSGSIZE); DF on everything;
+ *   PROBE  as DO but against the link MTU, ignoring the learnt path MTU.
+ * IPv6 has no DF: WANT and DONT fragment at the source, DO and PROBE refuse.
+ */
+enum { NS_PMTUDISC_DONT = 0, NS_PMTUDISC_WANT = 1, NS_PMTUDISC_DO = 2, NS_PMTUDISC_PROBE = 3 };
 
 struct ns_read_result {
 	size_t count; /* bytes copied */

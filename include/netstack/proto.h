@@ -59,6 +59,29 @@ struct ns_route {
  */
 NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_addr *local,
 			    const struct ns_addr *remote, struct ns_route *out);
+/*
+ * Path MTU discovery (RFC 1191, RFC 8201). The floors below which no ICMP message lowers a
+ * path MTU: IPv6's minimum link MTU (RFC 8201 4), and for IPv4 Linux's min_pmtu (552 =
+ * 512 bytes of data plus two 20-byte headers) rather than RFC 1191's 68: a forged "frag
+ * needed" cannot make a connection crawl in tiny segments (RFC 5927 7), and a path held at
+ * the floor is sent without DF (Linux locks the MTU there), so routers on a path narrower
+ * than 552 bytes fragment instead of dropping.
+ */
+#define NS_IPV4_MIN_PMTU 552
+#define NS_IPV6_MIN_MTU  1280
+
+/**
+ * ns_route_pmtu_update() - An ICMP "fragmentation needed" (RFC 1191) or "packet too big"
+ * (RFC 8201) said that datagrams to @dst must not exceed @mtu bytes: lower the path MTU
+ * that ns_route_find() gives for @dst to it (raised to the family's floor above). Only ever
+ * lowers: an @mtu not below the current route MTU changes nothing. Entries live in a
+ * bounded hashed cache and are forgotten after ns_stack_config.pmtu_expires_ns (RFC 1191
+ * 6.3, Linux's mtu_expires), when the link MTU applies again. A change bumps the stack
+ * generation, so endpoints that cache routes see it. The caller validates the ICMP message
+ * first: it must quote a packet one of our endpoints sent (ns_deliver_control() says so).
+ */
+NS_API void ns_route_pmtu_update(struct ns_stack *s, const struct ns_addr *dst, uint32_t mtu);
+
 /**
  * ns_stack_generation() - A counter that changes whenever anything a route depends on
  * changes: a NIC, address, address range or route added or removed, a NIC going up or
@@ -157,6 +180,8 @@ enum ns_addr_match {
 /** ns_nic_match_addr() - Is @a a destination @nic accepts? (IPv4: also broadcasts.) */
 NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
 					    const struct ns_addr *a);
+/** ns_nic_has_ranges() - Does @nic have an address range of @family? */
+NS_API bool ns_nic_has_ranges(const struct ns_nic *nic, uint8_t family);
 /** ns_nic_owns_addr() - Is @a assigned to @nic or in one of its ranges (not promiscuous)? */
 NS_API bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
 /** ns_stack_find_local() - The NIC that has @a assigned (any NIC), or NULL. */
@@ -268,11 +293,20 @@ struct ns_tep_ops {
 	/* An ICMP error about a packet this endpoint sent. @pkt is the ICMP message with the
 	 * head at the quoted transport header (not consumed). */
 	void (*control)(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt);
+	/* Optional: could this endpoint have sent the quoted packet (@pkt as for control)?
+	 * TCP checks that the quoted sequence number is in SND.UNA..SND.NXT (RFC 5927 4.1).
+	 * False makes ns_deliver_control() ignore the error (and a path MTU stays as it
+	 * was). Absent: any quote that reaches the endpoint is accepted. */
+	bool (*quote_ok)(struct ns_tep *t, struct ns_pkt *pkt);
 };
 
 enum {
 	NS_TEP_REUSEADDR = 1u << 0,
 	NS_TEP_REUSEPORT = 1u << 1,
+	/* An IPv6 endpoint bound to :: that takes IPv4 too (IPV6_V6ONLY off, as Linux's
+	 * dual-stack sockets): IPv4 packets no IPv4 endpoint matches are looked up under its
+	 * wildcard binding (the transport presents their addresses v4-mapped). */
+	NS_TEP_V4MAPPED = 1u << 2,
 };
 
 struct ns_tep_id {
@@ -301,7 +335,8 @@ struct ns_tep {
 NS_API ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t);
 NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
 /** ns_demux_lookup() - The endpoint for a packet: exact 4-tuple, then bound/listening on
- * the local address, then wildcard. Among REUSEPORT endpoints the flow hash picks one. */
+ * the local address, then wildcard; for IPv4, then an IPv6 wildcard endpoint with
+ * NS_TEP_V4MAPPED. Among REUSEPORT endpoints the flow hash picks one. */
 NS_API struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
 				      const struct ns_addr *local, uint16_t lport,
 				      const struct ns_addr *remote, uint16_t rport);
@@ -323,9 +358,14 @@ NS_API enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns
 /**
  * ns_deliver_control() - Deliver an ICMP error to the endpoint that sent the quoted packet.
  * @orig_src/@orig_dst are the quoted packet's addresses; @pkt's head is at the quoted
- * transport header (at least 8 bytes). Ownership: not consumed.
+ * transport header (at least 8 bytes). Returns true if an endpoint was found and accepted
+ * the quote (its quote_ok hook, if any), so its control() ran: the ICMP message is about a
+ * packet of ours, which path MTU discovery must know before it believes one. Raw endpoints
+ * of @transproto hear of it too (the raw module's control hook), and one that could have
+ * sent the packet also makes it true (Linux's raw_err() updates the path MTU). Ownership:
+ * not consumed.
  */
-NS_API void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
+NS_API bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
 			       const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
 			       struct ns_pkt *pkt);
 

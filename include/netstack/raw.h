@@ -16,7 +16,8 @@
  * each datagram is ns_read_result.from (port 0). ICMP errors about datagrams of protocol P
  * become the pending error under the rules UDP follows (connected and hard, or with
  * NS_IP_RECVERR). A write sends one datagram to opts->to (its port is ignored) or the
- * connected peer: the stack builds the IP header (NS_IP_TTL, NS_IP_TOS, DF set), or with
+ * connected peer: the stack builds the IP header (NS_IP_TTL, NS_IP_TOS; NS_IP_MTU_DISCOVER
+ * as for UDP: by default DF on what fits the path MTU, larger datagrams fragmented), or with
  * NS_IP_HDRINCL (always on for NS_IPPROTO_RAW) the caller's buffer is the whole datagram
  * and the stack fills in only what Linux does: total length and checksum always, source
  * address and identification when zero (an IHL below 5 is sent untouched); the route

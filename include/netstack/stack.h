@@ -58,6 +58,16 @@ struct ns_stack_config {
 	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (32) */
 	uint32_t neigh_max_entries;     /* per NIC (1024) */
 	uint8_t default_ttl;            /* 64 */
+	/* IP reassembly, per family (Linux's ipfrag_high_thresh, ipfrag_time). Memory counts
+	 * the packet buffers held, as Linux counts truesize. */
+	uint64_t frag_mem_max;          /* bytes held by incomplete datagrams (4 MiB); 0: none */
+	uint64_t frag_src_max;          /* of which one source may hold (1 MiB; IPv6: per /64) */
+	uint32_t frag_max_frags;        /* fragments in one datagram (128) */
+	uint64_t frag_timeout_ns;       /* IPv4 (30 s, as Linux) */
+	uint64_t frag6_timeout_ns;      /* IPv6 (60 s, RFC 8200 4.5) */
+	/* Path MTU discovery (RFC 1191, RFC 8201): a lowered estimate is forgotten after
+	 * (10 min, RFC 1191 6.3 and Linux's mtu_expires). */
+	uint64_t pmtu_expires_ns;
 	/* IPv6 (RFC 8200, RFC 4861, RFC 4862), with Linux's defaults. */
 	uint8_t ipv6_hop_limit;     /* default hop limit (64); a router advertisement's Cur
 	                             * Hop Limit replaces it per NIC (RFC 4861 6.3.4) */

@@ -23,6 +23,13 @@
 	X(TX_PACKETS, "network packets sent")                                                \
 	X(TX_ERRORS, "sends that failed")                                                    \
 	X(IP_FORWARDED, "packets forwarded")                                                 \
+	X(FRAG_REASM_REQDS, "fragments received for reassembly")                             \
+	X(FRAG_REASM_OKS, "datagrams reassembled")                                           \
+	X(FRAG_REASM_FAILS, "datagrams given up (timeout, overlap, memory, bad length)")     \
+	X(FRAG_OKS, "datagrams fragmented on send")                                          \
+	X(FRAG_CREATES, "fragments created on send")                                         \
+	X(FRAG_FAILS, "datagrams not sent: too big with DF, or no memory to fragment")       \
+	X(PMTU_UPDATES, "path MTU estimates lowered (frag needed / packet too big)")         \
 	X(ICMP_RX, "ICMP messages received")                                                 \
 	X(ICMP_TX, "ICMP messages sent")                                                     \
 	X(ICMP_ECHO_RX, "ICMP echo requests received")                                       \
@@ -83,11 +90,10 @@
 	X(IPV4_BAD_FLAGS, MALFORMED, "IPv4 reserved flag set")                               \
 	X(IPV4_NOT_FOR_US, POLICY, "IPv4 destination is not ours")                           \
 	X(IPV4_TTL_EXPIRED, POLICY, "TTL expired while forwarding")                          \
-	X(IPV4_FRAGMENT, POLICY, "IPv4 fragment (reassembly not built)")                     \
 	X(IPV4_MARTIAN, POLICY, "martian or link-local address not forwarded")               \
 	X(IPV4_LINK_BCAST, POLICY, "link-layer broadcast/multicast for a unicast IP destination not ours") \
 	X(IPV4_SOURCE_ROUTE, POLICY, "IPv4 loose/strict source route option refused")        \
-	X(IPV4_TOO_BIG, POLICY, "larger than the next-hop MTU (no fragmentation yet)")       \
+	X(IPV4_TOO_BIG, POLICY, "larger than the next-hop MTU with DF set")                  \
 	X(IPV4_NO_PROTO, POLICY, "no transport protocol for the IP protocol number")         \
 	X(IPV6_TRUNCATED, MALFORMED, "IPv6 header truncated, or shorter than its payload length") \
 	X(IPV6_BAD_VERSION, MALFORMED, "IP version is not 6")                                \
@@ -100,13 +106,22 @@
 	X(IPV6_BAD_ROUTING, POLICY, "IPv6 routing header of type 0 or unknown with segments left (RFC 5095)") \
 	X(IPV6_NO_NEXT_HEADER, POLICY, "IPv6 No Next Header (59)")                           \
 	X(IPV6_UNKNOWN_NEXT_HEADER, POLICY, "IPv6 next header not recognised (answered with a parameter problem)") \
-	X(IPV6_FRAGMENT, POLICY, "IPv6 fragment (reassembly not built)")                     \
 	X(IPV6_NOT_FOR_US, POLICY, "IPv6 destination is not ours (not assigned, tentative, or a group not joined)") \
 	X(IPV6_LINK_MCAST, POLICY, "link-layer multicast for a unicast IPv6 destination not ours") \
 	X(IPV6_HOP_LIMIT, POLICY, "hop limit expired while forwarding")                      \
 	X(IPV6_MARTIAN, POLICY, "link-local, loopback, unspecified or multicast address not forwarded") \
 	X(IPV6_TOO_BIG, POLICY, "larger than the next-hop MTU while forwarding (packet too big sent)") \
 	X(IPV6_NO_SOURCE, POLICY, "IPv6 upper-layer packet from the unspecified address")    \
+	X(FRAG_BAD_LEN, MALFORMED, "fragment empty, not a multiple of 8 bytes with more to come, or past the last") \
+	X(FRAG_TOO_LONG, MALFORMED, "reassembled datagram would exceed 65535 bytes")          \
+	X(FRAG_OVERLAP, MALFORMED, "fragments overlap: the whole datagram dropped (RFC 5722)") \
+	X(FRAG_DUPLICATE, POLICY, "fragment duplicates data already received")               \
+	X(FRAG_ECN, MALFORMED, "fragments mix not-ECT with ECT or CE (RFC 3168 5.3)")         \
+	X(FRAG_INCOMPLETE_CHAIN, MALFORMED, "IPv6 first fragment without the whole header chain (RFC 7112)") \
+	X(FRAG_TOO_MANY, POLICY, "more fragments in one datagram than allowed")              \
+	X(FRAG_MEM, POLICY, "reassembly memory full: fragment refused or oldest datagram dropped") \
+	X(FRAG_SRC_LIMIT, POLICY, "one source holds its share of reassembly memory")         \
+	X(FRAG_TIMEOUT, POLICY, "reassembly timed out")                                      \
 	X(ARP_MALFORMED, MALFORMED, "ARP packet malformed")                                  \
 	X(ARP_NOT_FOR_US, POLICY, "ARP packet for another address")                          \
 	X(ARP_CONFLICT, POLICY, "ARP sender claims one of our addresses")                    \
@@ -115,6 +130,7 @@
 	X(ICMP_UNHANDLED, POLICY, "ICMP type not handled")                                   \
 	X(ICMP_ECHO_BCAST, POLICY, "echo request to a broadcast/multicast address ignored")  \
 	X(ICMP_BAD_QUOTE, MALFORMED, "ICMP error quotes a malformed packet")                 \
+	X(ICMP_PMTU_NOT_OURS, POLICY, "frag needed / packet too big about no packet of ours in flight") \
 	X(ICMPV6_TRUNCATED, MALFORMED, "ICMPv6 message truncated")                           \
 	X(ICMPV6_BAD_CSUM, MALFORMED, "ICMPv6 checksum wrong")                               \
 	X(ICMPV6_UNHANDLED, POLICY, "ICMPv6 type not handled")                               \

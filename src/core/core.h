@@ -25,6 +25,7 @@
 #define NS_ICMP_PEER_BUCKETS 256 /* per-destination ICMP error buckets (a power of two) */
 
 struct timer_wheel;
+struct pmtu_cache;
 struct demux_table;
 struct port_table;
 struct neigh_table;
@@ -81,6 +82,7 @@ struct ns_stack {
 
 	struct ns_route_entry routes[NS_MAX_ROUTES]; /* sorted: longest prefix, then metric */
 	uint32_t nroutes;
+	struct pmtu_cache *pmtu; /* route.c: path MTUs learnt (ns_route_pmtu_update) */
 
 	/* ICMP error token bucket. */
 	uint64_t icmp_tokens_milli; /* tokens * 1000 */
@@ -166,6 +168,9 @@ void nic_loop_drain(struct ns_stack *s);
 
 /* route.c: forget every route through NIC @id (the NIC is going away). */
 void route_remove_nic(struct ns_stack *s, uint32_t id);
+/* route.c: the path MTU cache (ns_route_pmtu_update()). */
+struct pmtu_cache *pmtu_new(struct ns_stack *s);
+void pmtu_free(struct ns_stack *s, struct pmtu_cache *c);
 
 /* timer.c: a hashed wheel of 1 ms slots over absolute deadlines. */
 struct timer_wheel *timer_wheel_new(uint64_t now);

@@ -22,7 +22,10 @@
  * Lookup (ns_demux_lookup): the exact 4-tuple; then a connected endpoint bound to the
  * unspecified local address (only probed while such endpoints exist); then (local address,
  * port) with any peer; then (any address, port). An endpoint bound to a NIC (tep->nic != 0)
- * matches only packets from that NIC and wins over an unbound one with the same key.
+ * matches only packets from that NIC and wins over an unbound one with the same key. An
+ * IPv4 packet that matches none of those goes last to an IPv6 endpoint bound to (::, port)
+ * that takes IPv4 (NS_TEP_V4MAPPED, a dual-stack socket as Linux's with IPV6_V6ONLY off),
+ * probed only while such endpoints exist.
  *
  * Broadcast and multicast datagrams (NS_PKT_BROADCAST/MULTICAST) go to every endpoint that
  * matches any of those keys, each getting its own copy, as Linux's UDP multicast delivery
@@ -60,6 +63,7 @@ struct demux_table {
 	uint32_t mask;               /* buckets - 1 */
 	uint32_t count;              /* registered endpoints */
 	uint32_t anylocal_connected; /* endpoints with local any and a peer */
+	uint32_t v4mapped;           /* endpoints with NS_TEP_V4MAPPED */
 	uint64_t seed[2];            /* [0]: buckets, [1]: reuseport flow choice */
 	bool seeded;
 };
@@ -278,6 +282,8 @@ ns_err ns_demux_register(struct ns_stack *s, struct ns_tep *t)
 	d->count++;
 	if (is_anylocal_connected(t))
 		d->anylocal_connected++;
+	if (t->flags & NS_TEP_V4MAPPED)
+		d->v4mapped++;
 	if (d->count > d->mask + 1)
 		demux_grow(d);
 	return NS_OK;
@@ -298,6 +304,8 @@ void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t)
 		d->count--;
 		if (is_anylocal_connected(t))
 			d->anylocal_connected--;
+		if (t->flags & NS_TEP_V4MAPPED)
+			d->v4mapped--;
 		return;
 	}
 }
@@ -365,22 +373,39 @@ static int lookup_keys(const struct demux_table *d, struct demux_key keys[4], ui
 	return n;
 }
 
+/* The key of IPv6 wildcard endpoints that may take IPv4 packets to @lport. */
+static bool v4mapped_key(const struct demux_table *d, struct demux_key *k, uint8_t transproto,
+                         const struct ns_addr *local, uint16_t lport)
+{
+	static const struct ns_addr any6 = {.family = NS_AF_INET6};
+
+	if (!d->v4mapped || local->family != NS_AF_INET)
+		return false;
+	make_key(k, transproto, NS_AF_INET6, &any6, lport, &any6, 0);
+	return true;
+}
+
 struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
                                const struct ns_addr *local, uint16_t lport,
                                const struct ns_addr *remote, uint16_t rport)
 {
 	struct demux_table *d = s->demux;
-	struct demux_key keys[4];
+	struct demux_key keys[4], k6;
+	struct ns_tep *head;
 	int n;
 
 	if (d->count == 0 || !local || !remote)
 		return NULL;
 	n = lookup_keys(d, keys, transproto, local, lport, remote, rport);
 	for (int i = 0; i < n; i++) {
-		struct ns_tep *head = find_group(d, &keys[i], nic);
-
+		head = find_group(d, &keys[i], nic);
 		/* keys[0] is the packet's own 4-tuple: the flow. */
 		if (head)
+			return group_pick(d, head, &keys[0]);
+	}
+	if (v4mapped_key(d, &k6, transproto, local, lport)) {
+		head = find_group(d, &k6, nic);
+		if (head && (head->flags & NS_TEP_V4MAPPED))
 			return group_pick(d, head, &keys[0]);
 	}
 	return NULL;
@@ -392,8 +417,9 @@ static int collect_all(const struct demux_table *d, struct ns_tep **out, int max
                        uint8_t transproto, uint32_t nic, const struct ns_addr *local,
                        uint16_t lport, const struct ns_addr *remote, uint16_t rport)
 {
-	struct demux_key keys[4];
+	struct demux_key keys[5];
 	int nk = lookup_keys(d, keys, transproto, local, lport, remote, rport), n = 0;
+	int v6 = v4mapped_key(d, &keys[nk], transproto, local, lport) ? nk++ : -1;
 
 	*more = false;
 	for (int i = 0; i < nk; i++) {
@@ -401,6 +427,8 @@ static int collect_all(const struct demux_table *d, struct ns_tep **out, int max
 
 		for (struct ns_tep *t = d->bucket[h & d->mask]; t; t = t->hnext) {
 			if (!tep_matches(t, h, &keys[i]) || (t->nic != 0 && t->nic != nic))
+				continue;
+			if (i == v6 && !(t->flags & NS_TEP_V4MAPPED))
 				continue;
 			if (n == max) {
 				*more = true;
@@ -515,7 +543,7 @@ static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pk
 	}
 }
 
-void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
+bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
                         const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
                         struct ns_pkt *pkt)
 {
@@ -523,21 +551,28 @@ void ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_
 	const uint8_t *h;
 	uint16_t sport, dport;
 	struct ns_tep *t;
+	bool raw = false;
 
 	/* Raw endpoints of the quoted protocol hear of it too (Linux raw_icmp_error()). */
-	RAW_HOOK(s, NS_RAW_HOOK_IP, control, transproto, orig_src, orig_dst, ctrl, info, pkt);
+	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->control) {
+		stack_enter(s);
+		raw = s->raw->control(s, s->raw_priv, transproto, orig_src, orig_dst, ctrl, info,
+		                      pkt);
+		stack_leave(s);
+	}
 
 	/* ICMP quotes at least 8 bytes of the transport header (RFC 792; RFC 4443 quotes
 	 * more): enough for the ports, not necessarily for min_header_len. */
 	if (!tp || !tp->parse_ports || !(h = ns_pkt_peek(pkt, 0, 4)))
-		return;
+		return raw;
 	if (!tp->parse_ports(h, pkt->len, &sport, &dport))
-		return;
+		return raw;
 	/* The quoted packet is one we sent: its source is our side. */
 	t = ns_demux_lookup(s, transproto, pkt->nic, orig_src, sport, orig_dst, dport);
-	if (t && t->ops->control) {
-		stack_enter(s);
-		t->ops->control(t, ctrl, info, pkt);
-		stack_leave(s);
-	}
+	if (!t || !t->ops->control || (t->ops->quote_ok && !t->ops->quote_ok(t, pkt)))
+		return raw;
+	stack_enter(s);
+	t->ops->control(t, ctrl, info, pkt);
+	stack_leave(s);
+	return true;
 }

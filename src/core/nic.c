@@ -463,6 +463,14 @@ enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
 	return nic->promiscuous ? NS_ADDR_PROMISCUOUS : NS_ADDR_NONE;
 }
 
+bool ns_nic_has_ranges(const struct ns_nic *nic, uint8_t family)
+{
+	for (uint32_t i = 0; nic && i < nic->nranges; i++)
+		if (nic->ranges[i].addr.family == family)
+			return true;
+	return false;
+}
+
 bool ns_nic_owns_addr(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
 {
 	struct ns_addr k;

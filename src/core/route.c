@@ -29,18 +29,49 @@
  * caller left behind them is ignored), and every change to the table bumps the stack's
  * generation (ns_stack_generation()) so that routes cached by connected endpoints notice.
  *
+ * Path MTU (RFC 1191, RFC 8201): ns_route_pmtu_update() records, per destination, an MTU
+ * lower than the route's link MTU, learnt from an ICMP message that a network protocol has
+ * validated; ns_route_find() then gives it as the route's MTU. The cache is a fixed table
+ * of PMTU_SETS sets of PMTU_WAYS entries, the set picked by a keyed hash of the destination
+ * (an attacker cannot aim many destinations at one set), a full set replacing its entry
+ * nearest to expiry: bounded memory, O(1) per lookup, and a lookup costs nothing while the
+ * cache is empty. Entries expire pmtu_expires_ns after they were last lowered (10 min, RFC
+ * 1191 6.3's suggestion and Linux's mtu_expires), after which the link MTU is tried again;
+ * one timer, armed for the earliest expiry, sweeps them and bumps the generation so cached
+ * routes notice. Floors: 552 bytes for IPv4 (Linux's min_pmtu; at it the network protocol
+ * sends without DF), 1280 for IPv6 (RFC 8201 4), see proto.h.
+ *
  * Errors (mapped by the socket facade to Linux's errno): NETWORK_UNREACHABLE (ENETUNREACH)
  * when no route or connected subnet matches; NO_ROUTE (EHOSTUNREACH) when a route exists but
  * no source address of the family does; BAD_LOCAL_ADDRESS (EADDRNOTAVAIL) for a source that
  * is not ours; UNKNOWN_NIC for a NIC filter naming no NIC; ADDRESS_FAMILY_NOT_SUPPORTED when
  * no network protocol of the destination's family is registered.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/core.h"
 
 #define ETH_P_IP   0x0800
 #define ETH_P_IPV6 0x86dd
+
+#define PMTU_WAYS 4
+#define PMTU_SETS 256               /* a power of two: 1024 destinations */
+#define PMTU_SALT 0x706d74756361ull /* "pmtuca" */
+
+struct pmtu_entry {
+	struct ns_addr dst;
+	uint32_t mtu; /* 0: free */
+	uint64_t expires;
+};
+
+struct pmtu_cache {
+	struct ns_timer timer; /* the earliest expiry */
+	uint32_t count;        /* entries in use */
+	struct pmtu_entry e[PMTU_SETS * PMTU_WAYS];
+};
+
+/* ---------------------------------------------------------------- the table */
 
 static bool family_ok(uint8_t f)
 {
@@ -355,6 +386,126 @@ static struct ns_nic *broadcast_nic(struct ns_stack *s, uint32_t filter)
 	return NULL;
 }
 
+/* ---------------------------------------------------------------- path MTU cache */
+
+static void pmtu_sweep(struct ns_stack *s, struct ns_timer *t);
+
+struct pmtu_cache *pmtu_new(struct ns_stack *s)
+{
+	struct pmtu_cache *c = calloc(1, sizeof(*c));
+
+	if (c)
+		ns_timer_init(&c->timer, pmtu_sweep, c);
+	(void)s;
+	return c;
+}
+
+void pmtu_free(struct ns_stack *s, struct pmtu_cache *c)
+{
+	ns_timer_cancel(s, &c->timer);
+	free(c);
+}
+
+static struct pmtu_entry *pmtu_set(const struct ns_stack *s, const struct ns_addr *dst)
+{
+	uint64_t h = ns_hash_keyed(s, PMTU_SALT, dst, sizeof(*dst));
+
+	return &s->pmtu->e[(h & (PMTU_SETS - 1)) * PMTU_WAYS];
+}
+
+/* The learnt path MTU to @dst (normalised), 0 if none. */
+static uint32_t pmtu_lookup(const struct ns_stack *s, const struct ns_addr *dst)
+{
+	const struct pmtu_entry *set;
+	uint64_t now;
+
+	if (!s->pmtu || !s->pmtu->count)
+		return 0;
+	set = pmtu_set(s, dst);
+	now = ns_clock_now(s->clock);
+	for (unsigned i = 0; i < PMTU_WAYS; i++)
+		if (set[i].mtu && set[i].expires > now && ns_addr_eq(&set[i].dst, dst))
+			return set[i].mtu;
+	return 0;
+}
+
+/* Arm the timer for the earliest expiry (a scan of the table: it runs once per expiry or
+ * update, never per packet). */
+static void pmtu_rearm(struct ns_stack *s)
+{
+	struct pmtu_cache *c = s->pmtu;
+	uint64_t first = UINT64_MAX;
+
+	for (unsigned i = 0; c->count && i < PMTU_SETS * PMTU_WAYS; i++)
+		if (c->e[i].mtu && c->e[i].expires < first)
+			first = c->e[i].expires;
+	if (first == UINT64_MAX)
+		ns_timer_cancel(s, &c->timer);
+	else
+		ns_timer_arm(s, &c->timer, first);
+}
+
+static void pmtu_sweep(struct ns_stack *s, struct ns_timer *t)
+{
+	struct pmtu_cache *c = t->arg;
+	uint64_t now = ns_clock_now(s->clock);
+	bool gone = false;
+
+	for (unsigned i = 0; i < PMTU_SETS * PMTU_WAYS; i++) {
+		if (c->e[i].mtu && c->e[i].expires <= now) {
+			c->e[i].mtu = 0;
+			c->count--;
+			gone = true;
+		}
+	}
+	if (gone)
+		stack_changed(s); /* routes cached with the old MTU must look again */
+	pmtu_rearm(s);
+}
+
+void ns_route_pmtu_update(struct ns_stack *s, const struct ns_addr *dst_in, uint32_t mtu)
+{
+	struct pmtu_entry *set, *slot = NULL;
+	struct ns_addr dst;
+	struct ns_route r;
+	uint32_t floor;
+
+	if (!s || !dst_in || !family_ok(dst_in->family))
+		return;
+	dst = addr_norm(dst_in);
+	floor = dst.family == NS_AF_INET ? NS_IPV4_MIN_PMTU : NS_IPV6_MIN_MTU;
+	if (mtu < floor)
+		mtu = floor;
+	/* RFC 1191 6.3 / RFC 8201 4: only ever lowered by a message; raised by expiry. */
+	if (ns_route_find(s, 0, NULL, &dst, &r) != NS_OK ||
+	    (r.flags & (NS_ROUTE_LOCAL | NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) || mtu >= r.mtu)
+		return;
+	set = pmtu_set(s, &dst);
+	for (unsigned i = 0; i < PMTU_WAYS && !slot; i++)
+		if (set[i].mtu && ns_addr_eq(&set[i].dst, &dst))
+			slot = &set[i];
+	for (unsigned i = 0; i < PMTU_WAYS && !slot; i++)
+		if (!set[i].mtu)
+			slot = &set[i];
+	if (!slot) {
+		/* A full set: the entry nearest its end makes way. */
+		slot = &set[0];
+		for (unsigned i = 1; i < PMTU_WAYS; i++)
+			if (set[i].expires < slot->expires)
+				slot = &set[i];
+	}
+	if (!slot->mtu)
+		s->pmtu->count++;
+	slot->dst = dst;
+	slot->mtu = mtu;
+	slot->expires = ns_clock_now(s->clock) + s->cfg.pmtu_expires_ns;
+	ns_stat_inc(s, NS_STAT_PMTU_UPDATES);
+	stack_changed(s);
+	pmtu_rearm(s);
+}
+
+/* ---------------------------------------------------------------- lookup */
+
 ns_err ns_route_find(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *local_in,
                      const struct ns_addr *remote_in, struct ns_route *out)
 {
@@ -452,6 +603,13 @@ fill:
 	out->nic = nic->id;
 	/* RFC 4861 6.3.4: IPv6 may use a smaller MTU on the link than the device's. */
 	out->mtu = remote->family == NS_AF_INET6 && nic->mtu6 ? nic->mtu6 : nic->mtu;
+	/* A path MTU learnt for a unicast destination (RFC 1191, RFC 8201). */
+	if (!(out->flags & (NS_ROUTE_LOCAL | NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST))) {
+		uint32_t pmtu = pmtu_lookup(s, remote);
+
+		if (pmtu && pmtu < out->mtu)
+			out->mtu = pmtu;
+	}
 	out->caps = nic->caps;
 	out->max_header_len = (uint16_t)(nic->link_hdr_len + np->max_header_len);
 	return NS_OK;

@@ -64,7 +64,13 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	cfg->neigh_gc_ns = 60 * NS_SEC;
 	cfg->neigh_queue_len = 32;
 	cfg->neigh_max_entries = 1024;
-	cfg->default_ttl = 64; /* RFC 1700 / Linux ip_default_ttl */
+	cfg->default_ttl = 64;               /* RFC 1700 / Linux ip_default_ttl */
+	cfg->frag_mem_max = 4u << 20;        /* Linux ipfrag_high_thresh */
+	cfg->frag_src_max = 1u << 20;        /* a quarter: no one source fills the cap */
+	cfg->frag_max_frags = 128;           /* 64 KiB in 552-byte fragments fits */
+	cfg->frag_timeout_ns = 30 * NS_SEC;  /* Linux ipfrag_time */
+	cfg->frag6_timeout_ns = 60 * NS_SEC; /* RFC 8200 4.5 */
+	cfg->pmtu_expires_ns = 600 * NS_SEC; /* RFC 1191 6.3, Linux mtu_expires */
 	/* Linux's IPv6 defaults: hop_limit, dad_transmits, accept_ra, autoconf,
 	 * router_solicitations, auto_flowlabels. */
 	cfg->ipv6_hop_limit = 64;
@@ -301,7 +307,8 @@ ns_err ns_stack_new(const struct ns_stack_config *cfg, struct ns_stack **out)
 	s->wheel = timer_wheel_new(ns_clock_now(s->clock));
 	s->demux = demux_new();
 	s->ports = ports_new();
-	if (!s->wheel || !s->demux || !s->ports) {
+	s->pmtu = s->wheel ? pmtu_new(s) : NULL;
+	if (!s->wheel || !s->demux || !s->ports || !s->pmtu) {
 		err = NS_ERR_NO_MEMORY;
 		goto fail;
 	}
@@ -391,6 +398,8 @@ void ns_stack_free(struct ns_stack *s)
 		ports_free(s->ports);
 	if (s->demux)
 		demux_free(s->demux);
+	if (s->pmtu)
+		pmtu_free(s, s->pmtu);
 	if (s->wheel)
 		timer_wheel_free(s->wheel);
 	free(s);

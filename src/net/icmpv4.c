@@ -23,7 +23,12 @@
  * unreachable, time exceeded and parameter problem are checked to quote an IPv4 header and
  * at least 8 bytes of its payload, mapped to an NS_CTRL_* code and handed to the endpoint
  * that sent the quoted datagram through ns_deliver_control() (RFC 1122 3.2.2.1: the
- * transport must be told). Everything else is counted as unhandled and dropped.
+ * transport must be told). "Fragmentation needed" is path MTU discovery (RFC 1191): it
+ * counts only if it quotes a datagram from one of our addresses that the endpoint which
+ * sent it recognises (TCP: a sequence number in flight, RFC 5927 4.1); a next-hop MTU of 0
+ * from a pre-RFC 1191 router is estimated from the plateau table (RFC 1191 5); then the
+ * endpoint is told and the path MTU to the destination lowered (ns_route_pmtu_update(),
+ * floored at 552). Everything else is counted as unhandled and dropped.
  *
  * Outbound errors obey RFC 1122 3.2.2: never about an ICMP error, a datagram to a broadcast
  * or multicast address (IP or link layer), a fragment other than the first, or a datagram
@@ -203,8 +208,7 @@ static bool unreach_ctrl(uint8_t code, uint16_t mtu, enum ns_ctrl *ctrl, uint32_
 		*ctrl = NS_CTRL_PORT_UNREACHABLE;
 		return true;
 	case ICMPV4_UNREACH_FRAG_NEEDED:
-		/* RFC 1191 4: the next-hop MTU; 0 from old routers, left to the transport's
-		 * plateau search (RFC 1191 5). */
+		/* RFC 1191 4: the next-hop MTU (0 from old routers: icmp_frag_needed()). */
 		*ctrl = NS_CTRL_PACKET_TOO_BIG;
 		*info = mtu;
 		return true;
@@ -249,6 +253,50 @@ static bool quote_ok(const struct ns_pkt *pkt, uint32_t *qhl)
 	return *qhl >= IPV4_MIN_HLEN && pkt->len >= ICMPV4_HLEN + *qhl + 8u;
 }
 
+/* RFC 1191 5 and 7: the plateau table, to estimate the next-hop MTU when a router that
+ * predates RFC 1191 says 0: the largest plateau below the datagram that did not fit. */
+static uint32_t plateau_below(uint32_t len)
+{
+	static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296};
+
+	for (size_t i = 0; i < sizeof(plateaus) / sizeof(plateaus[0]); i++)
+		if (plateaus[i] < len)
+			return plateaus[i];
+	return 68; /* RFC 791: every link carries 68 bytes */
+}
+
+/*
+ * Path MTU discovery (RFC 1191; RFC 5927 on forged messages): a "fragmentation needed"
+ * about the datagram quoted at @q (@qhl header bytes; @pkt's head already at its transport
+ * header). It is believed only if that datagram is ours: from one of our addresses, and
+ * recognised by the endpoint that sent it (its quote_ok hook: TCP wants a sequence number in
+ * flight). Then the endpoint hears of it (TCP lowers its MSS, RFC 1191 6.4) and the path MTU
+ * to the destination drops for every sender (ns_route_pmtu_update(), which also applies
+ * the floor). Consumes @pkt.
+ */
+static void icmp_frag_needed(struct ns_stack *s, struct ns_pkt *pkt, const uint8_t *q, uint32_t mtu)
+{
+	struct ns_addr osrc = v4(ipv4_get_src(q)), odst = v4(ipv4_get_dst(q));
+
+	if (!ns_stack_find_local(s, &osrc)) {
+		ns_drop(s, pkt, NS_DROP_ICMP_PMTU_NOT_OURS);
+		return;
+	}
+	/* RFC 1191 5: no MTU (or one below the 68 bytes every link carries, RFC 791). */
+	if (mtu < 68)
+		mtu = plateau_below(ipv4_get_total_len(q));
+	if (mtu < NS_IPV4_MIN_PMTU)
+		mtu = NS_IPV4_MIN_PMTU;
+	if (!ns_deliver_control(s, ipv4_get_proto(q), &osrc, &odst, NS_CTRL_PACKET_TOO_BIG, mtu,
+	                        pkt)) {
+		ns_drop(s, pkt, NS_DROP_ICMP_PMTU_NOT_OURS);
+		return;
+	}
+	ns_route_pmtu_update(s, &odst, mtu);
+	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
+	ns_pkt_free(pkt);
+}
+
 /* An ICMP error about a datagram we sent: tell its endpoint. Consumes @pkt. */
 static void icmp_error_in(struct ns_stack *s, struct ns_pkt *pkt, const struct icmpv4_repr *m)
 {
@@ -277,6 +325,10 @@ static void icmp_error_in(struct ns_stack *s, struct ns_pkt *pkt, const struct i
 	/* The ICMP header and the quoted IPv4 header form this packet's "transport" header;
 	 * the head moves to the quoted transport header, as ns_deliver_control() wants. */
 	ns_pkt_consume(pkt, NS_HDR_TRANSPORT, ICMPV4_HLEN + qhl);
+	if (ctrl == NS_CTRL_PACKET_TOO_BIG) {
+		icmp_frag_needed(s, pkt, q, info);
+		return;
+	}
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 	ns_deliver_control(s, ipv4_get_proto(q), &osrc, &odst, ctrl, info, pkt);
 	ns_pkt_free(pkt);

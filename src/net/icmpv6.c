@@ -35,9 +35,10 @@
  * packet as fits in the minimum MTU (2.4(c)), and pass the stack's token buckets, the
  * stack-wide one and the destination's (ns_icmp_rate_allow(), 2.4(f)).
  *
- * Limits: no node information queries, no mobile-IPv6 or router-renumbering messages; no
- * path MTU cache update until frag.c provides ns_route_pmtu_update() (the control reaches
- * the endpoint, which clamps its own MSS).
+ * A packet too big that the endpoint recognises also lowers the path MTU to the destination
+ * for every sender (ns_route_pmtu_update(), RFC 8201 4; 10 minutes).
+ *
+ * Limits: no node information queries, no mobile-IPv6 or router-renumbering messages.
  */
 #include <string.h>
 
@@ -309,7 +310,14 @@ static void icmp6_error_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt
 	 * the head moves to the quoted upper-layer header, as ns_deliver_control() wants. */
 	ns_pkt_consume(pkt, NS_HDR_TRANSPORT, ICMPV6_HLEN + upper);
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
-	ns_deliver_control(s, proto, &osrc, &odst, ctrl, info, pkt);
+	/* RFC 8201 4: the path MTU to the destination drops, believed only about a packet an
+	 * endpoint of ours recognises (RFC 5927 4.1; TCP: a sequence number in flight). */
+	if (ns_deliver_control(s, proto, &osrc, &odst, ctrl, info, pkt)) {
+		if (ctrl == NS_CTRL_PACKET_TOO_BIG)
+			ns_route_pmtu_update(s, &odst, info);
+	} else if (ctrl == NS_CTRL_PACKET_TOO_BIG) {
+		ns_drop(s, NULL, NS_DROP_ICMP_PMTU_NOT_OURS);
+	}
 	ns_pkt_free(pkt);
 }
 

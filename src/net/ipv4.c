@@ -32,7 +32,8 @@
  *     dropped as not ours. A datagram that came as a link-layer broadcast or multicast is
  *     never forwarded (RFC 1812 5.3.4; Linux drops what is not PACKET_HOST in
  *     ip_forward);
- *  5. local delivery: fragments go to the reassembly hook (not built yet: dropped), then
+ *  5. local delivery: a fragment goes to reassembly (frag.c: RFC 791 3.2, RFC 815), which
+ *     keeps it until its datagram is whole and then hands the whole datagram back; then
  *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
  *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
  *     registered is answered with protocol unreachable, a closed port with port
@@ -41,7 +42,10 @@
  * broadcast and multicast destinations, so both the demuxer (deliver to every match) and
  * the ICMP error rules (RFC 1122 3.2.2: nothing about link or IP broadcasts) see them.
  *
- * Outbound (ipv4_write): a 20-byte header without options, then local routes loop back,
+ * Outbound (ipv4_write): a 20-byte header without options; a datagram over the route's MTU
+ * (the path MTU, where one was learnt) is refused with MESSAGE_TOO_LONG when the sender
+ * asked for DF and fragmented otherwise (frag.c); DF is cleared on a path held at the 552-byte
+ * floor (Linux's locked MTU). Then local routes loop back (whole: they meet no link),
  * broadcast and multicast routes go to the destination address (the neighbor code maps the
  * MAC) with a copy looped back to local listeners as Linux and the seed do, and unicast
  * goes to the route's next hop. The Identification follows RFC 7739 5.3 (hash-based): one
@@ -53,14 +57,19 @@
  * unused for a while also jumps by a random amount below the idle milliseconds, so a host
  * sharing a counter cannot count another's datagrams.
  *
- * Limits: no fragmentation and no reassembly yet (the hooks are ipv4_reassemble() and the
- * MTU checks in ipv4_write() and ipv4_forward()); options are never acted on (source routes
- * are refused, record route is not filled in); no multicast group membership beyond
- * all-hosts; no ICMP redirects when forwarding back out of the arrival NIC.
+ * Forwarding fragments a datagram without DF that is too big for the next hop's link
+ * (its MTU, not a path MTU learnt as a sender: Linux's ip_forward_use_pmtu=0) and answers
+ * one with DF with "fragmentation needed" and that MTU (RFC 1191 3). GSO super-frames are
+ * the link's to segment and never fragmented.
+ *
+ * Limits: options are never acted on (source routes are refused, record route is not
+ * filled in); no multicast group membership beyond all-hosts; no ICMP redirects when
+ * forwarding back out of the arrival NIC.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/frag.h"
 #include "net/net.h"
 #include "netstack/stack.h"
 #include "wire/checksum.h"
@@ -77,6 +86,7 @@ struct ipv4_id {
 };
 
 struct ipv4_state {
+	struct frag_state *frag; /* reassembly (frag.c) */
 	struct ipv4_id ids[ID_TABLE];
 };
 
@@ -87,6 +97,11 @@ static ns_err ipv4_init(struct ns_stack *s, void **priv)
 
 	if (!st)
 		return NS_ERR_NO_MEMORY;
+	st->frag = frag_new(s);
+	if (!st->frag) {
+		free(st);
+		return NS_ERR_NO_MEMORY;
+	}
 	/* RFC 7739 5.3: every counter starts at a random value, so ids reveal neither how
 	 * long the stack has run nor how much it has sent. One draw from the stack's PRNG
 	 * seeds a local xorshift64 for the table. */
@@ -130,8 +145,17 @@ static uint16_t ipv4_next_id(struct ns_stack *s, struct ipv4_state *st, const ui
 
 static void ipv4_fini(struct ns_stack *s, void *priv)
 {
-	(void)s;
-	free(priv);
+	struct ipv4_state *st = priv;
+
+	frag_free(s, st->frag);
+	free(st);
+}
+
+struct frag_state *ipv4_frag(struct ns_stack *s)
+{
+	struct ipv4_state *st = ns_netproto_priv(s, NS_ETHERTYPE_IPV4);
+
+	return st ? st->frag : NULL;
 }
 
 static struct ns_addr v4(const uint8_t a[4])
@@ -265,18 +289,6 @@ static bool ipv4_src_ok(struct ns_stack *s, struct ns_nic *nic, const struct ns_
 
 /* ---------------------------------------------------------------- local delivery */
 
-/*
- * RFC 791 3.2 / RFC 815: reassembly slots in here. It will keep @pkt and return the whole
- * datagram (with *ip describing it) once the last fragment arrives, NULL until then. Until
- * it is built, fragments are dropped and counted.
- */
-static struct ns_pkt *ipv4_reassemble(struct ns_stack *s, struct ns_pkt *pkt, struct ipv4_repr *ip)
-{
-	(void)ip;
-	ns_drop(s, pkt, NS_DROP_IPV4_FRAGMENT);
-	return NULL;
-}
-
 /* Answer a datagram no transport took (RFC 1122 3.2.2.1), then drop it. */
 static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
                              enum ns_deliver_result res)
@@ -293,14 +305,16 @@ static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_p
 	ns_drop(s, pkt, NS_DROP_PORT_UNREACHABLE);
 }
 
-static void ipv4_local_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
-                               struct ipv4_repr *ip, enum ipv4_dest dest)
+static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct ns_nic *nic,
+                               struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
 {
 	enum ns_deliver_result res;
 	bool raw;
 
+	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
+	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it). */
 	if (ip->mf || ip->frag_off) {
-		pkt = ipv4_reassemble(s, pkt, ip);
+		pkt = frag_ipv4_reassemble(s, st->frag, pkt, ip);
 		if (!pkt)
 			return;
 	}
@@ -351,6 +365,28 @@ static void ipv4_dec_ttl(uint8_t *h)
 	wr16(h + 10, csum_update16(rd16(h + 10), old, rd16(h + 8)));
 }
 
+/* Fragment @pkt (head at its header) for @mtu and send every fragment to @next_hop on @nic
+ * (RFC 791 3.2, frag.c). Consumes @pkt. Returns the first error, or NS_OK. */
+static ns_err ipv4_output_frags(struct ns_stack *s, struct ns_nic *nic,
+                                const struct ns_addr *next_hop, const struct ns_addr *local,
+                                struct ns_pkt *pkt, uint32_t mtu)
+{
+	struct ns_pkt *fr = frag_ipv4_fragment(s, pkt, mtu);
+	ns_err err = fr ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
+
+	while (fr) {
+		struct ns_pkt *next = fr->next;
+		ns_err e;
+
+		fr->next = NULL;
+		e = ns_nic_output(s, nic, next_hop, local, fr);
+		if (e != NS_OK && err == NS_OK)
+			err = e;
+		fr = next;
+	}
+	return err;
+}
+
 /* Forward @pkt (head at its validated, trimmed header) per RFC 1812 5.2. Consumes @pkt. */
 static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *pkt,
                          const struct ipv4_repr *ip)
@@ -358,6 +394,8 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	struct ns_addr dst = v4(ip->dst);
 	struct ns_route r;
 	struct ns_nic *out;
+	uint32_t mtu;
+	bool too_big;
 
 	if (!ipv4_forwardable(ip->src) || !ipv4_forwardable(ip->dst)) {
 		ns_drop(s, pkt, NS_DROP_IPV4_MARTIAN);
@@ -381,12 +419,16 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		ns_drop(s, pkt, NS_DROP_IPV4_NOT_FOR_US);
 		return;
 	}
-	/* Fragmentation (RFC 791 3.2) slots in here for datagrams without DF; until then
-	 * they are dropped too. RFC 1191 3: DF gets "fragmentation needed" with the MTU. */
-	if (ip->total_len > r.mtu) {
-		if (ip->df)
-			icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_DEST_UNREACH,
-			                  ICMPV4_UNREACH_FRAG_NEEDED, r.mtu);
+	/* RFC 1812 5.2.6 / RFC 1191 3: too big for the next hop's link (its MTU, not a path
+	 * MTU we learnt as a sender, as Linux with ip_forward_use_pmtu=0): DF gets
+	 * "fragmentation needed" with that MTU, the rest is fragmented (RFC 791 3.2). A GSO
+	 * super-frame is the link's to segment. */
+	mtu = ns_nic_mtu(out);
+	too_big = pkt->gso.type == NS_GSO_NONE && ip->total_len > mtu;
+	if (too_big && ip->df) {
+		icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_DEST_UNREACH,
+		                  ICMPV4_UNREACH_FRAG_NEEDED, mtu);
+		ns_stat_inc(s, NS_STAT_FRAG_FAILS);
 		ns_drop(s, pkt, NS_DROP_IPV4_TOO_BIG);
 		return;
 	}
@@ -398,8 +440,12 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	/* The packet turns outbound: inbound packet-type and checksum flags no longer hold. */
 	pkt->flags = 0;
 	pkt->netproto = NS_ETHERTYPE_IPV4;
+	pkt->nic = ns_nic_id(out);
 	ns_stat_inc(s, NS_STAT_IP_FORWARDED);
-	ns_nic_output(s, out, &r.next_hop, &r.local, pkt);
+	if (too_big)
+		ipv4_output_frags(s, out, &r.next_hop, &r.local, pkt, mtu);
+	else
+		ns_nic_output(s, out, &r.next_hop, &r.local, pkt);
 }
 
 /* ---------------------------------------------------------------- inbound entry point */
@@ -434,7 +480,6 @@ static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 	enum ns_drop_reason why;
 	enum ipv4_dest dest;
 
-	(void)priv;
 	if (!ipv4_check_header(pkt, &ip, &why)) {
 		ns_drop(s, pkt, why);
 		return;
@@ -466,7 +511,7 @@ static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 		}
 		return;
 	}
-	ipv4_local_deliver(s, nic, pkt, &ip, dest);
+	ipv4_local_deliver(s, priv, nic, pkt, &ip, dest);
 }
 
 /* ---------------------------------------------------------------- outbound */
@@ -493,6 +538,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
 	uint32_t total = pkt->len + IPV4_MIN_HLEN;
 	struct ipv4_repr ip = {0};
+	bool gso, fragment, df;
 	uint8_t *h;
 
 	if (!wp)
@@ -501,9 +547,22 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 		ns_pkt_free(pkt);
 		return NS_ERR_UNKNOWN_NIC;
 	}
-	/* Fragmentation (RFC 791 3.2) slots in here; until then the sender learns the limit.
-	 * GSO packets are cut to size by the link. */
-	if (pkt->gso.type == NS_GSO_NONE && (total > r->mtu || total > UINT16_MAX)) {
+	/* RFC 791 3.2: a datagram over the route's MTU (the path MTU where one was learnt)
+	 * is fragmented, unless DF forbids it: then the sender learns the limit (Linux's
+	 * EMSGSIZE). GSO packets are cut to size by the link; a looped one never meets a
+	 * link. At the path MTU floor DF is cleared (see below), so routers may fragment on a
+	 * path narrower than the floor. */
+	gso = pkt->gso.type != NS_GSO_NONE;
+	if (!gso && total > UINT16_MAX) {
+		ns_pkt_free(pkt);
+		return NS_ERR_MESSAGE_TOO_LONG;
+	}
+	fragment = !gso && !(r->flags & NS_ROUTE_LOCAL) && total > r->mtu;
+	/* Linux (ip_dont_fragment(): a locked MTU metric) and RFC 1191 6.1: once the path MTU
+	 * is held at the floor (ns_route_pmtu_update()), DF goes off. */
+	df = wp->df && !(r->mtu <= NS_IPV4_MIN_PMTU && r->mtu < ns_nic_mtu(nic));
+	if (fragment && df) {
+		ns_stat_inc(s, NS_STAT_FRAG_FAILS);
 		ns_pkt_free(pkt);
 		return NS_ERR_MESSAGE_TOO_LONG;
 	}
@@ -515,7 +574,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	ip.tos = wp->tos;
 	ip.total_len = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
 	ip.id = ipv4_next_id(s, st, r->local.a, r->remote.a, pkt->transproto);
-	ip.df = wp->df;
+	ip.df = df;
 	ip.ttl = wp->ttl ? wp->ttl : ns_stack_config(s)->default_ttl;
 	ip.proto = pkt->transproto;
 	memcpy(ip.src, r->local.a, 4);
@@ -531,8 +590,12 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 		return ns_nic_loop_local(s, nic, pkt);
 	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
 		ipv4_loop_copy(s, nic, pkt);
+		if (fragment)
+			return ipv4_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
 		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
 	}
+	if (fragment)
+		return ipv4_output_frags(s, nic, &r->next_hop, &r->local, pkt, r->mtu);
 	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
 }
 

@@ -36,9 +36,9 @@
  *     in hop-by-hop (RFC 2711), which MLD is told of. A routing header with segments left
  *     0 is skipped (4.4); with segments left, every type is refused with a parameter
  *     problem (code 0) at its type: type 0 by RFC 5095 3, the others because no routing
- *     type is implemented. A fragment header goes to reassembly (frag.c; until it is built,
- *     an atomic fragment, RFC 6946, is read through and any other dropped). No Next Header
- *     (59) ends the packet;
+ *     type is implemented. A fragment header goes to reassembly (frag6.c: RFC 8200 4.5,
+ *     RFC 5722, an atomic fragment at once per RFC 6946), and the walk goes on in the
+ *     whole packet once it is there. No Next Header (59) ends the packet;
  *  5. local delivery: ICMPv6 to icmpv6.c, everything else to ns_deliver_transport() (not
  *     from the unspecified source: only ND and MLD come from ::). A next header nobody
  *     takes is answered with a parameter problem code 1 pointing at the octet that named
@@ -61,15 +61,17 @@
  * its label and labels reveal nothing across flows (Linux's auto_flowlabels); or 0 when
  * configured off. Local destinations loop back; multicast ones go out to the 33:33 MAC with
  * a copy looped back when the NIC is a member (IPV6_MULTICAST_LOOP, as Linux); unicast
- * goes to the route's next hop through the neighbor cache.
+ * goes to the route's next hop through the neighbor cache. A packet over the route's MTU
+ * (the path MTU, RFC 8201, where one was learnt) is fragmented here at the source (frag6.c)
+ * unless its sender wants it whole (wp->df), which then gets MESSAGE_TOO_LONG.
  *
- * Limits: no fragmentation on send and no reassembly until frag.c exists (the hooks are
- * ipv6_reassemble() and the MTU check in ipv6_write()); no jumbograms (RFC 2675); no IPsec
+ * Limits: no jumbograms (RFC 2675); no IPsec
  * (AH and ESP are unrecognised next headers); no multicast routing.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/frag.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
 #include "wire/icmpv6.h"
@@ -82,6 +84,7 @@
 struct ipv6_state {
 	struct ndp_state *ndp;
 	struct mld_state *mld;
+	struct frag_state *frag; /* reassembly (frag.c, frag6.c) */
 };
 
 static struct ipv6_state *state_of(struct ns_stack *s)
@@ -111,9 +114,11 @@ static ns_err ipv6_init(struct ns_stack *s, void **priv)
 		return NS_ERR_NO_MEMORY;
 	st->ndp = ndp_new(s);
 	st->mld = mld_new(s);
-	if (!st->ndp || !st->mld) {
+	st->frag = frag_new(s);
+	if (!st->ndp || !st->mld || !st->frag) {
 		ndp_free(s, st->ndp);
 		mld_free(s, st->mld);
+		frag_free(s, st->frag);
 		free(st);
 		return NS_ERR_NO_MEMORY;
 	}
@@ -127,7 +132,15 @@ static void ipv6_fini(struct ns_stack *s, void *priv)
 
 	ndp_free(s, st->ndp);
 	mld_free(s, st->mld);
+	frag_free(s, st->frag);
 	free(st);
+}
+
+struct frag_state *ipv6_frag(struct ns_stack *s)
+{
+	struct ipv6_state *st = state_of(s);
+
+	return st ? st->frag : NULL;
 }
 
 static struct ns_addr v6(const uint8_t a[16])
@@ -185,9 +198,14 @@ static enum ipv6_dest ipv6_classify_dst(struct ns_stack *s, struct ns_nic *nic,
 {
 	struct ns_addr a = v6(dst);
 
+	/* A NIC with address ranges answers solicitations for all of them, so it listens to
+	 * every solicited-node group (ndp.c drops solicitations for targets not ours). */
 	if (ipv6_addr_is_multicast(dst))
-		return mld_is_member(s, nic, &a) || ns_nic_promiscuous(nic) ? DEST_MULTICAST
-		                                                            : DEST_OTHER;
+		return mld_is_member(s, nic, &a) || ns_nic_promiscuous(nic) ||
+		               (ipv6_addr_is_solicited_node(dst) &&
+		                ns_nic_has_ranges(nic, NS_AF_INET6))
+		           ? DEST_MULTICAST
+		           : DEST_OTHER;
 	switch (ns_stack_match_local(s, nic, &a)) {
 	case NS_ADDR_ASSIGNED:
 	case NS_ADDR_RANGE:
@@ -298,27 +316,45 @@ static enum walk_result ipv6_options(struct ns_stack *s, struct ns_nic *nic, str
 }
 
 /*
- * RFC 8200 4.5 hands a fragment to reassembly, which slots in here (frag.c): it will keep
- * @pkt and return the whole packet once the last fragment is in. Until then the one kind
- * that needs no reassembly, an atomic fragment (offset 0, M clear: RFC 6946 4 "MUST be
- * processed as a fully-reassembled packet"), is read through, and any other is dropped.
- * Returns WALK_NEXT with the walk past the fragment header, or WALK_DONE.
+ * RFC 8200 4.5: a fragment goes to reassembly (frag6.c), which keeps it until the packet is
+ * whole (an atomic fragment, RFC 6946, is whole at once) and then hands back the whole
+ * packet, which may be another buffer: *@pktp is replaced, and the walk goes on in it past
+ * the unfragmentable part, at the header the first fragment's Fragment header named.
+ * Returns WALK_NEXT, or WALK_DONE when the fragment was kept or dropped (and answered).
  */
-static enum walk_result ipv6_reassemble(struct ns_stack *s, struct ns_pkt *pkt, struct ipv6_walk *w)
+static enum walk_result ipv6_reassemble(struct ns_stack *s, struct ns_nic *nic,
+                                        struct ns_pkt **pktp, struct ipv6_walk *w)
 {
+	struct ns_pkt *pkt = *pktp;
 	struct ipv6_frag_repr f;
+	const uint8_t *ip6 = pkt->buf + w->ip_off;
+	uint32_t at = w->ip_off + w->off, body;
+	uint8_t nh;
 
 	if (!ipv6_frag_parse(&f, walk_ptr(pkt, w), walk_avail(pkt, w))) {
 		ns_drop(s, pkt, NS_DROP_IPV6_BAD_EXT);
 		return WALK_DONE;
 	}
-	if (f.offset != 0 || f.more) {
-		ns_drop(s, pkt, NS_DROP_IPV6_FRAGMENT);
+	/* frag6.c's view: the IPv6 header recorded, the head at the Fragment header. */
+	pkt->hdr[NS_HDR_NETWORK].off = w->ip_off;
+	pkt->hdr[NS_HDR_NETWORK].len = IPV6_HLEN;
+	pkt->src = v6(ipv6_get_src(ip6));
+	pkt->dst = v6(ipv6_get_dst(ip6));
+	pkt->len -= at - pkt->head;
+	pkt->head = at;
+	pkt = frag_ipv6_reassemble(s, nic, pkt, w->ip_off + w->nh_off, &nh);
+	*pktp = pkt;
+	if (!pkt)
 		return WALK_DONE;
-	}
-	w->nh_off = w->off;
-	w->nh = f.next_header;
-	w->off += IPV6_FRAG_HLEN;
+	/* Back to this file's view: the head at the IPv6 header, the walk's offsets from it. */
+	w->ip_off = pkt->hdr[NS_HDR_NETWORK].off;
+	body = pkt->head - w->ip_off;
+	pkt->hdr[NS_HDR_NETWORK].len = 0;
+	pkt->head = w->ip_off;
+	pkt->len += body;
+	w->off = body;
+	w->nh_off = pkt->user;
+	w->nh = nh;
 	return WALK_NEXT;
 }
 
@@ -327,9 +363,10 @@ static enum walk_result ipv6_reassemble(struct ns_stack *s, struct ns_pkt *pkt, 
  * WALK_UPPER when w->nh is not an extension header (the upper layer, or one nothing here
  * walks); WALK_DONE when the packet was dropped (and answered where the RFC says so).
  */
-static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt **pktp,
                                       struct ipv6_walk *w)
 {
+	struct ns_pkt *pkt = *pktp;
 	struct ipv6_rh_repr rh;
 	uint32_t len;
 
@@ -345,7 +382,7 @@ static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, st
 		return WALK_DONE;
 	}
 	if (w->nh == IPV6_NH_FRAGMENT)
-		return ipv6_reassemble(s, pkt, w);
+		return ipv6_reassemble(s, nic, pktp, w);
 	len = ipv6_ext_len(w->nh, walk_ptr(pkt, w), walk_avail(pkt, w));
 	if (len == 0) {
 		ns_drop(s, pkt, NS_DROP_IPV6_BAD_EXT);
@@ -518,13 +555,13 @@ static void ipv6_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 	w.nh = ip.next_header;
 	w.mcast = dest == DEST_MULTICAST;
 	/* RFC 8200 4.3: the hop-by-hop header is examined by every node on the path. */
-	if (w.nh == IPV6_NH_HOPOPTS && ipv6_ext_step(s, nic, pkt, &w) == WALK_DONE)
+	if (w.nh == IPV6_NH_HOPOPTS && ipv6_ext_step(s, nic, &pkt, &w) == WALK_DONE)
 		return;
 	if (dest == DEST_OTHER) {
 		ipv6_forward(s, nic, pkt, &ip);
 		return;
 	}
-	while ((r = ipv6_ext_step(s, nic, pkt, &w)) == WALK_NEXT)
+	while ((r = ipv6_ext_step(s, nic, &pkt, &w)) == WALK_NEXT)
 		;
 	if (r == WALK_UPPER)
 		ipv6_upper(s, nic, pkt, &ip, &w);
@@ -624,12 +661,35 @@ static void ipv6_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct 
 	ns_nic_loop_local(s, nic, c);
 }
 
+/* Fragment @pkt (head at its IPv6 header) for @mtu at the source (RFC 8200 4.5, frag6.c)
+ * and send every fragment to @next_hop. Consumes @pkt. Returns the first error, or NS_OK. */
+static ns_err ipv6_output_frags(struct ns_stack *s, struct ns_nic *nic,
+                                const struct ns_addr *next_hop, const struct ns_addr *local,
+                                struct ns_pkt *pkt, uint32_t mtu)
+{
+	struct ns_pkt *fr = frag_ipv6_fragment(s, pkt, mtu);
+	ns_err err = fr ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
+
+	while (fr) {
+		struct ns_pkt *next = fr->next;
+		ns_err e;
+
+		fr->next = NULL;
+		e = ns_nic_output(s, nic, next_hop, local, fr);
+		if (e != NS_OK && err == NS_OK)
+			err = e;
+		fr = next;
+	}
+	return err;
+}
+
 static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *r,
                          struct ns_pkt *pkt, const struct ns_write_params *wp)
 {
 	static const struct ns_write_params defaults;
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
 	uint32_t flow = 0;
+	bool fragment;
 	uint8_t hl;
 
 	(void)priv;
@@ -639,10 +699,18 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 		ns_pkt_free(pkt);
 		return NS_ERR_UNKNOWN_NIC;
 	}
-	/* Source fragmentation (RFC 8200 4.5) slots in here; until then the sender learns
-	 * the limit. GSO packets are cut to size by the link. */
-	if (pkt->gso.type == NS_GSO_NONE &&
-	    (pkt->len > UINT16_MAX || pkt->len + IPV6_HLEN > r->mtu)) {
+	/* RFC 8200 4.5: over the path MTU, the source fragments (routers never do), unless
+	 * the sender wants it whole (wp->df: TCP, UDP under IP_PMTUDISC_DO/PROBE), which then
+	 * learns the limit (Linux's EMSGSIZE). GSO packets are cut to size by the link; a
+	 * looped one never meets a link. */
+	if (pkt->gso.type == NS_GSO_NONE && pkt->len > UINT16_MAX) {
+		ns_pkt_free(pkt);
+		return NS_ERR_MESSAGE_TOO_LONG;
+	}
+	fragment = pkt->gso.type == NS_GSO_NONE && !(r->flags & NS_ROUTE_LOCAL) &&
+	           pkt->len + IPV6_HLEN > r->mtu;
+	if (fragment && wp->df) {
+		ns_stat_inc(s, NS_STAT_FRAG_FAILS);
 		ns_pkt_free(pkt);
 		return NS_ERR_MESSAGE_TOO_LONG;
 	}
@@ -659,8 +727,12 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 	if (r->flags & NS_ROUTE_MULTICAST) {
 		if (mld_is_member(s, nic, &r->remote))
 			ipv6_loop_copy(s, nic, pkt);
+		if (fragment)
+			return ipv6_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
 		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
 	}
+	if (fragment)
+		return ipv6_output_frags(s, nic, &r->next_hop, &r->local, pkt, r->mtu);
 	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
 }
 

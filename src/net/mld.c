@@ -319,7 +319,7 @@ static void group_timer(struct ns_stack *s, struct ns_timer *t)
 		/* RFC 3810 6.1: the state change again, Robustness Variable times in all. */
 		send_group(s, nic, g, true);
 		g->rtx--;
-		g->rtx_at = g->rtx ? now + 1 + random_upto(s, MLD_UNSOL_INTERVAL) : 0;
+		g->rtx_at = g->rtx ? now + 1 + random_upto(s, MLD_UNSOL_INTERVAL - 1) : 0;
 	}
 	if (g->resp_at && now >= g->resp_at) {
 		g->resp_at = 0;
@@ -372,10 +372,12 @@ static void state_change(struct ns_stack *s, struct ns_nic *nic, struct mld_grou
 	g->resp_at = 0;
 	send_group(s, nic, g, true);
 	g->rtx = MLD_ROBUSTNESS - 1;
-	g->rtx_at = g->rtx ? now + 1 +
-	                         random_upto(s, v1_mode(s, g->mi) ? MLD1_UNSOL_INTERVAL
-	                                                          : MLD_UNSOL_INTERVAL)
-	                   : 0;
+	/* Within (0, interval]: never at once, never later. */
+	g->rtx_at =
+	    g->rtx ? now + 1 +
+	                 random_upto(
+	                     s, (v1_mode(s, g->mi) ? MLD1_UNSOL_INTERVAL : MLD_UNSOL_INTERVAL) - 1)
+	           : 0;
 	/* An MLDv1 done is sent once (RFC 2710 4). */
 	if (!join && v1_mode(s, g->mi))
 		g->rtx = 0, g->rtx_at = 0;

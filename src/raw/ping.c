@@ -44,8 +44,11 @@
  * link-local bound address naming its NIC, and a packet too big a soft error (Linux's
  * icmpv6_err_convert()).
  *
- * Limits: no fragmentation of requests above the MTU (MESSAGE_TOO_LONG, as UDP); no
- * IP_RECVERR error queue.
+ * Path MTU discovery follows NS_IP_MTU_DISCOVER as UDP does (WANT by default: DF on what
+ * fits the path MTU, larger requests fragmented; DO and PROBE refuse them); NS_IP_MTU
+ * reports a connected endpoint's path MTU.
+ *
+ * Limits: no IP_RECVERR error queue.
  */
 #include "raw/raw.h"
 
@@ -107,6 +110,7 @@ struct ping_ep {
 	bool ip_recverr;
 	uint8_t ttl; /* 0: the stack's default */
 	uint8_t tos;
+	uint8_t pmtudisc; /* NS_IP_MTU_DISCOVER (NS_PMTUDISC_WANT) */
 	uint32_t sndbuf;
 	struct ns_addr peer;
 	ns_err pending;
@@ -414,6 +418,18 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 		return err;
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !p->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
+	/* NS_IP_MTU_DISCOVER as for UDP (ip_append_data()): PROBE sizes by the link, the
+	 * others by the path; DO and PROBE refuse what does not fit. */
+	if (p->pmtudisc == NS_PMTUDISC_PROBE) {
+		struct ns_nic *n = ns_nic_find(s, rt.nic);
+
+		if (n)
+			rt.mtu = ns_nic_mtu(n);
+	}
+	bool fits = len + (p->family == NS_AF_INET6 ? 40u : 20u) <= rt.mtu;
+
+	if (!fits && p->pmtudisc >= NS_PMTUDISC_DO)
+		return NS_ERR_MESSAGE_TOO_LONG;
 
 	uint32_t headroom = rt.max_header_len ? (rt.max_header_len + 15u) & ~15u : NS_PKT_HEADROOM;
 	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
@@ -439,7 +455,10 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	pkt->netproto = rt.netproto;
 	pkt->nic = rt.nic;
 
-	struct ns_write_params wp = {.ttl = p->ttl, .tos = p->tos, .df = true};
+	/* Linux ip_dont_fragment(): DF unless DONT, and under WANT (the default) only on
+	 * what fits; the network layer fragments the rest. */
+	struct ns_write_params wp = {
+	    .ttl = p->ttl, .tos = p->tos, .df = p->pmtudisc != NS_PMTUDISC_DONT && fits};
 
 	if (rt.flags & NS_ROUTE_MULTICAST)
 		wp.ttl = 1; /* IP_MULTICAST_TTL's and IPV6_MULTICAST_HOPS's default */
@@ -562,6 +581,11 @@ static ns_err ping_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 	case NS_IP_RECVERR:
 		p->ip_recverr = v != 0;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		p->pmtudisc = (uint8_t)v;
+		return NS_OK;
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	}
@@ -600,6 +624,20 @@ static ns_err ping_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	case NS_IP_RECVERR:
 		*v = p->ip_recverr;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		*v = p->pmtudisc;
+		return NS_OK;
+	case NS_IP_MTU: {
+		/* Linux: the connected route's MTU, path MTU included; ENOTCONN without. */
+		struct ns_route rt;
+
+		if (p->state != PING_CONNECTED ||
+		    ns_route_find(ep->stack, p->tep.nic, p->src_fixed ? &p->tep.id.local : NULL,
+		                  &p->peer, &rt) != NS_OK)
+			return NS_ERR_NOT_CONNECTED;
+		*v = rt.mtu;
+		return NS_OK;
+	}
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	}
@@ -682,7 +720,7 @@ static void ping_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, str
 
 	(void)info;
 	(void)pkt;
-	if (p->state == PING_CLOSED || !raw_ctrl_error(p->family, ctrl, &err, &hard))
+	if (p->state == PING_CLOSED || !raw_ctrl_error(p->family, p->pmtudisc, ctrl, &err, &hard))
 		return;
 	if (!p->ip_recverr && !(hard && p->state == PING_CONNECTED))
 		return;
@@ -757,6 +795,7 @@ static ns_err ping_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	p->peer = addr_any(family);
 	p->rq.limit = RAW_BUF_DEFAULT;
 	p->sndbuf = RAW_BUF_DEFAULT;
+	p->pmtudisc = NS_PMTUDISC_WANT;
 	p->next = pp->eps;
 	if (pp->eps)
 		pp->eps->prev = p;

@@ -33,12 +33,13 @@
  * NS_IP_RECVERR, or when they are connected and the error is hard; the same rule as UDP.
  *
  * Send: a write is one datagram. Without NS_IP_HDRINCL the payload follows a header the
- * network layer builds (NS_IP_TTL, NS_IP_TOS, DF set as Linux's IP_PMTUDISC_WANT, TTL 1 to
- * multicast); with it the caller's bytes are the whole datagram and the network protocol's
- * write_hdrincl fills in what Linux fills in. Either way the route is to opts->to or the
- * connected peer (the port is ignored), from the bound address if it is one of ours. As
- * Linux, a write above 65535 bytes is MESSAGE_TOO_LONG, a broadcast needs NS_SO_BROADCAST,
- * and NO_BUFFER_SPACE from a full queue is hidden unless NS_IP_RECVERR.
+ * network layer builds (NS_IP_TTL, NS_IP_TOS, TTL 1 to multicast; NS_IP_MTU_DISCOVER as
+ * for UDP: by default DF on what fits the path MTU, larger datagrams fragmented); with it the
+ * caller's bytes are the whole datagram and the network protocol's write_hdrincl fills in what
+ * Linux fills in. Either way the route is to opts->to or the connected peer (the port is ignored),
+ * from the bound address if it is one of ours. As Linux, a write above 65535 bytes is
+ * MESSAGE_TOO_LONG, a broadcast needs NS_SO_BROADCAST, and NO_BUFFER_SPACE from a full queue is
+ * hidden unless NS_IP_RECVERR.
  *
  * Binding and connecting follow raw_bind() and ip4_datagram_connect(): bind takes the
  * unspecified address, one of ours, or a broadcast or multicast address (to receive only)
@@ -103,6 +104,7 @@ struct raw_ep {
 	bool ip_recverr;
 	uint8_t ttl; /* 0: the stack's default */
 	uint8_t tos;
+	uint8_t pmtudisc; /* NS_IP_MTU_DISCOVER (NS_PMTUDISC_WANT) */
 	uint32_t nic;
 	uint32_t icmp_filter;
 	int32_t csum_off;         /* IPv6: where the stack sums (IPV6_CHECKSUM); -1: nowhere */
@@ -225,7 +227,7 @@ struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, ui
 	return c;
 }
 
-bool raw_ctrl_error(uint8_t family, enum ns_ctrl c, ns_err *err, bool *hard)
+bool raw_ctrl_error(uint8_t family, uint8_t pmtudisc, enum ns_ctrl c, ns_err *err, bool *hard)
 {
 	/* Linux icmp_err_convert[], icmpv6_err_convert() and the type switches of
 	 * raw_err()/rawv6_err()/ping_err(), through the NS_CTRL_* classes the network layer
@@ -240,10 +242,11 @@ bool raw_ctrl_error(uint8_t family, enum ns_ctrl c, ns_err *err, bool *hard)
 		*hard = true;
 		return true;
 	case NS_CTRL_PACKET_TOO_BIG:
-		/* IPv4: hard under IP_PMTUDISC_WANT; IPv6: hard only under IPV6_PMTUDISC_DO,
-		 * and the default is WANT. */
+		/* IPv4: hard unless IP_PMTUDISC_DONT; IPv6: hard only under IPV6_PMTUDISC_DO
+		 * (or PROBE), and the default is WANT. */
 		*err = NS_ERR_MESSAGE_TOO_LONG;
-		*hard = family != NS_AF_INET6;
+		*hard = family == NS_AF_INET6 ? pmtudisc >= NS_PMTUDISC_DO
+		                              : pmtudisc != NS_PMTUDISC_DONT;
 		return true;
 	case NS_CTRL_ADMIN_PROHIBITED:
 		*err = NS_ERR_HOST_UNREACHABLE;
@@ -432,11 +435,11 @@ static bool raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
 		return false;
 	/* The quoted datagram is one we sent: its source is our side. */
 	n = collect(s, st, orig_src->family, transproto, orig_src, orig_dst, pkt->nic, to);
-	known = raw_ctrl_error(orig_src->family, ctrl, &err, &hard);
-	for (int i = 0; known && i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		struct raw_ep *r = to[i];
 
-		if (r->closed || !(r->ip_recverr || (hard && r->connected)))
+		known = raw_ctrl_error(r->family, r->pmtudisc, ctrl, &err, &hard);
+		if (!known || r->closed || !(r->ip_recverr || (hard && r->connected)))
 			continue;
 		r->pending = err;
 		notify(r, NS_EV_ERR | NS_EV_IN);
@@ -619,6 +622,19 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 		return err;
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !r->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
+	/* NS_IP_MTU_DISCOVER as for UDP (ip_append_data()): PROBE sizes by the link, the
+	 * others by the path; DO and PROBE refuse what does not fit. IP_HDRINCL datagrams are
+	 * never fragmented (the network protocol refuses them above the MTU). */
+	if (r->pmtudisc == NS_PMTUDISC_PROBE) {
+		struct ns_nic *n = ns_nic_find(s, rt.nic);
+
+		if (n)
+			rt.mtu = ns_nic_mtu(n);
+	}
+	bool fits = len + (r->family == NS_AF_INET6 ? 40u : 20u) <= rt.mtu;
+
+	if (!r->hdrincl && !fits && r->pmtudisc >= NS_PMTUDISC_DO)
+		return NS_ERR_MESSAGE_TOO_LONG;
 
 	uint32_t headroom = rt.max_header_len ? (rt.max_header_len + 15u) & ~15u : NS_PKT_HEADROOM;
 	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
@@ -634,7 +650,10 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 	if (r->hdrincl) {
 		err = ns_netproto_write_hdrincl(s, &rt, pkt);
 	} else {
-		struct ns_write_params wp = {.ttl = r->ttl, .tos = r->tos, .df = true};
+		/* Linux ip_dont_fragment(): DF unless DONT, and under WANT (the default) only
+		 * on what fits; the network layer fragments the rest. */
+		struct ns_write_params wp = {
+		    .ttl = r->ttl, .tos = r->tos, .df = r->pmtudisc != NS_PMTUDISC_DONT && fits};
 
 		if (r->csum_off >= 0)
 			raw6_sum(r, &rt, pkt);
@@ -761,6 +780,11 @@ static ns_err raw_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		/* IPv4's IP_HDRINCL, IPv6's IPV6_HDRINCL. */
 		r->hdrincl = v != 0;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		r->pmtudisc = (uint8_t)v;
+		return NS_OK;
 	case NS_IPV6_CHECKSUM:
 		/* Linux do_rawv6_setsockopt(): IPv6 only; never on ICMPv6, which is always
 		 * summed; an odd offset is refused, a negative one turns summing off. */
@@ -823,6 +847,20 @@ static ns_err raw_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		*v = r->csum_off;
 		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		*v = r->pmtudisc;
+		return NS_OK;
+	case NS_IP_MTU: {
+		/* Linux: the connected route's MTU, path MTU included; ENOTCONN without. */
+		struct ns_route rt;
+
+		if (!r->connected ||
+		    ns_route_find(ep->stack, r->nic, r->src_fixed ? &r->local : NULL, &r->peer,
+		                  &rt) != NS_OK)
+			return NS_ERR_NOT_CONNECTED;
+		*v = rt.mtu;
+		return NS_OK;
+	}
 	case NS_ICMP_FILTER:
 		if (r->family != NS_AF_INET || r->proto != IPPROTO_ICMP_)
 			return NS_ERR_NOT_SUPPORTED;
@@ -898,6 +936,7 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	                                         : -1;
 	r->rq.limit = RAW_BUF_DEFAULT;
 	r->sndbuf = RAW_BUF_DEFAULT;
+	r->pmtudisc = NS_PMTUDISC_WANT;
 	head = &st->eps[fam_idx(family)][proto];
 	r->next = *head;
 	if (*head)

@@ -88,12 +88,12 @@ struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, ui
                         const void *b, uint32_t b_len);
 
 /**
- * raw_ctrl_error() - The error an ICMP error (@c) means to a datagram endpoint of @family,
- * and whether Linux counts it hard (icmp_err_convert[].fatal, icmpv6_err_convert(): then
- * it is reported on a connected endpoint without NS_IP_RECVERR). False for controls that
- * mean nothing to one.
+ * raw_ctrl_error() - The error an ICMP error (@c) means to a datagram endpoint of @family
+ * in NS_IP_MTU_DISCOVER mode @pmtudisc, and whether Linux counts it hard (icmp_err_convert[].fatal,
+ * icmpv6_err_convert(): then it is reported on a connected endpoint without NS_IP_RECVERR). False
+ * for controls that mean nothing to one.
  */
-bool raw_ctrl_error(uint8_t family, enum ns_ctrl c, ns_err *err, bool *hard);
+bool raw_ctrl_error(uint8_t family, uint8_t pmtudisc, enum ns_ctrl c, ns_err *err, bool *hard);
 
 /* ---------------------------------------------------------------- packet.c */
 

@@ -416,9 +416,53 @@ static void tcp_listen_stop(struct tcp_ep *l)
 
 /* ---------------------------------------------------------------- ns_ep_ops */
 
+/* The family the application uses: IPv6 for an IPv6 endpoint that is IPv4 inside. */
+static uint8_t tcp_api_family(const struct tcp_ep *ep)
+{
+	return ep->v4mapped ? NS_AF_INET6 : ep->tep.family;
+}
+
 static bool tcp_addr_ok(const struct tcp_ep *ep, const struct ns_sockaddr *a)
 {
-	return a->addr.family == ep->tep.family;
+	return a->addr.family == tcp_api_family(ep);
+}
+
+/* RFC 4291 2.5.5.2: ::ffff:a.b.c.d names an IPv4 address on an IPv6 endpoint. */
+static bool tcp_is_v4mapped(const struct ns_addr *a)
+{
+	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
+
+	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
+}
+
+/* An address as the application sees it. */
+static struct ns_addr tcp_api_addr(const struct tcp_ep *ep, const struct ns_addr *a)
+{
+	struct ns_addr m = {.family = NS_AF_INET6, .a = {[10] = 0xff, [11] = 0xff}};
+
+	if (!ep->v4mapped || a->family != NS_AF_INET)
+		return *a;
+	memcpy(m.a + 12, a->a, 4);
+	return m;
+}
+
+/* An IPv6 endpoint becomes IPv4 inside, for a v4-mapped address (Linux's dual-stack
+ * sockets). False with IPV6_V6ONLY, or when it is bound to an IPv6 address already. */
+static bool tcp_go_v4(struct tcp_ep *ep)
+{
+	if (ep->v6only || ((ep->flags & TCP_F_PORT) && ep->tep.family == NS_AF_INET6 &&
+	                   !ns_addr_is_any(&ep->tep.id.local)))
+		return false;
+	if (ep->tep.family == NS_AF_INET6) {
+		ep->tep.family = NS_AF_INET;
+		memset(&ep->tep.id.local, 0, sizeof(ep->tep.id.local));
+		ep->tep.id.local.family = NS_AF_INET;
+		memset(&ep->tep.id.remote, 0, sizeof(ep->tep.id.remote));
+		ep->tep.id.remote.family = NS_AF_INET;
+		ep->tep.flags &= (uint8_t)~NS_TEP_V4MAPPED;
+		ep->v4mapped = true;
+	}
+	return true;
 }
 
 static ns_err tcp_bind(struct ns_ep *nep, const struct ns_sockaddr *a)
@@ -426,36 +470,49 @@ static ns_err tcp_bind(struct ns_ep *nep, const struct ns_sockaddr *a)
 	struct tcp_ep *ep = tcp_ep_of(nep);
 	struct ns_stack *s = nep->stack;
 	struct ns_addr any = {.family = ep->tep.family};
+	struct ns_addr laddr, res;
 	unsigned rflags = 0;
 	uint16_t port = a->port;
+	bool dual;
 	ns_err err;
 
 	if (ep->state != TCP_CLOSED || (ep->flags & TCP_F_PORT))
 		return NS_ERR_ALREADY_BOUND;
 	if (!tcp_addr_ok(ep, a))
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-	if (!ns_addr_is_any(&a->addr) && !ns_stack_find_local(s, &a->addr)) {
+	laddr = a->addr;
+	if (tcp_is_v4mapped(&laddr)) {
+		if (!tcp_go_v4(ep))
+			return NS_ERR_INVALID_ARGUMENT; /* Linux: EINVAL with IPV6_V6ONLY */
+		laddr = ns_addr_v4_from_bytes(a->addr.a + 12);
+		any.family = NS_AF_INET;
+	}
+	if (!ns_addr_is_any(&laddr) && !ns_stack_find_local(s, &laddr)) {
 		struct ns_nic *nic = a->nic ? ns_nic_find(s, a->nic) : NULL;
 
-		if (!nic || !(ns_nic_owns_addr(s, nic, &a->addr) || ns_nic_spoofing(nic)))
+		if (!nic || !(ns_nic_owns_addr(s, nic, &laddr) || ns_nic_spoofing(nic)))
 			return NS_ERR_BAD_LOCAL_ADDRESS;
 	}
+	/* A dual-stack endpoint on :: holds the port for both families. */
+	dual = ep->tep.family == NS_AF_INET6 && !ep->v6only && ns_addr_is_any(&laddr);
+	res = laddr;
+	if (dual)
+		memset(&res, 0, sizeof(res)); /* the port table's "any family" */
 	if (ep->flags & TCP_F_REUSEADDR)
 		rflags |= NS_TEP_REUSEADDR;
 	if (ep->flags & TCP_F_REUSEPORT)
 		rflags |= NS_TEP_REUSEPORT;
 	if (port)
-		err = ns_ports_reserve(s, NS_IPPROTO_TCP, &a->addr, port, rflags, ep);
+		err = ns_ports_reserve(s, NS_IPPROTO_TCP, &res, port, rflags, ep);
 	else
-		err = ns_ports_pick_ephemeral(s, NS_IPPROTO_TCP, &a->addr, &any, 0, rflags, ep,
-		                              &port);
+		err = ns_ports_pick_ephemeral(s, NS_IPPROTO_TCP, &res, &any, 0, rflags, ep, &port);
 	if (err != NS_OK)
 		return err;
 	ep->flags |= TCP_F_PORT;
-	ep->port_addr = a->addr;
-	ep->tep.id.local = a->addr;
+	ep->port_addr = res;
+	ep->tep.id.local = laddr;
 	ep->tep.id.lport = port;
-	ep->tep.flags = (uint8_t)rflags;
+	ep->tep.flags = (uint8_t)(rflags | (dual ? NS_TEP_V4MAPPED : 0u));
 	if (a->nic)
 		ep->tep.nic = a->nic;
 	return NS_OK;
@@ -509,7 +566,7 @@ static ns_err tcp_accept(struct ns_ep *nep, struct ns_waiter_queue *wq, struct n
 	c->ep.wq = wq;
 	c->flags |= TCP_F_APP;
 	if (peer) {
-		peer->addr = c->tep.id.remote;
+		peer->addr = tcp_api_addr(c, &c->tep.id.remote);
 		peer->port = c->tep.id.rport;
 		peer->nic = c->route.nic;
 	}
@@ -589,7 +646,22 @@ static ns_err tcp_connect(struct ns_ep *nep, const struct ns_sockaddr *a)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	if (a->port == 0 || ns_addr_is_any(&a->addr))
 		return NS_ERR_INVALID_ARGUMENT;
-	err = tcp_connect_prepare(ep, a);
+	if (tcp_is_v4mapped(&a->addr)) {
+		/* An IPv4 connection behind v4-mapped addresses (Linux: ENETUNREACH with
+		 * IPV6_V6ONLY or from an IPv6 binding). */
+		struct ns_sockaddr v4 = *a;
+
+		if (!tcp_go_v4(ep))
+			return NS_ERR_NETWORK_UNREACHABLE;
+		v4.addr = ns_addr_v4_from_bytes(a->addr.a + 12);
+		err = tcp_connect_prepare(ep, &v4);
+	} else if (ep->v4mapped) {
+		return NS_ERR_NETWORK_UNREACHABLE; /* bound to a v4-mapped address */
+	} else {
+		/* A connection is found by its 4-tuple, never as a dual-stack wildcard. */
+		ep->tep.flags &= (uint8_t)~NS_TEP_V4MAPPED;
+		err = tcp_connect_prepare(ep, a);
+	}
 	if (err != NS_OK)
 		return err;
 	tcp_ep_enter(ep);
@@ -748,7 +820,7 @@ static ns_err tcp_read(struct ns_ep *nep, void *buf, size_t len, unsigned flags,
 			ep->flags |= TCP_F_ACK_NOW;
 	}
 	res->count = res->total = n;
-	res->from.addr = ep->tep.id.remote;
+	res->from.addr = tcp_api_addr(ep, &ep->tep.id.remote);
 	res->from.port = ep->tep.id.rport;
 	res->from.nic = ep->route.nic;
 out:
@@ -943,6 +1015,15 @@ static ns_err tcp_set_opt(struct ns_ep *nep, enum ns_opt opt, int64_t v)
 		else
 			ep->tos = (uint8_t)v;
 		break;
+	case NS_IPV6_V6ONLY:
+		/* Linux: IPv6 sockets only, and not once bound (EINVAL). */
+		if (tcp_api_family(ep) != NS_AF_INET6)
+			err = NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		else if (ep->flags & TCP_F_PORT)
+			err = NS_ERR_INVALID_ENDPOINT_STATE;
+		else
+			ep->v6only = v != 0;
+		break;
 	default:
 		err = NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		break;
@@ -1017,6 +1098,11 @@ static ns_err tcp_get_opt(struct ns_ep *nep, enum ns_opt opt, int64_t *v)
 	case NS_IP_TOS:
 		*v = ep->tos;
 		return NS_OK;
+	case NS_IPV6_V6ONLY:
+		if (tcp_api_family(ep) != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		*v = ep->v6only;
+		return NS_OK;
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	}
@@ -1026,7 +1112,7 @@ static ns_err tcp_local_addr(struct ns_ep *nep, struct ns_sockaddr *a)
 {
 	struct tcp_ep *ep = tcp_ep_of(nep);
 
-	a->addr = ep->tep.id.local;
+	a->addr = tcp_api_addr(ep, &ep->tep.id.local);
 	a->port = ep->tep.id.lport;
 	a->nic = ep->tep.nic;
 	return NS_OK;
@@ -1038,7 +1124,7 @@ static ns_err tcp_peer_addr(struct ns_ep *nep, struct ns_sockaddr *a)
 
 	if (ep->state == TCP_CLOSED || ep->state == TCP_LISTEN || ep->state == TCP_SYN_SENT)
 		return NS_ERR_NOT_CONNECTED;
-	a->addr = ep->tep.id.remote;
+	a->addr = tcp_api_addr(ep, &ep->tep.id.remote);
 	a->port = ep->tep.id.rport;
 	a->nic = ep->route.nic;
 	return NS_OK;

@@ -90,11 +90,16 @@ void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h)
 
 static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
 {
-	struct tcp_ep *c = tcp_ep_alloc(l->ts, l->tep.family);
 	struct ns_pkt *pkt = g->pkt;
+	/* An IPv4 SYN to a dual-stack IPv6 listener makes an IPv4 connection that the
+	 * application sees v4-mapped. */
+	struct tcp_ep *c = tcp_ep_alloc(l->ts, pkt->dst.family);
 
 	if (!c)
 		return NULL;
+	c->v4mapped =
+	    l->v4mapped || (l->tep.family == NS_AF_INET6 && pkt->dst.family == NS_AF_INET);
+	c->v6only = l->v6only;
 	c->tep.id.local = pkt->dst;
 	c->tep.id.lport = g->h.dst_port;
 	c->tep.id.remote = pkt->src;

@@ -281,7 +281,17 @@ static void tcp_tep_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, 
 	tcp_ep_leave(ep);
 }
 
+/* ns_deliver_control() asks first: path MTU discovery believes an ICMP error only about a
+ * segment in flight (RFC 5927 4.1). */
+static bool tcp_tep_quote_ok(struct ns_tep *t, struct ns_pkt *pkt)
+{
+	struct tcp_ep *ep = tcp_container_of(t, struct tcp_ep, tep);
+
+	return ep->state != TCP_LISTEN && tcp_quote_in_flight(ep, pkt);
+}
+
 const struct ns_tep_ops tcp_tep_ops = {
     .deliver = tcp_tep_deliver,
     .control = tcp_tep_control,
+    .quote_ok = tcp_tep_quote_ok,
 };

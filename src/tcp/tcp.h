@@ -333,6 +333,9 @@ struct tcp_ep {
 	struct ns_route route;
 	bool have_route;
 	struct ns_addr port_addr; /* the address the port reservation was made on */
+	bool v6only;              /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
+	bool v4mapped;            /* an IPv6 endpoint that is IPv4 inside (tep.family
+	                           * NS_AF_INET): v4-mapped addresses at the API */
 	uint64_t close_deadline;  /* SO_LINGER: abort if the FIN is not acked by then (0: none) */
 
 	/* Send sequence space (RFC 9293 3.3.1) */

@@ -39,14 +39,24 @@
  * stack could not even queue (NO_BUFFER_SPACE: the neighbor table or a device queue full)
  * is reported only with IP_RECVERR, as Linux hides ENOBUFS from UDP senders. The checksum is
  * computed here, or left partial (pseudo-header sum in the field, NS_PKT_CSUM_PARTIAL) when the
- * route's link finishes it. No datagram larger than the route MTU is sent yet: that returns
- * MESSAGE_TOO_LONG until IPv4 fragmentation exists (see udp_write()).
+ * route's link finishes it. A datagram larger than the path MTU follows the endpoint's
+ * NS_IP_MTU_DISCOVER mode as Linux's ip_append_data() and ip_dont_fragment() do (endpoint.h):
+ * by default (WANT) the network layer fragments it, and DF goes only on datagrams that fit;
+ * DO and PROBE refuse it with MESSAGE_TOO_LONG (EMSGSIZE).
  *
  * ICMP errors (control) follow Linux's __udp4_lib_err(): without IP_RECVERR only "hard"
  * errors (port/protocol unreachable, administratively prohibited, parameter problem,
- * fragmentation needed) and only on connected endpoints become the pending error; with
- * IP_RECVERR every error does, on any endpoint. The pending error is returned (and cleared) by
- * the next read or write, or by NS_SO_ERROR.
+ * fragmentation needed unless the mode is DONT) and only on connected endpoints become the
+ * pending error; with IP_RECVERR every error does, on any endpoint. The pending error is returned
+ * (and cleared) by the next read or write, or by NS_SO_ERROR.
+ *
+ * IPv6 endpoints are dual-stack unless NS_IPV6_V6ONLY is set (Linux's bindv6only=0): bound
+ * to :: they reserve the port for both families (the port table's unspecified-family
+ * address) and take IPv4 datagrams too (NS_TEP_V4MAPPED), whose addresses the application
+ * sees v4-mapped (::ffff:a.b.c.d, RFC 4291 2.5.5.2), and they send to v4-mapped
+ * destinations over IPv4. Bound or connected to a v4-mapped address, an IPv6 endpoint is
+ * an IPv4 endpoint inside (tep.family is NS_AF_INET) that speaks v4-mapped addresses at
+ * the API, as Linux's.
  */
 #include "udp/udp.h"
 
@@ -103,7 +113,9 @@ struct udp_ep {
 	ns_err pending;
 	/* Options. */
 	bool so_broadcast, so_reuseaddr, so_reuseport, so_keepalive, ip_recverr;
-	uint8_t ttl; /* 0: the stack's default */
+	bool v6only;      /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
+	uint8_t pmtudisc; /* NS_PMTUDISC_* */
+	uint8_t ttl;      /* 0: the stack's default */
 	uint8_t tos;
 	int32_t linger;
 	int32_t rcvlowat;
@@ -150,6 +162,45 @@ static bool addr_is_multicast(const struct ns_addr *a)
 static bool addr_is_limited_broadcast(const struct ns_addr *a)
 {
 	return a->family == NS_AF_INET && (a->a[0] & a->a[1] & a->a[2] & a->a[3]) == 0xff;
+}
+
+/* RFC 4291 2.5.5.2: ::ffff:a.b.c.d names an IPv4 address on an IPv6 endpoint. */
+static bool addr_is_v4mapped(const struct ns_addr *a)
+{
+	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
+
+	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
+}
+
+static struct ns_addr v4_of_mapped(const struct ns_addr *a)
+{
+	return ns_addr_v4_from_bytes(a->a + 12);
+}
+
+/* An address as the application sees it: IPv4 ones v4-mapped on an IPv6 endpoint. */
+static struct ns_addr api_addr(const struct udp_ep *u, const struct ns_addr *a)
+{
+	struct ns_addr m = {.family = NS_AF_INET6, .a = {[10] = 0xff, [11] = 0xff}};
+
+	if (u->family != NS_AF_INET6 || a->family != NS_AF_INET)
+		return *a;
+	memcpy(m.a + 12, a->a, 4);
+	return m;
+}
+
+/* An IPv6 endpoint that takes IPv4 too (NS_IPV6_V6ONLY off). */
+static bool dual(const struct udp_ep *u)
+{
+	return u->family == NS_AF_INET6 && !u->v6only;
+}
+
+/* The port reservation address for a binding to @a: a dual-stack endpoint on :: reserves
+ * the port for every family (the port table's unspecified-family address). */
+static struct ns_addr res_addr_for(const struct udp_ep *u, const struct ns_addr *a)
+{
+	struct ns_addr none = {.family = NS_AF_UNSPEC};
+
+	return dual(u) && a->family == NS_AF_INET6 && ns_addr_is_any(a) ? none : *a;
 }
 
 /* Network header bytes in front of ours: IPv4 without options (this stack sends none on
@@ -280,6 +331,10 @@ static void release_port(struct udp_ep *u)
 static ns_err demux_add(struct udp_ep *u)
 {
 	u->tep.flags = u->res_flags;
+	/* Bound to :: with no peer, a dual-stack endpoint is found for IPv4 too. */
+	if (dual(u) && u->tep.family == NS_AF_INET6 && ns_addr_is_any(&u->tep.id.local) &&
+	    ns_addr_is_any(&u->tep.id.remote))
+		u->tep.flags |= NS_TEP_V4MAPPED;
 	return ns_demux_register(u->ep.stack, &u->tep);
 }
 
@@ -295,6 +350,7 @@ static void unbind(struct udp_ep *u)
 	u->rt_valid = false;
 	demux_del(u);
 	release_port(u);
+	u->tep.family = u->family;
 	u->tep.id.local = addr_any(u->family);
 	u->tep.id.remote = addr_any(u->family);
 	u->tep.id.lport = 0;
@@ -311,8 +367,9 @@ static void unbind(struct udp_ep *u)
 static ns_err autobind(struct udp_ep *u, const struct ns_addr *remote, uint16_t rport)
 {
 	struct ns_addr any = addr_any(u->family);
+	struct ns_addr res = res_addr_for(u, &any);
 	uint16_t port = 0;
-	ns_err err = reserve_port(u, &any, &port, remote, rport);
+	ns_err err = reserve_port(u, &res, &port, remote, rport);
 	if (err)
 		return err;
 	u->tep.id.local = any;
@@ -343,6 +400,13 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_INVALID_ENDPOINT_STATE;
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	struct ns_addr laddr = a->addr;
+	if (addr_is_v4mapped(&laddr)) {
+		/* An IPv4 endpoint inside from now on (Linux: EINVAL with IPV6_V6ONLY). */
+		if (u->v6only)
+			return NS_ERR_INVALID_ARGUMENT;
+		laddr = v4_of_mapped(&laddr);
+	}
 	if (a->nic) {
 		/* A NIC in the address (an IPv6 scope) binds to it, as sin6_scope_id. */
 		if (nic && nic != a->nic)
@@ -351,18 +415,21 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 			return NS_ERR_UNKNOWN_NIC;
 		nic = a->nic;
 	}
-	enum local_kind kind = classify_local(s, nic, &a->addr);
+	enum local_kind kind = classify_local(s, nic, &laddr);
 	if (kind == LOCAL_BAD)
 		return NS_ERR_BAD_LOCAL_ADDRESS;
 
 	uint16_t port = a->port;
+	struct ns_addr res = res_addr_for(u, &laddr);
 	/* bind(0): no peer, a random port (RFC 6056 3.3.1, as Linux). */
-	ns_err err = reserve_port(u, &a->addr, &port, NULL, 0);
+	ns_err err = reserve_port(u, &res, &port, NULL, 0);
 	if (err)
 		return err;
 	uint32_t old_nic = u->tep.nic;
 	u->tep.nic = nic;
-	u->tep.id.local = a->addr;
+	u->tep.family = laddr.family;
+	u->tep.id.local = laddr;
+	u->tep.id.remote = addr_any(laddr.family);
 	u->tep.id.lport = port;
 	err = demux_add(u);
 	if (err) {
@@ -385,12 +452,14 @@ static ns_err udp_disconnect(struct udp_ep *u)
 		return NS_OK;
 	u->rt_valid = false;
 	demux_del(u);
-	u->tep.id.remote = addr_any(u->family);
-	u->tep.id.rport = 0;
 	if (!u->addr_locked) {
+		/* Back to the endpoint's own family (a v4-mapped peer made it IPv4 inside). */
+		u->tep.family = u->family;
 		u->tep.id.local = addr_any(u->family);
 		u->src_fixed = false;
 	}
+	u->tep.id.remote = addr_any(u->tep.family);
+	u->tep.id.rport = 0;
 	if (!u->port_locked) {
 		unbind(u);
 		return NS_OK;
@@ -415,6 +484,15 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return udp_disconnect(u);
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	struct ns_addr peer = a->addr;
+	if (addr_is_v4mapped(&peer)) {
+		/* Linux: ENETUNREACH with IPV6_V6ONLY, or once bound to an IPv6 address. */
+		if (u->v6only || (u->addr_locked && u->tep.family == NS_AF_INET6))
+			return NS_ERR_NETWORK_UNREACHABLE;
+		peer = v4_of_mapped(&peer);
+	} else if (u->tep.family == NS_AF_INET && u->addr_locked) {
+		return NS_ERR_NETWORK_UNREACHABLE; /* bound to a v4-mapped address */
+	}
 	uint32_t nic = u->tep.nic;
 	if (a->nic) {
 		if (nic && nic != a->nic)
@@ -423,18 +501,21 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	}
 	/* Linux inet_dgram_connect() binds first; the binding stays if the connect fails. */
 	if (u->state == UDP_INITIAL) {
-		err = autobind(u, &a->addr, a->port);
+		err = autobind(u, &peer, a->port);
 		if (err)
 			return err;
 	}
 	/* The route fixes the source address (Linux ip4_datagram_connect). A peer port of 0 is
 	 * accepted, as Linux does. */
-	err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &a->addr, &rt);
+	err = ns_route_find(
+	    s, nic, u->src_fixed && u->tep.id.local.family == peer.family ? &u->tep.id.local : NULL,
+	    &peer, &rt);
 	if (err)
 		return err;
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
 	struct ns_tep_id old = u->tep.id;
+	uint8_t old_family = u->tep.family;
 	bool old_src_fixed = u->src_fixed;
 	u->rt_valid = false;
 	demux_del(u);
@@ -442,12 +523,14 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 		u->tep.id.local = rt.local;
 		u->src_fixed = true;
 	}
-	u->tep.id.remote = a->addr;
+	u->tep.family = peer.family;
+	u->tep.id.remote = peer;
 	u->tep.id.rport = a->port;
 	err = demux_add(u);
 	if (err) {
 		/* Another endpoint holds this exact 4-tuple: stay as we were. */
 		u->tep.id = old;
+		u->tep.family = old_family;
 		u->src_fixed = old_src_fixed;
 		if (demux_add(u) != NS_OK)
 			unbind(u);
@@ -499,6 +582,17 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		}
 		to = dst->addr;
 		to_port = dst->port;
+		/* A v4-mapped destination goes over IPv4, from an IPv4 source (Linux:
+		 * ENETUNREACH with IPV6_V6ONLY or from an IPv6 source). */
+		if (addr_is_v4mapped(&to)) {
+			if (u->v6only || (u->src_fixed && u->tep.id.local.family == NS_AF_INET6))
+				return NS_ERR_NETWORK_UNREACHABLE;
+			to = v4_of_mapped(&to);
+			if (len > max_payload(NS_AF_INET))
+				return NS_ERR_MESSAGE_TOO_LONG;
+		} else if (u->tep.family != to.family) {
+			return NS_ERR_NETWORK_UNREACHABLE; /* bound or connected to IPv4 */
+		}
 	} else if (u->state == UDP_CONNECTED) {
 		to = u->tep.id.remote;
 		to_port = u->tep.id.rport;
@@ -510,7 +604,10 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	if (cached) {
 		rt = u->rt;
 	} else {
-		err = ns_route_find(s, nic, u->src_fixed ? &u->tep.id.local : NULL, &to, &rt);
+		err = ns_route_find(
+		    s, nic,
+		    u->src_fixed && u->tep.id.local.family == to.family ? &u->tep.id.local : NULL,
+		    &to, &rt);
 		if (err)
 			return err;
 		if (!dst && u->state == UDP_CONNECTED) {
@@ -522,9 +619,17 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	}
 	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
-	/* Fragmentation hook: once IPv4 fragments locally generated packets (a later issue),
-	 * datagrams above the MTU go down to it (with DF clear) instead of failing here. */
-	if (UDP_HLEN + len + net_hdr_len(u->family) > rt.mtu)
+	/* Path MTU discovery (endpoint.h, NS_IP_MTU_DISCOVER; Linux ip_append_data()): PROBE
+	 * sizes by the link, the others by the path; DO and PROBE refuse what does not fit,
+	 * WANT and DONT let the network layer fragment it. */
+	if (u->pmtudisc == NS_PMTUDISC_PROBE) {
+		struct ns_nic *n = ns_nic_find(s, rt.nic);
+
+		if (n)
+			rt.mtu = ns_nic_mtu(n);
+	}
+	bool fits = UDP_HLEN + len + net_hdr_len(to.family) <= rt.mtu;
+	if (!fits && u->pmtudisc >= NS_PMTUDISC_DO)
 		return NS_ERR_MESSAGE_TOO_LONG;
 	if (u->pending) {
 		err = u->pending;
@@ -564,7 +669,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		r.csum = csum_fold(ps);
 		udp_emit(&r, h, ps, false);
 		pkt->flags |= NS_PKT_CSUM_PARTIAL;
-		pkt->csum_start = (uint16_t)net_hdr_len(u->family);
+		pkt->csum_start = (uint16_t)net_hdr_len(to.family);
 		pkt->csum_off = 6;
 	} else {
 		udp_emit(&r, h, ps, true);
@@ -576,8 +681,9 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	struct ns_write_params wp = {
 	    .ttl = u->ttl,
 	    .tos = u->tos,
-	    /* Linux's IP_PMTUDISC_WANT: DF on datagrams that are not fragmented. */
-	    .df = true,
+	    /* Linux's ip_dont_fragment(): DF unless DONT, and under WANT only on datagrams
+	     * that are not fragmented. */
+	    .df = u->pmtudisc != NS_PMTUDISC_DONT && fits,
 	};
 	if (rt.flags & NS_ROUTE_MULTICAST)
 		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
@@ -633,7 +739,7 @@ static ns_err udp_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 		memcpy(buf, ns_pkt_data(pkt), c); /* the one copy out */
 	res->count = c;
 	res->total = n;
-	res->from.addr = pkt->src;
+	res->from.addr = api_addr(u, &pkt->src);
 	const uint8_t *uh = ns_pkt_hdr(pkt, NS_HDR_TRANSPORT);
 	res->from.port = uh ? udp_get_src_port(uh) : 0;
 	res->from.nic = pkt->nic;
@@ -782,6 +888,20 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 	case NS_IP_RECVERR:
 		u->ip_recverr = v != 0;
 		return NS_OK;
+	case NS_IPV6_V6ONLY:
+		/* Linux: IPv6 sockets only, and not once bound (EINVAL). */
+		if (u->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		if (u->state != UDP_INITIAL)
+			return NS_ERR_INVALID_ENDPOINT_STATE;
+		u->v6only = v != 0;
+		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
+			return NS_ERR_INVALID_OPTION_VALUE;
+		u->pmtudisc = (uint8_t)v;
+		return NS_OK;
+	case NS_IP_MTU:   /* read-only, as Linux's (ENOPROTOOPT) */
 	case NS_SO_ERROR: /* read-only */
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
@@ -841,6 +961,28 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	case NS_IP_RECVERR:
 		*v = u->ip_recverr;
 		return NS_OK;
+	case NS_IPV6_V6ONLY:
+		if (u->family != NS_AF_INET6)
+			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		*v = u->v6only;
+		return NS_OK;
+	case NS_IP_MTU_DISCOVER:
+		*v = u->pmtudisc;
+		return NS_OK;
+	case NS_IP_MTU: {
+		/* Linux: the MTU of the connected route, path MTU included; ENOTCONN without. */
+		struct ns_route rt;
+
+		if (u->state != UDP_CONNECTED ||
+		    ns_route_find(ep->stack, u->tep.nic,
+		                  u->src_fixed && u->tep.id.local.family == u->tep.id.remote.family
+		                      ? &u->tep.id.local
+		                      : NULL,
+		                  &u->tep.id.remote, &rt) != NS_OK)
+			return NS_ERR_NOT_CONNECTED;
+		*v = rt.mtu;
+		return NS_OK;
+	}
 	default:
 		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 	}
@@ -854,7 +996,8 @@ static ns_err udp_local_addr(struct ns_ep *ep, struct ns_sockaddr *a)
 		return NS_ERR_BAD_ADDRESS;
 	memset(a, 0, sizeof(*a));
 	a->addr = u->tep.id.local;
-	a->addr.family = u->family;
+	a->addr.family = u->tep.family;
+	a->addr = api_addr(u, &a->addr);
 	a->port = u->tep.id.lport;
 	a->nic = u->tep.nic;
 	return NS_OK;
@@ -869,7 +1012,7 @@ static ns_err udp_peer_addr(struct ns_ep *ep, struct ns_sockaddr *a)
 	if (u->state != UDP_CONNECTED)
 		return NS_ERR_NOT_CONNECTED;
 	memset(a, 0, sizeof(*a));
-	a->addr = u->tep.id.remote;
+	a->addr = api_addr(u, &u->tep.id.remote);
 	a->port = u->tep.id.rport;
 	return NS_OK;
 }
@@ -1022,6 +1165,10 @@ static void udp_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, stru
 	(void)pkt;
 	if (!ctrl_error(ctrl, &err, &hard))
 		return;
+	/* Linux __udp4_lib_err(): under IP_PMTUDISC_DONT a smaller path MTU is no error
+	 * (datagrams are fragmented to it). */
+	if (ctrl == NS_CTRL_PACKET_TOO_BIG && u->pmtudisc == NS_PMTUDISC_DONT)
+		return;
 	if (!u->ip_recverr && !(hard && u->state == UDP_CONNECTED))
 		return;
 	u->pending = err;
@@ -1080,6 +1227,7 @@ static ns_err udp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	u->state = UDP_INITIAL;
 	u->linger = -1;
 	u->rcvlowat = 1;
+	u->pmtudisc = NS_PMTUDISC_WANT; /* Linux's default for datagram sockets */
 	u->rcvbuf = UDP_BUF_DEFAULT;
 	u->sndbuf = UDP_BUF_DEFAULT;
 	u->next = p->eps;

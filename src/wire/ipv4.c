@@ -74,6 +74,31 @@ void ipv4_emit(const struct ipv4_repr *r, uint8_t *buf)
 	wr16(buf + 10, csum_finish(csum_partial(buf, IPV4_MIN_HLEN, 0)));
 }
 
+bool ipv4_options_fragment(uint8_t *opt, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t olen;
+
+		if (opt[i] == 0) /* End of Option List: the rest is padding */
+			return true;
+		if (opt[i] == 1) {
+			i++;
+			continue;
+		}
+		if (len - i < 2 || opt[i + 1] < 2 || opt[i + 1] > len - i) {
+			memset(opt + i, 1, len - i);
+			return false;
+		}
+		olen = opt[i + 1];
+		if (!(opt[i] & 0x80))
+			memset(opt + i, 1, olen);
+		i += olen;
+	}
+	return true;
+}
+
 const char *ipv4_strerror(enum ipv4_err e)
 {
 	switch (e) {

@@ -70,6 +70,16 @@ enum ipv4_err ipv4_parse(struct ipv4_repr *r, const uint8_t *buf, size_t len, bo
  */
 void ipv4_emit(const struct ipv4_repr *r, uint8_t *buf);
 
+/**
+ * ipv4_options_fragment() - Turn the options area @opt (@len bytes, the header past its
+ * first 20) into what a fragment other than the first carries (RFC 791 3.1, 3.2): options
+ * whose copied flag (bit 7 of the type) is set stay, the others become No Operation (1)
+ * bytes, so the header keeps its length (as Linux's ip_options_fragment()). End of Option
+ * List and what follows it stay. Returns false, with the rest of the area turned into
+ * No Operations, if an option's length is malformed.
+ */
+bool ipv4_options_fragment(uint8_t *opt, size_t len);
+
 /** ipv4_strerror() - A short name for a parse error ("truncated", ...). */
 const char *ipv4_strerror(enum ipv4_err e);
 

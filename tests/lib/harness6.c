@@ -81,9 +81,9 @@ void nt6_setup(struct nt *t, const struct nt6_opts *o)
 			    ns_stack_add_static_neighbor(t->s, NT_NIC, &peer, &NT_MAC_PEER.m),
 			    NS_OK);
 		}
-		/* The joins' MLD reports, retransmitted within a second (RFC 3810 6.1). */
-		if (!o->dad)
-			nt_advance(t, 2 * NS_SEC);
+		/* The joins' MLD reports, retransmitted within a second (RFC 3810 6.1), and
+		 * DAD when it is on (a delay of up to 1 s, a probe, 1 s for an answer). */
+		nt_advance(t, 3 * NS_SEC);
 	}
 	nt_discard(t);
 	t->pkts_live0 = ns_pkt_live();

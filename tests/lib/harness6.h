@@ -12,7 +12,8 @@
  * (duplicate address detection and router solicitation off unless asked for), then adds
  * 2001:db8::2/64 (IPv6 comes up: the link-local address is added and the solicited-node
  * groups joined), a default route through 2001:db8::1 and a static neighbor for it, lets
- * two seconds of virtual time pass so the MLD reports of the joins are all sent, and
+ * three seconds of virtual time pass so the MLD reports of the joins are all sent (and
+ * DAD, when on, is over), and
  * discards every frame up to there: a test starts from a quiet link.
  *
  * Templates work as harness.h's: NT6_ICMP(...), NT6_UDP(...) and NT6_RAW(...) start with

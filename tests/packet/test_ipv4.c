@@ -166,16 +166,18 @@ static void malformed_options_dropped(void **state)
 
 /* ---------------------------------------------------------------- delivery rules */
 
-static void fragments_dropped(void **state)
+/* Fragments wait for their datagram (the rules are test_frag.c's): nothing is delivered
+ * or answered until it is whole. */
+static void fragments_held_for_reassembly(void **state)
 {
 	struct nt *t = *state;
 
-	nt_send_icmp_echo(t, NT_ICMP(.mf = 1, .payload = "first"));
-	nt_send_icmp_echo(t, NT_ICMP(.frag_off = 8, .payload = "last"));
+	nt_send_icmp_echo(t, NT_ICMP(.mf = 1, .payload = "first..."));
 	nt_send_udp(t, NT_UDP(.mf = 1, .frag_off = 1480, .dport = 9999));
 	nt_expect_nothing(t);
-	assert_int_equal(nt_drops(t, NS_DROP_IPV4_FRAGMENT), 3);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_REQDS), 2);
 	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RX), 0);
+	assert_int_equal(nt_stat(t, NS_STAT_UDP_RX), 0);
 }
 
 static void not_for_us_dropped(void **state)
@@ -301,10 +303,17 @@ static void forward_beyond_mtu_needs_fragmentation(void **state)
 	nt_send_udp(t, NT_UDP(.dst = REMOTE, .df = 1, .payload = data, .len = sizeof(data)));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_FRAG_NEEDED,
 	                          .mtu = 576));
-	/* Without DF it would be fragmented; until that exists it is dropped. */
+	nt_expect_nothing(t);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV4_TOO_BIG), 1);
+	/* Without DF it is fragmented (test_frag.c checks the fragments). */
 	nt_send_udp(t, NT_UDP(.dst = REMOTE, .payload = data, .len = sizeof(data)));
 	nt_expect_nothing(t);
-	assert_int_equal(nt_drops(t, NS_DROP_IPV4_TOO_BIG), 2);
+	for (int i = 0; i < 2; i++) {
+		p = ns_channel_read(l);
+		assert_non_null(p);
+		ns_pkt_free(p);
+	}
+	assert_null(ns_channel_read(l));
 	/* What fits goes through the small NIC. */
 	nt_send_udp(t, NT_UDP(.dst = REMOTE, .payload = data, .len = 500));
 	p = ns_channel_read(l);
@@ -360,8 +369,9 @@ static void write_larger_than_mtu_refused(void **state)
 	struct nt_probe p;
 
 	nt_probe_open(t, &p, 1000, NT_ADDR_PEER, 2000);
-	/* 20 + 8 + 1473 > 1500: refused until fragmentation exists. */
-	assert_int_equal(nt_probe_send(t, &p, 1473, NULL), NS_ERR_MESSAGE_TOO_LONG);
+	/* 20 + 8 + 1473 > 1500 with DF: refused (EMSGSIZE); without, test_frag.c. */
+	assert_int_equal(nt_probe_send(t, &p, 1473, &(struct ns_write_params){.df = true}),
+	                 NS_ERR_MESSAGE_TOO_LONG);
 	nt_expect_nothing(t);
 	assert_int_equal(nt_probe_send(t, &p, 1472, NULL), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500, .frame_len = 1514));
@@ -580,7 +590,7 @@ int main(void)
 	    T(padded_short_frame_uses_ip_length),
 	    T(options_skipped),
 	    T(malformed_options_dropped),
-	    T(fragments_dropped),
+	    T(fragments_held_for_reassembly),
 	    T(not_for_us_dropped),
 	    T(bad_sources_dropped),
 	    T(promiscuous_accepts_any_destination),

@@ -269,9 +269,14 @@ static void write_rules(void **state)
 	assert_int_equal(ident(ep), 0); /* nothing bound by the failures before the address */
 	echo_msg(big, 1, "");
 	assert_int_equal(ns_ep_write(ep, big, 65536, &o, NULL), NS_ERR_MESSAGE_TOO_LONG);
-	assert_int_equal(ns_ep_write(ep, big, 1481, &o, NULL), NS_ERR_MESSAGE_TOO_LONG);
 	assert_int_equal(ns_ep_write(ep, big, 1480, &o, NULL), NS_OK);
-	nt_expect_icmp(t, NT_ICMP(.ip_len = 1500));
+	nt_expect_icmp(t, NT_ICMP(.ip_len = 1500, .df = 1));
+	/* Larger: fragmented (IP_PMTUDISC_WANT), or refused under DO. */
+	assert_int_equal(ns_ep_write(ep, big, 1481, &o, NULL), NS_OK);
+	nt_expect_ipv4(t, NT_IPV4(.ip_proto = 1, .ip_len = 1500, .df = 0, .mf = 1));
+	nt_expect_ipv4(t, NT_IPV4(.ip_proto = 1, .ip_len = 21, .frag_off = 1480, .mf = 0));
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DO), NS_OK);
+	assert_int_equal(ns_ep_write(ep, big, 1481, &o, NULL), NS_ERR_MESSAGE_TOO_LONG);
 	assert_int_equal(ping_to(ep, NT_V4(192, 0, 2, 255), 1, "bc"), NS_ERR_BROADCAST_DISABLED);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_BROADCAST, 1), NS_OK);
 	assert_int_equal(ping_to(ep, NT_V4(192, 0, 2, 255), 1, "bc"), NS_OK);

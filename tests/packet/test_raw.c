@@ -451,11 +451,26 @@ static void raw_send_rules(void **state)
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_BROADCAST, 1), NS_OK);
 	assert_int_equal(send_to(ep, "x", 1, NT_V4(192, 0, 2, 255)), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.eth_dst = NT_MAC_BCAST, .dst = NT_V4(192, 0, 2, 255)));
-	assert_int_equal(send_to(ep, big, 1481, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
+	/* IP_PMTUDISC_WANT (the default): DF on what fits, a larger datagram fragmented
+	 * without it; DO refuses it (EMSGSIZE), DONT never sets DF. */
 	assert_int_equal(send_to(ep, big, 1480, NT_ADDR_PEER), NS_OK);
-	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500));
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500, .df = 1, .mf = 0));
+	assert_int_equal(send_to(ep, big, 1481, NT_ADDR_PEER), NS_OK);
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500, .df = 0, .mf = 1, .frag_off = 0));
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 21, .df = 0, .mf = 0, .frag_off = 1480));
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DO), NS_OK);
+	assert_int_equal(send_to(ep, big, 1481, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DONT), NS_OK);
+	assert_int_equal(send_to(ep, big, 10, NT_ADDR_PEER), NS_OK);
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 30, .df = 0));
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, 4), NS_ERR_INVALID_OPTION_VALUE);
+	int64_t mtu;
+
+	assert_int_equal(ns_ep_get_opt(ep, NS_IP_MTU, &mtu), NS_ERR_NOT_CONNECTED);
 	/* Connected: no destination needed. */
 	assert_int_equal(ns_ep_connect(ep, &peer), NS_OK);
+	assert_int_equal(ns_ep_get_opt(ep, NS_IP_MTU, &mtu), NS_OK);
+	assert_int_equal(mtu, 1500);
 	assert_int_equal(ns_ep_write(ep, "c", 1, NULL, &n), NS_OK);
 	assert_int_equal(n, 1);
 	nt_expect_ipv4(t, NT_IPV4(.dst = NT_ADDR_PEER, .src = NT_ADDR_US, .payload = "c"));
@@ -665,6 +680,34 @@ static void raw_icmp_endpoint_reads_errors_too(void **state)
 	ns_ep_close(ep);
 }
 
+/* A "fragmentation needed" about a raw endpoint's datagram is believed (Linux raw_err()
+ * updates the path MTU): the path MTU drops, the connected endpoint hears EMSGSIZE, and
+ * what it sends next is fragmented to the new size. */
+static void raw_frag_needed_lowers_path_mtu(void **state)
+{
+	struct nt *t = *state;
+	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
+	static uint8_t big[1400];
+	const struct nt_frame *f;
+	uint8_t quote[28], buf[8];
+	int64_t mtu;
+
+	assert_int_equal(ns_ep_connect(ep, &peer), NS_OK);
+	assert_int_equal(ns_ep_write(ep, big, sizeof(big), NULL, NULL), NS_OK);
+	f = nt_expect_ipv4(t, NT_IPV4(.ip_len = 1420, .df = 1));
+	memcpy(quote, f->l3, 28);
+	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_FRAG_NEEDED,
+	                        .mtu = 1000, .payload = quote, .len = 28));
+	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, NULL), NS_ERR_MESSAGE_TOO_LONG);
+	assert_int_equal(ns_ep_get_opt(ep, NS_IP_MTU, &mtu), NS_OK);
+	assert_int_equal(mtu, 1000);
+	assert_int_equal(ns_ep_write(ep, big, sizeof(big), NULL, NULL), NS_OK);
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 996, .mf = 1, .df = 0));
+	nt_expect_ipv4(t, NT_IPV4(.ip_len = 444, .mf = 0, .frag_off = 976));
+	ns_ep_close(ep);
+}
+
 /* ---------------------------------------------------------------- configuration */
 
 static void no_raw_module(struct ns_stack_config *cfg)
@@ -729,6 +772,7 @@ int main(void)
 	    T(hdrincl_to_ourselves_is_delivered),
 	    T(raw_icmp_errors),
 	    T(raw_icmp_endpoint_reads_errors_too),
+	    T(raw_frag_needed_lowers_path_mtu),
 	    T(raw_arguments),
 	    cmocka_unit_test(raw_refused_when_disabled),
 #undef T

@@ -725,7 +725,8 @@ static void test_udp_write_size_limits(void **state)
 	static uint8_t big[65508];
 
 	assert_int_equal(send_to(ep, NT_ADDR_PEER, 6000, big, 65508), NS_ERR_MESSAGE_TOO_LONG);
-	/* Larger than the MTU: refused until IPv4 fragments. */
+	/* Larger than the MTU: fragmented (test_frag.c); refused under IP_PMTUDISC_DO. */
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DO), NS_OK);
 	assert_int_equal(send_to(ep, NT_ADDR_PEER, 6000, big, 1473), NS_ERR_MESSAGE_TOO_LONG);
 	nt_expect_nothing(t);
 	memset(big, 0x5a, 1472);
