@@ -151,6 +151,22 @@ static bool is_link_local(const struct ns_addr *a)
 	return a->family == NS_AF_INET6 && a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80;
 }
 
+/* Linux __ipv6_addr_needs_scope_id(): link-local unicast, or multicast of interface- or
+ * link-local scope (RFC 4291 2.7). */
+static bool needs_scope(const struct ns_addr *a)
+{
+	return is_link_local(a) ||
+	       (a->family == NS_AF_INET6 && a->a[0] == 0xff && (a->a[1] & 0x0f) <= 2);
+}
+
+/* ::ffff:0:0/96 (RFC 4291 2.5.5.2). */
+static bool is_v4_mapped(const struct ns_addr *a)
+{
+	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
+}
+
 /* ---------------------------------------------------------------- identifiers */
 
 static unsigned port_flags(const struct ping_ep *p)
@@ -398,6 +414,10 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	} else {
 		return NS_ERR_DESTINATION_REQUIRED;
 	}
+	/* ping_v6_sendmsg(): EINVAL for a v4-mapped destination (an IPv6 ping endpoint is
+	 * IPv6-only) and for a link-scoped one without a NIC. */
+	if (is_v4_mapped(&to) || (needs_scope(&to) && !nic))
+		return NS_ERR_INVALID_ARGUMENT;
 	if (p->state == PING_INITIAL) {
 		/* inet_send_prepare() binds first (inet_autobind()). */
 		struct ns_addr any = addr_any(p->family);

@@ -107,6 +107,16 @@ static void ping6_write_rules(void **state)
 	echo6(b, ICMPV6_ECHO_REQUEST, 1, "");
 	assert_int_equal(ns_ep_write(ep, b, 8, &(struct ns_write_opts){.to = &v4to}, NULL),
 	                 NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED);
+	/* ping_v6_sendmsg(): no v4-mapped destination, no link-local one without a NIC. */
+	to.addr = NT6(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1);
+	assert_int_equal(ns_ep_write(ep, b, 8, &(struct ns_write_opts){.to = &to}, NULL),
+	                 NS_ERR_INVALID_ARGUMENT);
+	to.addr = NT6_LL_PEER;
+	assert_int_equal(ns_ep_write(ep, b, 8, &(struct ns_write_opts){.to = &to}, NULL),
+	                 NS_ERR_INVALID_ARGUMENT);
+	to.addr = NT6_ALL_NODES;
+	assert_int_equal(ns_ep_write(ep, b, 8, &(struct ns_write_opts){.to = &to}, NULL),
+	                 NS_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_ICMPV6, NULL, &v4),
 	                 NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED);
 	assert_int_equal(ns_ep_new(t->s, NS_AF_INET6, NS_IPPROTO_ICMP, NULL, &v4),
