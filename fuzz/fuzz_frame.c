@@ -18,6 +18,13 @@
  * echoed, which exercises the output path too) and every outbound frame is read and freed.
  * The same bytes are handed to each wire parser directly.
  *
+ * Raw, packet and ping endpoints (src/raw) are open too: a raw ICMP endpoint, a packet
+ * endpoint of each kind (NS_ETH_P_ALL raw, IPv4 cooked) and a ping endpoint with identifier
+ * 0x1234. What they read goes back out through their own send paths: raw ICMP datagrams,
+ * header included, through an IP_HDRINCL endpoint to their (foreign) source, so fuzzed
+ * headers reach write_hdrincl; frames the packet endpoints saw come in, out of the NIC they
+ * came from; echo replies as new requests.
+ *
  * State cannot grow without bound: everything the stack sends is freed after each input, the
  * endpoint's receive queue is emptied, the neighbor table has a fixed bound, and every
  * 4096 inputs the clock jumps two minutes ahead so cached state expires. A crash, a sanitizer
@@ -51,6 +58,7 @@ static struct {
 	struct ns_link *eth, *raw;
 	struct ns_waiter_queue wq;
 	struct ns_ep *ep;
+	struct ns_ep *raw_icmp, *hdrincl, *pk_all, *pk_ip, *ping;
 	uint64_t inputs;
 } F;
 
@@ -117,7 +125,65 @@ static void setup(void)
 	struct ns_sockaddr any = {.addr = {.family = NS_AF_INET}, .port = 7};
 	if (ns_ep_bind(F.ep, &any) != NS_OK)
 		die("bind");
+	struct ns_sockaddr ident = {.addr = {.family = NS_AF_INET}, .port = 0x1234};
+	if (ns_ep_new_raw(F.stack, NS_AF_INET, NS_IPPROTO_ICMP, NULL, &F.raw_icmp) != NS_OK ||
+	    ns_ep_new_raw(F.stack, NS_AF_INET, NS_IPPROTO_RAW, NULL, &F.hdrincl) != NS_OK ||
+	    ns_ep_new_packet(F.stack, NS_PACKET_RAW, NS_ETH_P_ALL, NULL, &F.pk_all) != NS_OK ||
+	    ns_ep_new_packet(F.stack, NS_PACKET_DGRAM, 0x0800, NULL, &F.pk_ip) != NS_OK ||
+	    ns_ep_new(F.stack, NS_AF_INET, NS_IPPROTO_ICMP, NULL, &F.ping) != NS_OK ||
+	    ns_ep_bind(F.ping, &ident) != NS_OK)
+		die("raw endpoints");
 	F.ready = true;
+}
+
+/* Read what the raw, packet and ping endpoints got and send it back out (see the theory
+ * of operation). Nothing is sent to our own addresses, so nothing loops for ever. */
+static void drain_raw(void)
+{
+	static uint8_t buf[65536];
+	struct ns_read_result res;
+	size_t written;
+	int64_t v;
+
+	for (int i = 0; i < 64; i++) {
+		bool any = false;
+
+		if (ns_ep_read(F.raw_icmp, buf, sizeof(buf), 0, &res) == NS_OK) {
+			struct ns_write_opts wo = {.to = &res.from};
+
+			any = true;
+			if (!ns_stack_find_local(F.stack, &res.from.addr))
+				(void)ns_ep_write(F.hdrincl, buf, res.count, &wo, &written);
+		}
+		if (ns_ep_read(F.pk_all, buf, sizeof(buf), 0, &res) == NS_OK) {
+			struct ns_write_opts wo = {.ll_to = &res.ll};
+
+			any = true;
+			if (res.ll.pkttype != NS_PACKET_OUTGOING)
+				(void)ns_ep_write(F.pk_all, buf, res.count, &wo, &written);
+		}
+		if (ns_ep_read(F.pk_ip, buf, sizeof(buf), 0, &res) == NS_OK) {
+			struct ns_sockaddr_ll to = res.ll;
+			struct ns_write_opts wo = {.ll_to = &to};
+
+			any = true;
+			to.halen = 6;
+			(void)ns_ep_write(F.pk_ip, buf, res.count, &wo, &written);
+		}
+		if (ns_ep_read(F.ping, buf, sizeof(buf), 0, &res) == NS_OK && res.count >= 8) {
+			struct ns_write_opts wo = {.to = &res.from};
+
+			any = true;
+			buf[0] = 8; /* the reply becomes a request */
+			buf[1] = 0;
+			if (!ns_stack_find_local(F.stack, &res.from.addr))
+				(void)ns_ep_write(F.ping, buf, res.count, &wo, &written);
+		}
+		if (!any)
+			break;
+	}
+	(void)ns_ep_get_opt(F.raw_icmp, NS_SO_ERROR, &v);
+	(void)ns_ep_get_opt(F.ping, NS_SO_ERROR, &v);
 }
 
 static void parse_all(const uint8_t *d, size_t n)
@@ -261,6 +327,7 @@ static void drain6(void)
 static void drain(void)
 {
 	static uint8_t buf[65536];
+	drain_raw();
 	for (int i = 0; i < 256; i++) {
 		struct ns_read_result res;
 		ns_err e = ns_ep_read(F.ep, buf, sizeof(buf), 0, &res);

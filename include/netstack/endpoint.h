@@ -41,6 +41,20 @@ enum {
 
 enum { NS_SHUT_RD = 1, NS_SHUT_WR = 2, NS_SHUT_RDWR = 3 };
 
+/*
+ * A link-level address (packet(7)'s struct sockaddr_ll), for packet endpoints
+ * (netstack/raw.h): what a read reports about a frame, where a write sends one, and what
+ * ns_ep_bind_ll() binds to.
+ */
+struct ns_sockaddr_ll {
+	uint32_t nic;       /* sll_ifindex: the NIC (0 in a bind: every NIC) */
+	uint16_t protocol;  /* sll_protocol: EtherType, host order (NS_ETH_P_ALL: every one) */
+	uint16_t hatype;    /* sll_hatype: NS_ARPHRD_ETHER, or NS_ARPHRD_NONE (no link header) */
+	uint8_t pkttype;    /* sll_pkttype: NS_PACKET_HOST, ..._OUTGOING (reads only) */
+	uint8_t halen;      /* sll_halen: 6 on Ethernet, 0 on links without addresses */
+	struct ns_mac addr; /* sll_addr: read, the frame's source; write, its destination */
+};
+
 enum ns_opt {
 	NS_SO_RCVBUF,    /* bytes */
 	NS_SO_SNDBUF,    /* bytes */
@@ -67,6 +81,11 @@ enum ns_opt {
 	NS_TCP_USER_TIMEOUT, /* ms */
 	NS_TCP_CONGESTION,   /* 0 = CUBIC, 1 = Reno */
 	NS_TCP_QUICKACK,
+	/* Raw, packet and ping endpoints (netstack/raw.h). */
+	NS_IP_HDRINCL,   /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
+	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
+	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
+	NS_IPV6_CHECKSUM, /* raw IPv6: offset of the checksum the stack sums (even), -1 none */
 	NS_OPT_COUNT_
 };
 
@@ -87,14 +106,18 @@ struct ns_read_result {
 	size_t count; /* bytes copied */
 	size_t total; /* datagram endpoints: the datagram's full length */
 	struct ns_sockaddr from;
+	struct ns_sockaddr_ll ll; /* packet endpoints: the frame's link-level source */
 };
 
 struct ns_write_opts {
 	const struct ns_sockaddr *to; /* datagram endpoints: destination (NULL: connected peer) */
 	unsigned flags;               /* NS_MSG_MORE */
+	/* Packet endpoints: NIC, protocol and (cooked) destination MAC; NULL: the bound ones. */
+	const struct ns_sockaddr_ll *ll_to;
 };
 
 /** ns_ep_new() - Create an endpoint of transport @proto (NS_IPPROTO_*) for @family.
+ * NS_IPPROTO_ICMP (IPv4) and NS_IPPROTO_ICMPV6 (IPv6) make ping endpoints (netstack/raw.h).
  * @wq receives readiness events; it must outlive the endpoint. */
 NS_API ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto,
 			struct ns_waiter_queue *wq, struct ns_ep **out);

@@ -107,7 +107,8 @@ static inline void ns_link_destroy(struct ns_link *l)
 /* ---- Ethernet framing helpers shared by links with NS_LINK_HDR_ETHERNET ---- */
 
 /** ns_link_eth_push() - Push an Ethernet header (dst = pkt->link_dst, src = @src,
- * type = pkt->netproto). Returns false if there is no headroom. */
+ * type = pkt->netproto), or with NS_PKT_LINK_HDR record the one the packet starts with.
+ * Returns false if there is no headroom (or no header). */
 NS_API bool ns_link_eth_push(struct ns_pkt *pkt, const struct ns_mac *src);
 /** ns_link_eth_consume() - Parse and consume the Ethernet header of an inbound frame; sets
  * netproto, link_src and the packet-type flags relative to @own. False if too short. */

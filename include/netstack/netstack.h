@@ -11,6 +11,7 @@
 #include "netstack/link.h"
 #include "netstack/loop.h"
 #include "netstack/pkt.h"
+#include "netstack/raw.h"
 #include "netstack/stack.h"
 #include "netstack/stats.h"
 #include "netstack/timer.h"

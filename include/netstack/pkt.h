@@ -53,6 +53,9 @@ enum {
 	NS_PKT_OTHERHOST = 1u << 4,
 	/* The packet was looped back inside the stack (never left it). */
 	NS_PKT_LOOPED = 1u << 5,
+	/* Outbound: the packet starts with its own complete link header (a packet endpoint's
+	 * raw frame); the link writes it as it is instead of pushing one. */
+	NS_PKT_LINK_HDR = 1u << 6,
 };
 
 enum ns_gso_type {

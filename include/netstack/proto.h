@@ -135,6 +135,15 @@ struct ns_netproto_ops {
 	/* @nic is about to be removed (its addresses and routes still there): drop every
 	 * reference to it, cancel its timers. Optional. */
 	void (*nic_removed)(struct ns_stack *s, void *priv, struct ns_nic *nic);
+	/* Send a datagram whose network header the caller built (a raw endpoint's
+	 * IP_HDRINCL; the seed's WriteHeaderIncludedPacket) along route @r, after filling in
+	 * what Linux fills in (IPv4, raw(7): total length and header checksum always, source
+	 * and identification when zero). Ownership: consumes @pkt. Requires: head at the
+	 * network header, the whole datagram in @pkt, room for the link header in front.
+	 * Errors: INVALID_ARGUMENT for a header that cannot be one, MESSAGE_TOO_LONG above the
+	 * route MTU. Optional (absent: NOT_SUPPORTED). */
+	ns_err (*write_hdrincl)(struct ns_stack *s, void *priv, const struct ns_route *r,
+				struct ns_pkt *pkt);
 };
 
 /** ns_netproto_priv() - The per-stack state of the network protocol @number, or NULL. */
@@ -144,6 +153,11 @@ NS_API void *ns_netproto_priv(struct ns_stack *s, uint16_t number);
  * link it through ->next (pkt.h, Ownership). */
 NS_API ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt,
 				const struct ns_write_params *wp);
+
+/** ns_netproto_write_hdrincl() - Hand a datagram with a caller-built network header to the
+ * write_hdrincl of route @r's network protocol. Ownership: consumes @pkt. */
+NS_API ns_err ns_netproto_write_hdrincl(struct ns_stack *s, const struct ns_route *r,
+					struct ns_pkt *pkt);
 
 /* ---------------------------------------------------------------- NICs */
 
@@ -336,7 +350,9 @@ NS_API enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns
  * @orig_src/@orig_dst are the quoted packet's addresses; @pkt's head is at the quoted
  * transport header (at least 8 bytes). Returns true if an endpoint was found and accepted
  * the quote (its quote_ok hook, if any), so its control() ran: the ICMP message is about a
- * packet of ours, which path MTU discovery must know before it believes one. Ownership:
+ * packet of ours, which path MTU discovery must know before it believes one. Raw endpoints
+ * of @transproto hear of it too (the raw module's control hook), and one that could have
+ * sent the packet also makes it true (Linux's raw_err() updates the path MTU). Ownership:
  * not consumed.
  */
 NS_API bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
@@ -395,6 +411,8 @@ struct ns_ep_ops {
 	ns_err (*get_opt)(struct ns_ep *ep, enum ns_opt opt, int64_t *v);
 	ns_err (*local_addr)(struct ns_ep *ep, struct ns_sockaddr *a);
 	ns_err (*peer_addr)(struct ns_ep *ep, struct ns_sockaddr *a);
+	/* Packet endpoints: ns_ep_bind_ll(). */
+	ns_err (*bind_ll)(struct ns_ep *ep, const struct ns_sockaddr_ll *a);
 };
 
 /* The common head of every protocol's endpoint struct. */
@@ -426,6 +444,63 @@ struct ns_deferred {
  * @d is embedded in the object @release frees. */
 NS_API void ns_ep_defer_free(struct ns_stack *s, struct ns_deferred *d,
 			     void (*release)(struct ns_deferred *d));
+
+/* ---------------------------------------------------------------- raw and packet endpoints */
+
+/*
+ * The raw-access module (the seed's RawFactory, raw and packet endpoints): raw IP endpoints
+ * (raw(7)) and packet endpoints (packet(7)). It is registered in ns_stack_config.raw
+ * (ns_protocols_default() sets it); without it the stack opens neither kind (NOT_PERMITTED,
+ * as Linux without CAP_NET_RAW). The core calls each hook only while the module says it
+ * has users for it (ns_raw_hook_users()), so a stack without raw or packet endpoints pays
+ * one branch per packet at each hook. Every hook runs inside a dispatch (stack_enter): an
+ * endpoint a waiter callback closes meanwhile is released only when the dispatch ends.
+ */
+enum ns_raw_hook {
+	NS_RAW_HOOK_IP = 0,   /* deliver_ip and control: raw IP endpoints exist */
+	NS_RAW_HOOK_LINK_IN,  /* tap of inbound frames: packet endpoints with a protocol exist */
+	NS_RAW_HOOK_LINK_OUT, /* tap of outbound frames: NS_ETH_P_ALL packet endpoints exist */
+	NS_RAW_HOOK_COUNT_
+};
+
+struct ns_rawproto_ops {
+	const char *name;
+	ns_err (*init)(struct ns_stack *s, void **priv);
+	void (*fini)(struct ns_stack *s, void *priv);
+	/* ns_ep_new_raw() and ns_ep_new_packet() (netstack/raw.h). */
+	ns_err (*new_raw)(struct ns_stack *s, void *priv, uint8_t family, uint8_t proto,
+			  struct ns_waiter_queue *wq, struct ns_ep **out);
+	ns_err (*new_packet)(struct ns_stack *s, void *priv, int type, uint16_t proto,
+			     struct ns_waiter_queue *wq, struct ns_ep **out);
+	/* ns_deliver_raw(): copies of a locally delivered datagram. Ownership: not consumed.
+	 * Returns true if an endpoint of its protocol with room in its buffer matched. */
+	bool (*deliver_ip)(struct ns_stack *s, void *priv, const struct ns_pkt *pkt);
+	/* An ICMP error about a datagram of @transproto from @orig_src to @orig_dst (the
+	 * arguments of ns_deliver_control()). Ownership: not consumed. Returns true if a raw
+	 * endpoint could have sent the quoted datagram (Linux raw_v4_match()). */
+	bool (*control)(struct ns_stack *s, void *priv, uint8_t transproto,
+			const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
+			enum ns_ctrl ctrl, uint32_t info, const struct ns_pkt *pkt);
+	/* A frame on @nic. Inbound (@outbound false): as the NIC got it from the link (link
+	 * header consumed and recorded, pkt->netproto, link_src and the packet-type flags
+	 * set), before any filtering. Outbound: as the NIC hands it to the link (network
+	 * header pushed, pkt->netproto and link_dst set; the link header is not pushed yet
+	 * unless NS_PKT_LINK_HDR says the packet carries its own). Ownership: not consumed. */
+	void (*tap)(struct ns_stack *s, void *priv, struct ns_nic *nic, const struct ns_pkt *pkt,
+		    bool outbound);
+};
+
+/** ns_raw_hook_users() - The raw module reports that users of @hook came (+n) or went (-n). */
+NS_API void ns_raw_hook_users(struct ns_stack *s, enum ns_raw_hook hook, int delta);
+/**
+ * ns_deliver_raw() - Copy a locally delivered datagram to the raw endpoints of its
+ * protocol (Linux raw_local_deliver()): after reassembly, before ICMP or the transport see
+ * it, so a raw endpoint receives in addition to the stack's own handling. Requires: head
+ * at the transport header, the network header recorded (NS_HDR_NETWORK), pkt->src, dst,
+ * transproto and nic set. Ownership: not consumed. Returns true if a raw endpoint took it:
+ * a datagram of a protocol the stack lacks then gets no protocol unreachable (Linux).
+ */
+NS_API bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt);
 
 /* ---------------------------------------------------------------- ports (RFC 6056) */
 

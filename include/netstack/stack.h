@@ -25,6 +25,7 @@
 struct ns_stack;
 struct ns_netproto_ops;
 struct ns_transproto_ops;
+struct ns_rawproto_ops;
 
 #define NS_MAX_PROTOCOLS 8
 
@@ -35,6 +36,8 @@ struct ns_stack_config {
 	uint64_t seed;
 	const struct ns_netproto_ops *netprotos[NS_MAX_PROTOCOLS];
 	const struct ns_transproto_ops *transprotos[NS_MAX_PROTOCOLS];
+	/* Raw IP and packet endpoints (netstack/raw.h); NULL: the stack opens none. */
+	const struct ns_rawproto_ops *raw;
 	bool forwarding;      /* forward packets between NICs (IPv4 and IPv6) */
 	uint16_t ephemeral_lo; /* first ephemeral port (32768, as Linux) */
 	uint16_t ephemeral_hi; /* last ephemeral port (60999, as Linux) */
@@ -84,7 +87,9 @@ struct ns_stack_config {
 
 /** ns_stack_config_init() - Defaults (noted above), no protocols registered. */
 NS_API void ns_stack_config_init(struct ns_stack_config *cfg);
-/** ns_protocols_default() - Register every built-in protocol (IPv4, ARP, ICMP, UDP, ...). */
+/** ns_protocols_default() - Register every built-in protocol (IPv4, ARP, ICMP, UDP, ...),
+ * ping endpoints and the raw module (raw IP and packet endpoints: set cfg->raw to NULL
+ * afterwards to refuse them). */
 NS_API void ns_protocols_default(struct ns_stack_config *cfg);
 
 NS_API ns_err ns_stack_new(const struct ns_stack_config *cfg, struct ns_stack **out);

@@ -66,6 +66,12 @@
 	X(UDP_DELIVERED, "UDP datagrams delivered to endpoints")                             \
 	X(UDP_TX, "UDP datagrams sent")                                                      \
 	X(UDP_NO_PORT, "UDP datagrams to a closed port")                                     \
+	X(RAW_RX, "datagrams copied to raw endpoints")                                       \
+	X(RAW_TX, "datagrams sent from raw endpoints")                                       \
+	X(PACKET_RX, "frames copied to packet endpoints (both directions)")                  \
+	X(PACKET_TX, "frames sent from packet endpoints")                                    \
+	X(PING_RX, "echo replies delivered to ping endpoints")                               \
+	X(PING_TX, "echo requests sent from ping endpoints")                                 \
 	X(TCP_RX, "TCP segments received")                                                   \
 	X(TCP_TX, "TCP segments sent")
 
@@ -141,6 +147,12 @@
 	X(UDP_BAD_CSUM, MALFORMED, "UDP checksum wrong")                                     \
 	X(UDP_NO_PORT, POLICY, "UDP to a closed port")                                       \
 	X(UDP_RCVBUF_FULL, POLICY, "UDP receive buffer full")                                \
+	X(RAW_RCVBUF_FULL, POLICY, "raw endpoint receive buffer full")                       \
+	X(PACKET_RCVBUF_FULL, POLICY, "packet endpoint receive buffer full")                 \
+	X(RAW_FANOUT_LIMIT, POLICY, "more raw or packet endpoints match than a packet is copied to") \
+	X(RAW_BAD_CSUM, POLICY, "raw IPv6 endpoint's copy with a wrong checksum (ICMPv6, IPV6_CHECKSUM)") \
+	X(PING_NO_ENDPOINT, POLICY, "ICMP echo reply for no ping endpoint")                  \
+	X(PING_RCVBUF_FULL, POLICY, "ping endpoint receive buffer full")                     \
 	X(TCP_TRUNCATED, MALFORMED, "TCP header truncated")                                  \
 	X(TCP_BAD_CSUM, MALFORMED, "TCP checksum wrong")                                     \
 	X(TCP_NO_ENDPOINT, POLICY, "TCP segment for no endpoint")                            \

@@ -6,6 +6,7 @@
 #include "net/net.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
+#include "raw/raw.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
 
@@ -16,4 +17,7 @@ void ns_protocols_default(struct ns_stack_config *cfg)
 	cfg->netprotos[2] = &ns_proto_ipv6;
 	cfg->transprotos[0] = &ns_proto_udp;
 	cfg->transprotos[1] = &ns_proto_tcp;
+	cfg->transprotos[2] = &ns_proto_ping;
+	cfg->transprotos[3] = &ns_proto_ping6;
+	cfg->raw = &ns_proto_raw;
 }

@@ -71,6 +71,11 @@ struct ns_stack {
 	uint32_t ntrans;
 	/* O(1) dispatch by number. */
 	int8_t trans_by_number[256]; /* index into trans[], -1 if none */
+	/* The raw module (cfg.raw), its state, and how many users each of its hooks has: a
+	 * hook runs only while that is non-zero (proto.h, ns_raw_hook_users()). */
+	const struct ns_rawproto_ops *raw;
+	void *raw_priv;
+	uint32_t raw_users[NS_RAW_HOOK_COUNT_];
 
 	struct ns_nic **nics;
 	uint32_t nnics, nics_cap;
@@ -145,6 +150,17 @@ static inline struct ns_addr addr_norm(const struct ns_addr *a)
 		memset(n.a + 4, 0, sizeof(n.a) - 4);
 	return n;
 }
+
+/* Call the raw module's @hook (with its state as the second argument) if it has users;
+ * expands to nothing else, so a stack without raw or packet endpoints pays one branch. */
+#define RAW_HOOK(s, which, member, ...)                                    \
+	do {                                                               \
+		if ((s)->raw_users[which] && (s)->raw->member) {           \
+			stack_enter(s);                                    \
+			(s)->raw->member((s), (s)->raw_priv, __VA_ARGS__); \
+			stack_leave(s);                                    \
+		}                                                          \
+	} while (0)
 
 /* nic.c: deliver looped-back packets still queued (a drain stops after a budget so a
  * ping-pong between two local endpoints cannot hang the caller; ns_stack_poll() resumes). */

@@ -41,6 +41,10 @@
  * once but released only when the dispatch ends (ns_ep_defer_free), so the targets not yet
  * served stay valid memory; a closed one drops what it is handed.
  *
+ * Raw endpoints (ns_deliver_raw(), and the raw module's control hook in
+ * ns_deliver_control()) are the raw module's business: the core only calls its hooks, and
+ * only while raw IP endpoints exist.
+ *
  * Per packet: up to four key hashes and chain walks, no allocation except the copies for a
  * multi-endpoint broadcast. The flow hash that picks a member of a REUSEPORT group is
  * computed only when such a group with more than one member is found.
@@ -451,6 +455,18 @@ static void deliver_many(struct ns_stack *s, struct ns_tep **to, int n, struct n
 	to[n - 1]->ops->deliver(to[n - 1], pkt);
 }
 
+bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt)
+{
+	bool taken = false;
+
+	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->deliver_ip) {
+		stack_enter(s);
+		taken = s->raw->deliver_ip(s, s->raw_priv, pkt);
+		stack_leave(s);
+	}
+	return taken;
+}
+
 static enum ns_deliver_result deliver_transport(struct ns_stack *s, struct ns_pkt *pkt);
 
 enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns_pkt *pkt)
@@ -535,17 +551,26 @@ bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_
 	const uint8_t *h;
 	uint16_t sport, dport;
 	struct ns_tep *t;
+	bool raw = false;
+
+	/* Raw endpoints of the quoted protocol hear of it too (Linux raw_icmp_error()). */
+	if (s->raw_users[NS_RAW_HOOK_IP] && s->raw->control) {
+		stack_enter(s);
+		raw = s->raw->control(s, s->raw_priv, transproto, orig_src, orig_dst, ctrl, info,
+		                      pkt);
+		stack_leave(s);
+	}
 
 	/* ICMP quotes at least 8 bytes of the transport header (RFC 792; RFC 4443 quotes
 	 * more): enough for the ports, not necessarily for min_header_len. */
 	if (!tp || !tp->parse_ports || !(h = ns_pkt_peek(pkt, 0, 4)))
-		return false;
+		return raw;
 	if (!tp->parse_ports(h, pkt->len, &sport, &dport))
-		return false;
+		return raw;
 	/* The quoted packet is one we sent: its source is our side. */
 	t = ns_demux_lookup(s, transproto, pkt->nic, orig_src, sport, orig_dst, dport);
 	if (!t || !t->ops->control || (t->ops->quote_ok && !t->ops->quote_ok(t, pkt)))
-		return false;
+		return raw;
 	stack_enter(s);
 	t->ops->control(t, ctrl, info, pkt);
 	stack_leave(s);

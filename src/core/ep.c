@@ -5,7 +5,9 @@
  * Every ns_ep_* call checks its arguments, then calls the matching member of the endpoint's
  * ns_ep_ops, which its transport protocol filled in. A member left NULL answers
  * NS_ERR_NOT_SUPPORTED (e.g. listen() on UDP), so protocols implement only what they mean.
- * ns_ep_new() finds the transport by IP protocol number through the stack's O(1) table.
+ * ns_ep_new() finds the transport by IP protocol number through the stack's O(1) table;
+ * ns_ep_new_raw() and ns_ep_new_packet() go to the raw module (ns_stack_config.raw), and
+ * refuse with NOT_PERMITTED when the stack has none.
  * Optional out-parameters (read result, bytes written) may be NULL; a local stands in so
  * protocols can always write through them.
  *
@@ -18,6 +20,7 @@
  * endpoint under the protocol's feet; releases deferred meanwhile run when it returns.
  */
 #include "core/core.h"
+#include "netstack/raw.h"
 
 /* Bracket a call into a protocol as a dispatch (a fake endpoint may lack a stack). */
 static void enter(struct ns_stack *s)
@@ -60,6 +63,32 @@ ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto, struct ns_wa
 	return ops->new_endpoint(s, priv, family, wq, out);
 }
 
+ns_err ns_ep_new_raw(struct ns_stack *s, uint8_t family, uint8_t proto, struct ns_waiter_queue *wq,
+                     struct ns_ep **out)
+{
+	if (!s || !out)
+		return NS_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (family != NS_AF_INET && family != NS_AF_INET6)
+		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
+	if (!s->raw || !s->raw->new_raw)
+		return NS_ERR_NOT_PERMITTED; /* Linux without CAP_NET_RAW: EPERM */
+	return s->raw->new_raw(s, s->raw_priv, family, proto, wq, out);
+}
+
+ns_err ns_ep_new_packet(struct ns_stack *s, enum ns_packet_kind kind, uint16_t protocol,
+                        struct ns_waiter_queue *wq, struct ns_ep **out)
+{
+	if (!s || !out)
+		return NS_ERR_INVALID_ARGUMENT;
+	*out = NULL;
+	if (kind != NS_PACKET_RAW && kind != NS_PACKET_DGRAM)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!s->raw || !s->raw->new_packet)
+		return NS_ERR_NOT_PERMITTED;
+	return s->raw->new_packet(s, s->raw_priv, (int)kind, protocol, wq, out);
+}
+
 void ns_ep_close(struct ns_ep *ep)
 {
 	struct ns_stack *s;
@@ -84,6 +113,18 @@ ns_err ns_ep_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 	struct ns_sockaddr n = sa_norm(a);
 	enter(ep->stack);
 	ns_err err = ep->ops->bind(ep, &n);
+	leave(ep->stack);
+	return err;
+}
+
+ns_err ns_ep_bind_ll(struct ns_ep *ep, const struct ns_sockaddr_ll *a)
+{
+	if (!ep || !a)
+		return NS_ERR_INVALID_ARGUMENT;
+	if (!EP_OP(ep, bind_ll))
+		return NS_ERR_NOT_SUPPORTED;
+	enter(ep->stack);
+	ns_err err = ep->ops->bind_ll(ep, a);
 	leave(ep->stack);
 	return err;
 }
@@ -148,6 +189,8 @@ ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!EP_OP(ep, read))
 		return NS_ERR_NOT_SUPPORTED;
+	if (res) /* only packet endpoints fill it in */
+		memset(&res->ll, 0, sizeof(res->ll));
 	enter(ep->stack);
 	ns_err err = ep->ops->read(ep, buf, len, flags, res ? res : &scratch);
 	leave(ep->stack);

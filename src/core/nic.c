@@ -21,6 +21,10 @@
  * one pass. Address ranges, broadcasts and promiscuous mode stay per NIC.
  * ns_nic_match_addr() and ns_nic_owns_addr() answer for one NIC alone.
  *
+ * Packet endpoints tap both directions here, through the raw module's hook: inbound frames
+ * before any filtering, outbound ones as they go to the link. While no packet endpoint
+ * exists each tap costs one branch.
+ *
  * Every change that routes depend on (NICs, addresses, ranges, up/down, spoofing,
  * promiscuous) bumps the stack's generation (ns_stack_generation()), so cached routes
  * notice. Addresses given to the functions here are read as their four bytes for IPv4 (the
@@ -63,6 +67,9 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
 		return;
 	}
+	/* Packet endpoints see every frame the link hands up, other hosts' and unknown
+	 * EtherTypes included, as Linux's taps run before any protocol looks at it. */
+	RAW_HOOK(s, NS_RAW_HOOK_LINK_IN, tap, nic, pkt, false);
 	if ((pkt->flags & NS_PKT_OTHERHOST) && !nic->promiscuous) {
 		ns_drop(s, pkt, NS_DROP_LINK_OTHERHOST);
 		return;
@@ -528,6 +535,9 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 	pkt->nic = nic->id;
 	s->stats.stat[NS_STAT_LINK_TX]++;
 	s->stats.stat[NS_STAT_TX_PACKETS]++;
+	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see each frame as it
+	 * goes to the device. */
+	RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
 	if (ns_link_write(nic->link, &pkt, 1) != 1) {
 		/* The link consumed and counted the packet itself; ENOBUFS is what Linux
 		 * reports when a device queue drops. */

@@ -168,6 +168,14 @@ void *ns_transproto_priv(struct ns_stack *s, uint8_t number)
  * still send while closing) before the network protocols they send through. */
 static void fini_protocols(struct ns_stack *s)
 {
+	/* The raw module came last: its endpoints close first. */
+	if (s->raw) {
+		if (s->raw->fini)
+			s->raw->fini(s, s->raw_priv);
+		s->raw = NULL;
+		s->raw_priv = NULL;
+		memset(s->raw_users, 0, sizeof(s->raw_users));
+	}
 	while (s->ntrans > 0) {
 		struct proto_slot *p = &s->trans[--s->ntrans];
 		const struct ns_transproto_ops *ops = p->ops;
@@ -247,6 +255,18 @@ static ns_err init_protocols(struct ns_stack *s)
 		s->trans[s->ntrans].priv = priv;
 		s->trans_by_number[ops->number] = (int8_t)s->ntrans;
 		s->ntrans++;
+	}
+	if (s->cfg.raw) {
+		void *priv = NULL;
+
+		if (s->cfg.raw->init) {
+			ns_err err = s->cfg.raw->init(s, &priv);
+
+			if (err != NS_OK)
+				return err;
+		}
+		s->raw = s->cfg.raw;
+		s->raw_priv = priv;
 	}
 	return NS_OK;
 }
@@ -405,6 +425,37 @@ ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns
 	if (!pkt)
 		return NS_ERR_NO_BUFFER_SPACE;
 	return ops->write(s, priv, r, pkt, wp);
+}
+
+ns_err ns_netproto_write_hdrincl(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt)
+{
+	const struct ns_netproto_ops *ops;
+	void *priv = NULL;
+
+	if (!s || !r || !pkt) {
+		ns_pkt_free(pkt);
+		return NS_ERR_INVALID_ARGUMENT;
+	}
+	ops = stack_netproto(s, r->netproto, &priv);
+	if (!ops || !ops->write_hdrincl) {
+		ns_pkt_free(pkt);
+		return ops ? NS_ERR_NOT_SUPPORTED : NS_ERR_UNKNOWN_PROTOCOL;
+	}
+	/* The protocol fills in header fields and the link pushes its header. */
+	pkt = pkt_unshare(s, pkt);
+	if (!pkt)
+		return NS_ERR_NO_BUFFER_SPACE;
+	return ops->write_hdrincl(s, priv, r, pkt);
+}
+
+void ns_raw_hook_users(struct ns_stack *s, enum ns_raw_hook hook, int delta)
+{
+	if (!s || (unsigned)hook >= NS_RAW_HOOK_COUNT_)
+		return;
+	if (delta < 0 && s->raw_users[hook] < (uint32_t)-delta)
+		s->raw_users[hook] = 0; /* a module miscounting must not wrap into "always" */
+	else
+		s->raw_users[hook] += (uint32_t)delta;
 }
 
 void ns_stack_poll(struct ns_stack *s)

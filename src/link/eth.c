@@ -4,7 +4,8 @@
  * header (TAP, channel in Ethernet mode), plus the EtherType guess for header-less links.
  *
  * Outbound, ns_link_eth_push() writes dst (pkt->link_dst), src and type (pkt->netproto) into
- * the packet's headroom and records it as the NS_HDR_LINK header. Inbound,
+ * the packet's headroom and records it as the NS_HDR_LINK header; a packet that carries its
+ * own header (NS_PKT_LINK_HDR, a packet endpoint's raw frame) keeps it as it is. Inbound,
  * ns_link_eth_consume() records and skips the header, so the head lands on the network header,
  * and classifies the destination the way Linux's eth_type_trans() does: broadcast, other
  * multicast (group bit set), or unicast for another host. Frames keep any padding after the
@@ -20,6 +21,13 @@
 
 bool ns_link_eth_push(struct ns_pkt *pkt, const struct ns_mac *src)
 {
+	if (pkt->flags & NS_PKT_LINK_HDR) {
+		/* A packet endpoint's raw frame: its header is in place, written as it is. */
+		if (pkt->len < ETH_HDR_LEN)
+			return false;
+		pkt->hdr[NS_HDR_LINK] = (struct ns_hdr_ref){.off = pkt->head, .len = ETH_HDR_LEN};
+		return true;
+	}
 	uint8_t *h = ns_pkt_push(pkt, NS_HDR_LINK, ETH_HDR_LEN);
 	if (!h)
 		return false;

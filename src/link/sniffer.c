@@ -11,7 +11,8 @@
  * the head, then passed up unchanged to the sniffer's own dispatcher. Outbound packets reach
  * the sniffer before the lower pushes its link header, so on an Ethernet link the record gets
  * the header the lower will write (pkt->link_dst, the lower's MAC, pkt->netproto) in front of
- * the packet bytes; then the packets go down. Every other operation is the lower's.
+ * the packet bytes (unless the packet carries its own, NS_PKT_LINK_HDR); then the packets go
+ * down. Every other operation is the lower's.
  *
  * Records go through stdio buffering; ns_sniffer_flush() and destroy() flush. A failed write
  * (disk full) is counted in tx_errors of the sniffer and never disturbs the traffic.
@@ -97,7 +98,7 @@ static int sn_write(struct ns_link *l, struct ns_pkt **pkts, int n)
 
 	for (int i = 0; i < n; i++) {
 		struct ns_pkt *pkt = pkts[i];
-		if (sn->ethernet) {
+		if (sn->ethernet && !(pkt->flags & NS_PKT_LINK_HDR)) {
 			uint8_t eh[ETH_HDR_LEN];
 			memcpy(eh, pkt->link_dst.b, 6);
 			memcpy(eh + 6, src.b, 6);

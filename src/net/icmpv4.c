@@ -8,6 +8,11 @@
  * icmpv4_send_error() when a datagram must be refused. Replies and errors leave through
  * ns_netproto_write() like any transport's packets.
  *
+ * Echo replies are not unhandled: they go through ns_deliver_transport() to the ping
+ * endpoint whose identifier they carry (ping endpoints, src/raw/ping.c, are the transport
+ * registered for IP protocol 1, as Linux's ping_rcv() is ICMP's echo-reply handler); one no
+ * ping endpoint takes is dropped, never answered.
+ *
  * Inbound: the checksum is always verified (link RX offload covers TCP/UDP only). Echo
  * requests are answered from the address they were sent to, with the same id, sequence and
  * data (RFC 1122 3.2.2.6), except requests to broadcast or multicast addresses, which are
@@ -35,7 +40,7 @@
  *
  * Limits: no timestamp, address-mask or router messages; redirects and source quench are
  * ignored (RFC 1122 3.2.2.2 lets a host that does not route by redirect skip them; RFC 6633
- * deprecates source quench); echo replies will reach ping endpoints when those exist.
+ * deprecates source quench).
  */
 #include <string.h>
 
@@ -155,6 +160,24 @@ static void icmp_echo(struct ns_stack *s, struct ns_pkt *pkt, bool group)
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 	if (icmp_send(s, pkt, &from, &to, tos) == NS_OK)
 		ns_stat_inc(s, NS_STAT_ICMP_ECHO_REPLY_TX);
+}
+
+/* An echo reply: for the ping endpoint whose identifier it carries. Consumes @pkt. */
+static void icmp_echo_reply(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	switch (ns_deliver_transport(s, pkt)) {
+	case NS_DELIVERED:
+	case NS_DELIVER_MALFORMED:
+		return;
+	case NS_DELIVER_PORT_UNREACHABLE:
+		/* No ICMP error about an ICMP reply (RFC 1122 3.2.2). */
+		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
+		return;
+	case NS_DELIVER_NO_PROTO:
+	default:
+		ns_drop(s, pkt, NS_DROP_ICMP_UNHANDLED); /* no ping endpoints in this stack */
+		return;
+	}
 }
 
 /* ---------------------------------------------------------------- errors received */
@@ -330,14 +353,16 @@ void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt, 
 	case ICMPV4_ECHO_REQUEST:
 		icmp_echo(s, pkt, group);
 		return;
+	case ICMPV4_ECHO_REPLY:
+		icmp_echo_reply(s, pkt);
+		return;
 	case ICMPV4_DEST_UNREACH:
 	case ICMPV4_TIME_EXCEEDED:
 	case ICMPV4_PARAM_PROBLEM:
 		icmp_error_in(s, pkt, &m);
 		return;
 	default:
-		/* Echo replies go to ping endpoints here once they exist (through
-		 * ns_deliver_transport()); redirects and source quench are ignored. */
+		/* Redirects and source quench are ignored. */
 		ns_drop(s, pkt, NS_DROP_ICMP_UNHANDLED);
 		return;
 	}

@@ -21,8 +21,10 @@
  * Linux's icmpv6_err_convert() does, and handed to the endpoint that sent it through
  * ns_deliver_control() (RFC 4443 2.4(b); an error of unknown type too, as
  * NS_CTRL_PARAM_PROBLEM). A packet too big never lowers an MTU below 1280 (RFC 8201 4).
- * Other informational messages are counted as unhandled (echo replies will reach ping
- * endpoints when those exist).
+ * Echo replies go through ns_deliver_transport() to the ping endpoint whose identifier they
+ * carry (ping endpoints are the transport registered for protocol 58, as Linux's ping_rcv()
+ * is ICMPv6's echo-reply handler); one no ping endpoint takes is dropped, never answered.
+ * Other informational messages are counted as unhandled.
  *
  * Outbound errors obey RFC 4443 2.4(e): never about an ICMPv6 error or a redirect; never
  * about a packet to a multicast address, or sent as a link-layer multicast or broadcast,
@@ -175,6 +177,24 @@ static void icmp6_echo(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 		ns_stat_inc(s, NS_STAT_ICMPV6_ECHO_REPLY_TX);
 }
 
+/* An echo reply: for the ping endpoint whose identifier it carries. Consumes @pkt. */
+static void icmp6_echo_reply(struct ns_stack *s, struct ns_pkt *pkt)
+{
+	switch (ns_deliver_transport(s, pkt)) {
+	case NS_DELIVERED:
+	case NS_DELIVER_MALFORMED:
+		return;
+	case NS_DELIVER_PORT_UNREACHABLE:
+		/* No error about an informational message (RFC 4443 2.4(e)). */
+		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
+		return;
+	case NS_DELIVER_NO_PROTO:
+	default:
+		ns_drop(s, pkt, NS_DROP_ICMPV6_UNHANDLED); /* no ping endpoints in this stack */
+		return;
+	}
+}
+
 /* ---------------------------------------------------------------- errors received */
 
 /* RFC 4443 3 and Linux's icmpv6_err_convert(): the control an error means to its sender. */
@@ -323,6 +343,9 @@ void icmpv6_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 	case ICMPV6_ECHO_REQUEST:
 		icmp6_echo(s, nic, pkt);
 		return;
+	case ICMPV6_ECHO_REPLY:
+		icmp6_echo_reply(s, pkt);
+		return;
 	case ICMPV6_ND_RS:
 	case ICMPV6_ND_RA:
 	case ICMPV6_ND_NS:
@@ -337,8 +360,7 @@ void icmpv6_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 		mld_deliver(s, nic, pkt);
 		return;
 	default:
-		/* Echo replies go to ping endpoints here once they exist (RFC 4443 2.4(a):
-		 * unknown informational messages are discarded). */
+		/* RFC 4443 2.4(a): unknown informational messages are discarded. */
 		ns_drop(s, pkt, NS_DROP_ICMPV6_UNHANDLED);
 		return;
 	}

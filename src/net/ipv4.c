@@ -6,6 +6,11 @@
  * identification counters). ICMP is part of IPv4 (icmpv4.c): inbound ICMP never reaches
  * the transport demuxer, and every ICMP error leaves through icmpv4_send_error().
  *
+ * Raw endpoints (src/raw): every locally delivered datagram is offered to them
+ * (ns_deliver_raw()) before ICMP or the transport sees it, and a protocol only they speak
+ * draws no protocol unreachable. Their IP_HDRINCL datagrams go out through
+ * ipv4_write_hdrincl(), which fills in only what Linux's raw_send_hdrinc() does.
+ *
  * Inbound (ipv4_deliver), in this order, each failure dropped and counted with its reason:
  *  1. the header: version, IHL, total length, header checksum (always verified in software:
  *     link RX offload covers transport checksums only), the reserved flag, and options
@@ -304,6 +309,7 @@ static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct
                                struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
 {
 	enum ns_deliver_result res;
+	bool raw;
 
 	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
 	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it). */
@@ -319,11 +325,21 @@ static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct
 	pkt->transproto = ip->proto;
 	/* Cannot fail: hdr_len <= total_len == pkt->len after the trim. */
 	ns_pkt_consume(pkt, NS_HDR_NETWORK, ip->hdr_len);
+	/* Raw endpoints get their copies first, whatever happens to the datagram next
+	 * (Linux ip_protocol_deliver_rcu(): raw_local_deliver(), then the protocol). */
+	raw = ns_deliver_raw(s, pkt);
 	if (ip->proto == IP_PROTO_ICMP) {
 		icmpv4_deliver(s, nic, pkt, dest == DEST_BROADCAST || dest == DEST_MULTICAST);
 		return;
 	}
 	res = ns_deliver_transport(s, pkt);
+	if (res == NS_DELIVER_NO_PROTO && raw) {
+		/* A protocol only raw endpoints speak: they took it, no protocol unreachable
+		 * (Linux counts it delivered). */
+		ns_stat_inc(s, NS_STAT_RX_DELIVERED);
+		ns_pkt_free(pkt);
+		return;
+	}
 	if (res == NS_DELIVER_NO_PROTO || res == NS_DELIVER_PORT_UNREACHABLE)
 		ipv4_unreachable(s, nic, pkt, res);
 }
@@ -584,6 +600,70 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 }
 
 /*
+ * raw(7) IP_HDRINCL (the seed's WriteHeaderIncludedPacket): the caller's header goes out as
+ * written, but for what Linux's raw_send_hdrinc() fills in: the total length and the
+ * header checksum always, the source when it is 0.0.0.0 (the route's), and the
+ * identification when it is 0 and DF is clear (as ip_select_ident() without a socket: an
+ * atomic datagram keeps id 0, which RFC 6864 4.1 allows). A header whose IHL is below 5
+ * is not touched at all ("we don't modify invalid header"), one whose IHL runs past the
+ * datagram is refused. The route is the caller's destination, not the header's. There is
+ * no fragmentation: above the MTU is MESSAGE_TOO_LONG, as Linux's EMSGSIZE.
+ */
+static ns_err ipv4_write_hdrincl(struct ns_stack *s, void *priv, const struct ns_route *r,
+                                 struct ns_pkt *pkt)
+{
+	struct ipv4_state *st = priv;
+	struct ns_nic *nic = ns_nic_find(s, r->nic);
+	uint8_t *h = ns_pkt_peek(pkt, 0, IPV4_MIN_HLEN);
+	uint32_t hl = 0;
+	ns_err err = NS_OK;
+
+	if (!nic)
+		err = NS_ERR_UNKNOWN_NIC;
+	else if (pkt->len > r->mtu || pkt->len > UINT16_MAX)
+		err = NS_ERR_MESSAGE_TOO_LONG;
+	else if (!h || (hl = ipv4_get_hdr_len(h)) > pkt->len)
+		err = NS_ERR_INVALID_ARGUMENT;
+	if (err != NS_OK) {
+		ns_pkt_free(pkt);
+		return err;
+	}
+	memset(pkt->hdr, 0, sizeof(pkt->hdr));
+	if (hl >= IPV4_MIN_HLEN) {
+		if (ipv4_is_unspecified(ipv4_get_src(h)))
+			memcpy(h + 12, r->local.a, 4);
+		wr16(h + 2, (uint16_t)pkt->len);
+		if (ipv4_get_id(h) == 0 && !(rd16(h + 6) & IPV4_FLAG_DF))
+			wr16(h + 4, ipv4_next_id(s, st, h + 12, h + 16, ipv4_get_proto(h)));
+		wr16(h + 10, 0);
+		wr16(h + 10, csum_finish(csum_partial(h, hl, 0)));
+		/* Recorded like a datagram we built, so a failed resolution is reported to
+		 * the raw endpoints of its protocol as a control (ipv4_resolution_failed()). */
+		pkt->hdr[NS_HDR_NETWORK] =
+		    (struct ns_hdr_ref){.off = pkt->head, .len = (uint16_t)hl};
+		if (pkt->len > hl)
+			pkt->hdr[NS_HDR_TRANSPORT] = (struct ns_hdr_ref){
+			    .off = pkt->head + hl, .len = (uint16_t)(pkt->len - hl)};
+	}
+	pkt->transproto = ipv4_get_proto(h);
+	pkt->flags &= (uint16_t)~NS_PKT_CSUM_PARTIAL;
+	memset(&pkt->gso, 0, sizeof(pkt->gso));
+	pkt->netproto = NS_ETHERTYPE_IPV4;
+	pkt->nic = r->nic;
+	pkt->src = v4(ipv4_get_src(h));
+	pkt->dst = r->remote;
+	/* As ipv4_write() sends: no fragmentation here, whatever the protocol does for its
+	 * own datagrams. */
+	if (r->flags & NS_ROUTE_LOCAL)
+		return ns_nic_loop_local(s, nic, pkt);
+	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
+		ipv4_loop_copy(s, nic, pkt);
+		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
+	}
+	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+}
+
+/*
  * A datagram could not be sent because its next hop did not resolve. One we originated
  * (every local sender pushed a transport or ICMP header, so NS_HDR_TRANSPORT is recorded)
  * becomes NS_CTRL_HOST_UNREACHABLE for the endpoint that sent it; a forwarded one is
@@ -627,4 +707,5 @@ const struct ns_netproto_ops ns_proto_ipv4 = {
     .write = ipv4_write,
     .resolves = 0,
     .resolution_failed = ipv4_resolution_failed,
+    .write_hdrincl = ipv4_write_hdrincl,
 };

@@ -8,6 +8,11 @@
  * leaves through icmpv6_send_error(). IPv6 resolves its own link addresses (`resolves` =
  * 0x86dd): the neighbor cache asks ndp_solicit().
  *
+ * Raw endpoints (src/raw): in local delivery the upper layer's raw endpoints get copies
+ * first (ns_deliver_raw(), from the upper-layer header on, as Linux), before ICMPv6 or the
+ * transport; a next header only raw endpoints take gets no parameter problem. Their
+ * IPV6_HDRINCL datagrams go out as written (ipv6_write_hdrincl()).
+ *
  * Inbound (ipv6_deliver), each failure dropped and counted with its reason:
  *  1. the header: length, version, payload length against the frame, which is then trimmed
  *     to 40 + payload length (Ethernet pads short frames);
@@ -421,6 +426,7 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
                        const struct ipv6_repr *ip, const struct ipv6_walk *w)
 {
 	enum ns_deliver_result res;
+	bool raw;
 
 	if (w->nh == IPV6_NH_NONE) {
 		/* RFC 8200 4.7: nothing follows; whatever bytes do are ignored. */
@@ -436,6 +442,9 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 		pkt->flags |= NS_PKT_MULTICAST;
 	/* The IPv6 header and every extension header are this packet's network header. */
 	ns_pkt_consume(pkt, NS_HDR_NETWORK, w->off);
+	/* Raw endpoints of the upper layer get their copies first, whatever happens next
+	 * (Linux ip6_protocol_deliver_rcu(): raw6_local_deliver(), then the protocol). */
+	raw = ns_deliver_raw(s, pkt);
 	if (w->nh == IPV6_NH_ICMPV6) {
 		pkt->user = w->router_alert ? IPV6_RX_ROUTER_ALERT : 0;
 		icmpv6_deliver(s, nic, pkt);
@@ -447,6 +456,12 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 		return;
 	}
 	res = ns_deliver_transport(s, pkt);
+	if (res == NS_DELIVER_NO_PROTO && raw) {
+		/* A protocol only raw endpoints speak: no parameter problem (Linux). */
+		ns_stat_inc(s, NS_STAT_RX_DELIVERED);
+		ns_pkt_free(pkt);
+		return;
+	}
 	if (res == NS_DELIVER_NO_PROTO) {
 		/* RFC 8200 4: an unrecognised Next Header is answered with a parameter problem,
 		 * code 1, pointing at it; Linux does so for upper-layer protocols too. */
@@ -732,6 +747,48 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 }
 
 /*
+ * A raw endpoint's IPV6_HDRINCL datagram (Linux's rawv6_send_hdrinc()): sent exactly as the
+ * caller wrote it, nothing filled in (IPv6 has no header checksum, and Linux fills in no
+ * field), along the route to the caller's destination. At least the 40-byte header, at
+ * most the route MTU (no fragmentation: MESSAGE_TOO_LONG, Linux's EMSGSIZE).
+ */
+static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns_route *r,
+                                 struct ns_pkt *pkt)
+{
+	struct ns_nic *nic = ns_nic_find(s, r->nic);
+	ns_err err = NS_OK;
+
+	(void)priv;
+	if (!nic)
+		err = NS_ERR_UNKNOWN_NIC;
+	else if (pkt->len > r->mtu)
+		err = NS_ERR_MESSAGE_TOO_LONG;
+	else if (pkt->len < IPV6_HLEN)
+		err = NS_ERR_INVALID_ARGUMENT;
+	if (err != NS_OK) {
+		ns_pkt_free(pkt);
+		return err;
+	}
+	memset(pkt->hdr, 0, sizeof(pkt->hdr));
+	pkt->hdr[NS_HDR_NETWORK] = (struct ns_hdr_ref){.off = pkt->head, .len = IPV6_HLEN};
+	pkt->transproto = ipv6_get_next_header(ns_pkt_data(pkt));
+	pkt->flags &= (uint16_t)~NS_PKT_CSUM_PARTIAL;
+	memset(&pkt->gso, 0, sizeof(pkt->gso));
+	pkt->netproto = NS_ETHERTYPE_IPV6;
+	pkt->nic = r->nic;
+	pkt->src = v6(ipv6_get_src(ns_pkt_data(pkt)));
+	pkt->dst = r->remote;
+	if (r->flags & NS_ROUTE_LOCAL)
+		return ns_nic_loop_local(s, nic, pkt);
+	if (r->flags & NS_ROUTE_MULTICAST) {
+		if (mld_is_member(s, nic, &r->remote))
+			ipv6_loop_copy(s, nic, pkt);
+		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
+	}
+	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+}
+
+/*
  * A packet could not be sent because its next hop did not resolve. One we originated
  * (NS_HDR_TRANSPORT recorded) becomes NS_CTRL_HOST_UNREACHABLE for its endpoint; a
  * forwarded one is answered with address unreachable (RFC 4443 3.1 code 3).
@@ -857,4 +914,5 @@ const struct ns_netproto_ops ns_proto_ipv6 = {
     .address_added = ipv6_address_added,
     .address_removed = ipv6_address_removed,
     .nic_removed = ipv6_nic_removed,
+    .write_hdrincl = ipv6_write_hdrincl,
 };
