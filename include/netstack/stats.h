@@ -42,7 +42,11 @@
 	X(UDP_TX, "UDP datagrams sent")                                                      \
 	X(UDP_NO_PORT, "UDP datagrams to a closed port")                                     \
 	X(TCP_RX, "TCP segments received")                                                   \
-	X(TCP_TX, "TCP segments sent")
+	X(TCP_TX, "TCP segments sent")                                                       \
+	X(TCP_CHALLENGE_ACKS, "TCP challenge ACKs sent (RFC 5961)")                          \
+	X(TCP_CHALLENGE_ACK_LIMITED, "TCP challenge ACKs not sent: the stack's budget")      \
+	X(TCP_ACK_RATE_LIMITED, "TCP ACKs to invalid segments skipped: per-connection limit") \
+	X(TCP_TW_OVERFLOW, "TCP connections closed without TIME_WAIT: the table was full")
 
 /* X(NAME, class, description); class is MALFORMED or POLICY */
 #define NS_DROP_MAP(X)                                                                       \
@@ -91,6 +95,7 @@
 	X(TCP_OOO_FULL, POLICY, "TCP out-of-order segment beyond the bounded queue")         \
 	X(TCP_LISTEN_OVERFLOW, POLICY, "TCP SYN dropped: listener's queue full")             \
 	X(TCP_LISTEN_BAD, POLICY, "TCP segment to a listener neither a SYN nor an ACK")      \
+	X(TCP_BAD_FLAGS, POLICY, "TCP flag combination refused (SYN with FIN to a listener)") \
 	X(TCP_SYNCOOKIE_BAD, POLICY, "TCP ACK to a listener with no valid SYN cookie")       \
 	X(TCP_UNEXPECTED, POLICY, "TCP segment not expected in the connection's state")     \
 	X(TRANSPORT_TRUNCATED, MALFORMED, "transport header too short to read its ports")    \

@@ -169,32 +169,47 @@ struct tcp_ep *tcp_ep_alloc(struct tcp_stack *ts, uint8_t family)
 	return ep;
 }
 
-/* Take @c off its listener's SYN or accept queue. */
+/* Take @c off its listener's SYN or accept queue: O(1), both are doubly linked. */
 static void tcp_listen_unlink(struct tcp_ep *c)
 {
-	struct tcp_ep *l = c->listener, **pp, *prev = NULL;
+	struct tcp_ep *l = c->listener;
 
 	if (!l)
 		return;
-	for (pp = &l->synq; *pp; pp = &(*pp)->q_next) {
-		if (*pp == c) {
-			*pp = c->q_next;
-			l->synq_len--;
-			goto done;
-		}
+	if (c->q_in == TCP_Q_SYN) {
+		if (c->q_prev)
+			c->q_prev->q_next = c->q_next;
+		else
+			l->synq = c->q_next;
+		if (c->q_next)
+			c->q_next->q_prev = c->q_prev;
+		l->synq_len--;
+	} else if (c->q_in == TCP_Q_ACCEPT) {
+		if (c->q_prev)
+			c->q_prev->q_next = c->q_next;
+		else
+			l->acceptq = c->q_next;
+		if (c->q_next)
+			c->q_next->q_prev = c->q_prev;
+		else
+			l->acceptq_tail = c->q_prev;
+		l->acceptq_len--;
 	}
-	for (pp = &l->acceptq; *pp; prev = *pp, pp = &(*pp)->q_next) {
-		if (*pp == c) {
-			*pp = c->q_next;
-			if (l->acceptq_tail == c)
-				l->acceptq_tail = prev;
-			l->acceptq_len--;
-			goto done;
-		}
-	}
-done:
 	c->listener = NULL;
-	c->q_next = NULL;
+	c->q_next = c->q_prev = NULL;
+	c->q_in = TCP_Q_NONE;
+}
+
+void tcp_listen_add_child(struct tcp_ep *l, struct tcp_ep *c)
+{
+	c->listener = l;
+	c->q_in = TCP_Q_SYN;
+	c->q_prev = NULL;
+	c->q_next = l->synq;
+	if (l->synq)
+		l->synq->q_prev = c;
+	l->synq = c;
+	l->synq_len++;
 }
 
 static void tcp_release_port(struct tcp_ep *ep)
@@ -226,6 +241,8 @@ void tcp_ep_destroy(struct tcp_ep *ep)
 {
 	struct tcp_stack *ts = ep->ts;
 
+	if (ep->state == TCP_TIME_WAIT)
+		ts->ntw--;
 	tcp_timers_cancel(ep);
 	tcp_unregister(ep);
 	tcp_release_port(ep);
@@ -334,6 +351,16 @@ static void tcp_enter_state(struct tcp_ep *ep, enum tcp_state from)
 			tcp_fin_wait_2_arm(ep);
 		break;
 	case TCP_TIME_WAIT:
+		/* A bounded table (Linux's tcp_max_tw_buckets): past it the connection closes
+		 * at once, after the ACK it owes (of the peer's FIN), as Linux's tcp_time_wait()
+		 * without a bucket. The peer's retransmitted FIN would then draw a RST. */
+		if (++ep->ts->ntw > ep->ts->cfg.max_tw) {
+			ns_stat_inc(ep->ep.stack, NS_STAT_TCP_TW_OVERFLOW);
+			if (ep->flags & TCP_F_ACK_NOW)
+				tcp_send_ack(ep);
+			tcp_set_state(ep, TCP_CLOSED, "TIME_WAIT table full: closed at once");
+			break;
+		}
 		/* Nothing left to send: only the 2*MSL timer runs (and ACKs of FINs). */
 		tcp_rtx_stop(ep);
 		ns_timer_cancel(ep->ep.stack, &ep->delack_timer);
@@ -366,6 +393,8 @@ void tcp_set_state(struct tcp_ep *ep, enum tcp_state to, const char *reason)
 
 	if (from == to)
 		return;
+	if (from == TCP_TIME_WAIT)
+		ep->ts->ntw--;
 	ep->state = to;
 	if (ep->ts->trace)
 		ep->ts->trace(ep->ts->trace_ctx, ep, from, to, reason);
@@ -382,7 +411,9 @@ bool tcp_listen_child_established(struct tcp_ep *c)
 		return false;
 	tcp_listen_unlink(c);
 	c->listener = l;
+	c->q_in = TCP_Q_ACCEPT;
 	c->q_next = NULL;
+	c->q_prev = l->acceptq_tail;
 	if (l->acceptq_tail)
 		l->acceptq_tail->q_next = c;
 	else

@@ -147,10 +147,7 @@ static bool tcp_listen_cookie_ack(struct tcp_ep *l, struct tcp_seg *g)
 	if (!c)
 		return true;
 	tcp_ep_enter(c);
-	c->listener = l;
-	c->q_next = l->synq;
-	l->synq = c;
-	l->synq_len++;
+	tcp_listen_add_child(l, c);
 	/* The state the SYN-ACK would have left, rebuilt from the cookie: our SYN is the one
 	 * sequence number the ACK acknowledges. */
 	c->irs = g->seq - 1;
@@ -210,6 +207,13 @@ void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
 		return;
 	}
+	/* A SYN with a FIN makes no sense (a connection closed before it opens; scanners use
+	 * it to slip past filters): dropped, as Linux's tcp_rcv_state_process() does. RST
+	 * and ACK combinations were dealt with above. */
+	if (g->h.flags & TCP_FIN) {
+		tcp_drop(l, NS_DROP_TCP_BAD_FLAGS);
+		return;
+	}
 	/* RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is dropped. */
 	if (g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) {
 		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
@@ -233,10 +237,7 @@ void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 	if (!c)
 		return;
 	tcp_ep_enter(c);
-	c->listener = l;
-	c->q_next = l->synq;
-	l->synq = c;
-	l->synq_len++;
+	tcp_listen_add_child(l, c);
 	/* Third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, ISS chosen, SYN-ACK sent. */
 	c->irs = g->seq;
 	c->rcv_nxt = g->seq + 1;
@@ -317,6 +318,69 @@ static void tcp_in_syn_sent(struct tcp_ep *ep, struct tcp_seg *g)
 	tcp_in_fin(ep, g);
 }
 
+/* ---------------------------------------------------------------- ACKs to invalid segments */
+
+/*
+ * A segment we reject (out of the window, PAWS, a RST or SYN in the window, an ACK of
+ * nothing we sent) is answered with an ACK (RFC 9293 3.10.7.4; RFC 5961 challenge ACKs).
+ * A flood of them must not turn into a flood of ACKs, nor two stacks that disagree into an
+ * ACK loop: one such ACK per connection per oow_ratelimit_ns (500 ms), as Linux's
+ * __tcp_oow_rate_limited(). Challenge ACKs also share a stack-wide budget (RFC 5961 7).
+ */
+bool tcp_oow_rate_limited(struct tcp_ep *ep)
+{
+	uint64_t now = now_ns(ep);
+
+	if (ep->last_oow_ack && now - ep->last_oow_ack < ep->ts->cfg.oow_ratelimit_ns) {
+		ns_stat_inc(ep->ep.stack, NS_STAT_TCP_ACK_RATE_LIMITED);
+		return true;
+	}
+	ep->last_oow_ack = now ? now : 1;
+	return false;
+}
+
+/* The duplicate ACK for an unacceptable segment. As Linux's tcp_oow_rate_limited(), a
+ * segment that occupies sequence space without a SYN (data or a FIN) is answered every
+ * time: it is most likely a retransmission whose ACK was lost, and only bare ACKs and
+ * SYNs can make an ACK loop. */
+static void tcp_oow_ack(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	if ((tcp_seg_seqlen(g) && !(g->h.flags & TCP_SYN)) || !tcp_oow_rate_limited(ep))
+		ep->flags |= TCP_F_ACK_NOW;
+}
+
+void tcp_send_challenge_ack(struct tcp_ep *ep)
+{
+	struct tcp_stack *ts = ep->ts;
+	uint32_t limit = ts->cfg.challenge_ack_limit;
+
+	/* First the connection's own limit, then the stack's (Linux's order). */
+	if (tcp_oow_rate_limited(ep))
+		return;
+	if (limit != UINT32_MAX) {
+		uint64_t slot = now_ns(ep) / NS_SEC;
+
+		/* RFC 5961 7 asks for a budget per unit of time. A fixed one is a side channel
+		 * (CVE-2016-5696: an off-path attacker counts how many of its own challenge ACKs
+		 * are suppressed to learn whether a guessed 4-tuple exists), so each second's
+		 * budget is drawn uniformly from [limit/2, limit * 3/2), as Linux does. */
+		if (slot != ts->challenge_slot) {
+			uint32_t half = limit / 2 + (limit & 1);
+
+			ts->challenge_slot = slot;
+			ts->challenge_left =
+			    limit ? half + (uint32_t)(ns_stack_random(ts->s) % limit) : 0;
+		}
+		if (!ts->challenge_left) {
+			ns_stat_inc(ts->s, NS_STAT_TCP_CHALLENGE_ACK_LIMITED);
+			return;
+		}
+		ts->challenge_left--;
+	}
+	ns_stat_inc(ts->s, NS_STAT_TCP_CHALLENGE_ACKS);
+	tcp_send_ack(ep);
+}
+
 /* ---------------------------------------------------------------- step 1: sequence */
 
 static uint32_t tcp_rcv_wnd(const struct tcp_ep *ep)
@@ -335,7 +399,12 @@ static bool tcp_paws_reject(const struct tcp_ep *ep, const struct tcp_seg *g)
 	return now_ns(ep) - ep->ts_recent_ns <= PAWS_IDLE_NS;
 }
 
-/* RFC 9293 3.10.7.4 first: the four-case acceptability test. */
+/* RFC 9293 3.10.7.4 first: the four-case acceptability test, in its "segment overlaps the
+ * window" reading. The RFC's text tests that the first or the last octet lies in the
+ * window, which rejects a segment that begins below RCV.NXT and ends past the window
+ * although its middle is new and acceptable; the RFC's own trimming rule ("segments with
+ * higher beginning sequence numbers ... the portion ... that lies outside the window
+ * should be trimmed") and Linux's tcp_sequence() accept any overlap, and trim. */
 static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g, uint32_t wnd)
 {
 	uint32_t slen = tcp_seg_seqlen(g), nxt = ep->rcv_nxt;
@@ -344,7 +413,7 @@ static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g,
 		return wnd == 0 ? g->seq == nxt : seq_in(g->seq, nxt, nxt + wnd);
 	if (wnd == 0)
 		return false;
-	return seq_in(g->seq, nxt, nxt + wnd) || seq_in(g->seq + slen - 1, nxt, nxt + wnd);
+	return seq_lt(g->seq, nxt + wnd) && seq_gt(g->seq + slen, nxt);
 }
 
 /* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. */
@@ -380,7 +449,7 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 
 	if (tcp_paws_reject(ep, g)) {
 		tcp_drop(ep, NS_DROP_TCP_PAWS);
-		ep->flags |= TCP_F_ACK_NOW;
+		tcp_oow_ack(ep, g);
 		return false;
 	}
 	if (!tcp_seq_acceptable(ep, g, wnd)) {
@@ -398,7 +467,7 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 		 * FIN in TIME_WAIT, a fresh 2*MSL, RFC 9293 3.10.7.4 eighth). */
 		tcp_drop(ep, rst ? NS_DROP_TCP_BAD_RST : NS_DROP_TCP_OUT_OF_WINDOW);
 		if (!rst) {
-			ep->flags |= TCP_F_ACK_NOW;
+			tcp_oow_ack(ep, g);
 			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate: say so. */
 			if (g->len && !(g->h.flags & TCP_SYN) &&
 			    seq_le(g->seq + g->len, ep->rcv_nxt))
@@ -595,8 +664,10 @@ static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 		return false;
 	}
 	if (seq_lt(ack, ep->snd_una - ep->max_snd_wnd)) {
+		/* Too old: RFC 5961 5.2 "discard ... and send an ACK"; a challenge ACK, rate
+		 * limited like the others (as Linux's tcp_ack()). */
 		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
-		ep->flags |= TCP_F_ACK_NOW;
+		tcp_send_challenge_ack(ep);
 		return false;
 	}
 	ep->probes_out = 0;
@@ -853,10 +924,12 @@ static void tcp_in_other_states(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	if (ep->state == TCP_TIME_WAIT && tcp_tw_reuse(ep, g))
 		return;
-	/* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost (as Linux). */
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost (as Linux, which also
+	 * rate limits these answers: tcp_check_req()). */
 	if (ep->state == TCP_SYN_RCVD && (g->h.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    g->seq == ep->irs) {
-		tcp_send_syn(ep);
+		if (!tcp_oow_rate_limited(ep))
+			tcp_send_syn(ep);
 		return;
 	}
 	/* Simultaneous open: the peer's SYN-ACK repeats the SYN we already took. As Linux,

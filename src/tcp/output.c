@@ -323,22 +323,6 @@ void tcp_send_probe(struct tcp_ep *ep)
 	tcp_xmit(ep, ep->snd_una - 1, TCP_ACK, 0);
 }
 
-void tcp_send_challenge_ack(struct tcp_ep *ep)
-{
-	struct tcp_stack *ts = ep->ts;
-	uint64_t slot = ns_stack_now(ts->s) / NS_SEC;
-
-	/* RFC 5961 7: a global budget of challenge ACKs per second. */
-	if (slot != ts->challenge_slot) {
-		ts->challenge_slot = slot;
-		ts->challenge_count = 0;
-	}
-	if (ts->challenge_count >= ts->cfg.challenge_ack_limit)
-		return;
-	ts->challenge_count++;
-	tcp_send_ack(ep);
-}
-
 void tcp_reply_rst(struct tcp_stack *ts, const struct tcp_seg *g)
 {
 	const struct ns_pkt *in = g->pkt;

@@ -45,6 +45,9 @@ static void tcp_config_defaults(struct tcp_config *c)
 	c->sndbuf_max = 4u << 20;
 	c->init_cwnd_segs = 10;
 	c->challenge_ack_limit = 1000;
+	c->oow_ratelimit_ns = 500 * NS_MSEC;
+	c->max_tw = 32768;
+	c->moderate_rcvbuf = true;
 	c->timestamps = true;
 	c->window_scaling = true;
 	c->sack = true;
@@ -59,6 +62,7 @@ static ns_err tcp_proto_init(struct ns_stack *s, void **priv)
 	if (!ts)
 		return NS_ERR_NO_MEMORY;
 	ts->s = s;
+	ts->challenge_slot = UINT64_MAX;
 	tcp_config_defaults(&ts->cfg);
 	*priv = ts;
 	return NS_OK;
@@ -252,9 +256,13 @@ static ns_err tcp_ctrl_err(enum ns_ctrl ctrl)
 /* Path MTU discovery (RFC 1191, RFC 8201): lower the MSS and resend what no longer fits. */
 static void tcp_mtu_reduced(struct tcp_ep *ep, uint32_t mtu)
 {
-	/* Linux's floor (ip_rt_min_pmtu): a forged tiny MTU cannot shred the connection. */
-	if (mtu < 552)
-		mtu = 552;
+	/* Floors, so a forged tiny MTU cannot shred the connection: IPv4 Linux's
+	 * ip_rt_min_pmtu (552); IPv6 the minimum link MTU, 1280 (RFC 8200 5, RFC 8201 4:
+	 * a smaller Packet Too Big MTU is not acted on below it). */
+	uint32_t floor = ep->tep.family == NS_AF_INET6 ? 1280 : 552;
+
+	if (mtu < floor)
+		mtu = floor;
 	if (!ep->have_route || mtu >= ep->route.mtu)
 		return;
 	ep->route.mtu = mtu;

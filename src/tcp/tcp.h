@@ -141,7 +141,12 @@ struct tcp_config {
 	uint32_t rcvbuf_max;          /* 6 MiB (tcp_rmem[2]); also sets our window scale (7) */
 	uint32_t sndbuf_max;          /* 4 MiB */
 	uint32_t init_cwnd_segs;      /* 10 (RFC 6928) */
-	uint32_t challenge_ack_limit; /* per second, per stack (RFC 5961 7; Linux 1000) */
+	uint32_t challenge_ack_limit; /* per second, per stack, on average (RFC 5961 7; Linux
+	                               * 1000); UINT32_MAX: no stack-wide limit */
+	uint64_t oow_ratelimit_ns;    /* 500 ms: at most one ACK per connection in this time
+	                               * to segments it rejects (Linux tcp_invalid_ratelimit) */
+	uint32_t max_tw;              /* TIME_WAIT connections at most (tcp_max_tw_buckets) */
+	bool moderate_rcvbuf;         /* receive-buffer auto-tuning (tcp_moderate_rcvbuf; on) */
 	bool timestamps;              /* offer RFC 7323 timestamps */
 	bool window_scaling;          /* offer RFC 7323 window scaling */
 	bool sack;                    /* offer SACK-permitted (RFC 2018) */
@@ -160,9 +165,11 @@ struct tcp_stack {
 	struct tcp_config cfg;
 	struct tcp_ep *all; /* every endpoint, for fini (doubly linked through all_next/prev) */
 	uint32_t nall;
-	/* RFC 5961 7: challenge ACKs sent in the current one-second slot. */
+	/* RFC 5961 7: challenge ACKs left in the current one-second slot (a random budget
+	 * drawn each slot, as Linux, so the count reveals nothing: CVE-2016-5696). */
 	uint64_t challenge_slot;
-	uint32_t challenge_count;
+	uint32_t challenge_left;
+	uint32_t ntw; /* connections in TIME_WAIT (bounded by cfg.max_tw) */
 	tcp_trace_fn trace;
 	void *trace_ctx;
 };
@@ -417,16 +424,23 @@ struct tcp_ep {
 	uint8_t ttl, tos;
 
 	/* Listener / accept */
-	struct tcp_ep *listener; /* for a connection born from a listener, until accepted */
-	struct tcp_ep *q_next;   /* link in the listener's syn or accept queue */
-	struct tcp_ep *synq;     /* listener: connections in SYN_RCVD */
+	struct tcp_ep *listener;        /* for a connection born from a listener, until accepted */
+	struct tcp_ep *q_next, *q_prev; /* links in the listener's syn or accept queue */
+	uint8_t q_in;                   /* TCP_Q_*: which of them */
+	struct tcp_ep *synq;            /* listener: connections in SYN_RCVD */
 	struct tcp_ep *acceptq, *acceptq_tail;
 	uint32_t synq_len, acceptq_len, backlog;
 	uint64_t cookie_sent_ns; /* listener: when it last answered with a SYN cookie */
 
+	/* Rate limit of ACKs to invalid segments (Linux's last_oow_ack_time). */
+	uint64_t last_oow_ack; /* when the last one went (0: never) */
+
 	/* Counters (TCP_INFO-like) */
 	uint32_t retransmits, total_retrans;
 };
+
+/* ep->q_in */
+enum { TCP_Q_NONE, TCP_Q_SYN, TCP_Q_ACCEPT };
 
 /* A received segment, validated and parsed. */
 struct tcp_seg {
@@ -470,6 +484,8 @@ void tcp_ep_destroy(struct tcp_ep *ep);
 /** tcp_ep_register() - Put @ep in the demuxer under its tep.id. */
 ns_err tcp_ep_register(struct tcp_ep *ep);
 void tcp_notify(struct tcp_ep *ep, uint32_t events);
+/** tcp_listen_add_child() - Put the new connection @c on listener @l's SYN queue. */
+void tcp_listen_add_child(struct tcp_ep *l, struct tcp_ep *c);
 /** tcp_listen_child_established() - A child of a listener completed its handshake. Returns
  * false if the accept queue is full (the child stays in SYN_RCVD). */
 bool tcp_listen_child_established(struct tcp_ep *child);
@@ -489,6 +505,13 @@ void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
 
 /** tcp_input() - SEGMENT ARRIVES for @ep (RFC 9293 3.10.7). @g->pkt is not consumed. */
 void tcp_input(struct tcp_ep *ep, struct tcp_seg *g);
+/** tcp_send_challenge_ack() - RFC 5961 3.2/4.2/5.2 challenge ACK, rate limited per
+ * connection (tcp_oow_rate_limited()) and per stack with a random budget (sec. 7). */
+void tcp_send_challenge_ack(struct tcp_ep *ep);
+/** tcp_oow_rate_limited() - May @ep answer an invalid segment now? False (and the time is
+ * noted) if its last such answer is older than cfg.oow_ratelimit_ns; true (counted) if
+ * the answer must be skipped. */
+bool tcp_oow_rate_limited(struct tcp_ep *ep);
 /** tcp_listen_input() - A segment for a listener (RFC 9293 3.10.7.2). @iss_hint non-zero:
  * the ISS to use (RFC 6191 TIME_WAIT reuse). */
 void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint);
@@ -516,8 +539,7 @@ void tcp_send_ack(struct tcp_ep *ep);
 void tcp_send_syn(struct tcp_ep *ep);
 /** tcp_send_rst() - An RST from a synchronized connection (RFC 9293 3.10.7.4). */
 void tcp_send_rst(struct tcp_ep *ep);
-/** tcp_send_challenge_ack() - RFC 5961 3.2/4.2/5.2 challenge ACK, rate limited (sec. 7). */
-void tcp_send_challenge_ack(struct tcp_ep *ep);
+
 /** tcp_send_probe() - A zero-window or keepalive probe: an ACK at snd_una - 1 (as Linux). */
 void tcp_send_probe(struct tcp_ep *ep);
 /** tcp_reply_rst() - RFC 9293 3.10.7.1: answer @g (from no connection) with a RST. */

@@ -241,6 +241,45 @@ static void time_wait_answers_old_syn_with_ack(void **state)
 	tt_finish(t);
 }
 
+/* Linux's tcp_max_tw_buckets: with the TIME_WAIT table full, an active close ends at
+ * once, after it has ACKed the peer's FIN, and is counted. */
+static void time_wait_table_full_closes_at_once(void **state)
+{
+	ST;
+	tcp_config(t->nt.s)->max_tw = 1;
+	tt_established(t);
+	/* The first connection takes the one TIME_WAIT slot. */
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .len = 0));
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+	assert_int_equal(tt_ep(t->l)->ts->ntw, 1);
+	/* A second connection from another port. */
+	t->rnxt = 0;
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .sport = 2000, .seq = 7000, .mss = 1460));
+	t->rnxt =
+	    tt_expect(t, TT_SEG(.flags = TCP_SYN | TCP_ACK, .dport = 2000, .ack = 7001))->h.seq + 1;
+	tt_send(t, TT_SEG(.sport = 2000, .seq = 7001));
+	assert_int_equal(ns_ep_accept(t->l, &t->cwq, &t->c, NULL), NS_OK);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	tt_expect(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .dport = 2000, .seq = t->rnxt, .len = 0));
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .sport = 2000, .seq = 7001));
+	/* Its FIN is ACKed all the same, then it is gone: no TIME_WAIT. */
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .dport = 2000, .ack = 7002, .len = 0));
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_TW_OVERFLOW), 1);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 2); /* the listener, the first */
+	/* A retransmission of that FIN finds no connection: RST. */
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .sport = 2000, .seq = 7001));
+	tt_expect(t, TT_SEG(.flags = TCP_RST, .dport = 2000, .len = 0));
+	/* The slot frees after 2*MSL. */
+	nt_advance(&t->nt, TIME_WAIT_NS);
+	assert_int_equal(tt_ep(t->l)->ts->ntw, 0);
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1);
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +296,7 @@ int main(void)
 	    T(orphan_fin_wait_2_times_out),
 	    T(time_wait_reused_by_syn_with_higher_sequence),
 	    T(time_wait_answers_old_syn_with_ack),
+	    T(time_wait_table_full_closes_at_once),
 	};
 
 	return cmocka_run_group_tests_name("tcp_close", tests, NULL, NULL);
