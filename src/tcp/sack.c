@@ -191,12 +191,33 @@ uint32_t tcp_pipe(const struct tcp_ep *ep)
 	       unsacked(ep, ep->snd_una, seq_max(ep->high_rxt, ep->snd_una));
 }
 
+/* The parts of [l, r) the scoreboard does not cover yet, into @gap (at most nsb + 1). */
+static unsigned sb_gaps(const struct tcp_ep *ep, uint32_t l, uint32_t r, struct tcp_range *gap)
+{
+	uint32_t cur = l;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ep->nsb && seq_lt(cur, r); i++) {
+		if (!seq_gt(ep->sb[i].right, cur))
+			continue;
+		if (!seq_lt(ep->sb[i].left, r))
+			break;
+		if (seq_gt(ep->sb[i].left, cur))
+			gap[n++] = (struct tcp_range){cur, ep->sb[i].left};
+		cur = ep->sb[i].right;
+	}
+	if (seq_lt(cur, r))
+		gap[n++] = (struct tcp_range){cur, r};
+	return n;
+}
+
 uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 {
 	const struct tcp_repr *h = &g->h;
 	uint32_t base = seq_max(ep->snd_una, h->ack), end = data_end(ep), before;
 	unsigned i = 0;
 
+	tcp_rack_ack_begin(ep);
 	if (!(ep->flags & TCP_F_SACK) || !h->nsack)
 		return 0;
 	/* RFC 2883 4: a first block at or below the cumulative ACK, or inside the second
@@ -212,15 +233,22 @@ uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 	before = sb_bytes(ep);
 	for (; i < h->nsack; i++) {
 		uint32_t l = h->sack[i].left, r = h->sack[i].right;
-		unsigned nsb = ep->nsb;
+		unsigned nsb = ep->nsb, ngap;
+		struct tcp_range gap[TCP_SB_MAX + 1];
 
 		/* Validation: a block must lie within what we sent and the peer has not
 		 * cumulatively acknowledged; anything else is ignored. */
 		if (!seq_lt(l, r) || seq_lt(l, base) || seq_gt(r, end))
 			continue;
+		/* What the block adds to the scoreboard, for RACK: only records there can
+		 * have become SACKed (at most one gap more than the ranges it spans). */
+		ngap = sb_gaps(ep, l, r, gap);
 		/* A block that would need more than TCP_SB_MAX ranges is ignored. */
-		if (tcp_range_insert(ep->sb, &nsb, TCP_SB_MAX, (struct tcp_range){l, r}, NULL))
-			ep->nsb = (uint8_t)nsb;
+		if (!tcp_range_insert(ep->sb, &nsb, TCP_SB_MAX, (struct tcp_range){l, r}, NULL))
+			continue;
+		ep->nsb = (uint8_t)nsb;
+		for (unsigned k = 0; k < ngap; k++)
+			tcp_rack_sacked(ep, gap[k].left, gap[k].right);
 	}
 	/* SND.UNA is about to move to SEG.ACK: the caller trims through tcp_sack_on_ack(). */
 	return sb_bytes(ep) - before;

@@ -207,18 +207,28 @@ struct tcp_range {
 #define TCP_SB_MAX 16
 
 /* RACK's record of one transmitted segment (rack.c). Records tile [SND.UNA, SND.MAX) in
- * sequence order: each starts where the previous ends (the first at SND.UNA). */
+ * sequence order: each starts where the previous ends (the first at SND.UNA). Those in
+ * flight (neither SACKed nor marked lost) are also linked in transmit-time order. */
 struct tcp_rack_rec {
-	uint32_t end;   /* one past its last sequence number */
-	uint32_t flags; /* TCP_RR_* */
-	uint64_t xmit;  /* when it was last (re)transmitted, ns */
+	uint32_t end;          /* one past its last sequence number */
+	uint32_t flags;        /* TCP_RR_* */
+	uint64_t xmit;         /* when it was last (re)transmitted, ns */
+	uint32_t tprev, tnext; /* time-order links (ring indices; TCP_RACK_NIL: none) */
 };
 enum { TCP_RR_SACKED = 1u << 0, TCP_RR_LOST = 1u << 1, TCP_RR_RETRANS = 1u << 2 };
+#define TCP_RACK_NIL UINT32_MAX
 
 /* RACK-TLP state (RFC 8985 5.2, names as there). */
 struct tcp_rack {
-	struct tcp_rack_rec *rec; /* ring of records: 16 at first, doubled when full */
+	struct tcp_rack_rec *rec; /* ring of records: 16 at first, doubled when full (a
+	                           * power of two) */
 	uint32_t cap, head, n;
+	uint32_t thead, ttail; /* the time-ordered list of records in flight, oldest first */
+	uint32_t una;          /* where the first record starts (SND.UNA as last seen) */
+	uint32_t pipe;         /* bytes of records neither SACKed nor lost */
+	uint32_t nlost;        /* records marked lost and not SACKed */
+	uint32_t lost_from;    /* no lost record worth resending ends at or below this */
+	uint32_t fack_prior;   /* RACK.fack before the current ACK (step 3) */
 	uint64_t xmit_ts;      /* RACK.xmit_ts: latest transmit time of a delivered segment */
 	uint64_t last_xmit;    /* the latest record time given out (times strictly increase) */
 	uint32_t end_seq;      /* RACK.end_seq */
@@ -659,10 +669,16 @@ void tcp_sack_note_dup(struct tcp_ep *ep, uint32_t left, uint32_t right);
 
 /** tcp_rack_sent() - [@seq, @end) went out at now; @rexmit: it was sent before. */
 void tcp_rack_sent(struct tcp_ep *ep, uint32_t seq, uint32_t end, bool rexmit);
+/** tcp_rack_ack_begin() - An ACK arrives (before its SACK blocks are scored). */
+void tcp_rack_ack_begin(struct tcp_ep *ep);
+/** tcp_rack_sacked() - The scoreboard newly covers [@l, @r) (called by tcp_sack_rcv()
+ * after inserting a block): records now wholly SACKed are delivered (RFC 8985 6.2). */
+void tcp_rack_sacked(struct tcp_ep *ep, uint32_t l, uint32_t r);
 /** tcp_rack_ack() - After an ACK updated the scoreboard and SND.UNA: RACK's update and
  * loss detection (RFC 8985 6.2). Returns true if any segment is now marked lost. */
 bool tcp_rack_ack(struct tcp_ep *ep);
-/** tcp_rack_pipe() - Bytes in flight counted from the records (not SACKed, not lost). */
+/** tcp_rack_pipe() - Bytes in flight counted from the records (not SACKed, not lost):
+ * O(1), a counter kept as records change. */
 uint32_t tcp_rack_pipe(const struct tcp_ep *ep);
 /** tcp_rack_next_lost() - The first lost, not yet retransmitted range, at most @max bytes:
  * false if none. */
@@ -675,6 +691,9 @@ void tcp_rack_schedule(struct tcp_ep *ep);
 /** tcp_rack_timer() - rtx_timer fired as the reordering timer or the PTO. */
 void tcp_rack_timer(struct tcp_ep *ep);
 void tcp_rack_free(struct tcp_ep *ep);
+/** tcp_rack_check() - For tests: do pipe, the lost count and the time list agree with the
+ * records (recounted from scratch)? */
+bool tcp_rack_check(const struct tcp_ep *ep);
 
 /* ---------------------------------------------------------------- isn.c */
 

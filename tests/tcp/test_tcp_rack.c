@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp_test.h"
+#include "twostack.h"
 
 #define ST     struct tt *t = *state
 #define SEG(i) (s0 + 1460u * (i))
@@ -194,6 +195,44 @@ static void tail_loss_probe_answered_by_dsack_keeps_cwnd(void **state)
 	tt_finish(t);
 }
 
+/* The counters RACK keeps instead of scanning its records (pipe, the lost count, the
+ * transmit-time list) agree with a recount after every step of transfers through loss,
+ * reordering and duplication (ring growth, merges, RTOs and undos included). */
+static void check_rack(struct ts_xfer *x, void *ctx)
+{
+	unsigned *rounds = ctx;
+
+	if (!tcp_rack_check(tt_ep(x->cli)))
+		fail_msg("RACK counters disagree with the records after %u rounds", *rounds);
+	if (x->srv && !tcp_rack_check(tt_ep(x->srv)))
+		fail_msg("RACK counters (server) disagree after %u rounds", *rounds);
+	++*rounds;
+}
+
+static void rack_counters_match_the_records_under_loss(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct ns_impair_config ic = {.seed = seed,
+		                              .loss_ppm = 50000,
+		                              .reorder_ppm = 50000,
+		                              .dup_ppm = 20000,
+		                              .inbound = false};
+		struct ts_world *w = ts_new(&ic, seed);
+		unsigned rounds = 0;
+
+		ts_transfer(w, &(struct ts_opts){.bytes = 2u << 20,
+		                                 .port = 5001,
+		                                 .time_limit = 600 * NS_SEC,
+		                                 .name = "rack counters",
+		                                 .each = check_rack,
+		                                 .ctx = &rounds});
+		assert_true(rounds > 100);
+		assert_true(tcp_rack_check(tt_ep(w->x.cli)));
+		ts_free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +243,7 @@ int main(void)
 	    T(tail_loss_probe_resends_last_segment_after_two_srtt),
 	    T(tail_loss_probe_repairing_a_loss_reduces_cwnd),
 	    T(tail_loss_probe_answered_by_dsack_keeps_cwnd),
+	    cmocka_unit_test(rack_counters_match_the_records_under_loss),
 	};
 
 	return cmocka_run_group_tests_name("tcp_rack", tests, NULL, NULL);
