@@ -104,6 +104,7 @@ static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
 	c->flags |= l->flags & (TCP_F_NODELAY | TCP_F_KEEPALIVE);
 	c->snd.limit = l->snd.limit;
 	c->rcv.limit = l->rcv.limit;
+	c->rcvbuf_locked = l->rcvbuf_locked;
 	c->user_mss = l->user_mss;
 	c->keepidle_ns = l->keepidle_ns;
 	c->keepintvl_ns = l->keepintvl_ns;
@@ -238,25 +239,33 @@ void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 		return;
 	tcp_ep_enter(c);
 	tcp_listen_add_child(l, c);
+	tcp_passive_open(c, &g->h, iss_hint,
+	                 "LISTEN: SYN received, SYN-ACK sent (RFC 9293 3.10.7.2)");
+	tcp_ep_leave(c);
+}
+
+void tcp_passive_open(struct tcp_ep *c, const struct tcp_repr *syn, uint32_t iss_hint,
+                      const char *why)
+{
+	c->segs_in++; /* the SYN (a listener counted it too, as Linux) */
 	/* Third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, ISS chosen, SYN-ACK sent. */
-	c->irs = g->seq;
-	c->rcv_nxt = g->seq + 1;
-	tcp_apply_syn_options(c, &g->h);
-	c->iss = iss_hint ? iss_hint : tcp_isn(l->ts, &c->tep.id);
-	c->ts_offset = tcp_ts_offset(l->ts, &c->tep.id);
+	c->irs = syn->seq;
+	c->rcv_nxt = syn->seq + 1;
+	tcp_apply_syn_options(c, syn);
+	c->iss = iss_hint ? iss_hint : tcp_isn(c->ts, &c->tep.id);
+	c->ts_offset = tcp_ts_offset(c->ts, &c->tep.id);
 	c->snd_una = c->snd_sml = c->recover = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->snd_wnd = c->max_snd_wnd = g->h.window; /* RFC 7323 2.2: not scaled in a SYN */
-	c->snd_wl1 = g->seq;
+	c->snd_wnd = c->max_snd_wnd = syn->window; /* RFC 7323 2.2: not scaled in a SYN */
+	c->snd_wl1 = syn->seq;
 	c->snd_wl2 = c->iss;
-	tcp_set_state(c, TCP_SYN_RCVD, "LISTEN: SYN received, SYN-ACK sent (RFC 9293 3.10.7.2)");
+	tcp_set_state(c, TCP_SYN_RCVD, why);
 	tcp_send_syn(c);
 	c->rtt_seq = c->iss + 1;
 	c->rtt_start = now_ns(c);
 	c->flags |= TCP_F_RTT_TIMING;
 	tcp_rtx_arm(c);
 	/* Data on a SYN is not queued (no TCP Fast Open): the peer sends it again. */
-	tcp_ep_leave(c);
 }
 
 /* ---------------------------------------------------------------- SYN-SENT (3.10.7.3) */
@@ -512,7 +521,8 @@ static void tcp_in_check_rst(struct tcp_ep *ep, struct tcp_seg *g)
 			              "SYN_RCVD: RST, passive open returns to LISTEN");
 			return;
 		}
-		tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false, "SYN_RCVD: RST (active open)");
+		tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false,
+		             "SYN_RCVD: RST (simultaneous open or forwarded connection)");
 		return;
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT_1:
@@ -578,6 +588,7 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 
 	tcp_ack_rtt(ep, g);
 	tcp_ring_drop(&ep->snd, data);
+	ep->bytes_acked += data;
 	ep->snd_una = g->h.ack;
 	if (seq_lt(ep->snd_nxt, ep->snd_una))
 		ep->snd_nxt = ep->snd_una;
@@ -585,10 +596,12 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 	ep->una_since = now_ns(ep);
 	/* Congestion control counts data bytes: not our SYN or FIN. With SACK, RFC 6675
 	 * recovery (sack.c) replaces NewReno's (cc.c). */
-	if (ep->flags & TCP_F_SACK)
-		tcp_sack_on_ack(ep, data, false);
-	else
+	if (ep->flags & TCP_F_SACK) {
+		tcp_sack_on_ack(ep, data, false); /* counts what was delivered, SACKs too */
+	} else {
+		tcp_count_delivered(ep, data);
 		tcp_cc_ack(ep, data, false);
+	}
 	/* RFC 6298 5.2, 5.3: stop when all is acknowledged, else restart. */
 	if (ep->snd_una == ep->snd_max)
 		tcp_rtx_stop(ep);
@@ -671,6 +684,7 @@ static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 		return false;
 	}
 	ep->probes_out = 0;
+	ep->last_ack_recv = now_ns(ep);
 	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
 	 * leaves the window alone, and data is outstanding. */
 	dup = ack == ep->snd_una && g->len == 0 && !(g->h.flags & (TCP_SYN | TCP_FIN)) &&
@@ -833,10 +847,17 @@ static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g)
 	/* The peer's segment size, for the every-second-segment ACK rule (Linux's rcv_mss). */
 	if (g->len > ep->rcv_mss)
 		ep->rcv_mss = (uint16_t)(g->len < adv ? g->len : adv);
-	if (g->seq == ep->rcv_nxt)
+	ep->last_data_recv = now_ns(ep);
+	if (g->seq == ep->rcv_nxt) {
+		uint32_t nxt = ep->rcv_nxt;
+
 		tcp_rcv_in_order(ep, g);
-	else
+		ep->bytes_received += ep->rcv_nxt - nxt;
+	} else {
+		ep->rcv_ooopack++;
 		tcp_rcv_out_of_order(ep, g);
+	}
+	tcp_rcv_rtt_measure(ep, g);
 }
 
 /* ---------------------------------------------------------------- step 8: FIN */
@@ -966,6 +987,9 @@ void tcp_input(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	ep->last_rcv = now_ns(ep);
 	ep->keep_probes = 0;
+	ep->segs_in++;
+	if (g->len)
+		ep->data_segs_in++;
 	switch (ep->state) {
 	case TCP_LISTEN:
 		tcp_listen_input(ep, g, 0);

@@ -289,6 +289,7 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 		ep->flags &= ~(TCP_F_ACK_NOW | TCP_F_ACK_DELAYED | TCP_F_DSACK_OWED);
 		ns_timer_cancel(s, &ep->delack_timer);
 	}
+	tcp_count_xmit(ep, seq, len); /* TCP_INFO, PRR */
 	/* A failure past this point (no route, link full) is a lost segment: the
 	 * retransmission machinery deals with it as with any loss. */
 	tcp_send_pkt(s, &ep->route, pkt, ep->ttl, ep->tos);

@@ -341,6 +341,13 @@ static bool sacked(const struct tcp_ep *ep, uint32_t s, uint32_t e)
 	return false;
 }
 
+/* RFC 8985 6.2 step 3 (or a D-SACK): the network reorders. */
+static void rack_reordered(struct tcp_rack *r)
+{
+	r->reordering_seen = true;
+	r->reord_seen++;
+}
+
 /* RFC 8985 6.2 steps 1-2: a record was delivered. */
 static void rack_update(struct tcp_ep *ep, const struct tcp_rack_rec *x)
 {
@@ -381,7 +388,7 @@ void tcp_rack_sacked(struct tcp_ep *ep, uint32_t l, uint32_t rr)
 		rec_set_flags(r, i, (x->flags | TCP_RR_SACKED) & ~(uint32_t)TCP_RR_LOST);
 		rack_update(ep, x);
 		if (!(x->flags & TCP_RR_RETRANS) && seq_lt(x->end, r->fack))
-			r->reordering_seen = true; /* step 3 */
+			rack_reordered(r); /* step 3 */
 		if (seq_gt(x->end, r->fack))
 			r->fack = x->end;
 	}
@@ -396,17 +403,16 @@ static uint32_t sacked_bytes(const struct tcp_ep *ep)
 	return n;
 }
 
-/* RFC 8985 6.2 step 4. */
+/* RFC 8985 6.2 step 4: D-SACK rounds, then the window. */
 static uint64_t rack_reo_wnd(struct tcp_ep *ep)
 {
 	struct tcp_rack *r = &ep->rack;
-	uint64_t w;
 
 	if (r->dsack_round_on && seq_ge(ep->snd_una, r->dsack_round))
 		r->dsack_round_on = false;
 	if (ep->dsacks_rcvd != r->dsacks_seen) {
 		r->dsacks_seen = ep->dsacks_rcvd;
-		r->reordering_seen = true;
+		rack_reordered(r);
 		if (!r->dsack_round_on) {
 			r->dsack_round_on = true;
 			r->dsack_round = ep->snd_max;
@@ -415,13 +421,7 @@ static uint64_t rack_reo_wnd(struct tcp_ep *ep)
 			r->reo_wnd_persist = 16;
 		}
 	}
-	if (!r->reordering_seen && ((ep->flags & TCP_F_IN_RECOVERY) ||
-	                            sacked_bytes(ep) >= RACK_DUPTHRESH * (uint32_t)ep->mss))
-		return 0;
-	w = (r->min_rtt ? r->min_rtt - 1 : 0) / 4 * (r->reo_wnd_mult ? r->reo_wnd_mult : 1);
-	if ((ep->flags & TCP_F_RTT_VALID) && w > ep->srtt)
-		w = ep->srtt;
-	return w;
+	return tcp_rack_reo_wnd_now(ep);
 }
 
 /* RFC 8985 6.2 step 5: mark what is overdue; the latest deadline of the rest sets the
@@ -470,7 +470,7 @@ bool tcp_rack_ack(struct tcp_ep *ep)
 		if (!(x->flags & TCP_RR_SACKED)) {
 			rack_update(ep, x);
 			if (!(x->flags & TCP_RR_RETRANS) && seq_lt(x->end, r->fack_prior))
-				r->reordering_seen = true; /* step 3 */
+				rack_reordered(r); /* step 3 */
 		}
 		rec_set_flags(r, 0, TCP_RR_SACKED); /* out of pipe, the list, the lost count */
 		r->una = x->end;
@@ -540,6 +540,37 @@ bool tcp_rack_next_lost(const struct tcp_ep *ep, uint32_t max, uint32_t *seq, ui
 	}
 	r->lost_from = r->n ? rec_at(r, r->n - 1)->end : r->una;
 	return false;
+}
+
+uint32_t tcp_rack_lost_bytes(const struct tcp_ep *ep)
+{
+	const struct tcp_rack *r = &ep->rack;
+	uint32_t n = 0;
+
+	/* TCP_INFO only: a walk is fine here. */
+	for (uint32_t i = 0; i < r->n && r->nlost; i++) {
+		const struct tcp_rack_rec *x = rec_at(r, i);
+
+		if ((x->flags & (TCP_RR_SACKED | TCP_RR_LOST)) == TCP_RR_LOST)
+			n += x->end - rec_start(r, i);
+	}
+	return n;
+}
+
+uint64_t tcp_rack_reo_wnd_now(const struct tcp_ep *ep)
+{
+	const struct tcp_rack *r = &ep->rack;
+	uint64_t w;
+
+	if (!(ep->flags & TCP_F_RACK))
+		return 0;
+	if (!r->reordering_seen && ((ep->flags & TCP_F_IN_RECOVERY) ||
+	                            sacked_bytes(ep) >= RACK_DUPTHRESH * (uint32_t)ep->mss))
+		return 0;
+	w = (r->min_rtt ? r->min_rtt - 1 : 0) / 4 * (r->reo_wnd_mult ? r->reo_wnd_mult : 1);
+	if ((ep->flags & TCP_F_RTT_VALID) && w > ep->srtt)
+		w = ep->srtt;
+	return w;
 }
 
 void tcp_rack_undo(struct tcp_ep *ep)

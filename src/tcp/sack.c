@@ -51,8 +51,14 @@
  * tcp_cc_restore_prior()), forgets RACK's loss marks and, after a timeout, continues with
  * new data rather than resending (RFC 4015 3.2).
  *
- * Limits: no rule 3/4 of NextSeg, no proportional rate reduction (RFC 6937): in recovery
- * cwnd is ssthresh, as RFC 6675 5 step 4.2 sets it.
+ * The window in recovery: RFC 6675 5 step 4.2 sets cwnd = ssthresh at once, which stops
+ * the sender until pipe falls below it and then lets a burst out. Proportional rate
+ * reduction (RFC 6937, as Linux) replaces that step: each ACK lets out a share of what it
+ * delivered, so the flight shrinks smoothly to ssthresh (tcp_prr()). At the end of
+ * recovery cwnd = ssthresh.
+ *
+ * Limits: no rule 3/4 of NextSeg. NewReno recovery without SACK (cc.c) keeps RFC 6582's
+ * window inflation.
  */
 #include <string.h>
 
@@ -176,6 +182,23 @@ static uint32_t lost_edge(const struct tcp_ep *ep)
 	return ep->snd_una;
 }
 
+uint32_t tcp_sack_bytes(const struct tcp_ep *ep)
+{
+	return sb_bytes(ep);
+}
+
+uint32_t tcp_lost_bytes(const struct tcp_ep *ep)
+{
+	if ((ep->flags & TCP_F_RACK) && ep->rack.rec)
+		return tcp_rack_lost_bytes(ep);
+	if ((ep->flags & TCP_F_SACK) && (ep->flags & TCP_F_IN_RECOVERY))
+		return unsacked(ep, ep->snd_una, seq_max(lost_edge(ep), ep->snd_una));
+	/* NewReno: the segment at SND.UNA, while recovering (or after a timeout). */
+	if ((ep->flags & TCP_F_IN_RECOVERY) || (ep->backoff && ep->snd_una != ep->snd_max))
+		return min_u32(ep->mss, ep->snd_max - ep->snd_una);
+	return 0;
+}
+
 uint32_t tcp_pipe(const struct tcp_ep *ep)
 {
 	if (!(ep->flags & TCP_F_SACK))
@@ -218,6 +241,7 @@ uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 	unsigned i = 0;
 
 	tcp_rack_ack_begin(ep);
+	ep->sacked_prior = before = sb_bytes(ep);
 	if (!(ep->flags & TCP_F_SACK) || !h->nsack)
 		return 0;
 	/* RFC 2883 4: a first block at or below the cumulative ACK, or inside the second
@@ -230,7 +254,6 @@ uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 		ep->dsack_in.right = h->sack[0].right;
 		i = 1;
 	}
-	before = sb_bytes(ep);
 	for (; i < h->nsack; i++) {
 		uint32_t l = h->sack[i].left, r = h->sack[i].right;
 		unsigned nsb = ep->nsb, ngap;
@@ -306,19 +329,67 @@ void tcp_sack_output(struct tcp_ep *ep)
 
 /* ---------------------------------------------------------------- recovery */
 
-/* RFC 6675 5 step (4): enter loss recovery. */
-static void sack_enter_recovery(struct tcp_ep *ep)
+/*
+ * RFC 6937 proportional rate reduction, as Linux's tcp_cwnd_reduction(): on each ACK in
+ * recovery, cwnd = pipe + sndcnt, where sndcnt lets out what the ACK delivered scaled by
+ * ssthresh / RecoverFS while pipe is above ssthresh (so the flight shrinks smoothly to
+ * ssthresh instead of stopping, then bursting), and, once pipe is below it, at most what
+ * was delivered (plus one segment on an ACK that advances SND.UNA without revealing a new
+ * loss, PRR-SSRB's SafeACK) to bring pipe back up to ssthresh. The first call of an
+ * episode always allows one segment: the fast retransmit. RecoverFS is the cwnd when
+ * recovery began (Linux's prior_cwnd); prr_out counts every data byte sent since.
+ */
+static void tcp_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack)
+{
+	uint32_t pipe = tcp_pipe(ep), mss = ep->mss;
+	int64_t out = (int64_t)(ep->bytes_sent - ep->prr_sent0), sndcnt;
+
+	if (!delivered) {
+		/* Recovery begun by RACK's timer: nothing delivered, the retransmission goes. */
+		if (!out)
+			ep->cwnd = pipe + mss;
+		return;
+	}
+	ep->prr_delivered += delivered;
+	if (pipe > ep->ssthresh) {
+		uint64_t fs = ep->prr_recover_fs ? ep->prr_recover_fs : mss;
+
+		/* RFC 6937: CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out */
+		sndcnt =
+		    (int64_t)(((uint64_t)ep->ssthresh * ep->prr_delivered + fs - 1) / fs) - out;
+	} else {
+		int64_t limit = (int64_t)ep->prr_delivered - out;
+
+		if (limit < (int64_t)delivered)
+			limit = delivered;
+		if (safe_ack)
+			limit += mss;
+		sndcnt =
+		    (int64_t)(ep->ssthresh - pipe) < limit ? (int64_t)(ep->ssthresh - pipe) : limit;
+	}
+	if (sndcnt < 0)
+		sndcnt = 0;
+	if (!out && sndcnt < mss)
+		sndcnt = mss; /* force the fast retransmit */
+	ep->cwnd = pipe + (uint32_t)sndcnt;
+}
+
+/* RFC 6675 5 step (4): enter loss recovery, the window reduced by PRR (RFC 6937). */
+static void sack_enter_recovery(struct tcp_ep *ep, uint32_t delivered)
 {
 	uint32_t lim = data_end(ep);
 
 	ep->recover = ep->snd_max; /* RecoveryPoint = HighData */
+	ep->prr_recover_fs = ep->cwnd;
 	ep->ssthresh = ep->cc->ssthresh(ep);
-	ep->cwnd = ep->ssthresh;
+	ep->prr_delivered = 0;
+	ep->prr_sent0 = ep->bytes_sent;
 	ep->cwnd_acc = 0;
 	ep->flags |= TCP_F_IN_RECOVERY;
 	ep->high_rxt = ep->snd_una;
 	tcp_undo_begin(ep, false);
 	ep->rack.tlp_out = false;
+	tcp_prr(ep, delivered, false);
 	/* RACK's lost segments go out through tcp_sack_output(). */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 		uint32_t s, len;
@@ -345,16 +416,23 @@ static bool may_recover(const struct tcp_ep *ep)
 void tcp_sack_rack_lost(struct tcp_ep *ep)
 {
 	if (may_recover(ep))
-		sack_enter_recovery(ep);
+		sack_enter_recovery(ep, 0);
 }
 
 void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 {
+	uint32_t nlost0 = ep->rack.nlost, sacked, delivered;
 	bool rack_lost;
 
 	sb_trim(ep);
 	if (seq_lt(ep->high_rxt, ep->snd_una))
 		ep->high_rxt = ep->snd_una;
+	/* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes
+	 * (bytes leaving the scoreboard for the cumulative ACK were counted when SACKed). */
+	sacked = sb_bytes(ep);
+	delivered = acked + sacked > ep->sacked_prior ? acked + sacked - ep->sacked_prior : 0;
+	ep->sacked_prior = sacked;
+	tcp_count_delivered(ep, delivered);
 	rack_lost = tcp_rack_ack(ep);
 	if (ep->flags & TCP_F_IN_RECOVERY) {
 		/* RFC 6675 5 step (1)/(2): recovery ends once RecoveryPoint is acknowledged;
@@ -369,6 +447,8 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 			/* RFC 8985 6.2 step 4: the D-SACK-widened window lasts 16 recoveries. */
 			if (ep->rack.reo_wnd_persist && --ep->rack.reo_wnd_persist == 0)
 				ep->rack.reo_wnd_mult = 1;
+		} else {
+			tcp_prr(ep, delivered, acked && ep->rack.nlost <= nlost0);
 		}
 		return;
 	}
@@ -385,7 +465,7 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 	if (ep->dupacks >= TCP_DUPTHRESH ||
 	    ((ep->flags & TCP_F_RACK) && ep->rack.rec ? rack_lost
 	                                              : seq_lt(ep->snd_una, lost_edge(ep))))
-		sack_enter_recovery(ep);
+		sack_enter_recovery(ep, delivered);
 }
 
 void tcp_sack_rto(struct tcp_ep *ep)

@@ -49,6 +49,7 @@
 
 #include "netstack/clock.h"
 #include "netstack/proto.h"
+#include "netstack/tcp.h"
 #include "netstack/timer.h"
 #include "wire/tcp.h"
 
@@ -172,6 +173,11 @@ struct tcp_stack {
 	uint32_t ntw; /* connections in TIME_WAIT (bounded by cfg.max_tw) */
 	tcp_trace_fn trace;
 	void *trace_ctx;
+	/* The TCP forwarder (forward.c): its function, and the requests pending. */
+	ns_tcp_forwarder_fn fwd_fn;
+	void *fwd_ctx;
+	uint32_t fwd_max, fwd_pending;
+	struct ns_tcp_fwd_req *fwd_reqs;
 };
 
 /** tcp_config() - The TCP settings of @s (NULL if TCP is not registered); changes apply to
@@ -229,6 +235,7 @@ struct tcp_rack {
 	uint32_t nlost;        /* records marked lost and not SACKed */
 	uint32_t lost_from;    /* no lost record worth resending ends at or below this */
 	uint32_t fack_prior;   /* RACK.fack before the current ACK (step 3) */
+	uint32_t reord_seen;   /* reordering events noticed (TCP_INFO) */
 	uint64_t xmit_ts;      /* RACK.xmit_ts: latest transmit time of a delivered segment */
 	uint64_t last_xmit;    /* the latest record time given out (times strictly increase) */
 	uint32_t end_seq;      /* RACK.end_seq */
@@ -445,8 +452,35 @@ struct tcp_ep {
 	/* Rate limit of ACKs to invalid segments (Linux's last_oow_ack_time). */
 	uint64_t last_oow_ack; /* when the last one went (0: never) */
 
-	/* Counters (TCP_INFO-like) */
+	/* Receive-buffer auto-tuning (Linux's DRS: tcp_rcv_space_adjust(); endpoint.c). */
+	uint64_t bytes_read;    /* bytes the application has read */
+	uint64_t rcv_rtt;       /* the receiver's RTT estimate, ns (0: none yet) */
+	uint64_t rcv_rtt_time;  /* window-based measure: when it began (0: not running) */
+	uint32_t rcv_rtt_seq;   /* ... and the sequence number that ends it */
+	uint32_t rcv_rtt_tsecr; /* the last TSecr sampled (one sample per echo) */
+	uint32_t rcvq_space;    /* bytes read in the last measured RTT */
+	uint64_t rcvq_seq;      /* bytes_read when the current measurement began */
+	uint64_t rcvq_time;     /* ... and when */
+	bool rcvbuf_locked;     /* SO_RCVBUF was set: no auto-tuning (as Linux) */
+
+	/* Proportional rate reduction in SACK recovery (RFC 6937, sack.c). */
+	uint32_t prr_recover_fs; /* RecoverFS: cwnd when recovery began (as Linux) */
+	uint32_t prr_delivered;  /* bytes delivered to the peer since */
+	uint64_t prr_sent0;      /* bytes_sent then: prr_out = bytes_sent - prr_sent0 */
+	uint32_t sacked_prior;   /* scoreboard bytes before the current ACK */
+
+	/* Counters (TCP_INFO, info.c) */
 	uint32_t retransmits, total_retrans;
+	uint64_t bytes_sent;     /* data bytes sent, retransmissions included */
+	uint64_t bytes_retrans;  /* data bytes retransmitted */
+	uint64_t bytes_acked;    /* data bytes cumulatively acknowledged */
+	uint64_t bytes_received; /* data bytes received in order */
+	uint64_t delivered;      /* data bytes delivered: ACKed or SACKed, once each */
+	uint32_t segs_out, segs_in, data_segs_out, data_segs_in;
+	uint32_t rcv_ooopack;                                   /* out-of-order segments received */
+	uint64_t last_data_sent, last_data_recv, last_ack_recv; /* ns (0: never) */
+	uint64_t rate_t0, rate_delivered0; /* the delivery-rate sampling interval */
+	uint64_t delivery_rate;            /* bytes/s over the last full interval */
 };
 
 /* ep->q_in */
@@ -510,6 +544,18 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 /* Copy @n bytes from @src to @off bytes after the head. */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
+/** tcp_ring_grow() - Make an allocated ring @cap bytes (> r->cap), keeping every byte at
+ * its offset from the head; an unallocated one just gets the larger limit. False if out of
+ * memory (the ring stays as it was). */
+bool tcp_ring_grow(struct tcp_ring *r, uint32_t cap);
+
+/* Receive-buffer auto-tuning */
+/** tcp_rcv_rtt_measure() - Receiver RTT sampling for auto-tuning, for an accepted data
+ * segment @g (with timestamps: TSecr's age; without: how long a window takes to arrive). */
+void tcp_rcv_rtt_measure(struct tcp_ep *ep, const struct tcp_seg *g);
+/** tcp_rcv_space_adjust() - After a read: once per receiver RTT, grow the receive buffer
+ * to what the application consumed in the last RTT, doubled (and more while it grows). */
+void tcp_rcv_space_adjust(struct tcp_ep *ep);
 
 /* ---------------------------------------------------------------- input.c */
 
@@ -525,6 +571,11 @@ bool tcp_oow_rate_limited(struct tcp_ep *ep);
 /** tcp_listen_input() - A segment for a listener (RFC 9293 3.10.7.2). @iss_hint non-zero:
  * the ISS to use (RFC 6191 TIME_WAIT reuse). */
 void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint);
+/** tcp_passive_open() - The third step of RFC 9293 3.10.7.2 for a new connection @c
+ * (registered, with a route) answering @syn: IRS, options, ISS (@iss_hint or RFC 6528),
+ * SYN-RECEIVED (@why traced), SYN-ACK sent and timed. Call between enter and leave. */
+void tcp_passive_open(struct tcp_ep *c, const struct tcp_repr *syn, uint32_t iss_hint,
+                      const char *why);
 /** tcp_apply_syn_options() - Negotiate MSS, window scale, timestamps and SACK from the
  * peer's SYN (RFC 7323 1.3, 2.2; RFC 2018 2; RFC 9293 3.7.1). */
 void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h);
@@ -637,6 +688,11 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish);
 /** tcp_sack_output() - In SACK recovery: retransmit holes (NextSeg rule 1) while
  * cwnd - pipe allows a segment. */
 void tcp_sack_output(struct tcp_ep *ep);
+/** tcp_sack_bytes() - Bytes the scoreboard holds as SACKed. */
+uint32_t tcp_sack_bytes(const struct tcp_ep *ep);
+/** tcp_lost_bytes() - Bytes believed lost now: RACK's marks, RFC 6675's IsLost() holes in
+ * recovery, or NewReno's one segment (for reports). */
+uint32_t tcp_lost_bytes(const struct tcp_ep *ep);
 /** tcp_pipe() - RFC 6675 "pipe" (bytes in flight), or snd_nxt - snd_una without SACK. */
 uint32_t tcp_pipe(const struct tcp_ep *ep);
 /** tcp_sack_skip() - If @seq is SACKed return the end of its range, else @seq; *@limit
@@ -683,6 +739,10 @@ uint32_t tcp_rack_pipe(const struct tcp_ep *ep);
 /** tcp_rack_next_lost() - The first lost, not yet retransmitted range, at most @max bytes:
  * false if none. */
 bool tcp_rack_next_lost(const struct tcp_ep *ep, uint32_t max, uint32_t *seq, uint32_t *len);
+/** tcp_rack_lost_bytes() - Bytes of the records marked lost (O(records): reports only). */
+uint32_t tcp_rack_lost_bytes(const struct tcp_ep *ep);
+/** tcp_rack_reo_wnd_now() - RACK.reo_wnd as it stands (RFC 8985 6.2 step 4), ns. */
+uint64_t tcp_rack_reo_wnd_now(const struct tcp_ep *ep);
 /** tcp_rack_rto() - RFC 8985 6.3: at an RTO every outstanding segment is lost. */
 void tcp_rack_rto(struct tcp_ep *ep);
 /** tcp_rack_schedule() - After output: arm the reordering timer or the probe timeout
@@ -719,7 +779,29 @@ void tcp_syncookie_send(struct tcp_ep *l, const struct tcp_seg *g);
  * two counter periods)? On success fills @out. */
 bool tcp_syncookie_check(struct tcp_ep *l, const struct tcp_seg *g, struct tcp_cookie *out);
 
+/* ---------------------------------------------------------------- info.c */
+
+/** tcp_count_xmit() - tcp_xmit() sent a segment of @len data bytes from @seq. */
+void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len);
+/** tcp_count_delivered() - An ACK delivered @bytes (newly ACKed or SACKed): the delivery
+ * counters and the delivery-rate sample. */
+void tcp_count_delivered(struct tcp_ep *ep, uint32_t bytes);
+
+/* ---------------------------------------------------------------- forward.c */
+
+/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder: true if the forwarder
+ * took it (a request made, or dropped for a full table: counted either way; the caller
+ * frees the packet), false if there is no forwarder or @g is not a bare SYN. */
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g);
+/** tcp_fwd_fini() - Free every pending request (stack teardown). */
+void tcp_fwd_fini(struct tcp_stack *ts);
+
 /* ---------------------------------------------------------------- proto.c */
+
+/** tcp_send_rst_to() - A control segment (RST) with no connection behind it, from
+ * @id->local:lport to @id->remote:rport. */
+void tcp_send_rst_to(struct tcp_stack *ts, uint32_t nic, const struct ns_tep_id *id, uint32_t seq,
+                     uint32_t ack, uint8_t flags);
 
 struct tcp_stack *tcp_stack_of(struct ns_stack *s);
 /** tcp_seg_parse() - Verify the checksum and parse @pkt's TCP header into @g. On failure
