@@ -99,7 +99,7 @@ static const char help_text[] =
     "Not there yet: IPv6 (an IPv6 --addr or --gateway is refused; IPv6 frames are dropped\n"
     "and counted), IP fragmentation and reassembly (fragments are dropped and counted:\n"
     "datagrams must fit the MTU), DHCP. In TCP: segmentation and checksum offload\n"
-    "(TSO/GSO), receive-buffer auto-tuning and a TCP_INFO-style report.\n"
+    "(TSO/GSO).\n"
     "\n"
     "netstack demo: as root, create a network namespace with a TAP device, run\n"
     "`netstack serve` there, ping it and exchange UDP with it from the kernel, print a\n"

@@ -12,6 +12,7 @@
 #include "netstack/pkt.h"
 #include "netstack/stack.h"
 #include "netstack/stats.h"
+#include "netstack/tcp.h"
 #include "netstack/timer.h"
 #include "netstack/waiter.h"
 

@@ -13,14 +13,18 @@
  *   cc.c        congestion control: NewReno loss recovery (RFC 5681/6582), the hook
  *               struct (tcp_cc_ops), Reno, undo and cwnd validation shared by algorithms
  *   cubic.c     CUBIC (RFC 9438) with HyStart++ (RFC 9406), the default algorithm
- *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers,
- *               and tcp_set_state(), through which every transition goes
+ *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers
+ *               and receive-buffer auto-tuning, and tcp_set_state(), through which every
+ *               transition goes
  *   isn.c       initial sequence numbers (RFC 6528) and timestamp offsets
- *   sack.c      SACK scoreboard and RFC 6675 loss recovery, D-SACK (RFC 2883) both ways,
- *               spurious-retransmission undo (Eifel RFC 3522, D-SACK, F-RTO RFC 5682)
+ *   sack.c      SACK scoreboard and RFC 6675 loss recovery with PRR (RFC 6937), D-SACK
+ *               (RFC 2883) both ways, spurious-retransmission undo (Eifel RFC 3522, D-SACK,
+ *               F-RTO RFC 5682)
  *   rack.c      RACK-TLP (RFC 8985): per-segment transmit records, time-based loss
  *               detection, the reordering timer and the tail loss probe
  *   syncookie.c SYN cookies (RFC 4987 3.6) when a listener's SYN queue is full
+ *   info.c      counters and the TCP_INFO-style report (ns_ep_get_tcp_info())
+ *   forward.c   the TCP forwarder: SYNs to no endpoint offered to the application
  *
  * Sequence-space bookkeeping (RFC 9293 3.3.1), all modulo 2^32:
  *
