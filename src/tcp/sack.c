@@ -54,11 +54,10 @@
  * The window in recovery: RFC 6675 5 step 4.2 sets cwnd = ssthresh at once, which stops
  * the sender until pipe falls below it and then lets a burst out. Proportional rate
  * reduction (RFC 6937, as Linux) replaces that step: each ACK lets out a share of what it
- * delivered, so the flight shrinks smoothly to ssthresh (tcp_prr()). At the end of
+ * delivered, so the flight shrinks smoothly to ssthresh (tcp_cc_prr() in cc.c). At the end of
  * recovery cwnd = ssthresh.
  *
- * Limits: no rule 3/4 of NextSeg. NewReno recovery without SACK (cc.c) keeps RFC 6582's
- * window inflation.
+ * Limits: no rule 3/4 of NextSeg.
  */
 #include <string.h>
 
@@ -201,8 +200,15 @@ uint32_t tcp_lost_bytes(const struct tcp_ep *ep)
 
 uint32_t tcp_pipe(const struct tcp_ep *ep)
 {
-	if (!(ep->flags & TCP_F_SACK))
-		return ep->snd_nxt - ep->snd_una;
+	if (!(ep->flags & TCP_F_SACK)) {
+		uint32_t flight = ep->snd_nxt - ep->snd_una;
+
+		/* NewReno recovery: each duplicate ACK means a segment left the network
+		 * (Linux's emulated "reno SACKs"; the lost head, resent, counts once). */
+		if ((ep->flags & TCP_F_IN_RECOVERY) && ep->reno_sacked < flight)
+			return flight - ep->reno_sacked;
+		return flight;
+	}
 	/* RACK (RFC 8985): what is neither SACKed nor marked lost, from its records. */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec)
 		return tcp_rack_pipe(ep);
@@ -329,67 +335,20 @@ void tcp_sack_output(struct tcp_ep *ep)
 
 /* ---------------------------------------------------------------- recovery */
 
-/*
- * RFC 6937 proportional rate reduction, as Linux's tcp_cwnd_reduction(): on each ACK in
- * recovery, cwnd = pipe + sndcnt, where sndcnt lets out what the ACK delivered scaled by
- * ssthresh / RecoverFS while pipe is above ssthresh (so the flight shrinks smoothly to
- * ssthresh instead of stopping, then bursting), and, once pipe is below it, at most what
- * was delivered (plus one segment on an ACK that advances SND.UNA without revealing a new
- * loss, PRR-SSRB's SafeACK) to bring pipe back up to ssthresh. The first call of an
- * episode always allows one segment: the fast retransmit. RecoverFS is the cwnd when
- * recovery began (Linux's prior_cwnd); prr_out counts every data byte sent since.
- */
-static void tcp_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack)
-{
-	uint32_t pipe = tcp_pipe(ep), mss = ep->mss;
-	int64_t out = (int64_t)(ep->bytes_sent - ep->prr_sent0), sndcnt;
-
-	if (!delivered) {
-		/* Recovery begun by RACK's timer: nothing delivered, the retransmission goes. */
-		if (!out)
-			ep->cwnd = pipe + mss;
-		return;
-	}
-	ep->prr_delivered += delivered;
-	if (pipe > ep->ssthresh) {
-		uint64_t fs = ep->prr_recover_fs ? ep->prr_recover_fs : mss;
-
-		/* RFC 6937: CEIL(prr_delivered * ssthresh / RecoverFS) - prr_out */
-		sndcnt =
-		    (int64_t)(((uint64_t)ep->ssthresh * ep->prr_delivered + fs - 1) / fs) - out;
-	} else {
-		int64_t limit = (int64_t)ep->prr_delivered - out;
-
-		if (limit < (int64_t)delivered)
-			limit = delivered;
-		if (safe_ack)
-			limit += mss;
-		sndcnt =
-		    (int64_t)(ep->ssthresh - pipe) < limit ? (int64_t)(ep->ssthresh - pipe) : limit;
-	}
-	if (sndcnt < 0)
-		sndcnt = 0;
-	if (!out && sndcnt < mss)
-		sndcnt = mss; /* force the fast retransmit */
-	ep->cwnd = pipe + (uint32_t)sndcnt;
-}
-
 /* RFC 6675 5 step (4): enter loss recovery, the window reduced by PRR (RFC 6937). */
 static void sack_enter_recovery(struct tcp_ep *ep, uint32_t delivered)
 {
 	uint32_t lim = data_end(ep);
 
 	ep->recover = ep->snd_max; /* RecoveryPoint = HighData */
-	ep->prr_recover_fs = ep->cwnd;
+	tcp_cc_prr_begin(ep);
 	ep->ssthresh = ep->cc->ssthresh(ep);
-	ep->prr_delivered = 0;
-	ep->prr_sent0 = ep->bytes_sent;
 	ep->cwnd_acc = 0;
 	ep->flags |= TCP_F_IN_RECOVERY;
 	ep->high_rxt = ep->snd_una;
 	tcp_undo_begin(ep, false);
 	ep->rack.tlp_out = false;
-	tcp_prr(ep, delivered, false);
+	tcp_cc_prr(ep, delivered, false);
 	/* RACK's lost segments go out through tcp_sack_output(). */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 		uint32_t s, len;
@@ -448,7 +407,7 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 			if (ep->rack.reo_wnd_persist && --ep->rack.reo_wnd_persist == 0)
 				ep->rack.reo_wnd_mult = 1;
 		} else {
-			tcp_prr(ep, delivered, acked && ep->rack.nlost <= nlost0);
+			tcp_cc_prr(ep, delivered, acked && ep->rack.nlost <= nlost0);
 		}
 		return;
 	}

@@ -467,11 +467,12 @@ struct tcp_ep {
 	uint64_t rcvq_time;     /* ... and when */
 	bool rcvbuf_locked;     /* SO_RCVBUF was set: no auto-tuning (as Linux) */
 
-	/* Proportional rate reduction in SACK recovery (RFC 6937, sack.c). */
+	/* Proportional rate reduction in recovery (RFC 6937, cc.c). */
 	uint32_t prr_recover_fs; /* RecoverFS: cwnd when recovery began (as Linux) */
 	uint32_t prr_delivered;  /* bytes delivered to the peer since */
 	uint64_t prr_sent0;      /* bytes_sent then: prr_out = bytes_sent - prr_sent0 */
 	uint32_t sacked_prior;   /* scoreboard bytes before the current ACK */
+	uint32_t reno_sacked;    /* without SACK: bytes the duplicate ACKs said had left */
 
 	/* Counters (TCP_INFO, info.c) */
 	uint32_t retransmits, total_retrans;
@@ -655,6 +656,12 @@ void tcp_cc_undo(struct tcp_ep *ep);
  * connect (the new algorithm starts from the current cwnd and ssthresh). */
 ns_err tcp_cc_select(struct tcp_ep *ep, int64_t which);
 int64_t tcp_cc_selected(const struct tcp_ep *ep);
+/** tcp_cc_prr_begin() - A recovery episode starts: PRR's RecoverFS (cwnd now) and
+ * counters (RFC 6937). Call before cwnd changes. */
+void tcp_cc_prr_begin(struct tcp_ep *ep);
+/** tcp_cc_prr() - RFC 6937 on an ACK in recovery that delivered @delivered bytes:
+ * cwnd = pipe + sndcnt. @safe_ack: it advanced SND.UNA and revealed no new loss. */
+void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack);
 /** tcp_cc_save_prior() - For ssthresh hooks: remember cwnd and ssthresh for undo. */
 void tcp_cc_save_prior(struct tcp_ep *ep);
 /** tcp_cc_restore_prior() - For undo hooks: cwnd and ssthresh back to at least what

@@ -333,6 +333,56 @@ static void prr_sends_in_proportion_while_pipe_exceeds_ssthresh(void **state)
 	tt_finish(t);
 }
 
+/* PRR without SACK (RFC 6937 3, as Linux): each duplicate ACK counts one segment
+ * delivered and out of the network, so NewReno recovery reduces the window the same way
+ * as SACK recovery above, instead of RFC 6582's inflation by a segment per duplicate. */
+static void prr_without_sack_counts_a_segment_per_duplicate_ack(void **state)
+{
+	ST;
+	static uint8_t big[64 * 1460];
+	uint32_t s0, sent[12];
+	struct tcp_ep *ep;
+
+	tt_established(t);
+	assert_int_equal(tcp_cc_select(tt_ep(t->c), TCP_CC_RENO), NS_OK);
+	ep = tt_ep(t->c);
+	s0 = t->rnxt;
+	tt_write(t->c, big, sizeof(big));
+	for (int i = 0; i < 10; i++)
+		tt_expect(t, TT_SEG(.seq = SEG(i), .len = 1460));
+	for (int i = 1; i <= 10; i++) {
+		tt_send(t, TT_SEG(.ack = SEG(i)));
+		tt_expect(t, TT_SEG(.seq = SEG(8 + 2 * i), .len = 1460));
+		tt_expect(t, TT_SEG(.seq = SEG(9 + 2 * i), .len = 1460));
+	}
+	/* Segment 10 lost; limited transmit on the first two duplicates. */
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(30), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(31), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(10), .len = 1460));
+	tt_expect_nothing(t);
+	assert_true(ep->flags & TCP_F_IN_RECOVERY);
+	assert_int_equal(ep->ssthresh, 11 * 1460);
+	assert_int_equal(tcp_pipe(ep), 19 * 1460); /* 22 out, 3 left with the duplicates */
+	for (int k = 0; k < 12; k++) {
+		tt_send(t, TT_SEG(.ack = SEG(10)));
+		sent[k] = nt_pending(&t->nt);
+		nt_discard(&t->nt);
+	}
+	{
+		/* As with SACK: 7 of 13 delivered segments' worth sent (11/20). */
+		static const uint32_t want[12] = {0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1};
+
+		for (int k = 0; k < 12; k++)
+			if (sent[k] != want[k])
+				fail_msg("after duplicate %d: %u segments sent, want %u", k,
+				         sent[k], want[k]);
+	}
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +390,7 @@ int main(void)
 	    T(sack_recovery_retransmits_only_lost_holes),
 	    T(sack_recovery_sends_new_data_when_pipe_allows),
 	    T(prr_sends_in_proportion_while_pipe_exceeds_ssthresh),
+	    T(prr_without_sack_counts_a_segment_per_duplicate_ack),
 	    T(sack_blocks_outside_window_and_dsack_are_not_scored),
 	    T(rto_resend_skips_sacked_ranges),
 	    T(limited_transmit_without_sack),
