@@ -209,17 +209,23 @@ void tcp_cc_init(struct tcp_ep *ep)
 }
 
 /*
- * RFC 6937 proportional rate reduction, as Linux's tcp_cwnd_reduction(): on each ACK in
- * recovery, cwnd = pipe + sndcnt, where sndcnt lets out what the ACK delivered scaled by
- * ssthresh / RecoverFS while pipe is above ssthresh (so the flight shrinks smoothly to
- * ssthresh instead of stopping, then bursting), and, once pipe is below it, at most what
- * was delivered (plus one segment on an ACK that advances SND.UNA without revealing a new
- * loss, PRR-SSRB's SafeACK) to bring pipe back up to ssthresh. The first call of an
- * episode always allows one segment: the fast retransmit. RecoverFS is the cwnd when
- * recovery began (Linux's prior_cwnd); prr_out counts every data byte sent since. SACK
- * recovery (sack.c) and NewReno's (below) both use it, as in Linux.
+ * RFC 6937 proportional rate reduction, in the shape of Linux's tcp_cwnd_reduction(): on
+ * each ACK in recovery, cwnd = pipe + sndcnt, where sndcnt lets out what the ACK
+ * delivered scaled by ssthresh / RecoverFS while pipe is above ssthresh (so the flight
+ * shrinks smoothly to ssthresh instead of stopping, then bursting), and, once pipe is
+ * below it, PRR-SSRB: at most what was delivered plus one segment, to bring pipe back up
+ * to ssthresh. The first call of an episode always allows one segment: the fast
+ * retransmit. RecoverFS is the cwnd when recovery began (Linux's prior_cwnd); prr_out
+ * counts every data byte sent since. SACK recovery (sack.c) and NewReno's (below) both
+ * use it, as in Linux.
+ *
+ * Linux (and the RFC 6937bis draft) adds SSRB's extra segment only on a "safe" ACK, one
+ * that advances SND.UNA without revealing a new loss. Here the RFC's rule is kept: on the
+ * loss matrix at 10% random loss the safe-ACK rule starved recovery into RTO backoff
+ * (mean 39.7 s, worst 74.4 s over 50 seeds), where RFC 6937's gave 35.8 s and 42.5 s
+ * (and setting cwnd = ssthresh at once, RFC 6675's step, 38.4 s and 45.9 s).
  */
-void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack)
+void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered)
 {
 	uint32_t pipe = tcp_pipe(ep), mss = ep->mss;
 	int64_t out = (int64_t)(ep->bytes_sent - ep->prr_sent0), sndcnt;
@@ -238,12 +244,12 @@ void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack)
 		sndcnt =
 		    (int64_t)(((uint64_t)ep->ssthresh * ep->prr_delivered + fs - 1) / fs) - out;
 	} else {
+		/* PRR-SSRB: MAX(prr_delivered - prr_out, DeliveredData) + MSS */
 		int64_t limit = (int64_t)ep->prr_delivered - out;
 
 		if (limit < (int64_t)delivered)
 			limit = delivered;
-		if (safe_ack)
-			limit += mss;
+		limit += mss;
 		sndcnt =
 		    (int64_t)(ep->ssthresh - pipe) < limit ? (int64_t)(ep->ssthresh - pipe) : limit;
 	}
@@ -286,7 +292,7 @@ static void tcp_fast_retransmit(struct tcp_ep *ep)
 	ep->cwnd_acc = 0;
 	ep->flags |= TCP_F_IN_RECOVERY;
 	tcp_retransmit_head(ep);
-	tcp_cc_prr(ep, ep->mss, false);
+	tcp_cc_prr(ep, ep->mss);
 }
 
 /* RFC 6582 3.2 step 6: a full ACK ends recovery; cwnd = ssthresh (as Linux's
@@ -310,7 +316,7 @@ void tcp_cc_ack(struct tcp_ep *ep, uint32_t acked, bool dup)
 		ep->dupacks = ep->dupacks < 255 ? ep->dupacks + 1 : 255;
 		tcp_reno_sacked_add(ep);
 		if (ep->flags & TCP_F_IN_RECOVERY)
-			tcp_cc_prr(ep, ep->mss, false);
+			tcp_cc_prr(ep, ep->mss);
 		else if (ep->dupacks == 3)
 			tcp_fast_retransmit(ep);
 		return;
@@ -325,7 +331,7 @@ void tcp_cc_ack(struct tcp_ep *ep, uint32_t acked, bool dup)
 		} else {
 			/* RFC 6582 3.2 step 5: a partial ACK: the next hole is lost too. */
 			tcp_retransmit_head(ep);
-			tcp_cc_prr(ep, acked - credited, false);
+			tcp_cc_prr(ep, acked - credited);
 		}
 		return;
 	}

@@ -348,7 +348,7 @@ static void sack_enter_recovery(struct tcp_ep *ep, uint32_t delivered)
 	ep->high_rxt = ep->snd_una;
 	tcp_undo_begin(ep, false);
 	ep->rack.tlp_out = false;
-	tcp_cc_prr(ep, delivered, false);
+	tcp_cc_prr(ep, delivered);
 	/* RACK's lost segments go out through tcp_sack_output(). */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 		uint32_t s, len;
@@ -380,7 +380,7 @@ void tcp_sack_rack_lost(struct tcp_ep *ep)
 
 void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 {
-	uint32_t nlost0 = ep->rack.nlost, sacked, delivered;
+	uint32_t sacked, delivered;
 	bool rack_lost;
 
 	sb_trim(ep);
@@ -407,7 +407,7 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 			if (ep->rack.reo_wnd_persist && --ep->rack.reo_wnd_persist == 0)
 				ep->rack.reo_wnd_mult = 1;
 		} else {
-			tcp_cc_prr(ep, delivered, acked && ep->rack.nlost <= nlost0);
+			tcp_cc_prr(ep, delivered);
 		}
 		return;
 	}

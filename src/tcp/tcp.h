@@ -660,8 +660,8 @@ int64_t tcp_cc_selected(const struct tcp_ep *ep);
  * counters (RFC 6937). Call before cwnd changes. */
 void tcp_cc_prr_begin(struct tcp_ep *ep);
 /** tcp_cc_prr() - RFC 6937 on an ACK in recovery that delivered @delivered bytes:
- * cwnd = pipe + sndcnt. @safe_ack: it advanced SND.UNA and revealed no new loss. */
-void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered, bool safe_ack);
+ * cwnd = pipe + sndcnt. */
+void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered);
 /** tcp_cc_save_prior() - For ssthresh hooks: remember cwnd and ssthresh for undo. */
 void tcp_cc_save_prior(struct tcp_ep *ep);
 /** tcp_cc_restore_prior() - For undo hooks: cwnd and ssthresh back to at least what
