@@ -14,6 +14,7 @@
 #include "netstack/raw.h"
 #include "netstack/stack.h"
 #include "netstack/stats.h"
+#include "netstack/tcp.h"
 #include "netstack/timer.h"
 #include "netstack/waiter.h"
 

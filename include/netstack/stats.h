@@ -73,7 +73,15 @@
 	X(PING_RX, "echo replies delivered to ping endpoints")                               \
 	X(PING_TX, "echo requests sent from ping endpoints")                                 \
 	X(TCP_RX, "TCP segments received")                                                   \
-	X(TCP_TX, "TCP segments sent")
+	X(TCP_TX, "TCP segments sent")                                                       \
+	X(TCP_CHALLENGE_ACKS, "TCP challenge ACKs sent (RFC 5961)")                          \
+	X(TCP_CHALLENGE_ACK_LIMITED, "TCP challenge ACKs not sent: the stack's budget")      \
+	X(TCP_ACK_RATE_LIMITED, "TCP ACKs to invalid segments skipped: per-connection limit") \
+	X(TCP_TW_OVERFLOW, "TCP connections closed without TIME_WAIT: the table was full") \
+	X(TCP_RCVBUF_GROWN, "TCP receive buffers grown by auto-tuning")                      \
+	X(TCP_FWD_REQUESTS, "TCP SYNs handed to the forwarder")                              \
+	X(TCP_FWD_ACCEPTED, "TCP forwarder requests accepted")                               \
+	X(TCP_FWD_REFUSED, "TCP forwarder requests refused")
 
 /* X(NAME, class, description); class is MALFORMED or POLICY */
 #define NS_DROP_MAP(X)                                                                       \
@@ -166,6 +174,9 @@
 	X(TCP_OOO_FULL, POLICY, "TCP out-of-order segment beyond the bounded queue")         \
 	X(TCP_LISTEN_OVERFLOW, POLICY, "TCP SYN dropped: listener's queue full")             \
 	X(TCP_LISTEN_BAD, POLICY, "TCP segment to a listener neither a SYN nor an ACK")      \
+	X(TCP_BAD_FLAGS, POLICY, "TCP flag combination refused (SYN with FIN to a listener)") \
+	X(TCP_FWD_FULL, POLICY, "TCP SYN dropped: the forwarder's pending requests at their bound") \
+	X(TCP_FWD_PENDING, POLICY, "TCP segment for a 4-tuple the forwarder has not answered yet") \
 	X(TCP_SYNCOOKIE_BAD, POLICY, "TCP ACK to a listener with no valid SYN cookie")       \
 	X(TCP_UNEXPECTED, POLICY, "TCP segment not expected in the connection's state")     \
 	X(TRANSPORT_TRUNCATED, MALFORMED, "transport header too short to read its ports")    \

@@ -95,6 +95,27 @@ void tcp_ring_drop(struct tcp_ring *r, uint32_t n)
 	r->len -= n;
 }
 
+bool tcp_ring_grow(struct tcp_ring *r, uint32_t cap)
+{
+	uint8_t *b;
+
+	if (!r->buf) {
+		r->limit = cap;
+		return true;
+	}
+	b = malloc(cap);
+	if (!b)
+		return false;
+	/* Everything from the head, in order: unread bytes and, beyond them, out-of-order
+	 * bytes at their offsets. */
+	tcp_ring_copy_out(r, 0, b, r->cap);
+	free(r->buf);
+	r->buf = b;
+	r->head = 0;
+	r->cap = r->limit = cap;
+	return true;
+}
+
 static uint32_t ring_space(const struct tcp_ring *r)
 {
 	uint32_t cap = r->buf ? r->cap : r->limit;
@@ -117,6 +138,88 @@ static void tcp_release_read_ring(struct tcp_ep *ep)
 {
 	if (ep->state == TCP_TIME_WAIT && ep->rcv.len == 0 && ep->nooo == 0)
 		tcp_ring_free(&ep->rcv);
+}
+
+/* ---------------------------------------------------------------- receive-buffer tuning */
+
+/*
+ * Receive-buffer auto-tuning, as Linux's dynamic right-sizing (tcp_rcv_space_adjust(),
+ * after Fisk and Feng's DRS): the window a receiver advertises caps the sender at one
+ * window per RTT, so a fixed 128 KiB buffer caps a 50 ms path at 20 Mbit/s. Instead, once
+ * per receiver RTT, the bytes the application consumed in that RTT are measured; if that
+ * grew, the buffer becomes 2x it (losses need a spare RTT's worth) plus 16 segments, plus
+ * twice the growth (a sender in slow start doubles each RTT, and this window is for the
+ * next one), up to cfg.rcvbuf_max (tcp_rmem[2]) and what the window scale can express.
+ * The buffer only grows, so the advertised right edge never moves left (RFC 9293 3.8.6).
+ * An explicit SO_RCVBUF locks the size (Linux's SOCK_RCVBUF_LOCK).
+ *
+ * The receiver's RTT (Linux's rcv_rtt_est): with timestamps, the age of the TSecr on
+ * incoming full-sized data (a sample per new echo, smoothed by 1/8); without, the time it
+ * takes for one advertised window of data to arrive (its minimum: it is never below the
+ * RTT). Until a sample exists the sender-side SRTT stands in.
+ */
+void tcp_rcv_rtt_measure(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	uint64_t now = now_ns(ep);
+
+	if ((ep->flags & TCP_F_TS) && g->h.has_ts && g->h.tsecr) {
+		uint32_t ms;
+
+		if (g->h.tsecr == ep->rcv_rtt_tsecr || g->len < ep->rcv_mss)
+			return;
+		ep->rcv_rtt_tsecr = g->h.tsecr;
+		ms = tcp_ts_now(ep) - g->h.tsecr;
+		if (ms == 0 || ms >= 0x7fffffffu)
+			return;
+		if (!ep->rcv_rtt)
+			ep->rcv_rtt = (uint64_t)ms * NS_MSEC;
+		else
+			ep->rcv_rtt = ep->rcv_rtt - ep->rcv_rtt / 8 + (uint64_t)ms * NS_MSEC / 8;
+		return;
+	}
+	if (ep->rcv_rtt_time) {
+		uint64_t d;
+
+		if (seq_lt(ep->rcv_nxt, ep->rcv_rtt_seq))
+			return;
+		d = now > ep->rcv_rtt_time ? now - ep->rcv_rtt_time : 1;
+		if (!ep->rcv_rtt || d < ep->rcv_rtt)
+			ep->rcv_rtt = d;
+	}
+	ep->rcv_rtt_seq =
+	    ep->rcv_nxt + (seq_gt(ep->rcv_adv, ep->rcv_nxt) ? ep->rcv_adv - ep->rcv_nxt : 0);
+	ep->rcv_rtt_time = now;
+}
+
+void tcp_rcv_space_adjust(struct tcp_ep *ep)
+{
+	const struct tcp_config *c = &ep->ts->cfg;
+	uint64_t now = now_ns(ep), rtt = ep->rcv_rtt, copied;
+
+	if (!rtt && (ep->flags & TCP_F_RTT_VALID))
+		rtt = ep->srtt;
+	if (!rtt || now - ep->rcvq_time < rtt)
+		return;
+	copied = ep->bytes_read - ep->rcvq_seq;
+	if (copied > ep->rcvq_space) {
+		if (c->moderate_rcvbuf && !ep->rcvbuf_locked) {
+			uint64_t space = ep->rcvq_space ? ep->rcvq_space : 1;
+			uint64_t win = 2 * copied + 16ull * tcp_adv_mss(ep);
+			uint64_t max = (uint64_t)65535 << ep->rcv_wscale;
+
+			/* Linux: rcvwin += 2 * rcvwin * (copied - space) / space. */
+			win += 2 * (win * (copied - space) / space);
+			if (max > c->rcvbuf_max)
+				max = c->rcvbuf_max;
+			if (win > max)
+				win = max;
+			if (win > ep->rcv.limit && tcp_ring_grow(&ep->rcv, (uint32_t)win))
+				ns_stat_inc(ep->ep.stack, NS_STAT_TCP_RCVBUF_GROWN);
+		}
+		ep->rcvq_space = copied > UINT32_MAX ? UINT32_MAX : (uint32_t)copied;
+	}
+	ep->rcvq_seq = ep->bytes_read;
+	ep->rcvq_time = now;
 }
 
 /* ---------------------------------------------------------------- lifetime */
@@ -169,32 +272,47 @@ struct tcp_ep *tcp_ep_alloc(struct tcp_stack *ts, uint8_t family)
 	return ep;
 }
 
-/* Take @c off its listener's SYN or accept queue. */
+/* Take @c off its listener's SYN or accept queue: O(1), both are doubly linked. */
 static void tcp_listen_unlink(struct tcp_ep *c)
 {
-	struct tcp_ep *l = c->listener, **pp, *prev = NULL;
+	struct tcp_ep *l = c->listener;
 
 	if (!l)
 		return;
-	for (pp = &l->synq; *pp; pp = &(*pp)->q_next) {
-		if (*pp == c) {
-			*pp = c->q_next;
-			l->synq_len--;
-			goto done;
-		}
+	if (c->q_in == TCP_Q_SYN) {
+		if (c->q_prev)
+			c->q_prev->q_next = c->q_next;
+		else
+			l->synq = c->q_next;
+		if (c->q_next)
+			c->q_next->q_prev = c->q_prev;
+		l->synq_len--;
+	} else if (c->q_in == TCP_Q_ACCEPT) {
+		if (c->q_prev)
+			c->q_prev->q_next = c->q_next;
+		else
+			l->acceptq = c->q_next;
+		if (c->q_next)
+			c->q_next->q_prev = c->q_prev;
+		else
+			l->acceptq_tail = c->q_prev;
+		l->acceptq_len--;
 	}
-	for (pp = &l->acceptq; *pp; prev = *pp, pp = &(*pp)->q_next) {
-		if (*pp == c) {
-			*pp = c->q_next;
-			if (l->acceptq_tail == c)
-				l->acceptq_tail = prev;
-			l->acceptq_len--;
-			goto done;
-		}
-	}
-done:
 	c->listener = NULL;
-	c->q_next = NULL;
+	c->q_next = c->q_prev = NULL;
+	c->q_in = TCP_Q_NONE;
+}
+
+void tcp_listen_add_child(struct tcp_ep *l, struct tcp_ep *c)
+{
+	c->listener = l;
+	c->q_in = TCP_Q_SYN;
+	c->q_prev = NULL;
+	c->q_next = l->synq;
+	if (l->synq)
+		l->synq->q_prev = c;
+	l->synq = c;
+	l->synq_len++;
 }
 
 static void tcp_release_port(struct tcp_ep *ep)
@@ -226,6 +344,8 @@ void tcp_ep_destroy(struct tcp_ep *ep)
 {
 	struct tcp_stack *ts = ep->ts;
 
+	if (ep->state == TCP_TIME_WAIT)
+		ts->ntw--;
 	tcp_timers_cancel(ep);
 	tcp_unregister(ep);
 	tcp_release_port(ep);
@@ -318,6 +438,13 @@ static void tcp_enter_state(struct tcp_ep *ep, enum tcp_state from)
 		 * the window in segments), so the peer's slow start is not held back by
 		 * delayed ACKs (RFC 5681 4.2 allows it). */
 		ep->quickack = (uint8_t)(q < TCP_QUICKACK_START ? q : TCP_QUICKACK_START);
+		/* Auto-tuning's first baseline (Linux's tcp_init_buffer_space()): what an
+		 * initial window of segments would bring. */
+		ep->rcvq_space = ep->ts->cfg.init_cwnd_segs * (uint32_t)tcp_adv_mss(ep);
+		if (ep->rcvq_space > ep->rcv.limit)
+			ep->rcvq_space = ep->rcv.limit;
+		ep->rcvq_seq = ep->bytes_read;
+		ep->rcvq_time = now_ns(ep);
 		tcp_cc_init(ep);
 		ep->una_since = now_ns(ep);
 		ep->last_rcv = now_ns(ep);
@@ -334,6 +461,16 @@ static void tcp_enter_state(struct tcp_ep *ep, enum tcp_state from)
 			tcp_fin_wait_2_arm(ep);
 		break;
 	case TCP_TIME_WAIT:
+		/* A bounded table (Linux's tcp_max_tw_buckets): past it the connection closes
+		 * at once, after the ACK it owes (of the peer's FIN), as Linux's tcp_time_wait()
+		 * without a bucket. The peer's retransmitted FIN would then draw a RST. */
+		if (++ep->ts->ntw > ep->ts->cfg.max_tw) {
+			ns_stat_inc(ep->ep.stack, NS_STAT_TCP_TW_OVERFLOW);
+			if (ep->flags & TCP_F_ACK_NOW)
+				tcp_send_ack(ep);
+			tcp_set_state(ep, TCP_CLOSED, "TIME_WAIT table full: closed at once");
+			break;
+		}
 		/* Nothing left to send: only the 2*MSL timer runs (and ACKs of FINs). */
 		tcp_rtx_stop(ep);
 		ns_timer_cancel(ep->ep.stack, &ep->delack_timer);
@@ -366,6 +503,8 @@ void tcp_set_state(struct tcp_ep *ep, enum tcp_state to, const char *reason)
 
 	if (from == to)
 		return;
+	if (from == TCP_TIME_WAIT)
+		ep->ts->ntw--;
 	ep->state = to;
 	if (ep->ts->trace)
 		ep->ts->trace(ep->ts->trace_ctx, ep, from, to, reason);
@@ -382,7 +521,9 @@ bool tcp_listen_child_established(struct tcp_ep *c)
 		return false;
 	tcp_listen_unlink(c);
 	c->listener = l;
+	c->q_in = TCP_Q_ACCEPT;
 	c->q_next = NULL;
+	c->q_prev = l->acceptq_tail;
 	if (l->acceptq_tail)
 		l->acceptq_tail->q_next = c;
 	else
@@ -814,6 +955,9 @@ static ns_err tcp_read(struct ns_ep *nep, void *buf, size_t len, unsigned flags,
 	tcp_ring_copy_out(&ep->rcv, 0, buf, n);
 	if (!(flags & NS_MSG_PEEK)) {
 		tcp_ring_drop(&ep->rcv, n);
+		ep->bytes_read += n;
+		if (tcp_state_synchronized(ep->state))
+			tcp_rcv_space_adjust(ep);
 		tcp_release_read_ring(ep);
 		/* The freed space may be worth a window update (RFC 9293 3.8.6.2.2). */
 		if (tcp_state_synchronized(ep->state) && tcp_window_update_due(ep))
@@ -960,9 +1104,10 @@ static ns_err tcp_set_opt(struct ns_ep *nep, enum ns_opt opt, int64_t v)
 		uint32_t max = opt == NS_SO_RCVBUF ? c->rcvbuf_max : c->sndbuf_max;
 		uint32_t b = v < 2048 ? 2048 : v > max ? max : (uint32_t)v;
 
-		if (opt == NS_SO_RCVBUF)
+		if (opt == NS_SO_RCVBUF) {
 			ring_set_limit(&ep->rcv, b, ep->nooo == 0);
-		else
+			ep->rcvbuf_locked = true; /* no auto-tuning from now on (as Linux) */
+		} else
 			ring_set_limit(&ep->snd, b, true);
 		break;
 	}

@@ -109,6 +109,7 @@ static struct tcp_ep *tcp_listen_child(struct tcp_ep *l, struct tcp_seg *g)
 	c->flags |= l->flags & (TCP_F_NODELAY | TCP_F_KEEPALIVE);
 	c->snd.limit = l->snd.limit;
 	c->rcv.limit = l->rcv.limit;
+	c->rcvbuf_locked = l->rcvbuf_locked;
 	c->user_mss = l->user_mss;
 	c->keepidle_ns = l->keepidle_ns;
 	c->keepintvl_ns = l->keepintvl_ns;
@@ -152,10 +153,7 @@ static bool tcp_listen_cookie_ack(struct tcp_ep *l, struct tcp_seg *g)
 	if (!c)
 		return true;
 	tcp_ep_enter(c);
-	c->listener = l;
-	c->q_next = l->synq;
-	l->synq = c;
-	l->synq_len++;
+	tcp_listen_add_child(l, c);
 	/* The state the SYN-ACK would have left, rebuilt from the cookie: our SYN is the one
 	 * sequence number the ACK acknowledges. */
 	c->irs = g->seq - 1;
@@ -215,6 +213,13 @@ void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
 		return;
 	}
+	/* A SYN with a FIN makes no sense (a connection closed before it opens; scanners use
+	 * it to slip past filters): dropped, as Linux's tcp_rcv_state_process() does. RST
+	 * and ACK combinations were dealt with above. */
+	if (g->h.flags & TCP_FIN) {
+		tcp_drop(l, NS_DROP_TCP_BAD_FLAGS);
+		return;
+	}
 	/* RFC 1122 4.2.3.10: a SYN to a broadcast or multicast address is dropped. */
 	if (g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) {
 		tcp_drop(l, NS_DROP_TCP_LISTEN_BAD);
@@ -238,29 +243,34 @@ void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint)
 	if (!c)
 		return;
 	tcp_ep_enter(c);
-	c->listener = l;
-	c->q_next = l->synq;
-	l->synq = c;
-	l->synq_len++;
+	tcp_listen_add_child(l, c);
+	tcp_passive_open(c, &g->h, iss_hint,
+	                 "LISTEN: SYN received, SYN-ACK sent (RFC 9293 3.10.7.2)");
+	tcp_ep_leave(c);
+}
+
+void tcp_passive_open(struct tcp_ep *c, const struct tcp_repr *syn, uint32_t iss_hint,
+                      const char *why)
+{
+	c->segs_in++; /* the SYN (a listener counted it too, as Linux) */
 	/* Third: RCV.NXT = SEG.SEQ + 1, IRS = SEG.SEQ, ISS chosen, SYN-ACK sent. */
-	c->irs = g->seq;
-	c->rcv_nxt = g->seq + 1;
-	tcp_apply_syn_options(c, &g->h);
-	c->iss = iss_hint ? iss_hint : tcp_isn(l->ts, &c->tep.id);
-	c->ts_offset = tcp_ts_offset(l->ts, &c->tep.id);
+	c->irs = syn->seq;
+	c->rcv_nxt = syn->seq + 1;
+	tcp_apply_syn_options(c, syn);
+	c->iss = iss_hint ? iss_hint : tcp_isn(c->ts, &c->tep.id);
+	c->ts_offset = tcp_ts_offset(c->ts, &c->tep.id);
 	c->snd_una = c->snd_sml = c->recover = c->iss;
 	c->snd_nxt = c->snd_max = c->iss + 1;
-	c->snd_wnd = c->max_snd_wnd = g->h.window; /* RFC 7323 2.2: not scaled in a SYN */
-	c->snd_wl1 = g->seq;
+	c->snd_wnd = c->max_snd_wnd = syn->window; /* RFC 7323 2.2: not scaled in a SYN */
+	c->snd_wl1 = syn->seq;
 	c->snd_wl2 = c->iss;
-	tcp_set_state(c, TCP_SYN_RCVD, "LISTEN: SYN received, SYN-ACK sent (RFC 9293 3.10.7.2)");
+	tcp_set_state(c, TCP_SYN_RCVD, why);
 	tcp_send_syn(c);
 	c->rtt_seq = c->iss + 1;
 	c->rtt_start = now_ns(c);
 	c->flags |= TCP_F_RTT_TIMING;
 	tcp_rtx_arm(c);
 	/* Data on a SYN is not queued (no TCP Fast Open): the peer sends it again. */
-	tcp_ep_leave(c);
 }
 
 /* ---------------------------------------------------------------- SYN-SENT (3.10.7.3) */
@@ -322,6 +332,69 @@ static void tcp_in_syn_sent(struct tcp_ep *ep, struct tcp_seg *g)
 	tcp_in_fin(ep, g);
 }
 
+/* ---------------------------------------------------------------- ACKs to invalid segments */
+
+/*
+ * A segment we reject (out of the window, PAWS, a RST or SYN in the window, an ACK of
+ * nothing we sent) is answered with an ACK (RFC 9293 3.10.7.4; RFC 5961 challenge ACKs).
+ * A flood of them must not turn into a flood of ACKs, nor two stacks that disagree into an
+ * ACK loop: one such ACK per connection per oow_ratelimit_ns (500 ms), as Linux's
+ * __tcp_oow_rate_limited(). Challenge ACKs also share a stack-wide budget (RFC 5961 7).
+ */
+bool tcp_oow_rate_limited(struct tcp_ep *ep)
+{
+	uint64_t now = now_ns(ep);
+
+	if (ep->last_oow_ack && now - ep->last_oow_ack < ep->ts->cfg.oow_ratelimit_ns) {
+		ns_stat_inc(ep->ep.stack, NS_STAT_TCP_ACK_RATE_LIMITED);
+		return true;
+	}
+	ep->last_oow_ack = now ? now : 1;
+	return false;
+}
+
+/* The duplicate ACK for an unacceptable segment. As Linux's tcp_oow_rate_limited(), a
+ * segment that occupies sequence space without a SYN (data or a FIN) is answered every
+ * time: it is most likely a retransmission whose ACK was lost, and only bare ACKs and
+ * SYNs can make an ACK loop. */
+static void tcp_oow_ack(struct tcp_ep *ep, const struct tcp_seg *g)
+{
+	if ((tcp_seg_seqlen(g) && !(g->h.flags & TCP_SYN)) || !tcp_oow_rate_limited(ep))
+		ep->flags |= TCP_F_ACK_NOW;
+}
+
+void tcp_send_challenge_ack(struct tcp_ep *ep)
+{
+	struct tcp_stack *ts = ep->ts;
+	uint32_t limit = ts->cfg.challenge_ack_limit;
+
+	/* First the connection's own limit, then the stack's (Linux's order). */
+	if (tcp_oow_rate_limited(ep))
+		return;
+	if (limit != UINT32_MAX) {
+		uint64_t slot = now_ns(ep) / NS_SEC;
+
+		/* RFC 5961 7 asks for a budget per unit of time. A fixed one is a side channel
+		 * (CVE-2016-5696: an off-path attacker counts how many of its own challenge ACKs
+		 * are suppressed to learn whether a guessed 4-tuple exists), so each second's
+		 * budget is drawn uniformly from [limit/2, limit * 3/2), as Linux does. */
+		if (slot != ts->challenge_slot) {
+			uint32_t half = limit / 2 + (limit & 1);
+
+			ts->challenge_slot = slot;
+			ts->challenge_left =
+			    limit ? half + (uint32_t)(ns_stack_random(ts->s) % limit) : 0;
+		}
+		if (!ts->challenge_left) {
+			ns_stat_inc(ts->s, NS_STAT_TCP_CHALLENGE_ACK_LIMITED);
+			return;
+		}
+		ts->challenge_left--;
+	}
+	ns_stat_inc(ts->s, NS_STAT_TCP_CHALLENGE_ACKS);
+	tcp_send_ack(ep);
+}
+
 /* ---------------------------------------------------------------- step 1: sequence */
 
 static uint32_t tcp_rcv_wnd(const struct tcp_ep *ep)
@@ -340,7 +413,12 @@ static bool tcp_paws_reject(const struct tcp_ep *ep, const struct tcp_seg *g)
 	return now_ns(ep) - ep->ts_recent_ns <= PAWS_IDLE_NS;
 }
 
-/* RFC 9293 3.10.7.4 first: the four-case acceptability test. */
+/* RFC 9293 3.10.7.4 first: the four-case acceptability test, in its "segment overlaps the
+ * window" reading. The RFC's text tests that the first or the last octet lies in the
+ * window, which rejects a segment that begins below RCV.NXT and ends past the window
+ * although its middle is new and acceptable; the RFC's own trimming rule ("segments with
+ * higher beginning sequence numbers ... the portion ... that lies outside the window
+ * should be trimmed") and Linux's tcp_sequence() accept any overlap, and trim. */
 static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g, uint32_t wnd)
 {
 	uint32_t slen = tcp_seg_seqlen(g), nxt = ep->rcv_nxt;
@@ -349,7 +427,7 @@ static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g,
 		return wnd == 0 ? g->seq == nxt : seq_in(g->seq, nxt, nxt + wnd);
 	if (wnd == 0)
 		return false;
-	return seq_in(g->seq, nxt, nxt + wnd) || seq_in(g->seq + slen - 1, nxt, nxt + wnd);
+	return seq_lt(g->seq, nxt + wnd) && seq_gt(g->seq + slen, nxt);
 }
 
 /* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. */
@@ -385,7 +463,7 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 
 	if (tcp_paws_reject(ep, g)) {
 		tcp_drop(ep, NS_DROP_TCP_PAWS);
-		ep->flags |= TCP_F_ACK_NOW;
+		tcp_oow_ack(ep, g);
 		return false;
 	}
 	if (!tcp_seq_acceptable(ep, g, wnd)) {
@@ -403,7 +481,7 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 		 * FIN in TIME_WAIT, a fresh 2*MSL, RFC 9293 3.10.7.4 eighth). */
 		tcp_drop(ep, rst ? NS_DROP_TCP_BAD_RST : NS_DROP_TCP_OUT_OF_WINDOW);
 		if (!rst) {
-			ep->flags |= TCP_F_ACK_NOW;
+			tcp_oow_ack(ep, g);
 			/* RFC 2883 4: data wholly below RCV.NXT is a duplicate: say so. */
 			if (g->len && !(g->h.flags & TCP_SYN) &&
 			    seq_le(g->seq + g->len, ep->rcv_nxt))
@@ -448,7 +526,8 @@ static void tcp_in_check_rst(struct tcp_ep *ep, struct tcp_seg *g)
 			              "SYN_RCVD: RST, passive open returns to LISTEN");
 			return;
 		}
-		tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false, "SYN_RCVD: RST (active open)");
+		tcp_ep_abort(ep, NS_ERR_CONNECTION_REFUSED, false,
+		             "SYN_RCVD: RST (simultaneous open or forwarded connection)");
 		return;
 	case TCP_ESTABLISHED:
 	case TCP_FIN_WAIT_1:
@@ -514,6 +593,7 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 
 	tcp_ack_rtt(ep, g);
 	tcp_ring_drop(&ep->snd, data);
+	ep->bytes_acked += data;
 	ep->snd_una = g->h.ack;
 	if (seq_lt(ep->snd_nxt, ep->snd_una))
 		ep->snd_nxt = ep->snd_una;
@@ -521,10 +601,12 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 	ep->una_since = now_ns(ep);
 	/* Congestion control counts data bytes: not our SYN or FIN. With SACK, RFC 6675
 	 * recovery (sack.c) replaces NewReno's (cc.c). */
-	if (ep->flags & TCP_F_SACK)
-		tcp_sack_on_ack(ep, data, false);
-	else
+	if (ep->flags & TCP_F_SACK) {
+		tcp_sack_on_ack(ep, data, false); /* counts what was delivered, SACKs too */
+	} else {
+		tcp_count_delivered(ep, data);
 		tcp_cc_ack(ep, data, false);
+	}
 	/* RFC 6298 5.2, 5.3: stop when all is acknowledged, else restart. */
 	if (ep->snd_una == ep->snd_max)
 		tcp_rtx_stop(ep);
@@ -600,11 +682,14 @@ static bool tcp_in_check_ack(struct tcp_ep *ep, struct tcp_seg *g)
 		return false;
 	}
 	if (seq_lt(ack, ep->snd_una - ep->max_snd_wnd)) {
+		/* Too old: RFC 5961 5.2 "discard ... and send an ACK"; a challenge ACK, rate
+		 * limited like the others (as Linux's tcp_ack()). */
 		tcp_drop(ep, NS_DROP_TCP_BAD_ACK);
-		ep->flags |= TCP_F_ACK_NOW;
+		tcp_send_challenge_ack(ep);
 		return false;
 	}
 	ep->probes_out = 0;
+	ep->last_ack_recv = now_ns(ep);
 	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no data, SYN or FIN,
 	 * leaves the window alone, and data is outstanding. */
 	dup = ack == ep->snd_una && g->len == 0 && !(g->h.flags & (TCP_SYN | TCP_FIN)) &&
@@ -767,10 +852,17 @@ static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g)
 	/* The peer's segment size, for the every-second-segment ACK rule (Linux's rcv_mss). */
 	if (g->len > ep->rcv_mss)
 		ep->rcv_mss = (uint16_t)(g->len < adv ? g->len : adv);
-	if (g->seq == ep->rcv_nxt)
+	ep->last_data_recv = now_ns(ep);
+	if (g->seq == ep->rcv_nxt) {
+		uint32_t nxt = ep->rcv_nxt;
+
 		tcp_rcv_in_order(ep, g);
-	else
+		ep->bytes_received += ep->rcv_nxt - nxt;
+	} else {
+		ep->rcv_ooopack++;
 		tcp_rcv_out_of_order(ep, g);
+	}
+	tcp_rcv_rtt_measure(ep, g);
 }
 
 /* ---------------------------------------------------------------- step 8: FIN */
@@ -858,10 +950,12 @@ static void tcp_in_other_states(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	if (ep->state == TCP_TIME_WAIT && tcp_tw_reuse(ep, g))
 		return;
-	/* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost (as Linux). */
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost (as Linux, which also
+	 * rate limits these answers: tcp_check_req()). */
 	if (ep->state == TCP_SYN_RCVD && (g->h.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
 	    g->seq == ep->irs) {
-		tcp_send_syn(ep);
+		if (!tcp_oow_rate_limited(ep))
+			tcp_send_syn(ep);
 		return;
 	}
 	/* Simultaneous open: the peer's SYN-ACK repeats the SYN we already took. As Linux,
@@ -898,6 +992,9 @@ void tcp_input(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	ep->last_rcv = now_ns(ep);
 	ep->keep_probes = 0;
+	ep->segs_in++;
+	if (g->len)
+		ep->data_segs_in++;
 	switch (ep->state) {
 	case TCP_LISTEN:
 		tcp_listen_input(ep, g, 0);

@@ -289,6 +289,7 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 		ep->flags &= ~(TCP_F_ACK_NOW | TCP_F_ACK_DELAYED | TCP_F_DSACK_OWED);
 		ns_timer_cancel(s, &ep->delack_timer);
 	}
+	tcp_count_xmit(ep, seq, len); /* TCP_INFO, PRR */
 	/* A failure past this point (no route, link full) is a lost segment: the
 	 * retransmission machinery deals with it as with any loss. */
 	tcp_send_pkt(s, &ep->route, pkt, ep->ttl, ep->tos);
@@ -321,22 +322,6 @@ void tcp_send_probe(struct tcp_ep *ep)
 	/* As Linux (tcp_xmit_probe_skb): an old sequence number draws an ACK carrying the
 	 * current window, without committing a byte of data past a closed window. */
 	tcp_xmit(ep, ep->snd_una - 1, TCP_ACK, 0);
-}
-
-void tcp_send_challenge_ack(struct tcp_ep *ep)
-{
-	struct tcp_stack *ts = ep->ts;
-	uint64_t slot = ns_stack_now(ts->s) / NS_SEC;
-
-	/* RFC 5961 7: a global budget of challenge ACKs per second. */
-	if (slot != ts->challenge_slot) {
-		ts->challenge_slot = slot;
-		ts->challenge_count = 0;
-	}
-	if (ts->challenge_count >= ts->cfg.challenge_ack_limit)
-		return;
-	ts->challenge_count++;
-	tcp_send_ack(ep);
 }
 
 void tcp_reply_rst(struct tcp_stack *ts, const struct tcp_seg *g)

@@ -13,8 +13,8 @@
  *
  * A segment to no endpoint is answered with a RST per RFC 9293 3.10.7.1 (none for a RST,
  * none for a broadcast or multicast destination, RFC 1122 4.2.3.10), and counted as
- * NS_DROP_TCP_NO_ENDPOINT. The application-level forwarder (a SYN handed to the app, which
- * accepts or refuses it) will hook in here, before the RST.
+ * NS_DROP_TCP_NO_ENDPOINT. With a forwarder installed (forward.c), a SYN is offered to
+ * the application first, which accepts or refuses it.
  *
  * fini runs before the stack tears down the demuxer and the timer wheel, so it can
  * unregister and cancel as it frees every endpoint (including ones the app never closed).
@@ -22,6 +22,7 @@
 #include "tcp/tcp.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "wire/checksum.h"
 
@@ -45,6 +46,9 @@ static void tcp_config_defaults(struct tcp_config *c)
 	c->sndbuf_max = 4u << 20;
 	c->init_cwnd_segs = 10;
 	c->challenge_ack_limit = 1000;
+	c->oow_ratelimit_ns = 500 * NS_MSEC;
+	c->max_tw = 32768;
+	c->moderate_rcvbuf = true;
 	c->timestamps = true;
 	c->window_scaling = true;
 	c->sack = true;
@@ -59,6 +63,7 @@ static ns_err tcp_proto_init(struct ns_stack *s, void **priv)
 	if (!ts)
 		return NS_ERR_NO_MEMORY;
 	ts->s = s;
+	ts->challenge_slot = UINT64_MAX;
 	tcp_config_defaults(&ts->cfg);
 	*priv = ts;
 	return NS_OK;
@@ -68,6 +73,7 @@ static void tcp_proto_fini(struct ns_stack *s, void *priv)
 {
 	struct tcp_stack *ts = priv;
 
+	tcp_fwd_fini(ts);
 	/* Listener links first: a child must not unlink itself from a freed listener. */
 	for (struct tcp_ep *ep = ts->all; ep; ep = ep->all_next)
 		ep->listener = NULL;
@@ -185,10 +191,41 @@ static enum ns_unknown_verdict tcp_handle_unknown(struct ns_stack *s, void *priv
 		return NS_UNKNOWN_MALFORMED;
 	/* RFC 9293 3.10.7.1: "An incoming segment containing a RST is discarded"; RFC 1122
 	 * 4.2.3.10: nothing answers a segment to a broadcast or multicast address. */
-	if (!(g.h.flags & TCP_RST) && !(pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)))
+	if (!(g.h.flags & TCP_RST) && !(pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))) {
+		/* A SYN goes to the application's forwarder first, if it has one. */
+		if (tcp_fwd_offer(ts, &g)) {
+			ns_pkt_free(pkt);
+			return NS_UNKNOWN_HANDLED;
+		}
 		tcp_reply_rst(ts, &g);
+	}
 	ns_drop(s, pkt, NS_DROP_TCP_NO_ENDPOINT);
 	return NS_UNKNOWN_HANDLED;
+}
+
+void tcp_send_rst_to(struct tcp_stack *ts, uint32_t nic, const struct ns_tep_id *id, uint32_t seq,
+                     uint32_t ack, uint8_t flags)
+{
+	struct tcp_repr h;
+	struct ns_route r;
+	struct ns_pkt *pkt;
+
+	if (ns_route_find(ts->s, nic, &id->local, &id->remote, &r) != NS_OK)
+		return;
+	memset(&h, 0, sizeof(h));
+	h.src_port = id->lport;
+	h.dst_port = id->rport;
+	h.seq = seq;
+	h.ack = ack;
+	h.flags = flags;
+	h.wscale = -1;
+	pkt = ns_pkt_alloc(NS_PKT_HEADROOM, 0);
+	if (!pkt) {
+		ns_drop(ts->s, NULL, NS_DROP_NO_MEMORY);
+		return;
+	}
+	tcp_emit(&h, ns_pkt_push(pkt, NS_HDR_TRANSPORT, TCP_MIN_HLEN));
+	tcp_send_pkt(ts->s, &r, pkt, 0, 0);
 }
 
 /* ICMP errors about a segment this stack sent (RFC 5927, RFC 1122 4.2.3.9). */
@@ -252,9 +289,13 @@ static ns_err tcp_ctrl_err(enum ns_ctrl ctrl)
 /* Path MTU discovery (RFC 1191, RFC 8201): lower the MSS and resend what no longer fits. */
 static void tcp_mtu_reduced(struct tcp_ep *ep, uint32_t mtu)
 {
-	/* Linux's floor (ip_rt_min_pmtu): a forged tiny MTU cannot shred the connection. */
-	if (mtu < 552)
-		mtu = 552;
+	/* Floors, so a forged tiny MTU cannot shred the connection: IPv4 Linux's
+	 * ip_rt_min_pmtu (552); IPv6 the minimum link MTU, 1280 (RFC 8200 5, RFC 8201 4:
+	 * a smaller Packet Too Big MTU is not acted on below it). */
+	uint32_t floor = ep->tep.family == NS_AF_INET6 ? 1280 : 552;
+
+	if (mtu < floor)
+		mtu = floor;
 	if (!ep->have_route || mtu >= ep->route.mtu)
 		return;
 	ep->route.mtu = mtu;

@@ -51,8 +51,13 @@
  * tcp_cc_restore_prior()), forgets RACK's loss marks and, after a timeout, continues with
  * new data rather than resending (RFC 4015 3.2).
  *
- * Limits: no rule 3/4 of NextSeg, no proportional rate reduction (RFC 6937): in recovery
- * cwnd is ssthresh, as RFC 6675 5 step 4.2 sets it.
+ * The window in recovery: RFC 6675 5 step 4.2 sets cwnd = ssthresh at once, which stops
+ * the sender until pipe falls below it and then lets a burst out. Proportional rate
+ * reduction (RFC 6937, as Linux) replaces that step: each ACK lets out a share of what it
+ * delivered, so the flight shrinks smoothly to ssthresh (tcp_cc_prr() in cc.c). At the end of
+ * recovery cwnd = ssthresh.
+ *
+ * Limits: no rule 3/4 of NextSeg.
  */
 #include <string.h>
 
@@ -176,10 +181,34 @@ static uint32_t lost_edge(const struct tcp_ep *ep)
 	return ep->snd_una;
 }
 
+uint32_t tcp_sack_bytes(const struct tcp_ep *ep)
+{
+	return sb_bytes(ep);
+}
+
+uint32_t tcp_lost_bytes(const struct tcp_ep *ep)
+{
+	if ((ep->flags & TCP_F_RACK) && ep->rack.rec)
+		return tcp_rack_lost_bytes(ep);
+	if ((ep->flags & TCP_F_SACK) && (ep->flags & TCP_F_IN_RECOVERY))
+		return unsacked(ep, ep->snd_una, seq_max(lost_edge(ep), ep->snd_una));
+	/* NewReno: the segment at SND.UNA, while recovering (or after a timeout). */
+	if ((ep->flags & TCP_F_IN_RECOVERY) || (ep->backoff && ep->snd_una != ep->snd_max))
+		return min_u32(ep->mss, ep->snd_max - ep->snd_una);
+	return 0;
+}
+
 uint32_t tcp_pipe(const struct tcp_ep *ep)
 {
-	if (!(ep->flags & TCP_F_SACK))
-		return ep->snd_nxt - ep->snd_una;
+	if (!(ep->flags & TCP_F_SACK)) {
+		uint32_t flight = ep->snd_nxt - ep->snd_una;
+
+		/* NewReno recovery: each duplicate ACK means a segment left the network
+		 * (Linux's emulated "reno SACKs"; the lost head, resent, counts once). */
+		if ((ep->flags & TCP_F_IN_RECOVERY) && ep->reno_sacked < flight)
+			return flight - ep->reno_sacked;
+		return flight;
+	}
 	/* RACK (RFC 8985): what is neither SACKed nor marked lost, from its records. */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec)
 		return tcp_rack_pipe(ep);
@@ -191,12 +220,34 @@ uint32_t tcp_pipe(const struct tcp_ep *ep)
 	       unsacked(ep, ep->snd_una, seq_max(ep->high_rxt, ep->snd_una));
 }
 
+/* The parts of [l, r) the scoreboard does not cover yet, into @gap (at most nsb + 1). */
+static unsigned sb_gaps(const struct tcp_ep *ep, uint32_t l, uint32_t r, struct tcp_range *gap)
+{
+	uint32_t cur = l;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ep->nsb && seq_lt(cur, r); i++) {
+		if (!seq_gt(ep->sb[i].right, cur))
+			continue;
+		if (!seq_lt(ep->sb[i].left, r))
+			break;
+		if (seq_gt(ep->sb[i].left, cur))
+			gap[n++] = (struct tcp_range){cur, ep->sb[i].left};
+		cur = ep->sb[i].right;
+	}
+	if (seq_lt(cur, r))
+		gap[n++] = (struct tcp_range){cur, r};
+	return n;
+}
+
 uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 {
 	const struct tcp_repr *h = &g->h;
 	uint32_t base = seq_max(ep->snd_una, h->ack), end = data_end(ep), before;
 	unsigned i = 0;
 
+	tcp_rack_ack_begin(ep);
+	ep->sacked_prior = before = sb_bytes(ep);
 	if (!(ep->flags & TCP_F_SACK) || !h->nsack)
 		return 0;
 	/* RFC 2883 4: a first block at or below the cumulative ACK, or inside the second
@@ -209,18 +260,24 @@ uint32_t tcp_sack_rcv(struct tcp_ep *ep, const struct tcp_seg *g)
 		ep->dsack_in.right = h->sack[0].right;
 		i = 1;
 	}
-	before = sb_bytes(ep);
 	for (; i < h->nsack; i++) {
 		uint32_t l = h->sack[i].left, r = h->sack[i].right;
-		unsigned nsb = ep->nsb;
+		unsigned nsb = ep->nsb, ngap;
+		struct tcp_range gap[TCP_SB_MAX + 1];
 
 		/* Validation: a block must lie within what we sent and the peer has not
 		 * cumulatively acknowledged; anything else is ignored. */
 		if (!seq_lt(l, r) || seq_lt(l, base) || seq_gt(r, end))
 			continue;
+		/* What the block adds to the scoreboard, for RACK: only records there can
+		 * have become SACKed (at most one gap more than the ranges it spans). */
+		ngap = sb_gaps(ep, l, r, gap);
 		/* A block that would need more than TCP_SB_MAX ranges is ignored. */
-		if (tcp_range_insert(ep->sb, &nsb, TCP_SB_MAX, (struct tcp_range){l, r}, NULL))
-			ep->nsb = (uint8_t)nsb;
+		if (!tcp_range_insert(ep->sb, &nsb, TCP_SB_MAX, (struct tcp_range){l, r}, NULL))
+			continue;
+		ep->nsb = (uint8_t)nsb;
+		for (unsigned k = 0; k < ngap; k++)
+			tcp_rack_sacked(ep, gap[k].left, gap[k].right);
 	}
 	/* SND.UNA is about to move to SEG.ACK: the caller trims through tcp_sack_on_ack(). */
 	return sb_bytes(ep) - before;
@@ -278,19 +335,20 @@ void tcp_sack_output(struct tcp_ep *ep)
 
 /* ---------------------------------------------------------------- recovery */
 
-/* RFC 6675 5 step (4): enter loss recovery. */
-static void sack_enter_recovery(struct tcp_ep *ep)
+/* RFC 6675 5 step (4): enter loss recovery, the window reduced by PRR (RFC 6937). */
+static void sack_enter_recovery(struct tcp_ep *ep, uint32_t delivered)
 {
 	uint32_t lim = data_end(ep);
 
 	ep->recover = ep->snd_max; /* RecoveryPoint = HighData */
+	tcp_cc_prr_begin(ep);
 	ep->ssthresh = ep->cc->ssthresh(ep);
-	ep->cwnd = ep->ssthresh;
 	ep->cwnd_acc = 0;
 	ep->flags |= TCP_F_IN_RECOVERY;
 	ep->high_rxt = ep->snd_una;
 	tcp_undo_begin(ep, false);
 	ep->rack.tlp_out = false;
+	tcp_cc_prr(ep, delivered);
 	/* RACK's lost segments go out through tcp_sack_output(). */
 	if ((ep->flags & TCP_F_RACK) && ep->rack.rec) {
 		uint32_t s, len;
@@ -317,16 +375,23 @@ static bool may_recover(const struct tcp_ep *ep)
 void tcp_sack_rack_lost(struct tcp_ep *ep)
 {
 	if (may_recover(ep))
-		sack_enter_recovery(ep);
+		sack_enter_recovery(ep, 0);
 }
 
 void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 {
+	uint32_t sacked, delivered;
 	bool rack_lost;
 
 	sb_trim(ep);
 	if (seq_lt(ep->high_rxt, ep->snd_una))
 		ep->high_rxt = ep->snd_una;
+	/* RFC 6937 DeliveredData: the change in SND.UNA plus the change in SACKed bytes
+	 * (bytes leaving the scoreboard for the cumulative ACK were counted when SACKed). */
+	sacked = sb_bytes(ep);
+	delivered = acked + sacked > ep->sacked_prior ? acked + sacked - ep->sacked_prior : 0;
+	ep->sacked_prior = sacked;
+	tcp_count_delivered(ep, delivered);
 	rack_lost = tcp_rack_ack(ep);
 	if (ep->flags & TCP_F_IN_RECOVERY) {
 		/* RFC 6675 5 step (1)/(2): recovery ends once RecoveryPoint is acknowledged;
@@ -341,6 +406,8 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 			/* RFC 8985 6.2 step 4: the D-SACK-widened window lasts 16 recoveries. */
 			if (ep->rack.reo_wnd_persist && --ep->rack.reo_wnd_persist == 0)
 				ep->rack.reo_wnd_mult = 1;
+		} else {
+			tcp_cc_prr(ep, delivered);
 		}
 		return;
 	}
@@ -357,7 +424,7 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish)
 	if (ep->dupacks >= TCP_DUPTHRESH ||
 	    ((ep->flags & TCP_F_RACK) && ep->rack.rec ? rack_lost
 	                                              : seq_lt(ep->snd_una, lost_edge(ep))))
-		sack_enter_recovery(ep);
+		sack_enter_recovery(ep, delivered);
 }
 
 void tcp_sack_rto(struct tcp_ep *ep)

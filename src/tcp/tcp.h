@@ -13,14 +13,18 @@
  *   cc.c        congestion control: NewReno loss recovery (RFC 5681/6582), the hook
  *               struct (tcp_cc_ops), Reno, undo and cwnd validation shared by algorithms
  *   cubic.c     CUBIC (RFC 9438) with HyStart++ (RFC 9406), the default algorithm
- *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers,
- *               and tcp_set_state(), through which every transition goes
+ *   endpoint.c  the ns_ep_ops (bind, listen, accept, connect, read, write, close...), buffers
+ *               and receive-buffer auto-tuning, and tcp_set_state(), through which every
+ *               transition goes
  *   isn.c       initial sequence numbers (RFC 6528) and timestamp offsets
- *   sack.c      SACK scoreboard and RFC 6675 loss recovery, D-SACK (RFC 2883) both ways,
- *               spurious-retransmission undo (Eifel RFC 3522, D-SACK, F-RTO RFC 5682)
+ *   sack.c      SACK scoreboard and RFC 6675 loss recovery with PRR (RFC 6937), D-SACK
+ *               (RFC 2883) both ways, spurious-retransmission undo (Eifel RFC 3522, D-SACK,
+ *               F-RTO RFC 5682)
  *   rack.c      RACK-TLP (RFC 8985): per-segment transmit records, time-based loss
  *               detection, the reordering timer and the tail loss probe
  *   syncookie.c SYN cookies (RFC 4987 3.6) when a listener's SYN queue is full
+ *   info.c      counters and the TCP_INFO-style report (ns_ep_get_tcp_info())
+ *   forward.c   the TCP forwarder: SYNs to no endpoint offered to the application
  *
  * Sequence-space bookkeeping (RFC 9293 3.3.1), all modulo 2^32:
  *
@@ -49,6 +53,7 @@
 
 #include "netstack/clock.h"
 #include "netstack/proto.h"
+#include "netstack/tcp.h"
 #include "netstack/timer.h"
 #include "wire/tcp.h"
 
@@ -141,7 +146,12 @@ struct tcp_config {
 	uint32_t rcvbuf_max;          /* 6 MiB (tcp_rmem[2]); also sets our window scale (7) */
 	uint32_t sndbuf_max;          /* 4 MiB */
 	uint32_t init_cwnd_segs;      /* 10 (RFC 6928) */
-	uint32_t challenge_ack_limit; /* per second, per stack (RFC 5961 7; Linux 1000) */
+	uint32_t challenge_ack_limit; /* per second, per stack, on average (RFC 5961 7; Linux
+	                               * 1000); UINT32_MAX: no stack-wide limit */
+	uint64_t oow_ratelimit_ns;    /* 500 ms: at most one ACK per connection in this time
+	                               * to segments it rejects (Linux tcp_invalid_ratelimit) */
+	uint32_t max_tw;              /* TIME_WAIT connections at most (tcp_max_tw_buckets) */
+	bool moderate_rcvbuf;         /* receive-buffer auto-tuning (tcp_moderate_rcvbuf; on) */
 	bool timestamps;              /* offer RFC 7323 timestamps */
 	bool window_scaling;          /* offer RFC 7323 window scaling */
 	bool sack;                    /* offer SACK-permitted (RFC 2018) */
@@ -160,11 +170,18 @@ struct tcp_stack {
 	struct tcp_config cfg;
 	struct tcp_ep *all; /* every endpoint, for fini (doubly linked through all_next/prev) */
 	uint32_t nall;
-	/* RFC 5961 7: challenge ACKs sent in the current one-second slot. */
+	/* RFC 5961 7: challenge ACKs left in the current one-second slot (a random budget
+	 * drawn each slot, as Linux, so the count reveals nothing: CVE-2016-5696). */
 	uint64_t challenge_slot;
-	uint32_t challenge_count;
+	uint32_t challenge_left;
+	uint32_t ntw; /* connections in TIME_WAIT (bounded by cfg.max_tw) */
 	tcp_trace_fn trace;
 	void *trace_ctx;
+	/* The TCP forwarder (forward.c): its function, and the requests pending. */
+	ns_tcp_forwarder_fn fwd_fn;
+	void *fwd_ctx;
+	uint32_t fwd_max, fwd_pending;
+	struct ns_tcp_fwd_req *fwd_reqs;
 };
 
 /** tcp_config() - The TCP settings of @s (NULL if TCP is not registered); changes apply to
@@ -200,18 +217,29 @@ struct tcp_range {
 #define TCP_SB_MAX 16
 
 /* RACK's record of one transmitted segment (rack.c). Records tile [SND.UNA, SND.MAX) in
- * sequence order: each starts where the previous ends (the first at SND.UNA). */
+ * sequence order: each starts where the previous ends (the first at SND.UNA). Those in
+ * flight (neither SACKed nor marked lost) are also linked in transmit-time order. */
 struct tcp_rack_rec {
-	uint32_t end;   /* one past its last sequence number */
-	uint32_t flags; /* TCP_RR_* */
-	uint64_t xmit;  /* when it was last (re)transmitted, ns */
+	uint32_t end;          /* one past its last sequence number */
+	uint32_t flags;        /* TCP_RR_* */
+	uint64_t xmit;         /* when it was last (re)transmitted, ns */
+	uint32_t tprev, tnext; /* time-order links (ring indices; TCP_RACK_NIL: none) */
 };
 enum { TCP_RR_SACKED = 1u << 0, TCP_RR_LOST = 1u << 1, TCP_RR_RETRANS = 1u << 2 };
+#define TCP_RACK_NIL UINT32_MAX
 
 /* RACK-TLP state (RFC 8985 5.2, names as there). */
 struct tcp_rack {
-	struct tcp_rack_rec *rec; /* ring of records: 16 at first, doubled when full */
+	struct tcp_rack_rec *rec; /* ring of records: 16 at first, doubled when full (a
+	                           * power of two) */
 	uint32_t cap, head, n;
+	uint32_t thead, ttail; /* the time-ordered list of records in flight, oldest first */
+	uint32_t una;          /* where the first record starts (SND.UNA as last seen) */
+	uint32_t pipe;         /* bytes of records neither SACKed nor lost */
+	uint32_t nlost;        /* records marked lost and not SACKed */
+	uint32_t lost_from;    /* no lost record worth resending ends at or below this */
+	uint32_t fack_prior;   /* RACK.fack before the current ACK (step 3) */
+	uint32_t reord_seen;   /* reordering events noticed (TCP_INFO) */
 	uint64_t xmit_ts;      /* RACK.xmit_ts: latest transmit time of a delivered segment */
 	uint64_t last_xmit;    /* the latest record time given out (times strictly increase) */
 	uint32_t end_seq;      /* RACK.end_seq */
@@ -420,16 +448,51 @@ struct tcp_ep {
 	uint8_t ttl, tos;
 
 	/* Listener / accept */
-	struct tcp_ep *listener; /* for a connection born from a listener, until accepted */
-	struct tcp_ep *q_next;   /* link in the listener's syn or accept queue */
-	struct tcp_ep *synq;     /* listener: connections in SYN_RCVD */
+	struct tcp_ep *listener;        /* for a connection born from a listener, until accepted */
+	struct tcp_ep *q_next, *q_prev; /* links in the listener's syn or accept queue */
+	uint8_t q_in;                   /* TCP_Q_*: which of them */
+	struct tcp_ep *synq;            /* listener: connections in SYN_RCVD */
 	struct tcp_ep *acceptq, *acceptq_tail;
 	uint32_t synq_len, acceptq_len, backlog;
 	uint64_t cookie_sent_ns; /* listener: when it last answered with a SYN cookie */
 
-	/* Counters (TCP_INFO-like) */
+	/* Rate limit of ACKs to invalid segments (Linux's last_oow_ack_time). */
+	uint64_t last_oow_ack; /* when the last one went (0: never) */
+
+	/* Receive-buffer auto-tuning (Linux's DRS: tcp_rcv_space_adjust(); endpoint.c). */
+	uint64_t bytes_read;    /* bytes the application has read */
+	uint64_t rcv_rtt;       /* the receiver's RTT estimate, ns (0: none yet) */
+	uint64_t rcv_rtt_time;  /* window-based measure: when it began (0: not running) */
+	uint32_t rcv_rtt_seq;   /* ... and the sequence number that ends it */
+	uint32_t rcv_rtt_tsecr; /* the last TSecr sampled (one sample per echo) */
+	uint32_t rcvq_space;    /* bytes read in the last measured RTT */
+	uint64_t rcvq_seq;      /* bytes_read when the current measurement began */
+	uint64_t rcvq_time;     /* ... and when */
+	bool rcvbuf_locked;     /* SO_RCVBUF was set: no auto-tuning (as Linux) */
+
+	/* Proportional rate reduction in recovery (RFC 6937, cc.c). */
+	uint32_t prr_recover_fs; /* RecoverFS: cwnd when recovery began (as Linux) */
+	uint32_t prr_delivered;  /* bytes delivered to the peer since */
+	uint64_t prr_sent0;      /* bytes_sent then: prr_out = bytes_sent - prr_sent0 */
+	uint32_t sacked_prior;   /* scoreboard bytes before the current ACK */
+	uint32_t reno_sacked;    /* without SACK: bytes the duplicate ACKs said had left */
+
+	/* Counters (TCP_INFO, info.c) */
 	uint32_t retransmits, total_retrans;
+	uint64_t bytes_sent;     /* data bytes sent, retransmissions included */
+	uint64_t bytes_retrans;  /* data bytes retransmitted */
+	uint64_t bytes_acked;    /* data bytes cumulatively acknowledged */
+	uint64_t bytes_received; /* data bytes received in order */
+	uint64_t delivered;      /* data bytes delivered: ACKed or SACKed, once each */
+	uint32_t segs_out, segs_in, data_segs_out, data_segs_in;
+	uint32_t rcv_ooopack;                                   /* out-of-order segments received */
+	uint64_t last_data_sent, last_data_recv, last_ack_recv; /* ns (0: never) */
+	uint64_t rate_t0, rate_delivered0; /* the delivery-rate sampling interval */
+	uint64_t delivery_rate;            /* bytes/s over the last full interval */
 };
+
+/* ep->q_in */
+enum { TCP_Q_NONE, TCP_Q_SYN, TCP_Q_ACCEPT };
 
 /* A received segment, validated and parsed. */
 struct tcp_seg {
@@ -473,6 +536,8 @@ void tcp_ep_destroy(struct tcp_ep *ep);
 /** tcp_ep_register() - Put @ep in the demuxer under its tep.id. */
 ns_err tcp_ep_register(struct tcp_ep *ep);
 void tcp_notify(struct tcp_ep *ep, uint32_t events);
+/** tcp_listen_add_child() - Put the new connection @c on listener @l's SYN queue. */
+void tcp_listen_add_child(struct tcp_ep *l, struct tcp_ep *c);
 /** tcp_listen_child_established() - A child of a listener completed its handshake. Returns
  * false if the accept queue is full (the child stays in SYN_RCVD). */
 bool tcp_listen_child_established(struct tcp_ep *child);
@@ -487,14 +552,38 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 /* Copy @n bytes from @src to @off bytes after the head. */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
+/** tcp_ring_grow() - Make an allocated ring @cap bytes (> r->cap), keeping every byte at
+ * its offset from the head; an unallocated one just gets the larger limit. False if out of
+ * memory (the ring stays as it was). */
+bool tcp_ring_grow(struct tcp_ring *r, uint32_t cap);
+
+/* Receive-buffer auto-tuning */
+/** tcp_rcv_rtt_measure() - Receiver RTT sampling for auto-tuning, for an accepted data
+ * segment @g (with timestamps: TSecr's age; without: how long a window takes to arrive). */
+void tcp_rcv_rtt_measure(struct tcp_ep *ep, const struct tcp_seg *g);
+/** tcp_rcv_space_adjust() - After a read: once per receiver RTT, grow the receive buffer
+ * to what the application consumed in the last RTT, doubled (and more while it grows). */
+void tcp_rcv_space_adjust(struct tcp_ep *ep);
 
 /* ---------------------------------------------------------------- input.c */
 
 /** tcp_input() - SEGMENT ARRIVES for @ep (RFC 9293 3.10.7). @g->pkt is not consumed. */
 void tcp_input(struct tcp_ep *ep, struct tcp_seg *g);
+/** tcp_send_challenge_ack() - RFC 5961 3.2/4.2/5.2 challenge ACK, rate limited per
+ * connection (tcp_oow_rate_limited()) and per stack with a random budget (sec. 7). */
+void tcp_send_challenge_ack(struct tcp_ep *ep);
+/** tcp_oow_rate_limited() - May @ep answer an invalid segment now? False (and the time is
+ * noted) if its last such answer is older than cfg.oow_ratelimit_ns; true (counted) if
+ * the answer must be skipped. */
+bool tcp_oow_rate_limited(struct tcp_ep *ep);
 /** tcp_listen_input() - A segment for a listener (RFC 9293 3.10.7.2). @iss_hint non-zero:
  * the ISS to use (RFC 6191 TIME_WAIT reuse). */
 void tcp_listen_input(struct tcp_ep *l, struct tcp_seg *g, uint32_t iss_hint);
+/** tcp_passive_open() - The third step of RFC 9293 3.10.7.2 for a new connection @c
+ * (registered, with a route) answering @syn: IRS, options, ISS (@iss_hint or RFC 6528),
+ * SYN-RECEIVED (@why traced), SYN-ACK sent and timed. Call between enter and leave. */
+void tcp_passive_open(struct tcp_ep *c, const struct tcp_repr *syn, uint32_t iss_hint,
+                      const char *why);
 /** tcp_apply_syn_options() - Negotiate MSS, window scale, timestamps and SACK from the
  * peer's SYN (RFC 7323 1.3, 2.2; RFC 2018 2; RFC 9293 3.7.1). */
 void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h);
@@ -519,8 +608,7 @@ void tcp_send_ack(struct tcp_ep *ep);
 void tcp_send_syn(struct tcp_ep *ep);
 /** tcp_send_rst() - An RST from a synchronized connection (RFC 9293 3.10.7.4). */
 void tcp_send_rst(struct tcp_ep *ep);
-/** tcp_send_challenge_ack() - RFC 5961 3.2/4.2/5.2 challenge ACK, rate limited (sec. 7). */
-void tcp_send_challenge_ack(struct tcp_ep *ep);
+
 /** tcp_send_probe() - A zero-window or keepalive probe: an ACK at snd_una - 1 (as Linux). */
 void tcp_send_probe(struct tcp_ep *ep);
 /** tcp_reply_rst() - RFC 9293 3.10.7.1: answer @g (from no connection) with a RST. */
@@ -571,6 +659,12 @@ void tcp_cc_undo(struct tcp_ep *ep);
  * connect (the new algorithm starts from the current cwnd and ssthresh). */
 ns_err tcp_cc_select(struct tcp_ep *ep, int64_t which);
 int64_t tcp_cc_selected(const struct tcp_ep *ep);
+/** tcp_cc_prr_begin() - A recovery episode starts: PRR's RecoverFS (cwnd now) and
+ * counters (RFC 6937). Call before cwnd changes. */
+void tcp_cc_prr_begin(struct tcp_ep *ep);
+/** tcp_cc_prr() - RFC 6937 on an ACK in recovery that delivered @delivered bytes:
+ * cwnd = pipe + sndcnt. */
+void tcp_cc_prr(struct tcp_ep *ep, uint32_t delivered);
 /** tcp_cc_save_prior() - For ssthresh hooks: remember cwnd and ssthresh for undo. */
 void tcp_cc_save_prior(struct tcp_ep *ep);
 /** tcp_cc_restore_prior() - For undo hooks: cwnd and ssthresh back to at least what
@@ -608,6 +702,11 @@ void tcp_sack_on_ack(struct tcp_ep *ep, uint32_t acked, bool dupish);
 /** tcp_sack_output() - In SACK recovery: retransmit holes (NextSeg rule 1) while
  * cwnd - pipe allows a segment. */
 void tcp_sack_output(struct tcp_ep *ep);
+/** tcp_sack_bytes() - Bytes the scoreboard holds as SACKed. */
+uint32_t tcp_sack_bytes(const struct tcp_ep *ep);
+/** tcp_lost_bytes() - Bytes believed lost now: RACK's marks, RFC 6675's IsLost() holes in
+ * recovery, or NewReno's one segment (for reports). */
+uint32_t tcp_lost_bytes(const struct tcp_ep *ep);
 /** tcp_pipe() - RFC 6675 "pipe" (bytes in flight), or snd_nxt - snd_una without SACK. */
 uint32_t tcp_pipe(const struct tcp_ep *ep);
 /** tcp_sack_skip() - If @seq is SACKed return the end of its range, else @seq; *@limit
@@ -640,14 +739,24 @@ void tcp_sack_note_dup(struct tcp_ep *ep, uint32_t left, uint32_t right);
 
 /** tcp_rack_sent() - [@seq, @end) went out at now; @rexmit: it was sent before. */
 void tcp_rack_sent(struct tcp_ep *ep, uint32_t seq, uint32_t end, bool rexmit);
+/** tcp_rack_ack_begin() - An ACK arrives (before its SACK blocks are scored). */
+void tcp_rack_ack_begin(struct tcp_ep *ep);
+/** tcp_rack_sacked() - The scoreboard newly covers [@l, @r) (called by tcp_sack_rcv()
+ * after inserting a block): records now wholly SACKed are delivered (RFC 8985 6.2). */
+void tcp_rack_sacked(struct tcp_ep *ep, uint32_t l, uint32_t r);
 /** tcp_rack_ack() - After an ACK updated the scoreboard and SND.UNA: RACK's update and
  * loss detection (RFC 8985 6.2). Returns true if any segment is now marked lost. */
 bool tcp_rack_ack(struct tcp_ep *ep);
-/** tcp_rack_pipe() - Bytes in flight counted from the records (not SACKed, not lost). */
+/** tcp_rack_pipe() - Bytes in flight counted from the records (not SACKed, not lost):
+ * O(1), a counter kept as records change. */
 uint32_t tcp_rack_pipe(const struct tcp_ep *ep);
 /** tcp_rack_next_lost() - The first lost, not yet retransmitted range, at most @max bytes:
  * false if none. */
 bool tcp_rack_next_lost(const struct tcp_ep *ep, uint32_t max, uint32_t *seq, uint32_t *len);
+/** tcp_rack_lost_bytes() - Bytes of the records marked lost (O(records): reports only). */
+uint32_t tcp_rack_lost_bytes(const struct tcp_ep *ep);
+/** tcp_rack_reo_wnd_now() - RACK.reo_wnd as it stands (RFC 8985 6.2 step 4), ns. */
+uint64_t tcp_rack_reo_wnd_now(const struct tcp_ep *ep);
 /** tcp_rack_rto() - RFC 8985 6.3: at an RTO every outstanding segment is lost. */
 void tcp_rack_rto(struct tcp_ep *ep);
 /** tcp_rack_schedule() - After output: arm the reordering timer or the probe timeout
@@ -656,6 +765,9 @@ void tcp_rack_schedule(struct tcp_ep *ep);
 /** tcp_rack_timer() - rtx_timer fired as the reordering timer or the PTO. */
 void tcp_rack_timer(struct tcp_ep *ep);
 void tcp_rack_free(struct tcp_ep *ep);
+/** tcp_rack_check() - For tests: do pipe, the lost count and the time list agree with the
+ * records (recounted from scratch)? */
+bool tcp_rack_check(const struct tcp_ep *ep);
 
 /* ---------------------------------------------------------------- isn.c */
 
@@ -681,7 +793,29 @@ void tcp_syncookie_send(struct tcp_ep *l, const struct tcp_seg *g);
  * two counter periods)? On success fills @out. */
 bool tcp_syncookie_check(struct tcp_ep *l, const struct tcp_seg *g, struct tcp_cookie *out);
 
+/* ---------------------------------------------------------------- info.c */
+
+/** tcp_count_xmit() - tcp_xmit() sent a segment of @len data bytes from @seq. */
+void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len);
+/** tcp_count_delivered() - An ACK delivered @bytes (newly ACKed or SACKed): the delivery
+ * counters and the delivery-rate sample. */
+void tcp_count_delivered(struct tcp_ep *ep, uint32_t bytes);
+
+/* ---------------------------------------------------------------- forward.c */
+
+/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder: true if the forwarder
+ * took it (a request made, or dropped for a full table: counted either way; the caller
+ * frees the packet), false if there is no forwarder or @g is not a bare SYN. */
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g);
+/** tcp_fwd_fini() - Free every pending request (stack teardown). */
+void tcp_fwd_fini(struct tcp_stack *ts);
+
 /* ---------------------------------------------------------------- proto.c */
+
+/** tcp_send_rst_to() - A control segment (RST) with no connection behind it, from
+ * @id->local:lport to @id->remote:rport. */
+void tcp_send_rst_to(struct tcp_stack *ts, uint32_t nic, const struct ns_tep_id *id, uint32_t seq,
+                     uint32_t ack, uint8_t flags);
 
 struct tcp_stack *tcp_stack_of(struct ns_stack *s);
 /** tcp_seg_parse() - Verify the checksum and parse @pkt's TCP header into @g. On failure

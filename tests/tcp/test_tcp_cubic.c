@@ -623,9 +623,11 @@ static void fast_retransmit_reduces_to_0_7_with_cubic_0_5_with_reno(void **state
 
 	tt_established(t);
 	ten_out_then_three_dups(t, &s0);
-	/* RFC 9438 4.6: ssthresh = 0.7 * 10 segments; RFC 6582: cwnd = ssthresh + 3. */
+	/* RFC 9438 4.6: ssthresh = 0.7 * 10 segments. RFC 6937 PRR: pipe is 10 less the 3
+	 * segments the duplicates say left, 7 = ssthresh, so nothing more may go than the
+	 * fast retransmit: cwnd = pipe. */
 	assert_int_equal(tt_ep(t->c)->ssthresh, 7 * 1460);
-	assert_int_equal(tt_ep(t->c)->cwnd, 10 * 1460);
+	assert_int_equal(tt_ep(t->c)->cwnd, 7 * 1460);
 	assert_int_equal(info(tt_ep(t->c)).w_max, 10 * 1460);
 	tt_send(t, TT_SEG(.ack = s0 + 10 * 1460));
 	assert_false(tt_ep(t->c)->flags & TCP_F_IN_RECOVERY);
@@ -636,7 +638,7 @@ static void fast_retransmit_reduces_to_0_7_with_cubic_0_5_with_reno(void **state
 	assert_int_equal(ns_ep_set_opt(t->c, NS_TCP_CONGESTION, 1), NS_OK);
 	ten_out_then_three_dups(t, &s0);
 	assert_int_equal(tt_ep(t->c)->ssthresh, 5 * 1460);
-	assert_int_equal(tt_ep(t->c)->cwnd, 8 * 1460);
+	assert_int_equal(tt_ep(t->c)->cwnd, 7 * 1460); /* pipe 7 > ssthresh: PRR sends 1/2 */
 	tt_send(t, TT_SEG(.ack = s0 + 10 * 1460));
 	tt_finish(t);
 }

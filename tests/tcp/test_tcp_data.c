@@ -297,6 +297,71 @@ static void sender_respects_peer_window(void **state)
 	tt_finish(t);
 }
 
+/* The out-of-order queue is bounded (TCP_OOO_MAX ranges): a segment that would open one
+ * more is dropped and counted, still answered with a duplicate ACK carrying SACK blocks,
+ * and the sender's retransmission brings it later; nothing held is lost. */
+static void ooo_queue_is_bounded_and_counts_what_it_drops(void **state)
+{
+	ST;
+	static const char stream[] = "abcdefghijklmnopqrstuvwxyz";
+	char buf[32];
+	uint32_t p;
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .sack_perm = 1));
+	p = t->pseq;
+	for (int i = 0; i < TCP_OOO_MAX; i++) {
+		const struct tt_rx *r;
+
+		tt_send(t, TT_SEG(.seq = p + 2 * i + 1, .payload = stream + 2 * i + 1, .len = 1));
+		r = tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p));
+		/* RFC 2018 4: the newest range first, up to four blocks without timestamps. */
+		assert_int_equal(r->h.nsack, i < 4 ? i + 1 : 4);
+		assert_int_equal(r->h.sack[0].left, p + 2 * i + 1);
+		assert_int_equal(r->h.sack[0].right, p + 2 * i + 2);
+	}
+	assert_int_equal(tt_ep(t->c)->nooo, TCP_OOO_MAX);
+	tt_send(t, TT_SEG(.seq = p + 17, .payload = stream + 17, .len = 1));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p));
+	assert_int_equal(nt_drops(&t->nt, NS_DROP_TCP_OOO_FULL), 1);
+	/* The holes filled at once: everything held joins the stream. */
+	tt_send(t, TT_SEG(.seq = p, .payload = stream, .len = 17));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p + 17, .nsack = 0));
+	tt_send(t, TT_SEG(.seq = p + 17, .payload = stream + 17, .len = 9));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p + 26));
+	assert_int_equal(tt_read(t->c, buf, sizeof(buf)), 26);
+	assert_memory_equal(buf, stream, 26);
+	tt_finish(t);
+}
+
+/* RFC 5681 4.2: the segment that fills a hole is ACKed at once, and (as Linux's quick-ACK
+ * mode after loss) so are the next few, so the sender's recovery is not slowed by
+ * delayed ACKs; then delayed ACKs resume. */
+static void quick_acks_follow_a_filled_hole(void **state)
+{
+	ST;
+	static uint8_t data[300];
+	uint32_t p;
+
+	tt_established(t);
+	tt_no_quickack(t);
+	p = t->pseq;
+	tt_send(t, TT_SEG(.seq = p + 100, .payload = data, .len = 100));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p)); /* duplicate ACK at once */
+	tt_send(t, TT_SEG(.seq = p, .payload = data, .len = 100));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = p + 200));
+	t->pseq = p + 200;
+	for (int i = 0; i < 7; i++) {
+		tt_send(t, TT_SEG(.payload = "q"));
+		tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq));
+	}
+	tt_send(t, TT_SEG(.payload = "d"));
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, 40 * NS_MSEC); /* RFC 1122 4.2.3.2: the delayed ACK */
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq));
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +380,8 @@ int main(void)
 	    T(cork_holds_until_uncorked),
 	    T(write_is_partial_when_send_buffer_fills),
 	    T(sender_respects_peer_window),
+	    T(ooo_queue_is_bounded_and_counts_what_it_drops),
+	    T(quick_acks_follow_a_filled_hole),
 	};
 
 	return cmocka_run_group_tests_name("tcp_data", tests, NULL, NULL);

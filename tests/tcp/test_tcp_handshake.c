@@ -10,6 +10,11 @@
 
 #define ST struct tt *t = *state
 
+static struct tcp_stack *tt_ep_stack(struct tt *t)
+{
+	return tcp_stack_of(t->nt.s);
+}
+
 static void passive_open_synack_answers_every_option(void **state)
 {
 	ST;
@@ -302,6 +307,55 @@ static void listener_close_resets_unaccepted_connections(void **state)
 	tt_finish(t);
 }
 
+/* Simultaneous open where the peer, already ESTABLISHED, completes it with a plain ACK
+ * of our SYN (RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: "If SND.UNA < SEG.ACK =< SND.NXT
+ * then enter ESTABLISHED"). */
+static void simultaneous_open_completed_by_a_plain_ack(void **state)
+{
+	ST;
+	struct ns_sockaddr to = {.addr = NT_ADDR_PEER, .port = TT_PEER_PORT};
+	const struct tt_rx *r;
+	uint32_t iss;
+
+	assert_int_equal(ns_ep_new(t->nt.s, NS_AF_INET, NS_IPPROTO_TCP, &t->cwq, &t->c), NS_OK);
+	assert_int_equal(ns_ep_connect(t->c, &to), NS_ERR_CONNECT_STARTED);
+	r = tt_expect(t, TT_SEG(.flags = TCP_SYN));
+	iss = r->h.seq;
+	t->port = r->h.src_port;
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .mss = 1460));
+	tt_expect(t, TT_SEG(.flags = TCP_SYN | TCP_ACK, .seq = iss, .ack = TT_PEER_ISS + 1));
+	/* An ACK of something we never sent is refused first (a RST, SYN-RECEIVED). */
+	tt_send(t, TT_SEG(.ack = iss + 5));
+	tt_expect(t, TT_SEG(.flags = TCP_RST, .seq = iss + 5));
+	assert_int_equal(tt_state(t->c), TCP_SYN_RCVD);
+	tt_send(t, TT_SEG(.ack = iss + 1, .payload = "hi"));
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = TT_PEER_ISS + 3, .len = 0));
+	tt_finish(t);
+}
+
+/* RFC 6528 3: ISN = M + F(4-tuple, secret), M a 4 us clock. The same 4-tuple's ISN moves
+ * with the clock (one per 4 us); a 4-tuple one port away starts somewhere unrelated. */
+static void isn_is_a_4us_clock_plus_a_keyed_hash_of_the_tuple(void **state)
+{
+	ST;
+	struct tcp_stack *ts = tt_ep_stack(t);
+	struct ns_tep_id a = {
+	    .local = NT_ADDR_US, .remote = NT_ADDR_PEER, .lport = 80, .rport = 40000};
+	struct ns_tep_id b = a;
+	uint32_t i0, i1, j0;
+
+	b.rport = 40001;
+	i0 = tcp_isn(ts, &a);
+	j0 = tcp_isn(ts, &b);
+	nt_advance(&t->nt, NS_SEC);
+	i1 = tcp_isn(ts, &a);
+	assert_int_equal(i1 - i0, 250000); /* 1 s / 4 us */
+	assert_true(i0 - j0 > 1000000 && j0 - i0 > 1000000);
+	assert_int_equal(tcp_isn(ts, &b) - j0, 250000);
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +369,8 @@ int main(void)
 	    T(active_open_refused_by_rst),
 	    T(active_open_syn_retries_then_timeout),
 	    T(simultaneous_open_reaches_established),
+	    T(simultaneous_open_completed_by_a_plain_ack),
+	    T(isn_is_a_4us_clock_plus_a_keyed_hash_of_the_tuple),
 	    T(rst_answers_syn_to_closed_port),
 	    T(rst_answers_ack_and_data_to_closed_port),
 	    T(no_rst_for_rst_bad_checksum_or_broadcast),

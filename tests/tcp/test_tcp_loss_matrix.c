@@ -12,31 +12,14 @@
  * A compact table (loss, seeds, mean and worst virtual time, mean retransmits) is printed
  * so that a regression in loss recovery shows as a number, not only as a failure.
  *
- * Runtime: the full matrix is 200 transfers (2 GB through both stacks). Under the
- * sanitizers (ASan/UBSan: NS_SANITIZE, detected from the compiler's own definitions) it
- * runs the first 10 seeds of each loss rate, to stay within about a minute; the normal
- * build runs all 50.
+ * Runtime: the full matrix is 200 transfers (2 GB through both stacks): about 7 s of CPU
+ * normally and 11 s under ASan+UBSan, so both builds run all 50 seeds.
  */
 #include <stdio.h>
 
 #include "twostack.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LM_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LM_SANITIZED 1
-#endif
-#endif
-#if defined(NS_SANITIZE) && !defined(LM_SANITIZED)
-#define LM_SANITIZED 1
-#endif
-
-#ifdef LM_SANITIZED
-#define LM_SEEDS 10
-#else
 #define LM_SEEDS 50
-#endif
 
 #define LM_BYTES   (10u << 20)
 #define LM_PORT    5001

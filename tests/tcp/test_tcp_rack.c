@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tcp_test.h"
+#include "twostack.h"
 
 #define ST     struct tt *t = *state
 #define SEG(i) (s0 + 1460u * (i))
@@ -129,7 +130,9 @@ static void tail_loss_probe_resends_last_segment_after_two_srtt(void **state)
 	tt_expect_nothing(t);
 	assert_true(ep->rack.tlp_out);
 	assert_false(ep->flags & TCP_F_TLP_TIMER); /* the RTO now (7.3) */
-	/* The probe's SACK lets RACK find 1 and 2 lost (sent a RACK.rtt ago). */
+	/* The probe's SACK lets RACK find 1 and 2 lost (sent a RACK.rtt ago). Recovery
+	 * with PRR (RFC 6937): nothing is in flight, so PRR-SSRB lets out what this ACK
+	 * delivered plus a segment: both go. */
 	nt_advance(&t->nt, RTT);
 	tt_send(t, TT_SEG(.ack = SEG(1), .nsack = 1, .sack = {SEG(3), SEG(4)}));
 	tt_expect(t, TT_SEG(.seq = SEG(1), .len = 1460));
@@ -194,6 +197,44 @@ static void tail_loss_probe_answered_by_dsack_keeps_cwnd(void **state)
 	tt_finish(t);
 }
 
+/* The counters RACK keeps instead of scanning its records (pipe, the lost count, the
+ * transmit-time list) agree with a recount after every step of transfers through loss,
+ * reordering and duplication (ring growth, merges, RTOs and undos included). */
+static void check_rack(struct ts_xfer *x, void *ctx)
+{
+	unsigned *rounds = ctx;
+
+	if (!tcp_rack_check(tt_ep(x->cli)))
+		fail_msg("RACK counters disagree with the records after %u rounds", *rounds);
+	if (x->srv && !tcp_rack_check(tt_ep(x->srv)))
+		fail_msg("RACK counters (server) disagree after %u rounds", *rounds);
+	++*rounds;
+}
+
+static void rack_counters_match_the_records_under_loss(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		struct ns_impair_config ic = {.seed = seed,
+		                              .loss_ppm = 50000,
+		                              .reorder_ppm = 50000,
+		                              .dup_ppm = 20000,
+		                              .inbound = false};
+		struct ts_world *w = ts_new(&ic, seed);
+		unsigned rounds = 0;
+
+		ts_transfer(w, &(struct ts_opts){.bytes = 2u << 20,
+		                                 .port = 5001,
+		                                 .time_limit = 600 * NS_SEC,
+		                                 .name = "rack counters",
+		                                 .each = check_rack,
+		                                 .ctx = &rounds});
+		assert_true(rounds > 100);
+		assert_true(tcp_rack_check(tt_ep(w->x.cli)));
+		ts_free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +245,7 @@ int main(void)
 	    T(tail_loss_probe_resends_last_segment_after_two_srtt),
 	    T(tail_loss_probe_repairing_a_loss_reduces_cwnd),
 	    T(tail_loss_probe_answered_by_dsack_keeps_cwnd),
+	    cmocka_unit_test(rack_counters_match_the_records_under_loss),
 	};
 
 	return cmocka_run_group_tests_name("tcp_rack", tests, NULL, NULL);

@@ -59,7 +59,11 @@ static void sack_recovery_retransmits_only_lost_holes(void **state)
 	assert_true(ep->flags & TCP_F_IN_RECOVERY);
 	assert_int_equal(ep->recover, SEG(10));
 	assert_int_equal(ep->ssthresh, 9 * 1460 / 2); /* Reno: FlightSize / 2 */
-	assert_int_equal(ep->cwnd, ep->ssthresh);
+	/* RFC 6937 PRR: pipe (segments 4, 6..9) is above ssthresh, so this ACK's one
+	 * delivered segment lets out ceil(1460 * ssthresh / RecoverFS) bytes, at least one
+	 * segment for the fast retransmit: cwnd = pipe + 1 segment. */
+	assert_int_equal(ep->prr_recover_fs, 11 * 1460);
+	assert_int_equal(ep->cwnd, 6 * 1460);
 	/* Segment 6 arrives: two segments above 4, still not more than 2 SMSS. */
 	tt_send(t, TT_SEG(.ack = SEG(1), .nsack = 2, .sack = {SEG(5), SEG(7), SEG(2), SEG(4)}));
 	tt_expect_nothing(t);
@@ -269,12 +273,124 @@ static void dsack_with_timestamps_fits_three_blocks(void **state)
 	tt_finish(t);
 }
 
+/* RFC 6937 proportional rate reduction, as Linux: with cwnd 20 segments and Reno's
+ * ssthresh of half the flight, while pipe is above ssthresh the sender keeps sending
+ * ssthresh / RecoverFS of what each ACK delivers (a segment on about every second ACK),
+ * instead of RFC 6675's cwnd = ssthresh, which would send nothing at all until pipe had
+ * drained below ssthresh and then a segment per ACK. */
+static void prr_sends_in_proportion_while_pipe_exceeds_ssthresh(void **state)
+{
+	ST;
+	static uint8_t big[64 * 1460];
+	uint32_t s0, sent[12];
+	struct tcp_ep *ep;
+
+	sack_established(t);
+	ep = tt_ep(t->c);
+	s0 = t->rnxt;
+	tt_write(t->c, big, sizeof(big));
+	/* Slow start to 20 segments: ten ACKs of one segment each. */
+	for (int i = 0; i < 10; i++)
+		tt_expect(t, TT_SEG(.seq = SEG(i), .len = 1460));
+	for (int i = 1; i <= 10; i++) {
+		tt_send(t, TT_SEG(.ack = SEG(i)));
+		tt_expect(t, TT_SEG(.seq = SEG(8 + 2 * i), .len = 1460));
+		tt_expect(t, TT_SEG(.seq = SEG(9 + 2 * i), .len = 1460));
+	}
+	assert_int_equal(ep->cwnd, 20 * 1460);
+	/* Segments 10..29 in flight; 10 is lost. The first two SACKs each let one new
+	 * segment out (limited transmit: pipe fell), the third starts recovery. */
+	tt_send(t, TT_SEG(.ack = SEG(10), .nsack = 1, .sack = {SEG(11), SEG(12)}));
+	tt_expect(t, TT_SEG(.seq = SEG(30), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10), .nsack = 1, .sack = {SEG(11), SEG(13)}));
+	tt_expect(t, TT_SEG(.seq = SEG(31), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10), .nsack = 1, .sack = {SEG(11), SEG(14)}));
+	tt_expect(t, TT_SEG(.seq = SEG(10), .len = 1460)); /* the fast retransmit */
+	tt_expect_nothing(t);
+	assert_true(ep->flags & TCP_F_IN_RECOVERY);
+	assert_int_equal(ep->ssthresh, 22 * 1460 / 2); /* Reno: half of 22 in flight */
+	assert_int_equal(ep->prr_recover_fs, 20 * 1460);
+	/* The next SACKs, one segment each. */
+	for (int k = 0; k < 12; k++) {
+		tt_send(t, TT_SEG(.ack = SEG(10), .nsack = 1, .sack = {SEG(11), SEG(15 + k)}));
+		sent[k] = nt_pending(&t->nt);
+		nt_discard(&t->nt);
+	}
+	/* In bytes (RFC 6937): after d segments delivered, ceil(1460 * 11 * d / 20) bytes
+	 * may have gone, the fast retransmit's 1460 included, and a segment goes once a
+	 * whole one fits: for d = 2..13 that is 1606 2409 3212 4015 4818 5621 6424 7227
+	 * 8030 8833 9636 10439 bytes, so new segments at d = 4, 6, 8, 10, 11, 13: 7 of 13,
+	 * the ssthresh / RecoverFS share. Pipe (19 segments at the start) stays above
+	 * ssthresh all along. */
+	{
+		static const uint32_t want[12] = {0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1};
+
+		for (int k = 0; k < 12; k++)
+			if (sent[k] != want[k])
+				fail_msg("after SACK %d: %u segments sent, want %u", k, sent[k],
+				         want[k]);
+	}
+	tt_finish(t);
+}
+
+/* PRR without SACK (RFC 6937 3, as Linux): each duplicate ACK counts one segment
+ * delivered and out of the network, so NewReno recovery reduces the window the same way
+ * as SACK recovery above, instead of RFC 6582's inflation by a segment per duplicate. */
+static void prr_without_sack_counts_a_segment_per_duplicate_ack(void **state)
+{
+	ST;
+	static uint8_t big[64 * 1460];
+	uint32_t s0, sent[12];
+	struct tcp_ep *ep;
+
+	tt_established(t);
+	assert_int_equal(tcp_cc_select(tt_ep(t->c), TCP_CC_RENO), NS_OK);
+	ep = tt_ep(t->c);
+	s0 = t->rnxt;
+	tt_write(t->c, big, sizeof(big));
+	for (int i = 0; i < 10; i++)
+		tt_expect(t, TT_SEG(.seq = SEG(i), .len = 1460));
+	for (int i = 1; i <= 10; i++) {
+		tt_send(t, TT_SEG(.ack = SEG(i)));
+		tt_expect(t, TT_SEG(.seq = SEG(8 + 2 * i), .len = 1460));
+		tt_expect(t, TT_SEG(.seq = SEG(9 + 2 * i), .len = 1460));
+	}
+	/* Segment 10 lost; limited transmit on the first two duplicates. */
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(30), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(31), .len = 1460));
+	tt_send(t, TT_SEG(.ack = SEG(10)));
+	tt_expect(t, TT_SEG(.seq = SEG(10), .len = 1460));
+	tt_expect_nothing(t);
+	assert_true(ep->flags & TCP_F_IN_RECOVERY);
+	assert_int_equal(ep->ssthresh, 11 * 1460);
+	assert_int_equal(tcp_pipe(ep), 19 * 1460); /* 22 out, 3 left with the duplicates */
+	for (int k = 0; k < 12; k++) {
+		tt_send(t, TT_SEG(.ack = SEG(10)));
+		sent[k] = nt_pending(&t->nt);
+		nt_discard(&t->nt);
+	}
+	{
+		/* As with SACK: 7 of 13 delivered segments' worth sent (11/20). */
+		static const uint32_t want[12] = {0, 0, 1, 0, 1, 0, 1, 0, 1, 1, 0, 1};
+
+		for (int k = 0; k < 12; k++)
+			if (sent[k] != want[k])
+				fail_msg("after duplicate %d: %u segments sent, want %u", k,
+				         sent[k], want[k]);
+	}
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, tt_cm_setup, tt_cm_teardown)
 	    T(sack_recovery_retransmits_only_lost_holes),
 	    T(sack_recovery_sends_new_data_when_pipe_allows),
+	    T(prr_sends_in_proportion_while_pipe_exceeds_ssthresh),
+	    T(prr_without_sack_counts_a_segment_per_duplicate_ack),
 	    T(sack_blocks_outside_window_and_dsack_are_not_scored),
 	    T(rto_resend_skips_sacked_ranges),
 	    T(limited_transmit_without_sack),

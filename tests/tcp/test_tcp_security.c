@@ -99,6 +99,38 @@ static void segment_outside_window_draws_ack(void **state)
 	tt_finish(t);
 }
 
+/* RFC 9293 3.10.7.4 trimming, as Linux's tcp_sequence(): a segment that starts below
+ * RCV.NXT and ends past the window overlaps it, so its new, in-window middle is taken and
+ * both ends are cut (not the whole segment rejected). */
+static void segment_below_rcv_nxt_and_past_window_is_trimmed(void **state)
+{
+	ST;
+	static uint8_t data[1200], got[2100];
+	uint32_t base;
+
+	tt_listen(t);
+	assert_int_equal(ns_ep_set_opt(t->l, NS_SO_RCVBUF, 2048), NS_OK);
+	tt_passive_open(t, NULL);
+	assert_int_equal(tt_ep(t->c)->rcv.limit, 2048);
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	/* 1000 bytes in order, unread: 1048 bytes of window left. */
+	tt_send(t, TT_SEG(.payload = data, .len = 1000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .window = 1048, .len = 0));
+	base = t->pseq - 1000;
+	/* Bytes 990..2190: 10 old, 1048 new, 142 past the window. */
+	tt_send(t, TT_SEG(.seq = base + 990, .payload = data, .len = 1200));
+	t->pseq = base + 2048;
+	/* The ACK takes exactly the window, closing it, and reports the old part (D-SACK
+	 * needs SACK, not negotiated here). */
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = base + 2048, .window = 0, .len = 0));
+	assert_int_equal(tt_read(t->c, got, sizeof(got)), 2048);
+	assert_memory_equal(got, data, 1000);
+	for (unsigned i = 1000; i < 2048; i++)
+		assert_int_equal(got[i], data[i - 990]);
+	tt_finish(t);
+}
+
 static void segment_without_ack_is_dropped(void **state)
 {
 	ST;
@@ -130,25 +162,102 @@ static void paws_drops_segment_with_old_timestamp(void **state)
 	tt_finish(t);
 }
 
-static void tune_limit(struct tcp_config *c)
-{
-	c->challenge_ack_limit = 2;
-}
-
-static void challenge_acks_are_rate_limited(void **state)
+/* Linux's tcp_send_challenge_ack(): one challenge ACK per connection per 500 ms
+ * (tcp_invalid_ratelimit), whatever the stack-wide budget says. */
+static void challenge_acks_limited_to_one_per_500ms_per_connection(void **state)
 {
 	ST;
 
-	tune_limit(tcp_config(t->nt.s)); /* before any endpoint exists */
 	tt_established(t);
 	for (int i = 0; i < 5; i++)
 		tt_send(t, TT_SEG(.flags = TCP_RST, .seq = t->pseq + 10));
-	tt_expect(t, TT_SEG(.flags = TCP_ACK));
-	tt_expect(t, TT_SEG(.flags = TCP_ACK));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
 	tt_expect_nothing(t);
-	nt_advance(&t->nt, NS_SEC);
-	tt_send(t, TT_SEG(.flags = TCP_RST, .seq = t->pseq + 10));
-	tt_expect(t, TT_SEG(.flags = TCP_ACK));
+	nt_advance(&t->nt, 499 * NS_MSEC);
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = t->pseq + 10));
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, NS_MSEC);
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = t->pseq + 10));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_CHALLENGE_ACKS), 2);
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_ACK_RATE_LIMITED), 5);
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_finish(t);
+}
+
+static void tune_budget(struct tcp_config *c)
+{
+	c->challenge_ack_limit = 10;
+	c->oow_ratelimit_ns = 0; /* the connection's own limit off: the stack's shows */
+}
+
+/* RFC 5961 7 with the CVE-2016-5696 fix: each second's stack-wide budget is drawn from
+ * [limit/2, limit*3/2), so an attacker cannot learn from the count of suppressed challenge
+ * ACKs how many went to a connection it is guessing. */
+static void challenge_ack_budget_is_random_each_second(void **state)
+{
+	ST;
+	unsigned seen[16] = {0}, distinct = 0, total = 0;
+
+	tune_budget(tcp_config(t->nt.s)); /* before any endpoint exists */
+	tt_established(t);
+	for (int sec = 0; sec < 16; sec++) {
+		unsigned n = 0;
+
+		nt_advance(&t->nt, NS_SEC);
+		for (int i = 0; i < 30; i++)
+			tt_send(t, TT_SEG(.flags = TCP_RST, .seq = t->pseq + 10));
+		while (nt_pending(&t->nt)) {
+			tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+			n++;
+		}
+		assert_in_range(n, 5, 14);
+		seen[sec] = n;
+		total += n;
+		distinct += 1;
+		for (int j = 0; j < sec; j++)
+			if (seen[j] == n) {
+				distinct--;
+				break;
+			}
+	}
+	/* Not one fixed value; on average near the limit (16 draws: 10 +- 3). */
+	assert_true(distinct >= 3);
+	assert_in_range(total, 16 * 7, 16 * 13);
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_CHALLENGE_ACK_LIMITED), 16 * 30 - total);
+	tt_finish(t);
+}
+
+/* Linux's tcp_oow_rate_limited(): bare ACKs outside the window, PAWS-rejected ones and
+ * too-old ACKs draw one ACK per 500 ms, not one each (100 in, 1 out); segments with data
+ * are answered every time (they are retransmissions whose ACK may have been lost). */
+static void acks_to_invalid_segments_rate_limited(void **state)
+{
+	ST;
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .ts = 1, .tsval = 1000));
+	tt_send(t, TT_SEG(.ts = 1, .tsval = 2000, .payload = "abc"));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+	for (int i = 0; i < 100; i++)
+		tt_send(t, TT_SEG(.seq = t->pseq + 200000, .ts = 1, .tsval = 2000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+	tt_expect_nothing(t);
+	for (int i = 0; i < 100; i++) /* PAWS */
+		tt_send(t, TT_SEG(.ts = 1, .tsval = 1500));
+	for (int i = 0; i < 100; i++) /* RFC 5961 5.2: an ACK too old */
+		tt_send(t, TT_SEG(.ack = t->rnxt - 100000, .ts = 1, .tsval = 2000));
+	tt_expect_nothing(t);
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_ACK_RATE_LIMITED), 299);
+	/* Retransmitted data below RCV.NXT: each one answered (with a D-SACK). */
+	for (int i = 0; i < 3; i++) {
+		tt_send(t, TT_SEG(.seq = t->pseq - 3, .ts = 1, .tsval = 2000, .payload = "abc"));
+		tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+	}
+	nt_advance(&t->nt, 500 * NS_MSEC);
+	tt_send(t, TT_SEG(.seq = t->pseq + 200000, .ts = 1, .tsval = 2000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .len = 0));
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
 	tt_finish(t);
 }
 
@@ -195,9 +304,12 @@ int main(void)
 	    T(ack_of_unsent_data_draws_ack_and_is_dropped),
 	    T(too_old_ack_is_dropped),
 	    T(segment_outside_window_draws_ack),
+	    T(segment_below_rcv_nxt_and_past_window_is_trimmed),
 	    T(segment_without_ack_is_dropped),
 	    T(paws_drops_segment_with_old_timestamp),
-	    T(challenge_acks_are_rate_limited),
+	    T(challenge_acks_limited_to_one_per_500ms_per_connection),
+	    T(challenge_ack_budget_is_random_each_second),
+	    T(acks_to_invalid_segments_rate_limited),
 	    T(blind_syn_does_not_move_ts_recent),
 	    T(ackless_segment_does_not_move_ts_recent),
 	};

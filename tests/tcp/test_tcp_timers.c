@@ -101,13 +101,15 @@ static void fast_retransmit_on_third_dup_ack(void **state)
 	tt_expect(t, TT_SEG(.seq = s0 + 1460, .payload = data + 1460, .len = 1460));
 	tt_expect_nothing(t);
 	assert_true(tt_ep(t->c)->flags & TCP_F_IN_RECOVERY);
-	/* RFC 6582: ssthresh = FlightSize / 2 (four segments out); cwnd = ssthresh + 3 SMSS. */
+	/* RFC 6582: ssthresh = FlightSize / 2 (four segments out). RFC 6937 PRR: pipe is
+	 * the four less the three the duplicates say left; one segment was delivered, so
+	 * PRR-SSRB allows one more than pipe: cwnd = 2 SMSS (no new data to send). */
 	assert_int_equal(tt_ep(t->c)->ssthresh, 2 * 1460);
-	assert_int_equal(tt_ep(t->c)->cwnd, 2 * 1460 + 3 * 1460);
+	assert_int_equal(tt_ep(t->c)->cwnd, 2 * 1460);
 	/* A partial ACK (up to the fourth segment, also lost) retransmits it at once. */
 	tt_send(t, TT_SEG(.ack = s0 + 3 * 1460));
 	tt_expect(t, TT_SEG(.seq = s0 + 3 * 1460, .len = 1460));
-	/* The full ACK ends recovery: cwnd = min(ssthresh, FlightSize + SMSS). */
+	/* The full ACK ends recovery: cwnd = ssthresh (as Linux). */
 	tt_send(t, TT_SEG(.ack = s0 + 5 * 1460));
 	assert_false(tt_ep(t->c)->flags & TCP_F_IN_RECOVERY);
 	assert_int_equal(tt_ep(t->c)->cwnd, 1460 + 1460);
@@ -199,6 +201,88 @@ static void keepalive_probes_then_reset(void **state)
 	tt_finish(t);
 }
 
+static void tune_rto_bounds(struct tcp_config *c)
+{
+	c->rto_min_ns = 300 * NS_MSEC;
+	c->rto_max_ns = 1 * NS_SEC;
+}
+
+/* RFC 6298 2.4/2.5 with the bounds configurable (Linux's TCP_RTO_MIN/MAX): the first RTO
+ * is the floor, backoff doubles it and stops at the ceiling. */
+static void rto_min_and_max_are_configurable(void **state)
+{
+	ST;
+	static const uint64_t gaps[] = {300, 600, 1000, 1000, 1000};
+	uint32_t seq;
+
+	tune_rto_bounds(tcp_config(t->nt.s));
+	tt_established(t);
+	tt_write(t->c, "data", 4);
+	seq = tt_expect(t, TT_SEG(.payload = "data"))->h.seq;
+	for (size_t i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++) {
+		nt_advance(&t->nt, gaps[i] * NS_MSEC - 1);
+		tt_expect_nothing(t);
+		nt_advance(&t->nt, 1);
+		tt_expect(t, TT_SEG(.seq = seq, .payload = "data"));
+	}
+	tt_finish(t);
+}
+
+/* Karn's rule (RFC 6298 3): the ACK of a retransmitted segment gives no RTT sample (it
+ * may answer the original); the next segment sent once is timed again. */
+static void karn_takes_no_sample_from_a_retransmission(void **state)
+{
+	ST;
+	struct tcp_ep *ep;
+	uint64_t srtt;
+	uint32_t seq;
+
+	tt_established(t);
+	ep = tt_ep(t->c);
+	srtt = ep->srtt; /* the handshake's sample */
+	tt_write(t->c, "data", 4);
+	seq = tt_expect(t, TT_SEG(.payload = "data"))->h.seq;
+	nt_advance(&t->nt, RTO);
+	tt_expect(t, TT_SEG(.seq = seq, .payload = "data"));
+	nt_advance(&t->nt, 300 * NS_MSEC); /* before the next, at 400 ms */
+	tt_send(t, TT_SEG(.ack = seq + 4));
+	assert_int_equal(ep->srtt, srtt);
+	assert_int_equal(ep->backoff, 0);
+	tt_write(t->c, "more", 4);
+	tt_expect(t, TT_SEG(.seq = seq + 4, .payload = "more"));
+	nt_advance(&t->nt, 80 * NS_MSEC);
+	tt_send(t, TT_SEG(.ack = seq + 8));
+	/* RFC 6298 2.3: SRTT <- 7/8 SRTT + 1/8 R, with R = 80 ms. */
+	assert_int_equal(ep->srtt, (7 * srtt + 80 * NS_MSEC) / 8);
+	tt_finish(t);
+}
+
+/* RFC 9293 3.8.6.2.1: a window too small for a full segment (and under half the largest
+ * the peer offered) holds the sender back, but not forever: when the persist timer fires
+ * it sends what fits. */
+static void small_window_is_filled_when_the_persist_timer_fires(void **state)
+{
+	ST;
+	static uint8_t data[3000];
+	uint32_t una;
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.window = 1000));
+	una = tt_ep(t->c)->snd_una;
+	tt_write(t->c, data, sizeof(data));
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, RTO - 1);
+	tt_expect_nothing(t);
+	nt_advance(&t->nt, 1);
+	tt_expect(t, TT_SEG(.seq = una, .len = 1000));
+	tt_expect_nothing(t);
+	/* Then it is data in flight like any: the RTO resends it if nothing comes back. */
+	tt_send(t, TT_SEG(.ack = una + 1000, .window = 65535));
+	tt_expect(t, TT_SEG(.seq = una + 1000, .len = 1460));
+	tt_expect(t, TT_SEG(.seq = una + 2460, .len = 540));
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +294,9 @@ int main(void)
 	    T(rto_resends_from_snd_una_with_one_segment_cwnd),
 	    T(zero_window_probes_back_off_until_window_opens),
 	    T(keepalive_probes_then_reset),
+	    T(rto_min_and_max_are_configurable),
+	    T(karn_takes_no_sample_from_a_retransmission),
+	    T(small_window_is_filled_when_the_persist_timer_fires),
 	};
 
 	return cmocka_run_group_tests_name("tcp_timers", tests, NULL, NULL);
