@@ -39,6 +39,7 @@ struct serve_opts {
 	struct ns_addr gateway;
 	uint32_t mtu; /* 0: not given */
 	const char *pcap;
+	bool no_offload; /* --no-offload: open the device without a vnet header */
 	/* connect only */
 	struct ns_sockaddr target;
 	bool have_target;
