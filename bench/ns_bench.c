@@ -8,8 +8,7 @@
  * the applications and fires both stacks' timers on the real monotonic clock. By default the
  * channels are like a veth pair with TSO and checksum offload (NS_CAP_HW_GSO |
  * NS_CAP_TX_CSUM_OFFLOAD): GSO packets of up to 64 KiB cross whole, as packets (their
- * offload metadata with them), and each side's deliveries are one batch
- * (ns_stack_batch_begin/end), as the event loop makes them. With --no-offload the channels
+ * offload metadata with them). With --no-offload the channels
  * advertise nothing: TCP sends MTU-sized segments with full checksums, and each frame's bytes
  * are copied across, as a wire would. Never re-entering one stack from inside the other keeps
  * the call stack flat and the measurement honest: each frame is built, queued, parsed and
@@ -94,7 +93,7 @@ struct side {
 struct world {
 	struct side a, b;
 	uint64_t frames;
-	bool offload; /* channels with TSO and checksum offload; batched deliveries */
+	bool offload; /* channels with TSO and checksum offload */
 };
 
 #define N_CLIENT_ADDRS 4
@@ -181,10 +180,6 @@ static uint64_t pump(struct world *w)
 			/* Take the whole queue: frames written while it is delivered go to the
 			 * next round. */
 			from[i]->qh = from[i]->qt = NULL;
-			if (!p)
-				continue;
-			if (w->offload)
-				ns_stack_batch_begin(to[i]->s);
 			while (p) {
 				struct ns_pkt *next = p->next;
 
@@ -199,8 +194,6 @@ static uint64_t pump(struct world *w)
 				p = next;
 				round++;
 			}
-			if (w->offload)
-				ns_stack_batch_end(to[i]->s);
 		}
 		n += round;
 	} while (round);

@@ -6,8 +6,7 @@
  * stack take ns_loop_lock() first.
  *
  * Apps with their own loop skip this module: watch ns_link_poll_fd() of each link, call
- * ns_link_process() when readable (between ns_stack_batch_begin() and ns_stack_batch_end()
- * to have TCP answer each batch once), and ns_stack_poll() at ns_stack_next_deadline().
+ * ns_link_process() when readable, and ns_stack_poll() at ns_stack_next_deadline().
  */
 #ifndef NETSTACK_LOOP_H
 #define NETSTACK_LOOP_H

@@ -312,10 +312,6 @@ struct ns_transproto_ops {
 	 * so every copy skips the checksum. False: the hook dropped and counted it (consumed).
 	 * Optional (absent: each endpoint checks its own copy). */
 	bool (*validate)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
-	/* The batch of inbound frames (ns_stack_batch_begin/end) is over: send what was
-	 * deferred while it arrived (TCP: output and ACKs). Runs inside a dispatch, with
-	 * ns_stack_in_batch() false. Optional. */
-	void (*batch_end)(struct ns_stack *s, void *priv);
 };
 
 /** ns_transproto_priv() - The per-stack state of transport protocol @number, or NULL. */
@@ -412,11 +408,11 @@ NS_API void ns_drop(struct ns_stack *s, struct ns_pkt *pkt, enum ns_drop_reason 
 NS_API uint64_t ns_hash_keyed(const struct ns_stack *s, uint64_t salt, const void *data,
 			      size_t len);
 /** ns_stack_now() - The stack clock's now (ns); inside a dispatch (a frame's delivery, an
- * ns_ep_* call, a timer run, a batch), the time the outermost one began. */
+ * ns_ep_* call, a timer run) the time it began or ns_stack_now_refresh() was called. */
 NS_API uint64_t ns_stack_now(const struct ns_stack *s);
-/** ns_stack_in_batch() - Is a batch of inbound frames open (ns_stack_batch_begin())? A
- * transport may then defer its per-packet answers to its batch_end hook. */
-NS_API bool ns_stack_in_batch(const struct ns_stack *s);
+/** ns_stack_now_refresh() - Read the clock again for ns_stack_now() (before stamping a
+ * packet about to be sent). */
+NS_API void ns_stack_now_refresh(struct ns_stack *s);
 /** ns_stack_random() - 64 pseudo-random bits (seeded from the stack secret). */
 NS_API uint64_t ns_stack_random(struct ns_stack *s);
 NS_API const struct ns_stack_config *ns_stack_config(const struct ns_stack *s);

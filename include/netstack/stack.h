@@ -118,17 +118,6 @@ NS_API size_t ns_stack_nic_ids(const struct ns_stack *s, uint32_t *out, size_t m
 
 /** ns_stack_poll() - Fire every timer that is due at the clock's now. */
 NS_API void ns_stack_poll(struct ns_stack *s);
-/**
- * ns_stack_batch_begin() - Frames delivered from now until ns_stack_batch_end() form one
- * batch (call it around each ns_link_process(), as the event loop does): TCP answers the
- * batch's segments once at its end, with one ACK and one output pass per connection, and
- * the stack reads the clock once for the batch. Brackets nest; every begin needs its end,
- * on the same thread, before the stack is polled or freed. Without brackets every segment
- * is answered as it arrives.
- */
-NS_API void ns_stack_batch_begin(struct ns_stack *s);
-/** ns_stack_batch_end() - Close the batch: what was deferred goes out now. */
-NS_API void ns_stack_batch_end(struct ns_stack *s);
 /** ns_stack_next_deadline() - When ns_stack_poll() next has work (ns on the stack clock;
  * UINT64_MAX if no timer is armed). */
 NS_API uint64_t ns_stack_next_deadline(struct ns_stack *s);

@@ -13,9 +13,7 @@
  * ns_stack_next_deadline() of the stacks (rounded up to whole ms, -1 when no timer is armed);
  * release the lock and epoll_wait; take the lock again and handle what is ready: a link is
  * drained with ns_link_process(link, BATCH) until a call returns less than the budget (many
- * frames per wake-up) or MAX_ROUNDS batches ran, each call bracketed by
- * ns_stack_batch_begin/end so that TCP answers a batch's segments once (one ACK, one
- * output pass per connection); then every stack runs ns_stack_poll() so the
+ * frames per wake-up) or MAX_ROUNDS batches ran; then every stack runs ns_stack_poll() so the
  * timers that are due fire and work queued during the batch goes out. The lock is held while
  * the loop processes and never while it waits, so another thread can ns_loop_lock(), touch a
  * stack, arm a timer and ns_loop_wake() to have the new deadline taken into account.
@@ -270,15 +268,12 @@ static int next_timeout(struct ns_loop *l)
 	return best;
 }
 
-/* Process up to MAX_ROUNDS batches; returns the frames handled. Each batch is one
- * ns_stack_batch_begin/end bracket: TCP answers its segments once, at the end. */
+/* Process up to MAX_ROUNDS batches; returns the frames handled. */
 static int drain_link(struct watch *w)
 {
 	int total = 0;
 	for (int round = 0; round < MAX_ROUNDS; round++) {
-		ns_stack_batch_begin(w->stack);
 		int n = ns_link_process(w->link, BATCH);
-		ns_stack_batch_end(w->stack);
 		total += n > 0 ? n : 0;
 		if (n < BATCH)
 			break;

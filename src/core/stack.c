@@ -28,16 +28,15 @@
  * ns_ep_defer_free() only when the outermost dispatch leaves, so no caller up the stack
  * ever touches freed memory.
  *
- * Time: the outermost dispatch reads the clock once (stack_enter) and ns_stack_now()
- * answers with that reading until it returns, so the handling of one frame, one call or
- * one timer run sees one time, and TCP does not call clock_gettime() six times a segment.
- *
- * Batches: ns_stack_batch_begin()/ns_stack_batch_end() bracket the frames one
- * ns_link_process() call delivers (the event loop does; so may any driver). The bracket is
- * one dispatch (one clock reading for the batch), and its end calls every transport's
- * batch_end hook, where TCP runs the output and sends the ACKs it deferred while the
- * batch's segments arrived: one ACK and one GSO packet per connection per batch, as the
- * kernel's GRO gives one ACK per aggregated packet.
+ * Time: every dispatch reads the clock as it begins (stack_enter, nested ones too) and
+ * ns_stack_now() answers with that reading meanwhile, so the handling of one frame or one
+ * call does not call clock_gettime() at every question (TCP asked six to eight times a
+ * segment). A protocol about to stamp what it sends refreshes the reading
+ * (ns_stack_now_refresh()), as Linux refreshes tcp_mstamp per transmit: one reading for a
+ * whole dispatch goes stale by milliseconds when a write runs the peer's receive path in
+ * our thread (a TAP's kernel does) or the thread is preempted, and a time-based loss
+ * detector (RACK) then misjudges what is overdue (measured: recovery under loss over a
+ * TAP twice as slow).
  *
  * ICMP error rate (RFC 1812 4.3.2.8, RFC 4443 2.4(f)): a stack-wide token bucket, plus a
  * fixed table of NS_ICMP_PEER_BUCKETS per-destination buckets indexed by a keyed hash of
@@ -422,39 +421,13 @@ uint64_t ns_stack_next_deadline(struct ns_stack *s)
 
 uint64_t ns_stack_now(const struct ns_stack *s)
 {
-	/* Inside a dispatch, the time it began: protocols ask for the time many times per
-	 * packet, and nothing in one dispatch needs to see it move. */
 	return s->depth ? s->now : ns_clock_now(s->clock);
 }
 
-void ns_stack_batch_begin(struct ns_stack *s)
+void ns_stack_now_refresh(struct ns_stack *s)
 {
-	if (!s)
-		return;
-	stack_enter(s);
-	s->batch++;
-}
-
-void ns_stack_batch_end(struct ns_stack *s)
-{
-	if (!s || !s->batch)
-		return;
-	if (--s->batch == 0) {
-		/* The hooks run inside the dispatch, with the batch closed: what they send
-		 * and what that sets off is handled at once. */
-		for (uint32_t i = 0; i < s->ntrans; i++) {
-			const struct ns_transproto_ops *ops = s->trans[i].ops;
-
-			if (ops->batch_end)
-				ops->batch_end(s, s->trans[i].priv);
-		}
-	}
-	stack_leave(s);
-}
-
-bool ns_stack_in_batch(const struct ns_stack *s)
-{
-	return s && s->batch > 0;
+	if (s && s->depth)
+		s->now = ns_clock_now(s->clock);
 }
 
 uint64_t ns_stack_random(struct ns_stack *s)

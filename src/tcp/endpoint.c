@@ -267,8 +267,6 @@ void tcp_ep_leave(struct tcp_ep *ep)
 {
 	struct tcp_ep *l = ep->listener;
 
-	if (tcp_batch_defer(ep))
-		return; /* a batch of frames is arriving: its end does the rest (output.c) */
 	if (ep->state != TCP_CLOSED && ep->state != TCP_LISTEN) {
 		tcp_output(ep);
 		if (ep->flags & TCP_F_ACK_NOW)

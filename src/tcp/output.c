@@ -273,6 +273,11 @@ static ns_err tcp_xmit_gso(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint3
 
 	if (!ep->have_route)
 		return NS_ERR_NO_ROUTE;
+	/* What goes out is stamped (TSval here; RACK's transmit time, RTT timing and the RTO
+	 * after) with the time it leaves: the write of the previous packet may have run the
+	 * peer's whole receive path (a TAP's kernel does, in our thread) and the dispatch's
+	 * reading be stale by then. Linux refreshes tcp_mstamp per transmit the same way. */
+	ns_stack_now_refresh(s);
 	memset(&h, 0, sizeof(h));
 	h.src_port = ep->tep.id.lport;
 	h.dst_port = ep->tep.id.rport;
@@ -407,60 +412,6 @@ void tcp_reply_rst(struct tcp_stack *ts, const struct tcp_seg *g)
 	}
 	tcp_emit(&h, ns_pkt_push(pkt, NS_HDR_TRANSPORT, TCP_MIN_HLEN));
 	tcp_send_pkt(ts->s, &r, pkt, 0, 0);
-}
-
-/* ---------------------------------------------------------------- batches */
-
-/*
- * Inside a batch of inbound frames (ns_stack_batch_begin(), one ns_link_process() of the
- * event loop), the outermost tcp_ep_leave() of an endpoint does not send: the endpoint
- * joins the stack's batch list, which holds it (one ->busy) until the batch ends, and
- * later leaves in the batch only drop their count. At the end, tcp_batch_flush() runs each
- * deferred leave: one output pass (one GSO packet where the ACKs of the batch opened the
- * window for it) and at most one ACK for all the batch's segments, as the kernel's GRO
- * gives one ACK per aggregated packet (a stretch ACK; RFC 5681 4.2's "every second
- * full-sized segment" is a SHOULD, and the sender counts bytes, RFC 3465). An
- * out-of-order segment is still answered at once with its duplicate ACK and SACK blocks
- * (RFC 5681 4.2 and RFC 2018 4 want one per such segment; the sender's loss detection
- * counts them), and the rest of the endpoint's work still waits for the batch's end.
- */
-bool tcp_batch_defer(struct tcp_ep *ep)
-{
-	struct tcp_stack *ts = ep->ts;
-
-	if (ep->batch_queued) {
-		ep->busy--; /* the list's hold keeps it >= 1 */
-		return true;
-	}
-	if (ep->busy != 1 || ep->state == TCP_CLOSED || ep->state == TCP_LISTEN ||
-	    !ns_stack_in_batch(ep->ep.stack))
-		return false;
-	if ((ep->flags & TCP_F_ACK_NOW) && (ep->nooo || (ep->flags & TCP_F_DSACK_OWED)))
-		tcp_send_ack(ep);
-	ep->batch_queued = true;
-	ep->batch_next = NULL;
-	if (ts->batch_tail)
-		ts->batch_tail->batch_next = ep;
-	else
-		ts->batch_head = ep;
-	ts->batch_tail = ep;
-	return true;
-}
-
-void tcp_batch_flush(struct tcp_stack *ts)
-{
-	while (ts->batch_head) {
-		struct tcp_ep *ep = ts->batch_head;
-
-		ts->batch_head = ep->batch_next;
-		if (!ts->batch_head)
-			ts->batch_tail = NULL;
-		ep->batch_next = NULL;
-		ep->batch_queued = false;
-		/* The batch is closed: this is the real leave, which drops the list's hold
-		 * (and may free the endpoint). */
-		tcp_ep_leave(ep);
-	}
 }
 
 /* ---------------------------------------------------------------- send policy */

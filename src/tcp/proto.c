@@ -72,7 +72,6 @@ static void tcp_proto_fini(struct ns_stack *s, void *priv)
 	/* Listener links first: a child must not unlink itself from a freed listener. */
 	for (struct tcp_ep *ep = ts->all; ep; ep = ep->all_next)
 		ep->listener = NULL;
-	ts->batch_head = ts->batch_tail = NULL; /* the endpoints go with the rest */
 	while (ts->all)
 		tcp_ep_destroy(ts->all);
 	free(ts);
@@ -111,12 +110,6 @@ static ns_err tcp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	ep->flags |= TCP_F_APP;
 	*out = &ep->ep;
 	return NS_OK;
-}
-
-static void tcp_batch_end(struct ns_stack *s, void *priv)
-{
-	(void)s;
-	tcp_batch_flush(priv);
 }
 
 static bool tcp_parse_ports(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport)
@@ -223,7 +216,6 @@ const struct ns_transproto_ops ns_proto_tcp = {
     .parse_ports = tcp_parse_ports,
     .min_header_len = TCP_MIN_HLEN,
     .handle_unknown = tcp_handle_unknown,
-    .batch_end = tcp_batch_end,
 };
 
 static void tcp_tep_deliver(struct ns_tep *t, struct ns_pkt *pkt)

@@ -165,9 +165,6 @@ struct tcp_stack {
 	uint32_t challenge_count;
 	tcp_trace_fn trace;
 	void *trace_ctx;
-	/* Endpoints whose answer to this batch's segments waits for its end (output.c:
-	 * tcp_batch_defer()), in arrival order through batch_next; each held by ->busy. */
-	struct tcp_ep *batch_head, *batch_tail;
 };
 
 /** tcp_config() - The TCP settings of @s (NULL if TCP is not registered); changes apply to
@@ -333,8 +330,6 @@ struct tcp_ep {
 	ns_err so_error;     /* pending error for NS_SO_ERROR / the next call */
 	uint32_t pending_ev; /* waiter events to notify when the current call ends */
 	int busy;            /* nesting depth of entry points (no free while > 0) */
-	bool batch_queued;   /* on ts->batch_head's list (which holds one of ->busy) */
-	struct tcp_ep *batch_next;
 	struct ns_route route;
 	bool have_route;
 	struct ns_addr port_addr; /* the address the port reservation was made on */
@@ -503,12 +498,6 @@ void tcp_apply_syn_options(struct tcp_ep *ep, const struct tcp_repr *h);
 
 /* ---------------------------------------------------------------- output.c */
 
-/** tcp_batch_defer() - For tcp_ep_leave(): inside a batch of inbound frames
- * (ns_stack_in_batch()), keep the endpoint's output and owed ACK for the batch's end
- * (tcp_batch_flush()). True if the leave is taken care of (the caller returns at once). */
-bool tcp_batch_defer(struct tcp_ep *ep);
-/** tcp_batch_flush() - The batch is over: finish every deferred leave, in arrival order. */
-void tcp_batch_flush(struct tcp_stack *ts);
 /** tcp_output() - Send what the windows, cwnd and Nagle allow (data and FIN). */
 void tcp_output(struct tcp_ep *ep);
 /** tcp_cur_mss() - Payload bytes the next data segment may carry: ep->mss less the SACK

@@ -10,9 +10,6 @@
  *   sw   both advertise NS_CAP_SW_GSO: TCP builds GSO packets and each NIC cuts them into
  *        MTU-sized frames with full checksums before the impairment link, so losses hit
  *        single segments, as on a real wire.
- * Each runs with and without batching (every pump's frames bracketed by
- * ns_stack_batch_begin/end, as the event loop brackets each ns_link_process(), so TCP
- * answers once per batch).
  */
 #include "twostack.h"
 
@@ -20,11 +17,11 @@
 #define XFER_PORT  5001
 #define TIME_LIMIT (1200 * NS_SEC)
 
-static void run(uint32_t caps, bool batch, uint32_t loss_ppm, uint32_t reorder_ppm, uint64_t seed)
+static void run(uint32_t caps, uint32_t loss_ppm, uint32_t reorder_ppm, uint64_t seed)
 {
 	struct ns_impair_config ic = {
 	    .seed = seed, .loss_ppm = loss_ppm, .reorder_ppm = reorder_ppm};
-	struct ts_world *w = ts_new_caps(&ic, seed, caps, batch);
+	struct ts_world *w = ts_new_caps(&ic, seed, caps);
 	const struct ns_stats *a, *b;
 
 	ts_transfer(w, &(struct ts_opts){.bytes = XFER_BYTES,
@@ -33,11 +30,11 @@ static void run(uint32_t caps, bool batch, uint32_t loss_ppm, uint32_t reorder_p
 	                                 .name = caps & NS_CAP_HW_GSO ? "hw gso" : "sw gso"});
 	a = ns_stack_stats(w->a.s);
 	b = ns_stack_stats(w->b.s);
-	print_message("%s%s, loss %u ppm, reorder %u ppm, seed %llu: %.3f s virtual, %u "
+	print_message("%s, loss %u ppm, reorder %u ppm, seed %llu: %.3f s virtual, %u "
 	              "retransmits, %llu GSO packets, %llu frames\n",
-	              caps & NS_CAP_HW_GSO ? "hw" : "sw", batch ? " batched" : "", loss_ppm,
-	              reorder_ppm, (unsigned long long)seed, (double)ts_vtime(w) / NS_SEC,
-	              ts_retrans(w), (unsigned long long)a->stat[NS_STAT_GSO_TX],
+	              caps & NS_CAP_HW_GSO ? "hw" : "sw", loss_ppm, reorder_ppm,
+	              (unsigned long long)seed, (double)ts_vtime(w) / NS_SEC, ts_retrans(w),
+	              (unsigned long long)a->stat[NS_STAT_GSO_TX],
 	              (unsigned long long)a->stat[NS_STAT_LINK_TX]);
 	/* The sender did use GSO; with HW GSO the receiver saw the packets whole. */
 	assert_true(a->stat[NS_STAT_GSO_TX] > 0);
@@ -57,31 +54,29 @@ static void run(uint32_t caps, bool batch, uint32_t loss_ppm, uint32_t reorder_p
 
 static void hw_gso_transfer_intact_without_loss(void **state)
 {
-	run(HW, false, 0, 0, 1);
-	run(HW, true, 0, 0, 1);
+	run(HW, 0, 0, 1);
 }
 
 static void sw_gso_transfer_intact_without_loss(void **state)
 {
-	run(SW, false, 0, 0, 1);
-	run(SW, true, 0, 0, 1);
+	run(SW, 0, 0, 1);
 }
 
 static void hw_gso_transfer_intact_with_loss_and_reordering(void **state)
 {
 	/* A GSO packet is up to 45 frames' worth: more seeds, so that many are lost. */
 	for (uint64_t seed = 1; seed <= 10; seed++) {
-		run(HW, false, 10000, 10000, seed);
-		run(HW, true, 50000, 10000, seed);
-		run(HW, true, 100000, 20000, seed);
+		run(HW, 10000, 10000, seed);
+		run(HW, 50000, 10000, seed);
+		run(HW, 100000, 20000, seed);
 	}
 }
 
 static void sw_gso_transfer_intact_with_loss_and_reordering(void **state)
 {
 	for (uint64_t seed = 1; seed <= 3; seed++) {
-		run(SW, false, 10000, 10000, seed);
-		run(SW, true, 50000, 10000, seed);
+		run(SW, 10000, 10000, seed);
+		run(SW, 50000, 10000, seed);
 	}
 }
 

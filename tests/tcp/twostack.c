@@ -58,17 +58,15 @@ static void side_init(struct ts_world *w, struct ts_side *sd, uint8_t me, uint8_
 
 struct ts_world *ts_new(const struct ns_impair_config *ic, uint64_t seed)
 {
-	return ts_new_caps(ic, seed, 0, false);
+	return ts_new_caps(ic, seed, 0);
 }
 
-struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps,
-                             bool batch)
+struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps)
 {
 	struct ts_world *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
 	w->caps = caps;
-	w->batch = batch;
 	w->pkts0 = ns_pkt_live();
 	ns_vclock_init(&w->clock, NT_T0);
 	side_init(w, &w->a, 1, 2, ic, seed);
@@ -85,8 +83,6 @@ int ts_pump(struct ts_world *w)
 	for (int i = 0; i < 2; i++) {
 		struct ns_pkt *p;
 
-		if (w->batch)
-			ns_stack_batch_begin(to[i]->s);
 		while ((p = from[i]->qh) != NULL) {
 			from[i]->qh = p->next;
 			if (!from[i]->qh)
@@ -100,8 +96,6 @@ int ts_pump(struct ts_world *w)
 			}
 			n++;
 		}
-		if (w->batch)
-			ns_stack_batch_end(to[i]->s);
 	}
 	return n;
 }

@@ -50,7 +50,6 @@ struct ts_opts {
 struct ts_world {
 	struct ns_vclock clock;
 	uint32_t caps; /* extra NS_CAP_* both channels advertise (ts_new_caps) */
-	bool batch;    /* each side's deliveries form one ns_stack_batch_begin/end batch */
 	struct ts_side a, b;
 	struct ts_xfer x;
 	struct ts_opts o; /* of the transfer */
@@ -63,10 +62,8 @@ struct ts_world {
 struct ts_world *ts_new(const struct ns_impair_config *ic, uint64_t seed);
 /** ts_new_caps() - ts_new() with channels that also advertise @caps (NS_CAP_HW_GSO: GSO
  * packets cross whole, with their offload metadata, as over a veth; NS_CAP_SW_GSO: the
- * NICs cut them; NS_CAP_TX_CSUM_OFFLOAD), and, with @batch, the frames each pump delivers
- * to a side bracketed as one batch (as the event loop brackets each ns_link_process()). */
-struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps,
-                             bool batch);
+ * NICs cut them; NS_CAP_TX_CSUM_OFFLOAD). */
+struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps);
 /** ts_pump() - Deliver what each side wrote to the other; returns how many frames moved. */
 int ts_pump(struct ts_world *w);
 /** ts_step_time() - Jump the clock to the next thing due anywhere and run it. */
