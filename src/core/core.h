@@ -93,9 +93,9 @@ struct ns_stack {
 	/* Dispatches in progress (stack_enter/stack_leave) and the releases deferred until
 	 * the outermost one returns (ns_ep_defer_free()). */
 	uint32_t depth;
-	/* The clock read when the latest dispatch began (or ns_stack_now_refresh()):
-	 * ns_stack_now() while depth > 0, so handling one frame or one call reads the clock
-	 * once, not at every question. */
+	/* The clock read when the outermost dispatch began (or at the latest
+	 * ns_stack_now_refresh()): ns_stack_now() while depth > 0, so handling one frame or
+	 * one call reads the clock once, not at every question. */
 	uint64_t now;
 	struct ns_deferred *deferred_head, *deferred_tail;
 
@@ -121,8 +121,8 @@ const struct ns_transproto_ops *stack_transproto(struct ns_stack *s, uint8_t num
  * callback brackets its work with these. */
 static inline void stack_enter(struct ns_stack *s)
 {
-	s->depth++;
-	s->now = ns_clock_now(s->clock);
+	if (s->depth++ == 0)
+		s->now = ns_clock_now(s->clock);
 }
 void stack_leave(struct ns_stack *s);
 

@@ -28,7 +28,7 @@
  * ns_ep_defer_free() only when the outermost dispatch leaves, so no caller up the stack
  * ever touches freed memory.
  *
- * Time: every dispatch reads the clock as it begins (stack_enter, nested ones too) and
+ * Time: the outermost dispatch reads the clock as it begins (stack_enter) and
  * ns_stack_now() answers with that reading meanwhile, so the handling of one frame or one
  * call does not call clock_gettime() at every question (TCP asked six to eight times a
  * segment). A protocol about to stamp what it sends refreshes the reading
