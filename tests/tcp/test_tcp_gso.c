@@ -521,6 +521,29 @@ static void inbound_super_segment_accepted_and_acked(void **state)
 	tt_finish(t);
 }
 
+static void inbound_largest_ipv4_packet_accepted(void **state)
+{
+	ST;
+	static uint8_t frame[NT_FRAME_MAX], buf[65536];
+	const uint32_t len = 65535 - 20 - 20; /* IPv4 total length 65535, the most there is */
+	uint32_t n, p0;
+
+	tt_established(t);
+	p0 = t->pseq;
+	/* Without the device's "verified" mark: the checksum over 64 KiB is checked, and
+	 * right. */
+	n = build_seg(t, frame, sizeof(frame), p0, len, false);
+	assert_int_equal(n, ETH_LEN + 65535);
+	nt_send_frame(&t->nt, frame, n);
+	t->pseq += len;
+	tt_expect(t, TT_SEG(.ack = p0 + len, .len = 0));
+	assert_int_equal(tt_read(t->c, buf, sizeof(buf)), len);
+	for (uint32_t i = 0; i < len; i++)
+		if (buf[i] != (uint8_t)(p0 + i))
+			fail_msg("byte %u differs", i);
+	tt_finish(t);
+}
+
 static void inbound_super_segment_out_of_order_is_sacked(void **state)
 {
 	ST;
@@ -616,6 +639,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(tx_csum_offload_leaves_checksums_partial, csum_setup,
 	                                    tt_cm_teardown),
 	    cmocka_unit_test_setup_teardown(inbound_super_segment_accepted_and_acked, tt_cm_setup,
+	                                    tt_cm_teardown),
+	    cmocka_unit_test_setup_teardown(inbound_largest_ipv4_packet_accepted, tt_cm_setup,
 	                                    tt_cm_teardown),
 	    cmocka_unit_test_setup_teardown(inbound_super_segment_out_of_order_is_sacked,
 	                                    tt_cm_setup, tt_cm_teardown),
