@@ -4,10 +4,15 @@
  *
  * `ns_bench inproc` puts two stacks in one process, one thread: A (the client, 192.0.2.1 and
  * three more addresses) and B (the server, 192.0.2.2), each on a channel link whose write hook
- * appends the frame to a queue; the main loop moves queued frames to the other side
- * (copying them, as a wire would), runs the applications and fires both stacks' timers on
- * the real monotonic clock. Never re-entering one stack from inside the other keeps the call
- * stack flat and the measurement honest: each frame is built, queued, parsed and consumed.
+ * appends the frame to a queue; the main loop moves queued frames to the other side, runs
+ * the applications and fires both stacks' timers on the real monotonic clock. By default the
+ * channels are like a veth pair with TSO and checksum offload (NS_CAP_HW_GSO |
+ * NS_CAP_TX_CSUM_OFFLOAD): GSO packets of up to 64 KiB cross whole, as packets (their
+ * offload metadata with them). With --no-offload the channels
+ * advertise nothing: TCP sends MTU-sized segments with full checksums, and each frame's bytes
+ * are copied across, as a wire would. Never re-entering one stack from inside the other keeps
+ * the call stack flat and the measurement honest: each frame is built, queued, parsed and
+ * consumed.
  * It measures, one after the other:
  *   bulk   A writes, B reads, for --seconds: goodput in Gbit/s
  *   rr     1 byte A->B, 1 byte back, TCP_NODELAY both ways: transactions per second
@@ -16,13 +21,15 @@
  *          per endpoint (each connection is two endpoints here, one per stack)
  *
  * `ns_bench serve` is netstack on an existing TAP device, driven by the event loop as
- * `netstack serve` is, with the benchmark's four TCP services on the given address: discard
+ * `netstack serve` is (with IFF_VNET_HDR and TUNSETOFFLOAD csum,tso4,tso6 unless
+ * --no-offload), with the benchmark's four TCP services on the given address: discard
  * (5001), source (5002: endless bytes, paced by flow control), echo (5003) and close (5004:
  * accept, then close at once). bench/client.c drives it from the kernel side. It prints
  * `ready` once listening and runs until SIGTERM/SIGINT, then prints the link's counters.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/if_tun.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -86,6 +93,7 @@ struct side {
 struct world {
 	struct side a, b;
 	uint64_t frames;
+	bool offload; /* channels with TSO and checksum offload */
 };
 
 #define N_CLIENT_ADDRS 4
@@ -104,7 +112,7 @@ static void on_write(void *ctx, struct ns_pkt *pkt)
 }
 
 static void side_init(struct side *sd, const uint8_t *mine, int nmine, const uint8_t *peers,
-                      int npeers, uint32_t mtu)
+                      int npeers, uint32_t mtu, bool offload)
 {
 	struct ns_stack_config cfg;
 	struct ns_channel_config cc = {.mtu = mtu, .header = NS_LINK_HDR_ETHERNET};
@@ -118,6 +126,8 @@ static void side_init(struct side *sd, const uint8_t *mine, int nmine, const uin
 	check("stack", ns_stack_new(&cfg, &sd->s));
 	cc.mac = (struct ns_mac){{2, 0, 0, 0, 0, mine[0]}};
 	cc.caps = NS_CAP_RESOLUTION_REQUIRED;
+	if (offload)
+		cc.caps |= NS_CAP_HW_GSO | NS_CAP_TX_CSUM_OFFLOAD;
 	cc.queue_len = 1u << 20;
 	sd->ch = ns_channel_new(&cc);
 	if (!sd->ch)
@@ -137,12 +147,13 @@ static void side_init(struct side *sd, const uint8_t *mine, int nmine, const uin
 	}
 }
 
-static void world_init(struct world *w, uint32_t mtu)
+static void world_init(struct world *w, uint32_t mtu, bool offload)
 {
 	static const uint8_t server[] = {2};
 
-	side_init(&w->a, client_hosts, N_CLIENT_ADDRS, server, 1, mtu);
-	side_init(&w->b, server, 1, client_hosts, N_CLIENT_ADDRS, mtu);
+	w->offload = offload;
+	side_init(&w->a, client_hosts, N_CLIENT_ADDRS, server, 1, mtu, offload);
+	side_init(&w->b, server, 1, client_hosts, N_CLIENT_ADDRS, mtu, offload);
 }
 
 static void world_free(struct world *w)
@@ -172,8 +183,14 @@ static uint64_t pump(struct world *w)
 			while (p) {
 				struct ns_pkt *next = p->next;
 
-				ns_channel_inject_bytes(to[i]->ch, ns_pkt_data(p), p->len);
-				ns_pkt_free(p);
+				if (w->offload) {
+					/* Like a veth: the packet itself, offload metadata and all.
+					 */
+					ns_channel_inject(to[i]->ch, p);
+				} else {
+					ns_channel_inject_bytes(to[i]->ch, ns_pkt_data(p), p->len);
+					ns_pkt_free(p);
+				}
 				p = next;
 				round++;
 			}
@@ -410,11 +427,11 @@ static bool has(const char *list, const char *name)
 	return false;
 }
 
-static int run_inproc(double secs, long conns, uint32_t mtu, const char *which)
+static int run_inproc(double secs, long conns, uint32_t mtu, const char *which, bool offload)
 {
 	struct world w = {0};
 
-	world_init(&w, mtu);
+	world_init(&w, mtu, offload);
 	if (has(which, "bulk"))
 		printf("inproc_bulk_gbps %.3f\n", bench_bulk(&w, secs));
 	fflush(stdout);
@@ -431,7 +448,7 @@ static int run_inproc(double secs, long conns, uint32_t mtu, const char *which)
 
 		/* A fresh pair of stacks: no TIME_WAIT left over from crr. */
 		memset(&w, 0, sizeof(w));
-		world_init(&w, mtu);
+		world_init(&w, mtu, offload);
 		bench_idle(&w, conns, &got, &rss_per, &heap_per);
 		printf("inproc_idle_conns %ld\n", got);
 		printf("inproc_idle_rss_bytes %.0f\n", rss_per);
@@ -576,7 +593,7 @@ static int parse_v4(const char *text, struct ns_subnet *out)
 	return 0;
 }
 
-static int run_serve(const char *dev, const char *addr_text)
+static int run_serve(const char *dev, const char *addr_text, bool offload)
 {
 	static const uint16_t ports[] = {PORT_DISCARD, PORT_SOURCE, PORT_ECHO, PORT_CLOSE};
 	struct serve sv = {0};
@@ -602,7 +619,12 @@ static int run_serve(const char *dev, const char *addr_text)
 	ns_stack_config_init(&cfg);
 	ns_protocols_default(&cfg);
 	check("stack", ns_stack_new(&cfg, &s));
-	struct ns_tuntap_config tc = {.kind = NS_TAP, .name = dev, .bring_up = true};
+	struct ns_tuntap_config tc = {.kind = NS_TAP,
+	                              .name = dev,
+	                              .bring_up = true,
+	                              .vnet_hdr = offload,
+	                              .offloads =
+	                                  offload ? TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 : 0};
 	link = ns_tuntap_open(&tc, err, sizeof(err));
 	if (!link) {
 		fprintf(stderr, "ns_bench: %s: %s\n", dev, err);
@@ -638,11 +660,13 @@ static int run_serve(const char *dev, const char *addr_text)
 		check("loop", ns_loop_run_once(loop, -1));
 		reap();
 	}
+	const struct ns_stats *st = ns_stack_stats(s);
 	fprintf(stderr,
 	        "ns_bench: %s rx_frames %" PRIu64 " tx_frames %" PRIu64 " rx_errors %" PRIu64
-	        " tx_errors %" PRIu64 " tx_dropped %" PRIu64 "\n",
+	        " tx_errors %" PRIu64 " tx_dropped %" PRIu64 " gso_rx %" PRIu64 " gso_tx %" PRIu64
+	        "\n",
 	        dev, link->rx_frames, link->tx_frames, link->rx_errors, link->tx_errors,
-	        link->tx_dropped);
+	        link->tx_dropped, st->stat[NS_STAT_GSO_RX], st->stat[NS_STAT_GSO_TX]);
 	ns_loop_free(loop);
 	ns_stack_free(s);
 	ns_link_destroy(link);
@@ -657,7 +681,8 @@ static int usage(void)
 	fprintf(
 	    stderr,
 	    "usage: ns_bench inproc [--seconds S] [--conns N] [--mtu M] [--only bulk,rr,crr,idle]\n"
-	    "       ns_bench serve --tap DEV --addr A.B.C.D/P\n");
+	    "                       [--no-offload]\n"
+	    "       ns_bench serve --tap DEV --addr A.B.C.D/P [--no-offload]\n");
 	return 2;
 }
 
@@ -670,7 +695,15 @@ int main(int argc, char **argv)
 		long conns = 100000;
 		uint32_t mtu = 1500;
 		const char *which = "bulk,rr,crr,idle";
-		for (int i = 2; i + 1 < argc; i += 2) {
+		bool offload = true;
+		for (int i = 2; i < argc; i += 2) {
+			if (strcmp(argv[i], "--no-offload") == 0) {
+				offload = false;
+				i--;
+				continue;
+			}
+			if (i + 1 >= argc)
+				return usage();
 			if (strcmp(argv[i], "--seconds") == 0)
 				secs = atof(argv[i + 1]);
 			else if (strcmp(argv[i], "--conns") == 0)
@@ -682,11 +715,19 @@ int main(int argc, char **argv)
 			else
 				return usage();
 		}
-		return run_inproc(secs, conns, mtu, which);
+		return run_inproc(secs, conns, mtu, which, offload);
 	}
 	if (strcmp(argv[1], "serve") == 0) {
 		const char *dev = NULL, *addr = NULL;
-		for (int i = 2; i + 1 < argc; i += 2) {
+		bool offload = true;
+		for (int i = 2; i < argc; i += 2) {
+			if (strcmp(argv[i], "--no-offload") == 0) {
+				offload = false;
+				i--;
+				continue;
+			}
+			if (i + 1 >= argc)
+				return usage();
 			if (strcmp(argv[i], "--tap") == 0)
 				dev = argv[i + 1];
 			else if (strcmp(argv[i], "--addr") == 0)
@@ -696,7 +737,7 @@ int main(int argc, char **argv)
 		}
 		if (!dev || !addr)
 			return usage();
-		return run_serve(dev, addr);
+		return run_serve(dev, addr, offload);
 	}
 	return usage();
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The benchmark: netstack in one process, netstack on a TAP, lwIP on a TAP and the kernel over
-# a veth pair (offloads on and off), measured interleaved in one run and printed as one table
-# of medians with ratios. docs/PERFORMANCE.md describes the method.
+# The benchmark: netstack in one process, netstack on a TAP (with the virtio-net header and
+# TSO both ways, and without: netstack_nooffl), lwIP on a TAP and the kernel over a veth pair
+# (offloads on and off), measured interleaved in one run and printed as one table of medians
+# with ratios. docs/PERFORMANCE.md describes the method.
 #
 # Usage: bench/run.sh [BUILD_DIR]     (root: it creates network namespaces)
 #   QUICK=1      about a minute: 1-second measurements, 2 rounds, fewer idle connections
@@ -118,6 +119,16 @@ add_client_addrs "$TAG-ns" tap0 192.0.2
 start netstack "$TAG-ns" "$NS_BENCH" serve --tap tap0 --addr 192.0.2.2/24
 CONFIGS+=(netstack) CLIENT_NS[netstack]="$TAG-ns" HOST[netstack]=192.0.2.2 NET[netstack]=192.0.2
 
+# netstack on a TAP without offloads: one frame per syscall, full checksums.
+mkns "$TAG-nx"
+ip -n "$TAG-nx" tuntap add dev tap0 mode tap
+ip -n "$TAG-nx" addr add 192.0.2.1/24 dev tap0
+ip -n "$TAG-nx" link set tap0 up
+add_client_addrs "$TAG-nx" tap0 192.0.2
+start netstack_nooffl "$TAG-nx" "$NS_BENCH" serve --tap tap0 --addr 192.0.2.2/24 --no-offload
+CONFIGS+=(netstack_nooffl) CLIENT_NS[netstack_nooffl]="$TAG-nx" HOST[netstack_nooffl]=192.0.2.2
+NET[netstack_nooffl]=192.0.2
+
 # lwIP on a TAP.
 if [[ -x "$LWIP" ]]; then
 	mkns "$TAG-lw"
@@ -214,6 +225,7 @@ measure() {
 note "configurations: inproc ${CONFIGS[*]}; $ROUNDS rounds of ${SECS}s measurements"
 LOAD0="$(cut -d' ' -f1-3 /proc/loadavg)"
 for cfg in "${CONFIGS[@]}"; do
+	[[ $cfg == netstack_nooffl ]] && continue # idle memory does not depend on offloads
 	idle "$cfg"
 done
 "${SRV_PIN[@]}" "$NS_BENCH" inproc --only idle --conns "$INPROC_IDLE" |
@@ -222,6 +234,8 @@ for round in $(seq "$ROUNDS"); do
 	note "round $round/$ROUNDS"
 	"${SRV_PIN[@]}" "$NS_BENCH" inproc --only bulk,rr,crr --seconds "$SECS" |
 		sed "s/^inproc_/$round inproc /" >>"$RAW"
+	"${SRV_PIN[@]}" "$NS_BENCH" inproc --only bulk --seconds "$SECS" --no-offload |
+		sed "s/^inproc_/$round inproc_nooffl /" >>"$RAW"
 	for cfg in "${CONFIGS[@]}"; do
 		measure "$round" "$cfg"
 	done
@@ -271,7 +285,7 @@ END {
 		printf "\n"
 	}
 	printf "\nratios (medians of this run; %d rounds of %ss):\n", rounds, secs
-	n = split("lwip kernel kernel_nooffl", refs, " ")
+	n = split("lwip kernel kernel_nooffl netstack_nooffl", refs, " ")
 	for (r = 1; r <= n; r++) {
 		ref = refs[r]
 		if (!(ref in seen)) continue
@@ -283,11 +297,11 @@ END {
 		printf "\n"
 	}
 	if ("inproc" in seen)
-		printf "inproc: stacks A and B in one process, one thread; idle bytes are per endpoint (%s connections)\n", med["inproc", "idle_n"]
+		printf "inproc: stacks A and B in one process, one thread, channels with TSO and checksum offload (inproc_nooffl: without); idle bytes are per endpoint (%s connections)\n", med["inproc", "idle_n"]
 }' "$RAW"
 echo "machine: $(nproc) CPUs, Linux $(uname -r); load average before $LOAD0, after $(cut -d' ' -f1-3 /proc/loadavg)"
 
-for name in netstack lwip; do
+for name in netstack netstack_nooffl lwip; do
 	pidvar="PID_$name"
 	if [[ -n "${!pidvar:-}" ]]; then
 		kill "${!pidvar}" 2>/dev/null || true

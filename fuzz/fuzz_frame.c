@@ -16,7 +16,8 @@
  * 20 ms, so neighbor, ARP and rate-limit timers fire. Each input is injected as an Ethernet
  * frame on NIC 1, then the timers are polled, the UDP endpoint is drained (each datagram
  * echoed, which exercises the output path too) and every outbound frame is read and freed.
- * The same bytes are handed to each wire parser directly.
+ * The same bytes are handed to each wire parser directly, and to the software segmenter
+ * (ns_gso_segment()) as a GSO packet whose descriptor the first two bytes choose.
  *
  * Raw, packet and ping endpoints (src/raw) are open too: a raw ICMP endpoint, a packet
  * endpoint of each kind (NS_ETH_P_ALL raw, IPv4 cooked) and a ping endpoint with identifier
@@ -235,6 +236,21 @@ static void parse_all(const uint8_t *d, size_t n)
 	size_t olen = n < sizeof(opts) ? n : sizeof(opts);
 	memcpy(opts, d, olen);
 	(void)ipv4_options_fragment(opts, olen);
+
+	/* Software GSO over arbitrary headers: the first two bytes pick the descriptor (type
+	 * and segment size), the rest is the packet. Whatever it is, the segmenter must refuse
+	 * it cleanly or cut it into packets it fully owns. */
+	if (n >= 2 && n - 2 <= 65535) {
+		struct ns_pkt *p = ns_pkt_from(d + 2, (uint32_t)(n - 2)), *segs = NULL;
+
+		if (p) {
+			p->gso.type = (uint8_t)(d[0] & 3);
+			p->gso.mss = (uint16_t)(((d[0] >> 2) | (uint32_t)d[1] << 6) & 0x3fff);
+			if (ns_gso_segment(p, d[1] & 0x80, &segs) == NS_OK)
+				ns_pkt_free_list(segs);
+			ns_pkt_free(p);
+		}
+	}
 }
 
 /* Put right the IPv4 header checksum and the transport checksum of the packet at @ip, if

@@ -252,6 +252,13 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 		memcpy(opt, arg, n);
 		opt[n] = '\0';
 
+		/* Flags without a value. */
+		if (!strcmp(opt, "--no-offload")) {
+			if (eq)
+				return usage_error("--no-offload: takes no value");
+			o->no_offload = true;
+			continue;
+		}
 		static const char *const known[] = {"--tap",     "--tun", "--addr", "--mac",
 		                                    "--gateway", "--mtu", "--pcap"};
 		bool is_known = cmd == CMD_CONNECT && !strcmp(opt, "--send-file");

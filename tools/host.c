@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/if_tun.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -212,6 +213,7 @@ void host_describe(const struct host *h, const struct serve_opts *o)
 		fprintf(stderr, ", slaac");
 	if (o->pcap)
 		fprintf(stderr, ", pcap %s", o->pcap);
+	fprintf(stderr, ", offloads %s", o->no_offload ? "off" : "csum tso4 tso6");
 	fputc('\n', stderr);
 }
 
@@ -223,6 +225,11 @@ static int open_device(struct host *h, const struct serve_opts *o)
 	    .name = o->dev,
 	    .mtu = o->mtu, /* 0: an existing device keeps its MTU, a new one gets 1500 */
 	    .bring_up = true,
+	    /* Offloads by default: a virtio-net header on every frame, and the kernel both
+	     * takes our TCP GSO packets (it segments them, or its own stack takes them whole)
+	     * and sends its own TSO/GRO super-frames up, checksums left partial both ways. */
+	    .vnet_hdr = !o->no_offload,
+	    .offloads = o->no_offload ? 0 : TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
 	};
 	if (o->have_mac)
 		tc.mac = o->mac;

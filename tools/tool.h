@@ -42,6 +42,7 @@ struct serve_opts {
 	bool slaac;              /* IPv6 up without an IPv6 --addr: addresses from RAs */
 	uint32_t mtu;            /* 0: not given */
 	const char *pcap;
+	bool no_offload; /* --no-offload: open the device without a vnet header */
 	/* connect only */
 	struct ns_sockaddr target;
 	bool have_target;

@@ -117,6 +117,24 @@ NS_API bool ns_link_eth_consume(struct ns_pkt *pkt, const struct ns_mac *own);
  * nibble of the first byte (0 if neither 4 nor 6). */
 NS_API uint16_t ns_link_ip_version_proto(const struct ns_pkt *pkt);
 
+/* ---- Software segmentation (src/link/gso.c) ---- */
+
+/**
+ * ns_gso_segment() - Cut the GSO packet @pkt into the MTU-sized packets it stands for, as a
+ * device doing TSO would: IPv4 total length, id (+1 per segment) and header checksum, or
+ * the IPv6 payload length; TCP sequence numbers, CWR on the first segment only, FIN and
+ * PSH on the last only; UDP lengths; each transport checksum computed, or left partial
+ * (NS_PKT_CSUM_PARTIAL, csum_start/csum_off) when @csum_offload.
+ * Requires: head at the network header (IPv4, or IPv6 without extension headers),
+ * pkt->gso.type NS_GSO_TCPV4/TCPV6/UDP_L4 matching the headers, pkt->gso.mss the payload
+ * bytes per segment. Ownership: @pkt is not consumed; on NS_OK *@out is a ->next chain of
+ * new single-owner packets (the caller's), in sequence order, with @pkt's metadata
+ * (netproto, nic, link_dst, addresses) and no GSO descriptor.
+ * Errors: INVALID_ARGUMENT for a packet whose headers do not match its descriptor (or more
+ * than 2048 segments), NO_MEMORY; *@out is then NULL and nothing stays allocated.
+ */
+NS_API ns_err ns_gso_segment(const struct ns_pkt *pkt, bool csum_offload, struct ns_pkt **out);
+
 /* ---- Channel link: inject inbound, read outbound (tests; apps that move frames) ---- */
 
 struct ns_channel_config {
@@ -128,7 +146,9 @@ struct ns_channel_config {
 };
 NS_API struct ns_link *ns_channel_new(const struct ns_channel_config *cfg);
 /** ns_channel_inject() - Deliver @pkt as if the link had received it.
- * Ownership: consumes @pkt. The frame is parsed per the channel's header type. */
+ * Ownership: consumes @pkt. The frame is parsed per the channel's header type. Flags other
+ * than NS_PKT_CSUM_VERIFIED are cleared, except that NS_PKT_CSUM_PARTIAL (a packet taken
+ * from another channel's output) becomes NS_PKT_CSUM_VERIFIED; pkt->gso is kept. */
 NS_API void ns_channel_inject(struct ns_link *ch, struct ns_pkt *pkt);
 /** ns_channel_inject_bytes() - Copy @len bytes into a packet and inject it. */
 NS_API void ns_channel_inject_bytes(struct ns_link *ch, const void *frame, uint32_t len);

@@ -22,7 +22,8 @@
  * wants to keep a packet it sends (to retransmit, or to loop a copy back) keeps a copy made
  * with ns_pkt_copy(), not a reference. As a defence, ns_netproto_write(), ns_nic_output()
  * and ns_nic_output_mac() copy a shared packet before touching it. Packets of the standard
- * size come from a per-thread free list, so the steady state does not call malloc.
+ * size, and GSO-sized packets (up to a 64 KiB IP packet with its headers), come from
+ * per-thread free lists, so the steady state does not call malloc.
  */
 #ifndef NETSTACK_PKT_H
 #define NETSTACK_PKT_H
@@ -109,6 +110,9 @@ struct ns_pkt {
 
 /* Standard buffer: fits headroom for Ethernet+IP+TCP headers and a 1500-byte MTU frame. */
 #define NS_PKT_STD_SIZE 2048u
+/* GSO buffer: NS_PKT_HEADROOM, a 64 KiB IP packet (the IPv4 total length and the IPv6
+ * payload length are 16 bits) and a link header, with room to spare. */
+#define NS_PKT_GSO_SIZE (65536u + 1024u)
 /* Headroom that covers every header this stack pushes (link 14 + vnet 12 + IPv6 40 + options
  * + TCP 60), rounded up. */
 #define NS_PKT_HEADROOM 192u
@@ -116,7 +120,8 @@ struct ns_pkt {
 /**
  * ns_pkt_alloc() - A packet with @headroom bytes in front and @len valid (uninitialised) bytes.
  * Returns NULL when memory is exhausted. Packets whose headroom + len fit NS_PKT_STD_SIZE come
- * from the per-thread free list.
+ * from the per-thread free list of standard buffers, larger ones up to NS_PKT_GSO_SIZE from
+ * that of GSO buffers (both lists bounded); only larger still are malloc'd each time.
  */
 NS_API struct ns_pkt *ns_pkt_alloc(uint32_t headroom, uint32_t len);
 /** ns_pkt_from() - Allocate with NS_PKT_HEADROOM and copy @len bytes of @data in. */

@@ -541,8 +541,13 @@ NS_API void ns_drop(struct ns_stack *s, struct ns_pkt *pkt, enum ns_drop_reason 
 /** ns_hash_keyed() - SipHash-2-4 of @data under the stack's secret (@salt separates uses). */
 NS_API uint64_t ns_hash_keyed(const struct ns_stack *s, uint64_t salt, const void *data,
 			      size_t len);
-/** ns_stack_now() - The stack clock's now (ns). */
+/** ns_stack_now() - The stack clock's now (ns); inside a dispatch (a frame's delivery, an
+ * ns_ep_* call, a timer run) the time the outermost one began or ns_stack_now_refresh()
+ * was last called. */
 NS_API uint64_t ns_stack_now(const struct ns_stack *s);
+/** ns_stack_now_refresh() - Read the clock again for ns_stack_now() (before stamping a
+ * packet about to be sent). */
+NS_API void ns_stack_now_refresh(struct ns_stack *s);
 /** ns_stack_random() - 64 pseudo-random bits (seeded from the stack secret). */
 NS_API uint64_t ns_stack_random(struct ns_stack *s);
 NS_API const struct ns_stack_config *ns_stack_config(const struct ns_stack *s);

@@ -16,6 +16,9 @@
 #define NS_STAT_MAP(X)                                                                       \
 	X(LINK_RX, "frames received from links")                                             \
 	X(LINK_TX, "frames handed to links")                                                 \
+	X(GSO_RX, "GSO super-frames received (a device's GRO/TSO packets, up to 64 KiB)")    \
+	X(GSO_TX, "GSO packets sent (each up to 64 KiB, counted once)")                      \
+	X(GSO_SW_SEGMENTS, "segments cut from GSO packets in software for links without TSO") \
 	X(RX_PACKETS, "network packets received")                                            \
 	X(RX_DELIVERED, "packets delivered to a transport or ICMP")                          \
 	X(RX_MALFORMED, "packets dropped as malformed (sum of malformed drop reasons)")      \
@@ -87,6 +90,7 @@
 #define NS_DROP_MAP(X)                                                                       \
 	X(NIC_DOWN, POLICY, "NIC is down or unknown")                                        \
 	X(LINK_UNKNOWN_PROTO, POLICY, "no network protocol for the EtherType")               \
+	X(GSO_BAD, POLICY, "outbound GSO packet whose headers do not match its descriptor")  \
 	X(LINK_OTHERHOST, POLICY, "frame for another host's MAC")                            \
 	X(IPV4_TRUNCATED, MALFORMED, "IPv4 header truncated")                                \
 	X(IPV4_BAD_VERSION, MALFORMED, "IP version is not 4")                                \

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "netstack/clock.h"
 #include "netstack/link.h"
 #include "netstack/proto.h"
 #include "netstack/stack.h"
@@ -101,6 +102,10 @@ struct ns_stack {
 	/* Dispatches in progress (stack_enter/stack_leave) and the releases deferred until
 	 * the outermost one returns (ns_ep_defer_free()). */
 	uint32_t depth;
+	/* The clock read when the outermost dispatch began (or at the latest
+	 * ns_stack_now_refresh()): ns_stack_now() while depth > 0, so handling one frame or
+	 * one call reads the clock once, not at every question. */
+	uint64_t now;
 	struct ns_deferred *deferred_head, *deferred_tail;
 
 	struct timer_wheel *wheel;
@@ -125,7 +130,8 @@ const struct ns_transproto_ops *stack_transproto(struct ns_stack *s, uint8_t num
  * callback brackets its work with these. */
 static inline void stack_enter(struct ns_stack *s)
 {
-	s->depth++;
+	if (s->depth++ == 0)
+		s->now = ns_clock_now(s->clock);
 }
 void stack_leave(struct ns_stack *s);
 

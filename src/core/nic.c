@@ -45,7 +45,8 @@
 
 #include "core/core.h"
 
-#define LOOP_BUDGET 4096
+#define LOOP_BUDGET     4096
+#define GSO_WRITE_BATCH 64 /* segments per link write when GSO is done in software */
 
 static struct ns_nic *nic_of_disp(struct ns_link_dispatcher *d)
 {
@@ -75,6 +76,8 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		return;
 	}
 	pkt->nic = nic->id;
+	if (pkt->gso.type != NS_GSO_NONE)
+		s->stats.stat[NS_STAT_GSO_RX]++;
 	ops = stack_netproto(s, pkt->netproto, &priv);
 	if (!ops || !ops->deliver) {
 		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
@@ -510,6 +513,44 @@ bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *o
 	return false;
 }
 
+/* Software GSO: a GSO packet for a link that cannot segment it goes down as the segments
+ * it stands for (src/link/gso.c), in batches of up to GSO_WRITE_BATCH per link write. The
+ * checksums are left partial for a link that finishes them. Consumes @pkt. */
+static ns_err nic_output_sw_gso(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
+{
+	struct ns_pkt *segs, *batch[GSO_WRITE_BATCH];
+	ns_err err = ns_gso_segment(pkt, (nic->caps & NS_CAP_TX_CSUM_OFFLOAD) != 0, &segs);
+	ns_err ret = NS_OK;
+
+	if (err != NS_OK) {
+		s->stats.stat[NS_STAT_TX_ERRORS]++;
+		ns_drop(s, pkt, err == NS_ERR_NO_MEMORY ? NS_DROP_NO_MEMORY : NS_DROP_GSO_BAD);
+		return err == NS_ERR_NO_MEMORY ? NS_ERR_NO_BUFFER_SPACE : err;
+	}
+	ns_pkt_free(pkt);
+	while (segs) {
+		int n = 0, sent;
+
+		while (segs && n < GSO_WRITE_BATCH) {
+			batch[n] = segs;
+			segs = segs->next;
+			batch[n++]->next = NULL;
+		}
+		s->stats.stat[NS_STAT_GSO_SW_SEGMENTS] += (uint64_t)n;
+		s->stats.stat[NS_STAT_LINK_TX] += (uint64_t)n;
+		s->stats.stat[NS_STAT_TX_PACKETS] += (uint64_t)n;
+		sent = ns_link_write(nic->link, batch, n);
+		if (sent < n) {
+			/* As for a single packet: the link consumed and counted what it refused. */
+			s->stats.stat[NS_STAT_TX_ERRORS] += (uint64_t)(n - sent);
+			for (int i = sent; i < n; i++)
+				ns_drop(s, NULL, NS_DROP_LINK_TX_FAILED);
+			ret = NS_ERR_NO_BUFFER_SPACE;
+		}
+	}
+	return ret;
+}
+
 ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
                          struct ns_pkt *pkt)
 {
@@ -533,6 +574,11 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 	if (dst)
 		pkt->link_dst = *dst;
 	pkt->nic = nic->id;
+	if (pkt->gso.type != NS_GSO_NONE) {
+		s->stats.stat[NS_STAT_GSO_TX]++;
+		if (!(nic->caps & NS_CAP_HW_GSO))
+			return nic_output_sw_gso(s, nic, pkt);
+	}
 	s->stats.stat[NS_STAT_LINK_TX]++;
 	s->stats.stat[NS_STAT_TX_PACKETS]++;
 	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see each frame as it

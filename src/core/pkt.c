@@ -2,12 +2,15 @@
 /*
  * Theory of operation: packet buffers (see include/netstack/pkt.h for the layout).
  *
- * The struct and its buffer are one allocation. Standard-size packets (NS_PKT_STD_SIZE bytes
- * of buffer) are recycled through a per-thread free list capped at PKT_CACHE_MAX entries, so
- * a stack in steady state does not call malloc per packet; larger packets (GSO super-frames,
- * jumbo reads) are malloc'd and freed directly. A packet may be freed on a different thread
- * than the one that allocated it: it simply joins that thread's list. ns_pkt_live() counts
- * packets allocated and not freed, for the tests' leak checks.
+ * The struct and its buffer are one allocation. Two size classes are recycled through
+ * per-thread free lists: standard packets (NS_PKT_STD_SIZE bytes of buffer: a 1500-byte
+ * frame and its headroom), capped at PKT_CACHE_MAX entries, and GSO packets
+ * (NS_PKT_GSO_SIZE: a 64 KiB super-segment or super-frame, jumbo frames), capped at
+ * PKT_GSO_CACHE_MAX entries (about 4 MiB), so a stack in steady state does not call malloc
+ * per packet whether it moves MTU-sized frames or GSO ones. Anything larger is malloc'd and
+ * freed directly. A packet may be freed on a different thread than the one that allocated
+ * it: it simply joins that thread's list. ns_pkt_live() counts packets allocated and not
+ * freed, for the tests' leak checks.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -15,11 +18,19 @@
 
 #include "netstack/pkt.h"
 
-enum { POOL_STD = 1, POOL_HEAP = 2 };
-#define PKT_CACHE_MAX 4096
+enum { POOL_HEAP = 0, POOL_STD = 1, POOL_GSO = 2, POOL_COUNT };
+#define PKT_CACHE_MAX     4096
+#define PKT_GSO_CACHE_MAX 64
 
-static _Thread_local struct ns_pkt *pkt_cache;
-static _Thread_local uint32_t pkt_cache_len;
+/* One free list per pooled class (index POOL_STD, POOL_GSO). */
+struct pkt_cache {
+	struct ns_pkt *head;
+	uint32_t len;
+};
+
+static const uint32_t pool_cap[POOL_COUNT] = {0, NS_PKT_STD_SIZE, NS_PKT_GSO_SIZE};
+static const uint32_t pool_max[POOL_COUNT] = {0, PKT_CACHE_MAX, PKT_GSO_CACHE_MAX};
+static _Thread_local struct pkt_cache pkt_cache[POOL_COUNT];
 static atomic_llong pkt_live;
 
 static struct ns_pkt *pkt_new(uint32_t cap)
@@ -27,13 +38,13 @@ static struct ns_pkt *pkt_new(uint32_t cap)
 	struct ns_pkt *p;
 	uint8_t pool = POOL_HEAP;
 
-	if (cap <= NS_PKT_STD_SIZE) {
-		cap = NS_PKT_STD_SIZE;
-		pool = POOL_STD;
-		if (pkt_cache) {
-			p = pkt_cache;
-			pkt_cache = p->next;
-			pkt_cache_len--;
+	if (cap <= NS_PKT_GSO_SIZE) {
+		pool = cap <= NS_PKT_STD_SIZE ? POOL_STD : POOL_GSO;
+		cap = pool_cap[pool];
+		if (pkt_cache[pool].head) {
+			p = pkt_cache[pool].head;
+			pkt_cache[pool].head = p->next;
+			pkt_cache[pool].len--;
 			goto init;
 		}
 	}
@@ -104,10 +115,10 @@ void ns_pkt_free(struct ns_pkt *pkt)
 	if (!pkt || --pkt->refcnt > 0)
 		return;
 	atomic_fetch_sub_explicit(&pkt_live, 1, memory_order_relaxed);
-	if (pkt->pool == POOL_STD && pkt_cache_len < PKT_CACHE_MAX) {
-		pkt->next = pkt_cache;
-		pkt_cache = pkt;
-		pkt_cache_len++;
+	if (pkt->pool != POOL_HEAP && pkt_cache[pkt->pool].len < pool_max[pkt->pool]) {
+		pkt->next = pkt_cache[pkt->pool].head;
+		pkt_cache[pkt->pool].head = pkt;
+		pkt_cache[pkt->pool].len++;
 		return;
 	}
 	free(pkt);

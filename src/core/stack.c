@@ -28,6 +28,16 @@
  * ns_ep_defer_free() only when the outermost dispatch leaves, so no caller up the stack
  * ever touches freed memory.
  *
+ * Time: the outermost dispatch reads the clock as it begins (stack_enter) and
+ * ns_stack_now() answers with that reading meanwhile, so the handling of one frame or one
+ * call does not call clock_gettime() at every question (TCP asked six to eight times a
+ * segment). A protocol about to stamp what it sends refreshes the reading
+ * (ns_stack_now_refresh()), as Linux refreshes tcp_mstamp per transmit: one reading for a
+ * whole dispatch goes stale by milliseconds when a write runs the peer's receive path in
+ * our thread (a TAP's kernel does) or the thread is preempted, and a time-based loss
+ * detector (RACK) then misjudges what is overdue (measured: recovery under loss over a
+ * TAP twice as slow).
+ *
  * ICMP error rate (RFC 1812 4.3.2.8, RFC 4443 2.4(f)): a stack-wide token bucket, plus a
  * fixed table of NS_ICMP_PEER_BUCKETS per-destination buckets indexed by a keyed hash of
  * the destination (bounded memory whatever the number of peers; a peer cannot choose to
@@ -481,7 +491,13 @@ uint64_t ns_stack_next_deadline(struct ns_stack *s)
 
 uint64_t ns_stack_now(const struct ns_stack *s)
 {
-	return ns_clock_now(s->clock);
+	return s->depth ? s->now : ns_clock_now(s->clock);
+}
+
+void ns_stack_now_refresh(struct ns_stack *s)
+{
+	if (s && s->depth)
+		s->now = ns_clock_now(s->clock);
 }
 
 uint64_t ns_stack_random(struct ns_stack *s)

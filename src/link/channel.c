@@ -13,9 +13,17 @@
  * The outbound queue is a FIFO bounded by cfg->queue_len; a write beyond it is dropped and
  * counted in tx_dropped, so a test that never reads cannot grow memory without bound.
  *
+ * Offloads: the channel advertises whatever cfg->caps says. With NS_CAP_HW_GSO it carries
+ * GSO packets whole, like a veth with TSO: the frames read (or handed to the write hook)
+ * may be up to 64 KiB with pkt->gso set and partial checksums; with NS_CAP_SW_GSO (or
+ * neither) the NIC has already cut them to the MTU. A packet moved from one channel's
+ * output into another's ns_channel_inject() keeps that metadata (a partial checksum counts
+ * as verified, as across a veth pair); ns_channel_inject_bytes() copies bytes only.
+ *
  * Not thread-safe: like the rest of a stack, it is used from one thread at a time.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "netstack/link.h"
 
@@ -167,6 +175,17 @@ void ns_channel_inject(struct ns_link *l, struct ns_pkt *pkt)
 	uint32_t frame_len = pkt->len;
 	bool ok;
 
+	/* A packet taken from a channel's output (another stack's, wired to this one) turns
+	 * inbound with its offload metadata, as across a veth pair: a checksum left partial
+	 * never crossed a wire, so the data is known good; a GSO packet arrives whole, as
+	 * a GRO'd frame, its descriptor telling the segment size. Outbound-only metadata
+	 * (recorded headers, checksum offsets) is cleared. */
+	if (pkt->flags & NS_PKT_CSUM_PARTIAL)
+		pkt->flags = (uint16_t)((pkt->flags & ~NS_PKT_CSUM_PARTIAL) | NS_PKT_CSUM_VERIFIED);
+	pkt->flags &= NS_PKT_CSUM_VERIFIED;
+	pkt->csum_start = pkt->csum_off = 0;
+	memset(pkt->hdr, 0, sizeof(pkt->hdr));
+	pkt->next = NULL;
 	if (ch->header == NS_LINK_HDR_ETHERNET) {
 		ok = ns_link_eth_consume(pkt, &ch->mac);
 	} else {

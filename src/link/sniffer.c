@@ -63,9 +63,10 @@ static void record(struct sniffer *sn, const void *a, uint32_t alen, const void 
 	uint32_t acut = alen < incl ? alen : incl;
 	uint32_t bcut = incl - acut;
 	bool ok = fwrite(rec, sizeof(rec), 1, sn->f) == 1;
-	if (acut)
+	/* (The pointer tests are for gcc, which cannot see that a NULL piece is empty.) */
+	if (acut && a)
 		ok = ok && fwrite(a, acut, 1, sn->f) == 1;
-	if (bcut)
+	if (bcut && b)
 		ok = ok && fwrite(b, bcut, 1, sn->f) == 1;
 	if (!ok)
 		sn->link.tx_errors++;

@@ -24,8 +24,11 @@
  * and a GSO packet cannot be sent (dropped, tx_errors).
  *
  * Reading: frames that fit a standard packet buffer (MTU 1500) are read straight into a pooled
- * ns_pkt: no copy, no malloc. Larger possible frames (jumbo MTU, GSO) are read into one
- * per-link buffer and copied into a packet of the right size. A frame longer than the buffer
+ * ns_pkt: no copy, no malloc. When larger frames are possible (jumbo MTU, GSO super-frames of
+ * up to 64 KiB), each read goes into a spare packet of the pooled GSO class kept by the link:
+ * a large frame is handed up in it as it is (and the link takes a fresh spare from the pool),
+ * while a frame that fits a standard packet (an ACK, an MTU-sized segment) is copied into one,
+ * so that small packets never pin 64 KiB buffers in queues. A frame longer than the buffer
  * (the MTU was raised behind our back) arrives truncated and is dropped (rx_errors).
  *
  * Writing: one writev() per packet. EAGAIN/ENOBUFS (the kernel queue is full) drops the
@@ -68,8 +71,9 @@ struct tuntap {
 	uint32_t caps;
 	uint32_t mtu;
 	struct ns_mac mac;
-	uint32_t frame_max; /* largest frame we read (without the vnet header) */
-	uint8_t *rxbuf;     /* frame_max bytes, or NULL when frames are read into pooled packets */
+	uint32_t frame_max;   /* largest frame we read (without the vnet header) */
+	bool big;             /* frame_max does not fit a standard packet: read into spare */
+	struct ns_pkt *spare; /* GSO-class packet the next large read goes into (or NULL) */
 	char name[IFNAMSIZ];
 };
 
@@ -180,24 +184,26 @@ static int tt_process(struct ns_link *l, int budget)
 		uint8_t vh[VNET_HDR_LEN];
 		struct iovec iov[2];
 		int niov = 0;
-		struct ns_pkt *pkt = NULL;
+		struct ns_pkt *pkt;
 
 		if (tt->vnet)
 			iov[niov++] = (struct iovec){.iov_base = vh, .iov_len = sizeof(vh)};
-		if (!tt->rxbuf) {
-			pkt = ns_pkt_alloc(NS_PKT_HEADROOM, tt->frame_max);
-			if (!pkt)
-				break; /* out of memory: leave the frames in the kernel's queue */
-			iov[niov++] =
-			    (struct iovec){.iov_base = ns_pkt_data(pkt), .iov_len = tt->frame_max};
+		if (tt->big) {
+			if (!tt->spare)
+				tt->spare = ns_pkt_alloc(NS_PKT_HEADROOM, tt->frame_max);
+			pkt = tt->spare;
 		} else {
-			iov[niov++] =
-			    (struct iovec){.iov_base = tt->rxbuf, .iov_len = tt->frame_max};
+			pkt = ns_pkt_alloc(NS_PKT_HEADROOM, tt->frame_max);
 		}
+		if (!pkt)
+			break; /* out of memory: leave the frames in the kernel's queue */
+		iov[niov++] =
+		    (struct iovec){.iov_base = ns_pkt_data(pkt), .iov_len = tt->frame_max};
 		ssize_t n = readv(tt->fd, iov, niov);
 		if (n < 0) {
 			int e = errno;
-			ns_pkt_free(pkt);
+			if (!tt->big)
+				ns_pkt_free(pkt);
 			if (e == EINTR)
 				continue;
 			if (e != EAGAIN && e != EWOULDBLOCK)
@@ -210,19 +216,23 @@ static int tt_process(struct ns_link *l, int budget)
 			/* Short vnet header, or truncated (the tun driver reports the full length).
 			 */
 			l->rx_errors++;
-			ns_pkt_free(pkt);
+			if (!tt->big)
+				ns_pkt_free(pkt);
 			continue;
 		}
 		uint32_t flen = (uint32_t)((size_t)n - vlen);
-		if (pkt) {
-			pkt->len = flen;
-		} else {
+		if (tt->big && NS_PKT_HEADROOM + flen <= NS_PKT_STD_SIZE) {
+			/* A small frame: a standard packet of its own, the spare stays. */
 			pkt = ns_pkt_alloc(NS_PKT_HEADROOM, flen);
 			if (!pkt) {
 				l->rx_errors++;
 				continue;
 			}
-			memcpy(ns_pkt_data(pkt), tt->rxbuf, flen);
+			memcpy(ns_pkt_data(pkt), ns_pkt_data(tt->spare), flen);
+		} else {
+			if (tt->big)
+				tt->spare = NULL; /* handed up; the next read takes a fresh one */
+			pkt->len = flen;
 		}
 		tt_receive(tt, pkt, vh);
 	}
@@ -414,7 +424,7 @@ static void tt_destroy(struct ns_link *l)
 	struct tuntap *tt = to_tt(l);
 	if (tt->fd >= 0)
 		close(tt->fd);
-	free(tt->rxbuf);
+	ns_pkt_free(tt->spare);
 	free(tt);
 }
 
@@ -600,13 +610,7 @@ struct ns_link *ns_tuntap_open(const struct ns_tuntap_config *cfg, char *errbuf,
 	if (fmax > GSO_FRAME_MAX)
 		fmax = GSO_FRAME_MAX; /* IP packets are at most 64 KiB without jumbograms */
 	tt->frame_max = (uint32_t)fmax;
-	if (NS_PKT_HEADROOM + tt->frame_max > NS_PKT_STD_SIZE) {
-		tt->rxbuf = malloc(tt->frame_max);
-		if (!tt->rxbuf) {
-			set_err(errbuf, errlen, "%s %s: out of memory", kind, tt->name);
-			goto fail;
-		}
-	}
+	tt->big = NS_PKT_HEADROOM + tt->frame_max > NS_PKT_STD_SIZE;
 	return &tt->link;
 
 fail:

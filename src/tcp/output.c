@@ -30,14 +30,30 @@
  * right edge moves only by at least min(buffer/2, MSS), and never left (RFC 9293 3.8.6
  * strongly discourages shrinking the window; rounding to the scale unit goes up).
  *
+ * Segmentation offload: where the route's link takes GSO packets (NS_CAP_HW_GSO: the
+ * device cuts them, a TAP with a vnet header; NS_CAP_SW_GSO: ns_gso_segment() does, in the
+ * NIC's output), tcp_send_one() sends up to 64 KiB in one packet with a GSO descriptor of
+ * the current MSS, sized by tcp_gso_goal() (Linux's tcp_tso_autosize()). Every rule above
+ * still decides per MSS-sized segment (the window, cwnd, Nagle and SWS only ever hold back
+ * the short last segment), and everything counted per segment stays per segment: RACK's
+ * transmit records, retransmission counts, Minshall's snd_sml; every segment carries the
+ * same options (timestamps, SACK blocks); PSH and FIN go on the last. Retransmissions of
+ * holes (sack.c, rack.c) are single segments. TCP checksums are left partial (pseudo-header
+ * sum, NS_PKT_CSUM_PARTIAL) for a GSO packet and for a link with NS_CAP_TX_CSUM_OFFLOAD
+ * (tcp_send_pkt()).
+ *
  * Segments with no connection (RSTs for unknown destinations) are built by tcp_reply_rst().
  */
 #include "tcp/tcp.h"
 
 #include <string.h>
 
-#define TCP_MIN_SND_MSS 48 /* Linux TCP_MIN_SND_MSS: floor for a peer's tiny MSS */
-#define TCP_TS_OPT_LEN  12 /* NOP NOP TS: what timestamps cost every segment */
+#include "netstack/link.h"
+
+#define TCP_MIN_SND_MSS  48     /* Linux TCP_MIN_SND_MSS: floor for a peer's tiny MSS */
+#define TCP_TS_OPT_LEN   12     /* NOP NOP TS: what timestamps cost every segment */
+#define TCP_GSO_MAX_IP   65535u /* a GSO packet is one IP packet: 16-bit length fields */
+#define TCP_GSO_MIN_SEGS 2u     /* Linux tcp_min_tso_segs */
 
 enum tcp_send_result {
 	TCP_SENT,
@@ -241,15 +257,27 @@ static void tcp_data_options(struct tcp_ep *ep, struct tcp_repr *h)
 		tcp_sack_blocks(ep, h);
 }
 
-ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
+/*
+ * Build and send [seq, seq + len) with @flags. @seg_mss 0: one segment. Otherwise @len may
+ * span several segments of @seg_mss payload bytes each (the last may be shorter): one GSO
+ * packet whose header, options included, every segment repeats, cut up by the device or by
+ * ns_gso_segment() (flags as a device does: PSH and FIN on the last segment only).
+ */
+static ns_err tcp_xmit_gso(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len,
+                           uint32_t seg_mss)
 {
 	struct ns_stack *s = ep->ep.stack;
 	struct tcp_repr h;
 	struct ns_pkt *pkt;
-	uint32_t hlen, headroom;
+	uint32_t hlen, headroom, seg = seg_mss && seg_mss < len ? seg_mss : len;
 
 	if (!ep->have_route)
 		return NS_ERR_NO_ROUTE;
+	/* What goes out is stamped (TSval here; RACK's transmit time, RTT timing and the RTO
+	 * after) with the time it leaves: the write of the previous packet may have run the
+	 * peer's whole receive path (a TAP's kernel does, in our thread) and the dispatch's
+	 * reading be stale by then. Linux refreshes tcp_mstamp per transmit the same way. */
+	ns_stack_now_refresh(s);
 	memset(&h, 0, sizeof(h));
 	h.src_port = ep->tep.id.lport;
 	h.dst_port = ep->tep.id.rport;
@@ -267,7 +295,7 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 	hlen = (uint32_t)tcp_repr_hdr_len(&h);
 	/* Backstop for tcp_cur_mss(): a segment never leaves larger than the route's MTU
 	 * (IPv4 drops it unsent, and the bytes would count as sent); SACK blocks give way. */
-	while (h.nsack && ip_hdr_len(ep) + hlen + len > ep->route.mtu) {
+	while (h.nsack && ip_hdr_len(ep) + hlen + seg > ep->route.mtu) {
 		h.nsack--;
 		hlen = (uint32_t)tcp_repr_hdr_len(&h);
 	}
@@ -282,6 +310,15 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 	if (len)
 		tcp_ring_copy_out(&ep->snd, seq - ep->snd_una, ns_pkt_data(pkt), len);
 	tcp_emit(&h, ns_pkt_push(pkt, NS_HDR_TRANSPORT, hlen));
+	if (seg < len) {
+		pkt->gso = (struct ns_gso){
+		    .type = ep->tep.family == NS_AF_INET6 ? NS_GSO_TCPV6 : NS_GSO_TCPV4,
+		    .needs_csum = 1,
+		    .mss = (uint16_t)seg,
+		    .l3_len = (uint16_t)ip_hdr_len(ep),
+		    .csum_off = 16,
+		};
+	}
 	if (flags & TCP_ACK) {
 		/* Every ACK-bearing segment settles what was owed. */
 		ep->last_ack_sent = ep->rcv_nxt;
@@ -294,6 +331,11 @@ ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
 	 * retransmission machinery deals with it as with any loss. */
 	tcp_send_pkt(s, &ep->route, pkt, ep->ttl, ep->tos);
 	return NS_OK;
+}
+
+ns_err tcp_xmit(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint32_t len)
+{
+	return tcp_xmit_gso(ep, seq, flags, len, 0);
 }
 
 void tcp_send_ack(struct tcp_ep *ep)
@@ -380,23 +422,37 @@ static bool tcp_partial_ok(const struct tcp_ep *ep, uint32_t len, bool wnd_limit
 	return !(seq_gt(ep->snd_sml, ep->snd_una) && seq_le(ep->snd_sml, ep->snd_nxt));
 }
 
-/* Bookkeeping after sending [snd_nxt, snd_nxt + len + fin). */
-static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin)
+/* Bookkeeping after sending [snd_nxt, snd_nxt + len + fin) as segments of @mss payload
+ * bytes (one GSO packet when len > mss): everything counted per segment is counted per
+ * segment on the wire, as if each had been sent alone. */
+static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin, uint32_t mss)
 {
-	uint32_t seq = ep->snd_nxt, end = seq + len + fin;
+	uint32_t seq = ep->snd_nxt, end = seq + len + fin, off = 0;
 
-	tcp_rack_sent(ep, seq, end, seq_lt(seq, ep->snd_max));
+	/* RACK keeps one transmit record per segment (and a retransmitted segment is
+	 * retransmitted for itself), so losses inside a GSO packet are found per segment. */
+	do {
+		uint32_t piece = len - off < mss ? len - off : mss;
+		uint32_t ps = seq + off, pe = ps + piece + (off + piece == len ? fin : 0);
+
+		tcp_rack_sent(ep, ps, pe, seq_lt(ps, ep->snd_max));
+		if (seq_lt(ps, ep->snd_max)) {
+			ep->total_retrans++;
+			tcp_undo_count(ep);
+		}
+		off += piece;
+	} while (off < len);
 	if (seq_lt(seq, ep->snd_max)) {
 		/* Karn (RFC 6298 3): no RTT sample across a retransmission. */
 		ep->flags &= ~TCP_F_RTT_TIMING;
-		ep->total_retrans++;
-		tcp_undo_count(ep);
 	} else if (len && !(ep->flags & (TCP_F_RTT_TIMING | TCP_F_TS))) {
 		ep->rtt_seq = end;
 		ep->rtt_start = ns_stack_now(ep->ep.stack);
 		ep->flags |= TCP_F_RTT_TIMING;
 	}
-	if (len && len < tcp_cur_mss(ep))
+	/* Minshall's Nagle remembers the end of the last sub-MSS segment: only the last
+	 * segment of a GSO packet can be one. */
+	if (len % mss)
 		ep->snd_sml = end;
 	if (fin)
 		ep->flags |= TCP_F_FIN_SENT;
@@ -408,10 +464,49 @@ static void tcp_sent(struct tcp_ep *ep, uint32_t len, bool fin)
 		tcp_rtx_arm(ep);
 }
 
+/*
+ * The most payload one packet may carry: one MSS, or with GSO (the route's link segments,
+ * in hardware or in software) as many whole MSS as a 64 KiB IP packet holds, bounded as
+ * Linux's tcp_tso_autosize() does: about 1 ms of data at the current rate (cwnd per SRTT,
+ * counted twice in slow start and 1.2 times after, Linux's pacing ratios) but never fewer
+ * than two segments (tcp_min_tso_segs), so a slow path gets small trains rather than 64 KiB
+ * bursts, while a fast one gets full-size packets.
+ */
+static uint32_t tcp_gso_goal(const struct tcp_ep *ep, uint32_t mss)
+{
+	uint32_t segs;
+
+	if (!(ep->route.caps & (NS_CAP_HW_GSO | NS_CAP_SW_GSO)))
+		return mss;
+	segs = (TCP_GSO_MAX_IP - ip_hdr_len(ep) - TCP_MAX_HLEN) / mss;
+	if ((ep->flags & TCP_F_RTT_VALID) && ep->srtt) {
+		uint64_t ratio = ep->cwnd < ep->ssthresh ? 20 : 12; /* tenths */
+		uint64_t bytes = (uint64_t)ep->cwnd * ratio * NS_MSEC / 10 / ep->srtt;
+		uint64_t want = bytes / mss;
+
+		if (want < TCP_GSO_MIN_SEGS)
+			want = TCP_GSO_MIN_SEGS;
+		if (want < segs)
+			segs = (uint32_t)want;
+	}
+	return segs ? segs * mss : mss;
+}
+
+/* Of @len bytes cut in @mss pieces, the most that fit @cw bytes of congestion window when
+ * each piece must fit what is left (0 if not even the first does). */
+static uint32_t tcp_fit_cwnd(uint32_t len, uint32_t mss, uint32_t cw)
+{
+	uint32_t full = len / mss, tail = len % mss, k = cw / mss;
+
+	if (k < full)
+		return k * mss;
+	return tail <= cw - full * mss ? len : full * mss;
+}
+
 static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 {
 	uint32_t off, lim = ep->snd_una + ep->snd.len;
-	uint32_t avail, wnd, cw, len = 0, edge, flight;
+	uint32_t avail, wnd, cw, len = 0, edge, flight, mss = tcp_cur_mss(ep);
 	bool fin_queued = (ep->flags & TCP_F_FIN_QUEUED) != 0, fin, wnd_limited = false;
 	bool rexmit_sacked;
 	uint8_t flags = TCP_ACK;
@@ -443,21 +538,35 @@ static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 		cw += (uint32_t)ep->dupacks * ep->mss;
 	cw = cw > flight ? cw - flight : 0;
 	if (avail) {
-		uint32_t mss = tcp_cur_mss(ep);
+		/* Decisions are per MSS-sized segment, whether the segments leave one by one or
+		 * together as a GSO packet: full segments while the window and cwnd take them,
+		 * and a short last one only if it could go on its own. A forced send (persist
+		 * probe, F-RTO, TLP) is one segment. */
+		uint32_t fit, tail;
 
-		len = min_u32(avail, mss);
+		len = min_u32(avail, force ? mss : tcp_gso_goal(ep, mss));
 		if (len > wnd) {
 			len = wnd;
 			wnd_limited = true;
 		}
 		if (!len)
 			return TCP_STOP_WINDOW;
-		if (len > cw && !force)
-			return TCP_STOP_CWND;
+		if (len > cw && !force) {
+			fit = tcp_fit_cwnd(len, mss, cw);
+			if (!fit)
+				return TCP_STOP_CWND;
+			if (fit != len)
+				wnd_limited = false;
+			len = fit;
+		}
 		/* A queued FIN pushes the tail out (Linux: TCP_NAGLE_OFF on close). */
-		if (len < mss && !force && !(fin_queued && len == avail) && !rexmit_sacked &&
-		    !tcp_partial_ok(ep, len, wnd_limited))
-			return wnd_limited ? TCP_STOP_WINDOW : TCP_STOP_NAGLE;
+		tail = len % mss;
+		if (tail && !force && !(fin_queued && len == avail) && !rexmit_sacked &&
+		    !tcp_partial_ok(ep, tail, wnd_limited)) {
+			if (len < mss)
+				return wnd_limited ? TCP_STOP_WINDOW : TCP_STOP_NAGLE;
+			len -= tail; /* the full segments go; the short tail waits */
+		}
 	}
 	/* The FIN takes a sequence number, so it needs room in the window (as Linux). */
 	fin = fin_queued && len == avail && !rexmit_sacked && wnd > len;
@@ -469,9 +578,9 @@ static enum tcp_send_result tcp_send_one(struct tcp_ep *ep, bool force)
 		flags |= TCP_PSH;
 	if (ep->snd_una == ep->snd_max)
 		ep->una_since = ns_stack_now(ep->ep.stack);
-	if (tcp_xmit(ep, ep->snd_nxt, flags, len) != NS_OK)
+	if (tcp_xmit_gso(ep, ep->snd_nxt, flags, len, mss) != NS_OK)
 		return TCP_STOP_ERROR;
-	tcp_sent(ep, len, fin);
+	tcp_sent(ep, len, fin, mss);
 	return TCP_SENT;
 }
 

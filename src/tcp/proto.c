@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netstack/link.h"
 #include "wire/checksum.h"
 
 static void tcp_config_defaults(struct tcp_config *c)
@@ -172,9 +173,21 @@ ns_err tcp_send_pkt(struct ns_stack *s, const struct ns_route *r, struct ns_pkt 
                     uint8_t tos)
 {
 	struct ns_write_params wp = {.ttl = ttl, .tos = tos, .df = true};
+	uint32_t pseudo = tcp_pseudo(&r->local, &r->remote, pkt->len);
 
-	/* Checksum offload (NS_PKT_CSUM_PARTIAL) comes with GSO; for now it is always full. */
-	tcp_set_csum(ns_pkt_data(pkt), pkt->len, tcp_pseudo(&r->local, &r->remote, pkt->len));
+	/* Checksum offload, virtio NEEDS_CSUM semantics as UDP's: the field holds the folded
+	 * pseudo-header sum and whoever finishes the packet sums from csum_start (the TCP
+	 * header, offsets from the network header) to the end. A GSO packet is always
+	 * partial: each segment's checksum is finished per segment, by the device or by
+	 * ns_gso_segment(). A packet looped back locally counts as verified (nic.c). */
+	if (pkt->gso.type != NS_GSO_NONE || (r->caps & NS_CAP_TX_CSUM_OFFLOAD)) {
+		wr16(ns_pkt_data(pkt) + 16, csum_fold(pseudo));
+		pkt->flags |= NS_PKT_CSUM_PARTIAL;
+		pkt->csum_start = r->local.family == NS_AF_INET6 ? 40 : 20;
+		pkt->csum_off = 16;
+	} else {
+		tcp_set_csum(ns_pkt_data(pkt), pkt->len, pseudo);
+	}
 	pkt->transproto = NS_IPPROTO_TCP;
 	ns_stat_inc(s, NS_STAT_TCP_TX);
 	return ns_netproto_write(s, r, pkt, &wp);

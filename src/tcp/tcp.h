@@ -821,7 +821,8 @@ struct tcp_stack *tcp_stack_of(struct ns_stack *s);
 /** tcp_seg_parse() - Verify the checksum and parse @pkt's TCP header into @g. On failure
  * the packet is dropped (counted) and false returned. */
 bool tcp_seg_parse(struct tcp_stack *ts, struct ns_pkt *pkt, struct tcp_seg *g);
-/** tcp_send_pkt() - Checksum the segment at @pkt's head and send it along @r. Consumes. */
+/** tcp_send_pkt() - Checksum the segment at @pkt's head (or leave the checksum partial for a
+ * GSO packet or a link with TX checksum offload) and send it along @r. Consumes. */
 ns_err tcp_send_pkt(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt, uint8_t ttl,
                     uint8_t tos);
 

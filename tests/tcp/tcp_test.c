@@ -104,8 +104,13 @@ static void tt_on_c(struct ns_waiter_entry *e, uint32_t ev)
 
 void tt_setup(struct tt *t, void (*tune)(struct tcp_config *c))
 {
+	tt_setup_caps(t, tune, 0);
+}
+
+void tt_setup_caps(struct tt *t, void (*tune)(struct tcp_config *c), uint32_t caps)
+{
 	memset(t, 0, sizeof(*t));
-	nt_setup(&t->nt, NT_OPTS(.config = tt_add_tcp));
+	nt_setup(&t->nt, NT_OPTS(.config = tt_add_tcp, .caps = caps));
 	assert_non_null(tcp_config(t->nt.s));
 	if (tune)
 		tune(tcp_config(t->nt.s));

@@ -73,6 +73,9 @@ struct tt {
 /** tt_setup() - The harness world with TCP registered; @tune may change the TCP settings
  * (tcp_config()) before anything is created. */
 void tt_setup(struct tt *t, void (*tune)(struct tcp_config *c));
+/** tt_setup_caps() - tt_setup() on a link that also advertises @caps (NS_CAP_HW_GSO,
+ * NS_CAP_SW_GSO, NS_CAP_TX_CSUM_OFFLOAD...). */
+void tt_setup_caps(struct tt *t, void (*tune)(struct tcp_config *c), uint32_t caps);
 /** tt_finish() - Close t->c and t->l, run out every timer, check for leaks. */
 void tt_finish(struct tt *t);
 

@@ -44,7 +44,7 @@ static void side_init(struct ts_world *w, struct ts_side *sd, uint8_t me, uint8_
 	cfg.seed = seed + me;
 	assert_int_equal(ns_stack_new(&cfg, &sd->s), NS_OK);
 	cc.mac = (struct ns_mac){{2, 0, 0, 0, 0, me}};
-	cc.caps = NS_CAP_RESOLUTION_REQUIRED;
+	cc.caps = NS_CAP_RESOLUTION_REQUIRED | w->caps;
 	sd->ch = ns_channel_new(&cc);
 	assert_non_null(sd->ch);
 	ns_channel_set_write_hook(sd->ch, on_write, sd);
@@ -58,9 +58,15 @@ static void side_init(struct ts_world *w, struct ts_side *sd, uint8_t me, uint8_
 
 struct ts_world *ts_new(const struct ns_impair_config *ic, uint64_t seed)
 {
+	return ts_new_caps(ic, seed, 0);
+}
+
+struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps)
+{
 	struct ts_world *w = calloc(1, sizeof(*w));
 
 	assert_non_null(w);
+	w->caps = caps;
 	w->pkts0 = ns_pkt_live();
 	ns_vclock_init(&w->clock, NT_T0);
 	side_init(w, &w->a, 1, 2, ic, seed);
@@ -81,8 +87,13 @@ int ts_pump(struct ts_world *w)
 			from[i]->qh = p->next;
 			if (!from[i]->qh)
 				from[i]->qt = NULL;
-			ns_channel_inject_bytes(to[i]->ch, ns_pkt_data(p), p->len);
-			ns_pkt_free(p);
+			if (w->caps & (NS_CAP_HW_GSO | NS_CAP_TX_CSUM_OFFLOAD)) {
+				/* The packet itself crosses, offload metadata and all. */
+				ns_channel_inject(to[i]->ch, p);
+			} else {
+				ns_channel_inject_bytes(to[i]->ch, ns_pkt_data(p), p->len);
+				ns_pkt_free(p);
+			}
 			n++;
 		}
 	}

@@ -49,6 +49,7 @@ struct ts_opts {
 
 struct ts_world {
 	struct ns_vclock clock;
+	uint32_t caps; /* extra NS_CAP_* both channels advertise (ts_new_caps) */
 	struct ts_side a, b;
 	struct ts_xfer x;
 	struct ts_opts o; /* of the transfer */
@@ -59,6 +60,10 @@ struct ts_world {
 /** ts_new() - Both stacks (stack seeds @seed + 1 and @seed + 2), with TCP, their links
  * impaired as @ic says (impairment seeds @ic->seed * 2 + 1 and + 2). */
 struct ts_world *ts_new(const struct ns_impair_config *ic, uint64_t seed);
+/** ts_new_caps() - ts_new() with channels that also advertise @caps (NS_CAP_HW_GSO: GSO
+ * packets cross whole, with their offload metadata, as over a veth; NS_CAP_SW_GSO: the
+ * NICs cut them; NS_CAP_TX_CSUM_OFFLOAD). */
+struct ts_world *ts_new_caps(const struct ns_impair_config *ic, uint64_t seed, uint32_t caps);
 /** ts_pump() - Deliver what each side wrote to the other; returns how many frames moved. */
 int ts_pump(struct ts_world *w);
 /** ts_step_time() - Jump the clock to the next thing due anywhere and run it. */

@@ -2,13 +2,16 @@
 /*
  * TAP/TUN links against the Linux kernel, inside a private network namespace made at the start
  * of main(). It needs root (CI runs as root): without a private namespace the test FAILS
- * rather than skipping, so a missing capability can never pass as green. Addresses: 192.0.2.0/24 on the TAPs, 198.51.100.0/24 on the TUN, nothing else.
+ * rather than skipping, so a missing capability can never pass as green. Addresses: 192.0.2.0/24 on
+ * the TAPs, 198.51.100.0/24 on the TUN, nothing else.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
@@ -29,7 +32,6 @@
 #include <cmocka.h>
 
 #include "netstack/link.h"
-
 
 /* ---- kernel-side helpers (ioctls on an AF_INET socket in our namespace) ---- */
 
@@ -525,6 +527,124 @@ static void test_tap_udp_software_csum(void **state)
 	udp_exchange(false);
 }
 
+struct tcp_want {
+	uint16_t dport;
+	uint32_t len; /* IP total length */
+};
+
+static bool is_tcp_len(const struct ns_pkt *p, const void *arg)
+{
+	const struct tcp_want *w = arg;
+	const uint8_t *ip = ns_pkt_peek(p, 0, 40);
+	return p->netproto == 0x0800 && ip && ip[0] == 0x45 && ip[9] == 6 &&
+	       get16(ip + 22) == w->dport && get16(ip + 2) == w->len;
+}
+
+/*
+ * The kernel hands us a TSO super-frame (a GSO skb its TCP would send after TUNSETOFFLOAD
+ * with TUN_F_TSO4): here injected on the kernel side of the TAP through an AF_PACKET socket
+ * with PACKET_VNET_HDR, so the frame is exactly the one we choose. The link must read it
+ * whole (4054 bytes, more than the MTU), with its GSO descriptor and the checksum marked
+ * known good (NEEDS_CSUM: partial, the data never crossed a wire); with checksum offload
+ * only, the kernel segments it first and we read MTU-sized frames with full checksums.
+ */
+static void gso_inbound(uint32_t offloads)
+{
+	int64_t live = ns_pkt_live();
+	char err[256] = "";
+	struct ns_tuntap_config cfg = {.kind = NS_TAP,
+	                               .name = "nstap0",
+	                               .vnet_hdr = true,
+	                               .offloads = offloads,
+	                               .bring_up = true,
+	                               .mac = {{0x02, 0x00, 0x5e, 0x00, 0x02, 0x02}}};
+	struct ns_link *l = ns_tuntap_open(&cfg, err, sizeof(err));
+	if (!l)
+		fail_msg("ns_tuntap_open: %s", err);
+	struct ns_mac ours = l->ops->link_addr(l), theirs = kernel_mac("nstap0");
+	bool tso = offloads & TUN_F_TSO4;
+
+	int ps = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	assert_true(ps >= 0);
+	int one = 1;
+	assert_int_equal(setsockopt(ps, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)), 0);
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+	                          .sll_ifindex = (int)if_nametoindex("nstap0"),
+	                          .sll_protocol = htons(0x0800)};
+	assert_int_equal(bind(ps, (struct sockaddr *)&sll, sizeof(sll)), 0);
+
+	/* virtio_net_hdr (10 bytes on a packet socket) + Ethernet + IPv4 + TCP + 4000. */
+	static uint8_t f[10 + 14 + 20 + 20 + 4000];
+	const uint32_t plen = 4000, l4 = 20 + plen;
+	uint8_t *vh = f, *eth = f + 10, *ip = eth + 14, *th = ip + 20;
+	memset(f, 0, sizeof(f));
+	vh[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+	uint16_t h16[4] = {14 + 20 + 20, 1000, 14 + 20, 16}; /* hdr_len gso_size csum_start off */
+	memcpy(vh + 2, h16, sizeof(h16));                    /* host byte order */
+	memcpy(eth, ours.b, 6);
+	memcpy(eth + 6, theirs.b, 6);
+	put16(eth + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(20 + l4));
+	put16(ip + 6, 0x4000);
+	ip[8] = 64;
+	ip[9] = 6;
+	ip4(ip + 12, "192.0.2.1");
+	ip4(ip + 16, "192.0.2.2");
+	put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
+	put16(th, 40000);
+	put16(th + 2, 5001);
+	th[7] = 1; /* seq 1 */
+	th[12] = 5 << 4;
+	th[13] = 0x18; /* PSH|ACK */
+	put16(th + 14, 65535);
+	for (uint32_t i = 0; i < plen; i++)
+		th[20 + i] = (uint8_t)i;
+	put16(th + 16, fold(pseudo_sum(ip, 6, l4))); /* partial: the pseudo-header sum */
+	ssize_t n = send(ps, f, sizeof(f), 0);
+	if (n != (ssize_t)sizeof(f))
+		fail_msg("send on the packet socket: %s", n < 0 ? strerror(errno) : "short");
+
+	struct tcp_want w = {.dport = 5001, .len = tso ? 20 + l4 : 20 + 20 + 1000};
+	struct ns_pkt *p = wait_for(l, is_tcp_len, &w);
+	assert_non_null(p);
+	const uint8_t *rip = ns_pkt_data(p);
+	if (tso) {
+		/* Whole: one frame larger than the MTU, the descriptor as sent. */
+		assert_int_equal(p->len, 20 + l4);
+		assert_int_equal(p->gso.type, NS_GSO_TCPV4);
+		assert_int_equal(p->gso.mss, 1000);
+		assert_true(p->flags & NS_PKT_CSUM_VERIFIED);
+		assert_int_equal(p->csum_start, 20);
+		assert_int_equal(p->csum_off, 16);
+		assert_memory_equal(rip + 40, th + 20, plen);
+	} else {
+		/* Segmented by the kernel: the first 1000 bytes, checksum finished. */
+		assert_int_equal(p->gso.type, NS_GSO_NONE);
+		assert_int_equal(p->len, 20 + 20 + 1000);
+		if (!(p->flags & NS_PKT_CSUM_VERIFIED))
+			assert_int_equal(fold(sum16(pseudo_sum(rip, 6, 1020), rip + 20, 1020)),
+			                 0xffff);
+		assert_memory_equal(rip + 40, th + 20, 1000);
+	}
+	assert_int_equal(l->rx_errors, 0);
+	ns_pkt_free(p);
+	close(ps);
+	ns_link_destroy(l);
+	assert_int_equal(ns_pkt_live(), live);
+}
+
+static void test_tap_vnet_gso_inbound_whole(void **state)
+{
+	gso_inbound(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+}
+
+static void test_tap_vnet_gso_inbound_segmented_without_tso(void **state)
+{
+	gso_inbound(TUN_F_CSUM);
+}
+
 static void test_tun(void **state)
 {
 	int64_t live = ns_pkt_live();
@@ -660,7 +780,7 @@ int main(void)
 {
 	if (unshare(CLONE_NEWNET) != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
 		fprintf(stderr, "FAIL: need a private network namespace and /dev/net/tun (%s)\n",
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
@@ -670,6 +790,8 @@ int main(void)
 	    cmocka_unit_test(test_tap_arp_jumbo),
 	    cmocka_unit_test(test_tap_udp_vnet_offload),
 	    cmocka_unit_test(test_tap_udp_software_csum),
+	    cmocka_unit_test(test_tap_vnet_gso_inbound_whole),
+	    cmocka_unit_test(test_tap_vnet_gso_inbound_segmented_without_tso),
 	    cmocka_unit_test(test_tun),
 	    cmocka_unit_test(test_existing_device),
 	};

@@ -171,9 +171,37 @@ static void test_free_list_and_reuse(void **state)
 	ns_pkt_free(p);
 }
 
+static void test_gso_sized_packets_are_pooled(void **state)
+{
+	/* A 64 KiB super-frame with headroom takes a GSO buffer; freed, it is the next
+	 * one handed out (the per-thread list, no malloc). */
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, 65535 + 14);
+	assert_non_null(p);
+	assert_int_equal(p->cap, NS_PKT_GSO_SIZE);
+	ns_pkt_free(p);
+	struct ns_pkt *q = ns_pkt_alloc(NS_PKT_HEADROOM, 9000);
+	assert_ptr_equal(q, p);
+	assert_int_equal(ns_pkt_headroom(q), NS_PKT_HEADROOM);
+	assert_int_equal(q->len, 9000);
+	/* A standard-size one does not take a GSO buffer, and a copy keeps the class. */
+	struct ns_pkt *r = ns_pkt_alloc(NS_PKT_HEADROOM, 1514);
+	assert_int_equal(r->cap, NS_PKT_STD_SIZE);
+	struct ns_pkt *c = ns_pkt_copy(q);
+	assert_int_equal(c->cap, NS_PKT_GSO_SIZE);
+	/* Beyond the GSO class: exactly what was asked, from the heap. */
+	struct ns_pkt *h = ns_pkt_alloc(0, NS_PKT_GSO_SIZE + 1);
+	assert_non_null(h);
+	assert_int_equal(h->cap, NS_PKT_GSO_SIZE + 1);
+	ns_pkt_free(h);
+	ns_pkt_free(c);
+	ns_pkt_free(r);
+	ns_pkt_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_gso_sized_packets_are_pooled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_sets_headroom_and_len, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_records_headers_outbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_fails_without_headroom, setup, teardown),
