@@ -14,7 +14,8 @@
  * sets h->dump (serve then prints its addresses).
  *
  * IPv6 addresses start tentative: duplicate address detection (RFC 4862 5.4) takes up to
- * two seconds after `ready`, during which they do not answer.
+ * two seconds, during which they do not answer; serve waits for it (host_wait_dad())
+ * before it prints `ready`.
  *
  * A TUN/TAP fd whose device was deleted fails every read and polls as an error forever; the
  * loop then stops watching it. host_after_iteration() checks for that only when the

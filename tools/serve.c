@@ -99,6 +99,12 @@ int serve_run(const struct serve_opts *o)
 	}
 
 	host_describe(&h, o);
+	/* RFC 4862 5.4: the given IPv6 addresses are tentative until duplicate address
+	 * detection passes (up to two seconds). `ready` promises that every address answers,
+	 * so it waits for that; the loop runs meanwhile (IPv4 is served already). */
+	if (!host_wait_dad(&h, 5000) && !h.stop)
+		fprintf(stderr, "netstack: serve: an IPv6 address is still tentative (duplicate "
+		                "address detection)\n");
 	fputs("ready\n", stdout);
 	fflush(stdout);
 

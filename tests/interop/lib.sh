@@ -213,8 +213,9 @@ kernel_tap6() {
 	ip -n "$1" link set "$2" up
 }
 
-# wait_v6 NS ADDR [SECONDS]: until netstack's IPv6 ADDR answers pings (its duplicate address
-# detection takes up to two seconds after `ready`), or fail after SECONDS (5).
+# wait_v6 NS ADDR [SECONDS]: until netstack's IPv6 ADDR answers pings, or fail after SECONDS
+# (5). serve's own addresses answer once `ready` is out (it waits for duplicate address
+# detection); this is for addresses that come later (SLAAC) and for other routes.
 wait_v6() {
 	local ns=$1 addr=$2 limit=${3:-5} t0
 	t0=$(now_ms)

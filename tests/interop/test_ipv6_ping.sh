@@ -11,7 +11,10 @@ source "$(dirname "$0")/lib.sh" "$@"
 new_ns NS
 start_serve "$NS" serve --tap tap0 --mac "$NS_MAC" --addr 192.0.2.2/24 --addr 2001:db8::2/64
 kernel_tap6 "$NS" tap0
-wait_v6 "$NS" 2001:db8::2
+# `ready` comes after duplicate address detection: the first echo is answered.
+out=$(in_ns "$NS" ping -6 -n -c 1 -W 3 2001:db8::2 2>&1) ||
+	fail "2001:db8::2 did not answer the first ping after ready: $out"
+note "answers at once after ready"
 
 for size in 0 1 56 100 500 1000 1400 1452; do
 	ping_ok "$NS" 2001:db8::2 "$size"
