@@ -17,7 +17,8 @@
  *  - lengths, as Linux's ip_frag_queue(): an empty fragment, a last fragment that ends
  *    before data already received or disagrees with an earlier last one, or a fragment
  *    past the known end drops the whole datagram (FRAG_BAD_LEN); one that would make the
- *    datagram longer than the family allows drops it too (FRAG_TOO_LONG);
+ *    datagram longer than the family allows drops it too (FRAG_TOO_LONG), and so does a
+ *    complete datagram too long with its first fragment's headers (ip_frag_reasm());
  *  - overlaps: a fragment whose bytes all lie inside a run of contiguous data already
  *    received is a duplicate and is dropped alone (RFC 5722 as amended by erratum 3089);
  *    any other overlap drops the whole datagram, as RFC 5722 requires for IPv6 and as
@@ -507,6 +508,14 @@ struct ns_pkt *frag_add(struct ns_stack *s, struct frag_state *f, const struct f
 	if (!(d->flags & FRAG_FIRST_IN) || !(d->flags & FRAG_LAST_IN) || d->meat != d->len)
 		return NULL;
 
+	/* Each fragment was checked against the length field with its own headers; the whole
+	 * carries the first fragment's, which may be longer (IPv4 options, an IPv6
+	 * unfragmentable part): Linux's ip_frag_reasm() and ip6_frag_reasm() drop it whole. */
+	if (d->frags->head - d->frags->hdr[NS_HDR_NETWORK].off - d->fam->hdr_tail + d->len >
+	    d->fam->max_len) {
+		dgram_kill(f, d, NS_DROP_FRAG_TOO_LONG);
+		return NULL;
+	}
 	/* Complete: no holes (the pieces do not overlap and add up to the length). */
 	combined = ecn_combine(d->ecn, (uint8_t)(d->frags->tos & 3));
 	if (combined < 0) {
@@ -633,6 +642,7 @@ static void ipv4_frag_expired(struct ns_stack *s, const struct ns_pkt *first)
 
 static const struct frag_family ipv4_family = {
     .family = NS_AF_INET,
+    .max_len = UINT16_MAX,
     .expired = ipv4_frag_expired,
 };
 

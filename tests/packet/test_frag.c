@@ -454,6 +454,40 @@ static void too_long_dropped(void **state)
 	assert_int_equal(frag_count(fs(t)), 1);
 }
 
+/* The whole datagram must fit 65535 bytes with the first fragment's header, options
+ * included (Linux's ip_frag_reasm()): fragments that each fit, the first with 40 bytes of
+ * options, make a 65555-byte datagram, dropped whole. */
+static void too_long_with_first_fragment_options(void **state)
+{
+	ST;
+	static const uint8_t nops[40] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	struct ns_ep *ep = udp_bound(t, 7000);
+	uint32_t len = 65515, first = 1440, step = 1480, sent = 0;
+	uint8_t *pl = pattern(len - 8, 15), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, len - 8);
+
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 50, .mf = 1, .ip_opts = nops,
+	                        .ip_opts_len = sizeof(nops), .payload = d, .len = first));
+	sent++;
+	for (uint32_t off = first; off < len; off += step) {
+		uint32_t k = len - off < step ? len - off : step;
+
+		nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 50, .frag_off = off,
+		                        .mf = off + k < len, .payload = d + off, .len = k));
+		sent++;
+	}
+	expect_no_read(ep);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), sent);
+	assert_int_equal(frag_count(fs(t)), 0);
+	assert_int_equal(frag_mem(fs(t)), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
 static void four_frags(struct ns_stack_config *cfg)
 {
 	cfg->frag_max_frags = 4;
@@ -828,6 +862,7 @@ int main(void)
 	    T(timeout_time_exceeded_with_first_fragment),
 	    T(bad_lengths),
 	    T(too_long_dropped),
+	    T(too_long_with_first_fragment_options),
 	    TO(too_many_fragments, setup_four_frags),
 	    TO(flood_from_one_source_held_to_its_share, setup_small_cap),
 	    TO(flood_from_many_sources_stays_under_cap, setup_small_cap),

@@ -350,6 +350,42 @@ static void unfragmentable_part_kept(void **state)
 	free(d);
 }
 
+/* The reassembled Payload Length counts the first fragment's unfragmentable part too
+ * (Linux's ip6_frag_reasm()): fragments that each pass RFC 8200 4.5's check, the first
+ * with an 8-byte destination options header before its Fragment header, make a 65543-byte
+ * payload, dropped whole without an answer. The same datagram without that header, 65535
+ * bytes, is delivered. */
+static void reassembled_payload_over_65535_dropped(void **state)
+{
+	ST;
+	static const uint8_t dstopts[8] = {IPV6_NH_FRAGMENT, 0, 1, 4, 0, 0, 0, 0};
+	struct ns_ep *ep = udp6_bound(t, 7000);
+	uint32_t len = 65535, step = 1232, n = (len + step - 1) / step;
+	uint8_t *pl = pattern(len - 8, 12), *d = udp6_datagram(7000, pl, len - 8);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t off = i * step, k = len - off < step ? len - off : step;
+
+		if (i == 0)
+			send_frag_ext(t, dstopts, 8, IPV6_NH_DSTOPTS, IPV6_NH_UDP, 0, true, 40, d,
+			              k, 0);
+		else
+			send_frag(t, off, off + k < len, 40, d + off, k);
+	}
+	expect_no_read(ep);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), n);
+	assert_int_equal(frag_count(fs(t)), 0);
+	assert_int_equal(frag_mem(fs(t)), 0);
+	nt_expect_nothing(t);
+	for (uint32_t i = 0; i < n; i++)
+		send_piece(t, 41, d, len, step, i);
+	expect_read(ep, pl, len - 8);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
 /* RFC 8200 4.5 / RFC 4443 3.3: 60 s after the first fragment, time exceeded code 1 quoting
  * it; nothing for a datagram whose first fragment never came. */
 static void timeout_time_exceeded(void **state)
@@ -521,6 +557,7 @@ int main(void)
 	    T(parameter_problems),
 	    T(overlap_and_duplicate),
 	    T(unfragmentable_part_kept),
+	    T(reassembled_payload_over_65535_dropped),
 	    T(timeout_time_exceeded),
 	    T(ecn_mix_dropped),
 	    cmocka_unit_test_setup_teardown(source_share_counts_the_slash64, setup_small_share,
