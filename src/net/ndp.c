@@ -18,7 +18,8 @@
  * length that stay inside it; a solicitation from the unspecified address must be for a
  * solicited-node group and carry no source link-layer address; an advertisement to a group
  * must not be solicited; router advertisements and redirects must come from a link-local
- * address. Failures are dropped as NDP_MALFORMED.
+ * address. Failures are dropped as NDP_MALFORMED. A message that came with a Fragment
+ * header is ignored (RFC 6980 5, as Linux's suppress_frag_ndisc).
  *
  * Addresses (RFC 4862). When a NIC gets its first IPv6 address (or ns_ipv6_enable()), IPv6
  * comes up on it: it gets a link-local address fe80::/64 (5.3) from the EUI-64 of its MAC,
@@ -1276,6 +1277,13 @@ void ndp_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 {
 	struct ndp_repr r;
 
+	/* RFC 6980 5: a message that came with a Fragment header (reassembled, or atomic) is
+	 * ignored, as Linux's suppress_frag_ndisc does by default: fragmentation is how
+	 * rogue advertisements get past RA-Guard (RFC 7113). */
+	if (pkt->user & IPV6_RX_FRAGMENTED) {
+		ns_drop(s, pkt, NS_DROP_NDP_FRAGMENTED);
+		return;
+	}
 	/* RFC 4861 6.1, 7.1, 8.1: hop limit 255 proves the sender is on the link; code 0;
 	 * the fixed part present; every option well formed. */
 	if (pkt->ttl != NDP_HOP_LIMIT || !ndp_parse(&r, ns_pkt_data(pkt), pkt->len) ||

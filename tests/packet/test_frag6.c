@@ -386,6 +386,52 @@ static void reassembled_payload_over_65535_dropped(void **state)
 	free(d);
 }
 
+/* RFC 8200 4.1: a hop-by-hop header comes right after the IPv6 header; one behind a
+ * Fragment header is an unrecognised next header (parameter problem code 1), even when
+ * taking the Fragment header out (an atomic fragment here) leaves it at offset 40. */
+static void hop_by_hop_after_fragment_refused(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 7000);
+	uint8_t *pl = pattern(100, 13), *d = udp6_datagram(7000, pl, 100), b[116];
+	static const uint8_t hbh[8] = {IPV6_NH_UDP, 0, 1, 4, 0, 0, 0, 0};
+
+	memcpy(b, hbh, 8);
+	memcpy(b + 8, d, 108);
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_HOPOPTS, 0, false, 51, b, sizeof(b), 0);
+	expect_error(t, ICMPV6_PARAM_PROBLEM, ICMPV6_PARAM_NEXT_HDR, 6);
+	expect_no_read(ep);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV6_UNKNOWN_NEXT_HEADER), 1);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
+/* The reassembled packet's header is the first fragment's, the ECN field combined (RFC
+ * 3168 5.3): an echo request whose first fragment has traffic class 0xb9 (EF, ECT(1)) and
+ * whose last has 0x03 (CE) is answered, like any request, with its traffic class: 0xbb. */
+static void traffic_class_of_first_fragment(void **state)
+{
+	ST;
+	uint8_t m[208], *data = pattern(200, 14);
+	struct ns_addr src = NT6_ADDR_PEER, dst = NT6_ADDR_US;
+
+	m[0] = ICMPV6_ECHO_REQUEST;
+	m[1] = 0;
+	wr16(m + 2, 0);
+	wr16(m + 4, NT_DEF_ECHO_ID);
+	wr16(m + 6, 9);
+	memcpy(m + 8, data, 200);
+	wr16(m + 2, csum_finish(csum_partial(m, sizeof(m),
+	                                     csum_pseudo_v6(src.a, dst.a, IPV6_NH_ICMPV6, 208))));
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_ICMPV6, 0, true, 60, m, 104, 0xb9);
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_ICMPV6, 104, false, 60, m + 104, 104, 0x03);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .seq = 9, .tclass = 0xbb));
+	nt_expect_nothing(t);
+	free(data);
+}
+
 /* RFC 8200 4.5 / RFC 4443 3.3: 60 s after the first fragment, time exceeded code 1 quoting
  * it; nothing for a datagram whose first fragment never came. */
 static void timeout_time_exceeded(void **state)
@@ -558,6 +604,8 @@ int main(void)
 	    T(overlap_and_duplicate),
 	    T(unfragmentable_part_kept),
 	    T(reassembled_payload_over_65535_dropped),
+	    T(hop_by_hop_after_fragment_refused),
+	    T(traffic_class_of_first_fragment),
 	    T(timeout_time_exceeded),
 	    T(ecn_mix_dropped),
 	    cmocka_unit_test_setup_teardown(source_share_counts_the_slash64, setup_small_share,

@@ -8,6 +8,7 @@
 
 #include "harness6.h"
 #include "netstack/stats.h"
+#include "wire/checksum.h"
 
 #define PFX1     NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1)
 #define SLAAC1   NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1, [8] = 0, 0, 0, 0xff, 0xfe, 0, 0, 2)
@@ -170,6 +171,47 @@ static void bad_advertisements(void **state)
 	assert_int_equal(nt_drops(t, NS_DROP_NDP_MALFORMED), 3);
 	assert_false(has_route(t, NT6(0), 0, NT6_LL_PEER));
 	nt_expect_nothing(t);
+}
+
+/* RFC 6980 5: an ND message in fragments, or with an atomic Fragment header, is ignored
+ * (Linux's suppress_frag_ndisc): fragmentation is how rogue advertisements slip past
+ * RA-Guard (RFC 7113). An advertisement with a prefix, first as two fragments, then as
+ * an atomic fragment, installs nothing; sent whole, it does. */
+static void fragmented_advertisement_ignored(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr src = NT6_LL_PEER, dst = NT6_ALL_NODES, slaac = SLAAC1;
+	struct ndp_prefix pi = {.prefix_len = 64,
+	                        .flags = NDP_PREFIX_ONLINK | NDP_PREFIX_AUTO,
+	                        .valid = 3600,
+	                        .preferred = 1800};
+	uint8_t ra[48] = {ICMPV6_ND_RA, 0, 0, 0, 64, 0, 0x07, 0x08}, fh[8] = {IPV6_NH_ICMPV6};
+
+	memcpy(pi.prefix, PFX1.a, 16);
+	ndp_opt_emit_prefix(ra + 16, &pi);
+	wr16(ra + 2, csum_finish(csum_partial(ra, sizeof(ra),
+	                                      csum_pseudo_v6(src.a, dst.a, IPV6_NH_ICMPV6, 48))));
+	wr32(fh + 4, 77);
+	wr16(fh + 2, 1); /* offset 0, M */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra, .len = 24));
+	wr16(fh + 2, 24); /* offset 24, last */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra + 24, .len = 24));
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 1);
+	wr16(fh + 2, 0); /* atomic */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra, .len = sizeof(ra)));
+	assert_int_equal(nt_drops(t, NS_DROP_NDP_FRAGMENTED), 2);
+	assert_false(has_route(t, NT6(0), 0, NT6_LL_PEER));
+	assert_int_equal(state_of(t, slaac), NS_IPV6_ADDR_NONE);
+	nt_expect_nothing(t);
+	/* Whole, it counts. */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_ICMPV6,
+	                        .payload = ra, .len = sizeof(ra)));
+	assert_true(has_route(t, NT6(0), 0, NT6_LL_PEER));
+	assert_int_equal(state_of(t, slaac), NS_IPV6_ADDR_PREFERRED);
+	nt_discard(t); /* the new address's MLD report */
 }
 
 static void router_ignores_advertisements(void **state)
@@ -481,6 +523,7 @@ int main(void)
 	    T(router_leaves),
 	    T(hop_limit_and_mtu),
 	    T(bad_advertisements),
+	    T(fragmented_advertisement_ignored),
 	    TS(router_ignores_advertisements, setup_router),
 	    T(slaac_address_and_lifetimes),
 	    T(slaac_two_hour_rule),
