@@ -55,9 +55,10 @@
  * unspecified or multicast addresses are not forwarded (a link-local source gets
  * destination unreachable "beyond scope of source address", code 2, as Linux sends); a hop
  * limit that would reach 0 gets time exceeded (code 0); no route, destination unreachable
- * code 0; a packet larger than the next link's MTU, packet too big with that MTU (routers
- * never fragment, RFC 8200 5). The hop limit is decremented in place (no checksum to fix).
- * Multicast is never forwarded, and no redirects are sent.
+ * code 0; a packet larger than the next link's MTU (its IPv6 MTU, not a path MTU learnt as
+ * a sender, as Linux), packet too big with that MTU (routers never fragment, RFC 8200 5). The hop
+ * limit is decremented in place (no checksum to fix). Multicast is never forwarded, and no
+ * redirects are sent.
  *
  * Outbound (ipv6_write): a 40-byte header without extension headers. Hop limit: the
  * sender's, else the NIC's (a router advertisement's Cur Hop Limit, RFC 4861 6.3.4), else
@@ -502,6 +503,7 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	struct ns_addr dst = v6(ip->dst);
 	struct ns_route r;
 	struct ns_nic *out;
+	uint32_t mtu;
 
 	if (!ipv6_forwardable(ip->src) || !ipv6_forwardable(ip->dst)) {
 		/* RFC 4443 3.1: a link-local source beyond its scope (Linux answers it). */
@@ -525,9 +527,12 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		ns_drop(s, pkt, NS_DROP_NO_ROUTE);
 		return;
 	}
-	/* RFC 8200 5: routers do not fragment; the source learns the MTU (RFC 8201). */
-	if (pkt->len > r.mtu) {
-		icmpv6_send_error(s, in, pkt, pkt->head, ICMPV6_PACKET_TOO_BIG, 0, r.mtu);
+	/* RFC 8200 5: routers do not fragment; the source learns the MTU (RFC 8201). The
+	 * next link's MTU, not a path MTU learnt as a sender (r.mtu), which is about our own
+	 * packets: Linux's ip6_forward() asks ip6_dst_mtu_maybe_forward() for the device's. */
+	mtu = ns_nic_ipv6_mtu(out);
+	if (pkt->len > mtu) {
+		icmpv6_send_error(s, in, pkt, pkt->head, ICMPV6_PACKET_TOO_BIG, 0, mtu);
 		ns_drop(s, pkt, NS_DROP_IPV6_TOO_BIG);
 		return;
 	}
