@@ -38,6 +38,9 @@
  *  - ECN (RFC 3168 5.3): fragments mixing not-ECT with ECT or CE drop the datagram; CE on
  *    any fragment sets CE on the whole, as Linux's ip_frag_ecn_table.
  *
+ * An IPv4 fragment with more to come whose data is not a multiple of 8 bytes is cut down to
+ * one, as Linux does (IPv6 answers it with a parameter problem, RFC 8200 4.5).
+ *
  * IPv4 fragmentation (frag_ipv4_fragment()): data in 8-byte units per fragment, MF on all but
  * the last, the same identification (the caller chose one per datagram), options whose
  * copied flag is set repeated and the others replaced by no-operations, as Linux's
@@ -658,12 +661,14 @@ struct ns_pkt *frag_ipv4_reassemble(struct ns_stack *s, struct frag_state *f, st
 	/* Cannot fail: the header was validated and the packet trimmed to its total length. */
 	ns_pkt_consume(pkt, NS_HDR_NETWORK, hl);
 	len = pkt->len;
-	/* RFC 791 3.2: every fragment but the last carries a multiple of 8 data bytes (Linux
-	 * trims the excess off instead; such a sender is broken either way). */
+	/* RFC 791 3.2: every fragment but the last carries a multiple of 8 data bytes, the
+	 * unit of the offsets. As Linux's ip_frag_queue() ("end &= ~7"), the excess of one
+	 * that does not is no data: it is cut off (fewer than 8 bytes leave an empty fragment,
+	 * which frag_add() refuses). IPv6 answers the same with a parameter problem instead
+	 * (RFC 8200 4.5, frag6.c). */
 	if (ip->mf && (len & 7)) {
-		ns_stat_inc(s, NS_STAT_FRAG_REASM_REQDS);
-		ns_drop(s, pkt, NS_DROP_FRAG_BAD_LEN);
-		return NULL;
+		len &= ~7u;
+		ns_pkt_trim(pkt, len);
 	}
 	memcpy(k.src, ip->src, 4);
 	memcpy(k.dst, ip->dst, 4);

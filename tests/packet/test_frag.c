@@ -387,16 +387,17 @@ static void timeout_time_exceeded_with_first_fragment(void **state)
 	free(d);
 }
 
-/* RFC 791 3.2: a fragment with more to come carries a multiple of 8 bytes; an empty one,
- * a last one that ends before data already received or disagrees with another last one,
- * or data past the end all kill the datagram (Linux's ip_frag_queue()). */
+/* RFC 791 3.2: a fragment with more to come carries a multiple of 8 bytes (one with fewer
+ * than 8 is empty once trimmed); an empty one, a last one that ends before data already
+ * received or disagrees with another last one, or data past the end all kill the datagram
+ * (Linux's ip_frag_queue()). */
 static void bad_lengths(void **state)
 {
 	ST;
 	static uint8_t z[2000];
 
 	nt_send_ipv4(
-	    t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 20, .mf = 1, .payload = z, .len = 1001));
+	    t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 20, .mf = 1, .payload = z, .len = 7));
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_BAD_LEN), 1);
 	assert_int_equal(frag_count(fs(t)), 0);
 	/* Empty, with nothing else of its datagram: dropped alone. */
@@ -431,6 +432,32 @@ static void bad_lengths(void **state)
 	assert_int_equal(frag_count(fs(t)), 0);
 	assert_int_equal(nt_stat(t, NS_STAT_UDP_RX), 0);
 	nt_expect_nothing(t);
+}
+
+/* A fragment with more to come whose data is not a multiple of 8 bytes is cut down to one
+ * (Linux's ip_frag_queue(): "end &= ~7"; RFC 791 3.2 has senders send multiples of 8):
+ * its excess bytes are not data, and the next fragment, at the 8-byte boundary, completes
+ * the datagram. */
+static void fragment_trimmed_to_8_bytes(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_bound(t, 7000);
+	uint8_t *pl = pattern(1092, 16), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 1092), b[1004];
+
+	memcpy(b, d, 1000);
+	memset(b + 1000, 0xee, 4); /* not the datagram's: cut off */
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 60, .mf = 1, .payload = b,
+	                        .len = sizeof(b)));
+	assert_int_equal(frag_count(fs(t)), 1);
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 60, .frag_off = 1000,
+	                        .payload = d + 1000, .len = 100));
+	expect_read(ep, pl, 1092);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_BAD_LEN), 0);
+	assert_int_equal(frag_count(fs(t)), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
 }
 
 /* A datagram longer than the 16-bit total length allows: the fragment that proves it drops
@@ -861,6 +888,7 @@ int main(void)
 	    T(overlap_drops_datagram),
 	    T(timeout_time_exceeded_with_first_fragment),
 	    T(bad_lengths),
+	    T(fragment_trimmed_to_8_bytes),
 	    T(too_long_dropped),
 	    T(too_long_with_first_fragment_options),
 	    TO(too_many_fragments, setup_four_frags),
