@@ -96,6 +96,10 @@ struct ns_write_params {
 	uint8_t ttl; /* 0: default */
 	uint8_t tos;
 	bool df;
+	/* IPv4: keep DF even on a path whose MTU is held at the 552-byte floor, where it is
+	 * otherwise cleared (a sender in NS_PMTUDISC_DO or PROBE mode, as Linux's
+	 * __ip_make_skb() sets DF for them whatever the path). */
+	bool df_always;
 };
 
 struct ns_netproto_ops {
