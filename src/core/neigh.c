@@ -8,8 +8,10 @@
  * one chain), doubling as it fills. Entries follow the Neighbor Unreachability Detection
  * states of RFC 4861 7.3.2, which Linux also applies to ARP:
  *
- *   INCOMPLETE  resolving: packets wait on a bounded FIFO (neigh_queue_len; when full the
- *               oldest is dropped, as Linux does); a broadcast request goes out at once and
+ *   INCOMPLETE  resolving: packets wait on a FIFO bounded in packets (neigh_queue_len)
+ *               and in the bytes of their buffers (neigh_queue_bytes, as Linux's
+ *               unres_qlen_bytes, so that every fragment of a large datagram fits); when
+ *               full the oldest is dropped, as Linux does; a broadcast request goes out at once and
  *               every neigh_retrans_ns; after neigh_retries requests the entry fails.
  *   REACHABLE   confirmed within the reachable time (by a solicited reply or an upper-layer
  *               hint, ns_neigh_confirm()); then STALE. Confirmations only store a time: the
@@ -91,6 +93,7 @@ struct neigh_entry {
 	uint8_t probes;       /* requests sent in this INCOMPLETE or PROBE phase */
 	bool router;
 	uint32_t qlen;
+	uint32_t qbytes;              /* the queued packets' truesize() */
 	struct ns_pkt *qhead, *qtail; /* INCOMPLETE: packets awaiting the address */
 	uint64_t confirmed;           /* last reachability confirmation */
 	struct ns_timer timer;
@@ -342,6 +345,7 @@ static struct ns_pkt *detach_queue(struct neigh_entry *e)
 
 	e->qhead = e->qtail = NULL;
 	e->qlen = 0;
+	e->qbytes = 0;
 	return q;
 }
 
@@ -548,23 +552,32 @@ static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
 	}
 }
 
-/* Queue @pkt on INCOMPLETE entry @e; when the queue is full the oldest packet goes (Linux's
- * choice: the newest data is likelier to still matter). Consumes @pkt. */
+/* What a queued packet holds: its buffer and its struct (Linux: skb->truesize). */
+static uint32_t truesize(const struct ns_pkt *pkt)
+{
+	return (uint32_t)sizeof(*pkt) + pkt->cap;
+}
+
+/* Queue @pkt on INCOMPLETE entry @e; when the queue is full (packets or bytes) the oldest
+ * packets go (Linux's choice: the newest data is likelier to still matter). Consumes
+ * @pkt. */
 static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pkt)
 {
-	uint32_t max = s->cfg.neigh_queue_len;
+	uint32_t max = s->cfg.neigh_queue_len, max_bytes = s->cfg.neigh_queue_bytes;
+	uint32_t size = truesize(pkt);
 
-	if (max == 0) {
+	if (max == 0 || size > max_bytes) {
 		ns_drop(s, pkt, NS_DROP_NEIGH_QUEUE_FULL);
 		return;
 	}
-	while (e->qlen >= max) {
+	while (e->qlen >= max || e->qbytes + size > max_bytes) {
 		struct ns_pkt *old = e->qhead;
 
 		e->qhead = old->next;
 		if (!e->qhead)
 			e->qtail = NULL;
 		e->qlen--;
+		e->qbytes -= truesize(old);
 		old->next = NULL;
 		ns_drop(s, old, NS_DROP_NEIGH_QUEUE_FULL);
 	}
@@ -575,6 +588,7 @@ static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pk
 		e->qhead = pkt;
 	e->qtail = pkt;
 	e->qlen++;
+	e->qbytes += size;
 }
 
 /* ---------------------------------------------------------------- output */

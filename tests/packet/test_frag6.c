@@ -558,6 +558,37 @@ static void udp_fragmented_at_source(void **state)
 	free(pl);
 }
 
+/* A datagram sent while its next hop is being resolved waits, every fragment of it, and
+ * leaves whole once the neighbor answers: the neighbor queue is bounded in bytes (Linux's
+ * unres_qlen_bytes), not in a packet count that a datagram of many fragments overflows.
+ * 64000 bytes make 45 fragments. */
+static void fragments_wait_for_resolution(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
+	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_write_opts o = {.to = &to};
+	static const struct ns_mac mac5 = {{2, 0, 0, 0, 0, 5}};
+	uint8_t *pl = pattern(64000, 15), nh, body[32];
+	static uint8_t out[65536];
+	uint32_t id, n;
+	size_t w = 0;
+
+	assert_int_equal(ns_ep_write(ep, pl, 64000, &o, &w), NS_OK);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	nt_expect_nothing(t);
+	n = nt6_nd_target(body, &nb, NDP_OPT_TLLA, &mac5, NULL);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = nb, .hop_limit = 255,
+	                          .rest = (int64_t)(NDP_NA_SOLICITED | NDP_NA_OVERRIDE) << 24,
+	                          .payload = body, .len = n));
+	assert_int_equal(collect6(t, 45, 1500, out, &id, &nh), 64008);
+	assert_memory_equal(out + 8, pl, 64000);
+	assert_int_equal(nt_drops(t, NS_DROP_NEIGH_QUEUE_FULL), 0);
+	ns_ep_close(ep);
+	free(pl);
+}
+
 /* RFC 8201 4: a packet too big quoting our datagram lowers the path MTU to the peer
  * (never under 1280); the next datagram over it is fragmented to it. One quoting a port
  * nobody has changes nothing. */
@@ -611,6 +642,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(source_share_counts_the_slash64, setup_small_share,
 	                                    nt_cm_teardown),
 	    T(udp_fragmented_at_source),
+	    T(fragments_wait_for_resolution),
 	    T(packet_too_big_lowers_path_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
