@@ -157,6 +157,53 @@ static void hop_limit_and_mtu(void **state)
 	nt_expect_nothing(t);
 }
 
+#define NB   NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5) /* a neighbor with no static entry */
+#define MAC5 NT_MAC(0x02, 0, 0, 0, 0, 0x05)
+
+/* RFC 4861 6.3.4: a non-zero Reachable Time becomes BaseReachableTime for the NIC's IPv6
+ * neighbors (ReachableTime drawn from 0.5 to 1.5 times it, 6.3.2), a non-zero Retrans
+ * Timer the RetransTimer (solicitations and probes that far apart). With 2000 ms and
+ * 500 ms: solicitations 500 ms apart; an entry REACHABLE at most 3 s, then STALE, so a use
+ * 3 s later leads to a probe 5 s after it (DELAY_FIRST_PROBE_TIME). Zero fields change
+ * nothing; IPv4 neighbors keep the stack's times. */
+static void reachable_and_retrans_times(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr nb = NB;
+	uint8_t ra[8], body[32];
+	uint32_t n;
+
+	wr32(ra, 2000);
+	wr32(ra + 4, 500);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_RA, .src = NT6_LL_PEER, .dst = NT6_ALL_NODES,
+	                          .hop_limit = 255, .rest = 0, .payload = ra, .len = 8));
+	wr32(ra, 0); /* and one with zeros, which keeps them */
+	wr32(ra + 4, 0);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_RA, .src = NT6_LL_PEER, .dst = NT6_ALL_NODES,
+	                          .hop_limit = 255, .rest = 0, .payload = ra, .len = 8));
+	nt6_send_icmp(t, NT6_ICMP(.src = NB, .eth_src = MAC5, .seq = 1));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	nt_advance(t, 500 * NS_MSEC - 1);
+	nt_expect_nothing(t);
+	nt_advance(t, 1);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	n = nt6_nd_target(body, &nb, NDP_OPT_TLLA, &MAC5.m, NULL);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = NB, .hop_limit = 255,
+	                          .rest = (int64_t)(NDP_NA_SOLICITED | NDP_NA_OVERRIDE) << 24,
+	                          .payload = body, .len = n, .eth_src = MAC5));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .dst = NB, .eth_dst = MAC5));
+	nt_advance(t, 3 * NS_SEC + 1);
+	nt_expect_nothing(t);
+	nt6_send_icmp(t, NT6_ICMP(.src = NB, .eth_src = MAC5, .seq = 2));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .dst = NB, .eth_dst = MAC5));
+	nt_advance(t, 5 * NS_SEC);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NB, .eth_dst = MAC5));
+	/* The next probe RetransTimer later. */
+	nt_advance(t, 500 * NS_MSEC);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NB, .eth_dst = MAC5));
+	nt_discard(t);
+}
+
 /* RFC 4861 6.1.2: what makes an advertisement invalid; and a router ignores them. */
 static void bad_advertisements(void **state)
 {
@@ -522,6 +569,7 @@ int main(void)
 	    T(default_router_and_expiry),
 	    T(router_leaves),
 	    T(hop_limit_and_mtu),
+	    T(reachable_and_retrans_times),
 	    T(bad_advertisements),
 	    T(fragmented_advertisement_ignored),
 	    TS(router_ignores_advertisements, setup_router),
