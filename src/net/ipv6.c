@@ -807,7 +807,10 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 /*
  * A packet could not be sent because its next hop did not resolve. One we originated
  * (NS_HDR_TRANSPORT recorded) becomes NS_CTRL_HOST_UNREACHABLE for its endpoint; a
- * forwarded one is answered with address unreachable (RFC 4443 3.1 code 3).
+ * forwarded one is answered with address unreachable (RFC 4443 3.1 code 3). A fragment
+ * but the first of a datagram of ours (frag6.c sends them without a transport header) is
+ * dropped: the first one reports the datagram, and an error to ourselves about the others
+ * would find no endpoint and only spend the ICMP rate limit.
  */
 static void ipv6_resolution_failed(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
 {
@@ -820,17 +823,23 @@ static void ipv6_resolution_failed(struct ns_stack *s, void *priv, struct ns_pkt
 		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
 		return;
 	}
+	src = v6(ip.src);
+	dst = v6(ip.dst);
 	if (!pkt->hdr[NS_HDR_TRANSPORT].len) {
-		icmpv6_send_error(s, ns_nic_find(s, pkt->nic), pkt, pkt->head, ICMPV6_DEST_UNREACH,
-		                  ICMPV6_UNREACH_ADDR, 0);
+		struct ipv6_frag_repr f;
+
+		if (!(ip.next_header == IPV6_NH_FRAGMENT && ns_stack_find_local(s, &src) &&
+		      ipv6_frag_parse(&f, ns_pkt_data(pkt) + IPV6_HLEN, pkt->len - IPV6_HLEN) &&
+		      f.offset != 0))
+			icmpv6_send_error(s, ns_nic_find(s, pkt->nic), pkt, pkt->head,
+			                  ICMPV6_DEST_UNREACH, ICMPV6_UNREACH_ADDR, 0);
 		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
 		return;
 	}
-	/* What we send carries no extension header but MLD's hop-by-hop one: the transport
-	 * header follows whatever this packet's network header was. */
+	/* What we send carries no extension header but MLD's hop-by-hop one and a first
+	 * fragment's Fragment header: the transport header follows whatever this packet's
+	 * network header was. */
 	thl = pkt->hdr[NS_HDR_TRANSPORT].off - pkt->head;
-	src = v6(ip.src);
-	dst = v6(ip.dst);
 	if (thl <= pkt->len && pkt->len - thl >= 8) {
 		ns_pkt_consume(pkt, NS_HDR_NETWORK, thl);
 		ns_deliver_control(s, pkt->transproto, &src, &dst, NS_CTRL_HOST_UNREACHABLE, 0,

@@ -589,6 +589,32 @@ static void fragments_wait_for_resolution(void **state)
 	free(pl);
 }
 
+/* When the next hop does not resolve, the first fragment of our datagram is reported to
+ * its endpoint (the transport header is in it); the others carry nothing an endpoint could
+ * be found by and are dropped, not answered with address unreachable errors to ourselves
+ * (which spent the ICMP rate limit for nothing). */
+static void failed_resolution_of_fragments(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
+	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_write_opts o = {.to = &to};
+	uint8_t *pl = pattern(6000, 16);
+	size_t w = 0;
+
+	assert_int_equal(ns_ep_write(ep, pl, 6000, &o, &w), NS_OK);
+	nt_advance(t, 3 * NS_SEC);
+	assert_int_equal(nt_discard(t), 3); /* the solicitations */
+	assert_int_equal(nt_stat(t, NS_STAT_NEIGH_FAILED), 1);
+	assert_int_equal(nt_drops(t, NS_DROP_NEIGH_FAILED), 5);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMPV6_ERRORS_TX), 0);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RATE_LIMITED), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+}
+
 /* RFC 8201 4: a packet too big quoting our datagram lowers the path MTU to the peer
  * (never under 1280); the next datagram over it is fragmented to it. One quoting a port
  * nobody has changes nothing. */
@@ -643,6 +669,7 @@ int main(void)
 	                                    nt_cm_teardown),
 	    T(udp_fragmented_at_source),
 	    T(fragments_wait_for_resolution),
+	    T(failed_resolution_of_fragments),
 	    T(packet_too_big_lowers_path_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
