@@ -140,7 +140,7 @@ static void packet_too_big(void **state)
  * the link goes through though the path MTU to its destination is lower. */
 static void forwarding_uses_link_mtu_not_path_mtu(void **state)
 {
-	static uint8_t data[1400];
+	static uint8_t data[1500];
 	struct nt *t = *state;
 	struct ns_addr far = FAR;
 	struct ns_route r;
@@ -148,7 +148,7 @@ static void forwarding_uses_link_mtu_not_path_mtu(void **state)
 	ns_route_pmtu_update(t->s, &far, 1280);
 	assert_int_equal(ns_route_find(t->s, 0, NULL, &far, &r), NS_OK);
 	assert_int_equal(r.mtu, 1280);
-	nt6_send_udp(t, NT6_UDP(.dst = FAR, .payload = data, .len = sizeof(data)));
+	nt6_send_udp(t, NT6_UDP(.dst = FAR, .payload = data, .len = 1400));
 	nt6_expect_udp(t, NT6_UDP(.src = NT6_ADDR_PEER, .dst = FAR, .plen = 1408));
 	assert_int_equal(nt_drops(t, NS_DROP_IPV6_TOO_BIG), 0);
 	/* Over the link's: packet too big with the link's MTU. */
