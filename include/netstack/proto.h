@@ -96,6 +96,10 @@ struct ns_write_params {
 	uint8_t ttl; /* 0: default */
 	uint8_t tos;
 	bool df;
+	/* IPv4: keep DF even on a path whose MTU is held at the 552-byte floor, where it is
+	 * otherwise cleared (a sender in NS_PMTUDISC_DO or PROBE mode, as Linux's
+	 * __ip_make_skb() sets DF for them whatever the path). */
+	bool df_always;
 };
 
 struct ns_netproto_ops {
@@ -256,6 +260,13 @@ NS_API void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct
 			    const struct ns_mac *mac, unsigned flags);
 /** ns_neigh_confirm() - Upper-layer reachability confirmation (RFC 4861 7.3.1). */
 NS_API void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
+/** ns_neigh_set_ipv6_times() - RFC 4861 6.3.4: a router advertisement's BaseReachableTime
+ * and RetransTimer for @nic's IPv6 neighbors (0 keeps the current value; IPv4 neighbors
+ * keep the stack's). A new base draws a new ReachableTime. */
+NS_API void ns_neigh_set_ipv6_times(struct ns_stack *s, struct ns_nic *nic,
+				    uint64_t base_reachable_ns, uint64_t retrans_ns);
+/** ns_neigh_retrans_time() - The RetransTimer for @family's neighbors on @nic (ns). */
+NS_API uint64_t ns_neigh_retrans_time(struct ns_stack *s, struct ns_nic *nic, uint8_t family);
 
 /* ---------------------------------------------------------------- transport */
 

@@ -55,7 +55,10 @@ struct ns_stack_config {
 	                                 * 0.5..1.5 times it, RFC 4861 6.3.2) */
 	uint64_t neigh_delay_ns;        /* DELAY before PROBE (5 s) */
 	uint64_t neigh_gc_ns;           /* unused STALE/FAILED entries removed after (60 s) */
-	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (32) */
+	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (256) */
+	uint32_t neigh_queue_bytes;     /* and their buffers' bytes (320 KiB; Linux bounds the
+	                                 * queue so, unres_qlen_bytes: a datagram of many
+	                                 * fragments must fit whole) */
 	uint32_t neigh_max_entries;     /* per NIC (1024) */
 	uint8_t default_ttl;            /* 64 */
 	/* IP reassembly, per family (Linux's ipfrag_high_thresh, ipfrag_time). Memory counts

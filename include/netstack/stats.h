@@ -152,6 +152,7 @@
 	X(NDP_ADDR_CONFLICT, POLICY, "neighbor advertisement claims one of our addresses")   \
 	X(NDP_IGNORED, POLICY, "Neighbor Discovery message a host ignores (RS; RA while forwarding or with accept_ra off)") \
 	X(NDP_REDIRECT_REFUSED, POLICY, "redirect not from the current first-hop router, or while forwarding") \
+	X(NDP_FRAGMENTED, POLICY, "Neighbor Discovery message with a Fragment header (RFC 6980)") \
 	X(MLD_MALFORMED, MALFORMED, "MLD message malformed or fails RFC 3810 validation")    \
 	X(MLD_IGNORED, POLICY, "MLD message a listener ignores (reports, queries for groups not joined)") \
 	X(UDP_TRUNCATED, MALFORMED, "UDP header truncated")                                  \

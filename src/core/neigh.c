@@ -8,8 +8,10 @@
  * one chain), doubling as it fills. Entries follow the Neighbor Unreachability Detection
  * states of RFC 4861 7.3.2, which Linux also applies to ARP:
  *
- *   INCOMPLETE  resolving: packets wait on a bounded FIFO (neigh_queue_len; when full the
- *               oldest is dropped, as Linux does); a broadcast request goes out at once and
+ *   INCOMPLETE  resolving: packets wait on a FIFO bounded in packets (neigh_queue_len)
+ *               and in the bytes of their buffers (neigh_queue_bytes, as Linux's
+ *               unres_qlen_bytes, so that every fragment of a large datagram fits); when
+ *               full the oldest is dropped, as Linux does; a broadcast request goes out at once and
  *               every neigh_retrans_ns; after neigh_retries requests the entry fails.
  *   REACHABLE   confirmed within the reachable time (by a solicited reply or an upper-layer
  *               hint, ns_neigh_confirm()); then STALE. Confirmations only store a time: the
@@ -17,7 +19,9 @@
  *               costs no timer operation. The reachable time is ReachableTime of RFC 4861
  *               6.3.2: a uniformly random 0.5 to 1.5 times neigh_reachable_ns, drawn per
  *               table and drawn again every REACH_REDRAW_NS (Linux: 300 s), so neighbors
- *               are not all probed in step.
+ *               are not all probed in step. IPv6 neighbors use the BaseReachableTime and
+ *               RetransTimer router advertisements set (ns_neigh_set_ipv6_times(), RFC
+ *               4861 6.3.4), once one has.
  *   STALE       address known but unconfirmed; packets still go out. The first one moves the
  *               entry to DELAY (RFC 4861 7.3.3), including packets that were queued while it
  *               was INCOMPLETE and are flushed by an unsolicited answer. Unused for
@@ -91,6 +95,7 @@ struct neigh_entry {
 	uint8_t probes;       /* requests sent in this INCOMPLETE or PROBE phase */
 	bool router;
 	uint32_t qlen;
+	uint32_t qbytes;              /* the queued packets' truesize() */
 	struct ns_pkt *qhead, *qtail; /* INCOMPLETE: packets awaiting the address */
 	uint64_t confirmed;           /* last reachability confirmation */
 	struct ns_timer timer;
@@ -107,6 +112,10 @@ struct neigh_table {
 	struct neigh_entry *inc_head, *inc_tail;     /* INCOMPLETE, oldest first */
 	uint64_t reachable_ns;                       /* RFC 4861 6.3.2 ReachableTime */
 	uint64_t reachable_drawn;                    /* when it was drawn */
+	/* What router advertisements set for the IPv6 neighbors (RFC 4861 6.3.4; 0: the
+	 * stack's), and the IPv6 ReachableTime drawn from that base. */
+	uint64_t base_reachable6_ns, retrans6_ns;
+	uint64_t reachable6_ns, reachable6_drawn;
 };
 
 static void neigh_timer(struct ns_stack *s, struct ns_timer *t);
@@ -140,21 +149,41 @@ static uint32_t addr_hash(const struct neigh_table *tbl, const struct ns_addr *a
 
 /* RFC 4861 6.3.2: ReachableTime is a uniformly distributed random value between
  * MIN_RANDOM_FACTOR (0.5) and MAX_RANDOM_FACTOR (1.5) times BaseReachableTime. */
-static void draw_reachable(struct ns_stack *s, struct neigh_table *tbl)
+static void draw(struct ns_stack *s, uint64_t base, uint64_t *reachable, uint64_t *drawn)
 {
-	uint64_t base = s->cfg.neigh_reachable_ns;
-
-	tbl->reachable_ns = base / 2 + (base ? ns_stack_random(s) % (base + 1) : 0);
-	tbl->reachable_drawn = ns_stack_now(s);
+	*reachable = base / 2 + (base ? ns_stack_random(s) % (base + 1) : 0);
+	*drawn = ns_stack_now(s);
 }
 
-/* The reachable time, drawn again when it is older than REACH_REDRAW_NS ("recomputed at
- * least every few hours", RFC 4861 6.3.4). */
-static uint64_t reachable_time(struct ns_stack *s, struct neigh_table *tbl)
+static void draw_reachable(struct ns_stack *s, struct neigh_table *tbl)
 {
-	if (ns_stack_now(s) - tbl->reachable_drawn >= REACH_REDRAW_NS)
+	draw(s, s->cfg.neigh_reachable_ns, &tbl->reachable_ns, &tbl->reachable_drawn);
+}
+
+/* The reachable time for neighbors of @family: IPv6 ones use what router advertisements
+ * set, if they did. Drawn again when older than REACH_REDRAW_NS ("recomputed at least
+ * every few hours", RFC 4861 6.3.4). */
+static uint64_t reachable_time(struct ns_stack *s, struct neigh_table *tbl, uint8_t family)
+{
+	uint64_t now = ns_stack_now(s);
+
+	if (family == NS_AF_INET6 && tbl->base_reachable6_ns) {
+		if (now - tbl->reachable6_drawn >= REACH_REDRAW_NS)
+			draw(s, tbl->base_reachable6_ns, &tbl->reachable6_ns,
+			     &tbl->reachable6_drawn);
+		return tbl->reachable6_ns;
+	}
+	if (now - tbl->reachable_drawn >= REACH_REDRAW_NS)
 		draw_reachable(s, tbl);
 	return tbl->reachable_ns;
+}
+
+/* RFC 4861 6.3.2 RetransTimer for @e: IPv6 neighbors use what router advertisements set. */
+static uint64_t retrans_time(struct ns_stack *s, const struct neigh_entry *e)
+{
+	if (e->addr.family == NS_AF_INET6 && e->tbl->retrans6_ns)
+		return e->tbl->retrans6_ns;
+	return s->cfg.neigh_retrans_ns;
 }
 
 uint64_t neigh_reachable_time(const struct neigh_table *tbl)
@@ -342,6 +371,7 @@ static struct ns_pkt *detach_queue(struct neigh_entry *e)
 
 	e->qhead = e->qtail = NULL;
 	e->qlen = 0;
+	e->qbytes = 0;
 	return q;
 }
 
@@ -430,11 +460,11 @@ static void set_state(struct ns_stack *s, struct neigh_entry *e, enum neigh_stat
 	case NEIGH_INCOMPLETE:
 	case NEIGH_PROBE:
 		e->probes = 0;
-		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		ns_timer_arm(s, &e->timer, now + retrans_time(s, e));
 		break;
 	case NEIGH_REACHABLE:
 		e->confirmed = now;
-		ns_timer_arm(s, &e->timer, now + reachable_time(s, tbl));
+		ns_timer_arm(s, &e->timer, now + reachable_time(s, tbl, e->addr.family));
 		break;
 	case NEIGH_STALE:
 		ns_timer_arm(s, &e->timer, now + cfg->neigh_gc_ns);
@@ -511,11 +541,11 @@ static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
 			entry_fail(s, e);
 			return;
 		}
-		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		ns_timer_arm(s, &e->timer, now + retrans_time(s, e));
 		solicit(s, e, false);
 		break;
 	case NEIGH_REACHABLE: {
-		uint64_t until = e->confirmed + reachable_time(s, e->tbl);
+		uint64_t until = e->confirmed + reachable_time(s, e->tbl, e->addr.family);
 
 		/* Confirmations since arming moved the deadline: re-arm lazily. */
 		if (until > now) {
@@ -540,7 +570,7 @@ static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
 			entry_fail(s, e);
 			return;
 		}
-		ns_timer_arm(s, &e->timer, now + cfg->neigh_retrans_ns);
+		ns_timer_arm(s, &e->timer, now + retrans_time(s, e));
 		solicit(s, e, true);
 		break;
 	case NEIGH_STATIC:
@@ -548,23 +578,32 @@ static void neigh_timer(struct ns_stack *s, struct ns_timer *t)
 	}
 }
 
-/* Queue @pkt on INCOMPLETE entry @e; when the queue is full the oldest packet goes (Linux's
- * choice: the newest data is likelier to still matter). Consumes @pkt. */
+/* What a queued packet holds: its buffer and its struct (Linux: skb->truesize). */
+static uint32_t truesize(const struct ns_pkt *pkt)
+{
+	return (uint32_t)sizeof(*pkt) + pkt->cap;
+}
+
+/* Queue @pkt on INCOMPLETE entry @e; when the queue is full (packets or bytes) the oldest
+ * packets go (Linux's choice: the newest data is likelier to still matter). Consumes
+ * @pkt. */
 static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pkt)
 {
-	uint32_t max = s->cfg.neigh_queue_len;
+	uint32_t max = s->cfg.neigh_queue_len, max_bytes = s->cfg.neigh_queue_bytes;
+	uint32_t size = truesize(pkt);
 
-	if (max == 0) {
+	if (max == 0 || size > max_bytes) {
 		ns_drop(s, pkt, NS_DROP_NEIGH_QUEUE_FULL);
 		return;
 	}
-	while (e->qlen >= max) {
+	while (e->qlen >= max || e->qbytes + size > max_bytes) {
 		struct ns_pkt *old = e->qhead;
 
 		e->qhead = old->next;
 		if (!e->qhead)
 			e->qtail = NULL;
 		e->qlen--;
+		e->qbytes -= truesize(old);
 		old->next = NULL;
 		ns_drop(s, old, NS_DROP_NEIGH_QUEUE_FULL);
 	}
@@ -575,6 +614,7 @@ static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pk
 		e->qhead = pkt;
 	e->qtail = pkt;
 	e->qlen++;
+	e->qbytes += size;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -776,6 +816,32 @@ void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_ad
 	default:
 		break;
 	}
+}
+
+void ns_neigh_set_ipv6_times(struct ns_stack *s, struct ns_nic *nic, uint64_t base_reachable_ns,
+                             uint64_t retrans_ns)
+{
+	struct neigh_table *tbl = nic ? nic->neigh : NULL;
+
+	if (!s || !tbl)
+		return;
+	/* RFC 4861 6.3.4: "If the new value differs from the previous value, the host SHOULD
+	 * re-compute a new random ReachableTime value." Entries pick it up when next armed. */
+	if (base_reachable_ns && base_reachable_ns != tbl->base_reachable6_ns) {
+		tbl->base_reachable6_ns = base_reachable_ns;
+		draw(s, base_reachable_ns, &tbl->reachable6_ns, &tbl->reachable6_drawn);
+	}
+	if (retrans_ns)
+		tbl->retrans6_ns = retrans_ns;
+}
+
+uint64_t ns_neigh_retrans_time(struct ns_stack *s, struct ns_nic *nic, uint8_t family)
+{
+	struct neigh_table *tbl = nic ? nic->neigh : NULL;
+
+	if (tbl && family == NS_AF_INET6 && tbl->retrans6_ns)
+		return tbl->retrans6_ns;
+	return s ? s->cfg.neigh_retrans_ns : 0;
 }
 
 ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a,

@@ -39,7 +39,8 @@
  * 1191 6.3's suggestion and Linux's mtu_expires), after which the link MTU is tried again;
  * one timer, armed for the earliest expiry, sweeps them and bumps the generation so cached
  * routes notice. Floors: 552 bytes for IPv4 (Linux's min_pmtu; at it the network protocol
- * sends without DF), 1280 for IPv6 (RFC 8201 4), see proto.h.
+ * sends without DF unless the sender is in DO or PROBE mode), 1280 for IPv6 (RFC 8201 4),
+ * see proto.h.
  *
  * Errors (mapped by the socket facade to Linux's errno): NETWORK_UNREACHABLE (ENETUNREACH)
  * when no route or connected subnet matches; NO_ROUTE (EHOSTUNREACH) when a route exists but

@@ -72,7 +72,10 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	cfg->neigh_reachable_ns = 30 * NS_SEC;
 	cfg->neigh_delay_ns = 5 * NS_SEC;
 	cfg->neigh_gc_ns = 60 * NS_SEC;
-	cfg->neigh_queue_len = 32;
+	/* Sized for the stack's own largest datagram at the smallest MTU it fragments for:
+	 * 64 KiB in the 125 fragments of the 552-byte IPv4 path MTU floor, 2 KiB buffers each. */
+	cfg->neigh_queue_len = 256;
+	cfg->neigh_queue_bytes = 320u << 10;
 	cfg->neigh_max_entries = 1024;
 	cfg->default_ttl = 64;               /* RFC 1700 / Linux ip_default_ttl */
 	cfg->frag_mem_max = 4u << 20;        /* Linux ipfrag_high_thresh */

@@ -17,7 +17,8 @@
  *  - lengths, as Linux's ip_frag_queue(): an empty fragment, a last fragment that ends
  *    before data already received or disagrees with an earlier last one, or a fragment
  *    past the known end drops the whole datagram (FRAG_BAD_LEN); one that would make the
- *    datagram longer than the family allows drops it too (FRAG_TOO_LONG);
+ *    datagram longer than the family allows drops it too (FRAG_TOO_LONG), and so does a
+ *    complete datagram too long with its first fragment's headers (ip_frag_reasm());
  *  - overlaps: a fragment whose bytes all lie inside a run of contiguous data already
  *    received is a duplicate and is dropped alone (RFC 5722 as amended by erratum 3089);
  *    any other overlap drops the whole datagram, as RFC 5722 requires for IPv6 and as
@@ -36,6 +37,9 @@
  *    the fragment at offset 0 was among those received (RFC 1122 3.3.2, RFC 8200 4.5);
  *  - ECN (RFC 3168 5.3): fragments mixing not-ECT with ECT or CE drop the datagram; CE on
  *    any fragment sets CE on the whole, as Linux's ip_frag_ecn_table.
+ *
+ * An IPv4 fragment with more to come whose data is not a multiple of 8 bytes is cut down to
+ * one, as Linux does (IPv6 answers it with a parameter problem, RFC 8200 4.5).
  *
  * IPv4 fragmentation (frag_ipv4_fragment()): data in 8-byte units per fragment, MF on all but
  * the last, the same identification (the caller chose one per datagram), options whose
@@ -507,6 +511,14 @@ struct ns_pkt *frag_add(struct ns_stack *s, struct frag_state *f, const struct f
 	if (!(d->flags & FRAG_FIRST_IN) || !(d->flags & FRAG_LAST_IN) || d->meat != d->len)
 		return NULL;
 
+	/* Each fragment was checked against the length field with its own headers; the whole
+	 * carries the first fragment's, which may be longer (IPv4 options, an IPv6
+	 * unfragmentable part): Linux's ip_frag_reasm() and ip6_frag_reasm() drop it whole. */
+	if (d->frags->head - d->frags->hdr[NS_HDR_NETWORK].off - d->fam->hdr_tail + d->len >
+	    d->fam->max_len) {
+		dgram_kill(f, d, NS_DROP_FRAG_TOO_LONG);
+		return NULL;
+	}
 	/* Complete: no holes (the pieces do not overlap and add up to the length). */
 	combined = ecn_combine(d->ecn, (uint8_t)(d->frags->tos & 3));
 	if (combined < 0) {
@@ -633,6 +645,7 @@ static void ipv4_frag_expired(struct ns_stack *s, const struct ns_pkt *first)
 
 static const struct frag_family ipv4_family = {
     .family = NS_AF_INET,
+    .max_len = UINT16_MAX,
     .expired = ipv4_frag_expired,
 };
 
@@ -648,12 +661,14 @@ struct ns_pkt *frag_ipv4_reassemble(struct ns_stack *s, struct frag_state *f, st
 	/* Cannot fail: the header was validated and the packet trimmed to its total length. */
 	ns_pkt_consume(pkt, NS_HDR_NETWORK, hl);
 	len = pkt->len;
-	/* RFC 791 3.2: every fragment but the last carries a multiple of 8 data bytes (Linux
-	 * trims the excess off instead; such a sender is broken either way). */
+	/* RFC 791 3.2: every fragment but the last carries a multiple of 8 data bytes, the
+	 * unit of the offsets. As Linux's ip_frag_queue() ("end &= ~7"), the excess of one
+	 * that does not is no data: it is cut off (fewer than 8 bytes leave an empty fragment,
+	 * which frag_add() refuses). IPv6 answers the same with a parameter problem instead
+	 * (RFC 8200 4.5, frag6.c). */
 	if (ip->mf && (len & 7)) {
-		ns_stat_inc(s, NS_STAT_FRAG_REASM_REQDS);
-		ns_drop(s, pkt, NS_DROP_FRAG_BAD_LEN);
-		return NULL;
+		len &= ~7u;
+		ns_pkt_trim(pkt, len);
 	}
 	memcpy(k.src, ip->src, 4);
 	memcpy(k.dst, ip->dst, 4);

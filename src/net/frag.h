@@ -120,6 +120,11 @@ struct ns_pkt *frag_ipv6_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 struct frag_family {
 	uint8_t family;      /* NS_AF_INET or NS_AF_INET6 */
 	uint64_t timeout_ns; /* 0: the configuration's for the family */
+	/* The longest whole datagram: the first fragment's bytes from its network header to its
+	 * data, less @hdr_tail (IPv6: the Fragment header, which goes), plus the data. IPv4:
+	 * 65535 (the total length counts the header); IPv6: 40 + 65535. */
+	uint32_t max_len;
+	uint32_t hdr_tail;
 	/* The datagram timed out with its first fragment in: send ICMP time exceeded (code 1)
 	 * about @first (head at its fragmentable data, NS_HDR_NETWORK recorded). Ownership:
 	 * @first is only read. */
@@ -139,10 +144,12 @@ struct frag_key {
  * (pkt->len bytes at byte offset @off of the datagram), its network header recorded; the
  * bytes from the network header to the head are kept as they are (the first fragment's
  * headers); pkt->tos is its TOS / traffic class (for ECN). @last: no more fragments (M
- * clear). The caller has checked that the datagram would not grow too long. Returns the complete
- * datagram's fragments as a ->next chain sorted by offset (each with pkt->user = its offset; the
- * first at offset 0) and *@ecn_out the combined codepoint (RFC 3168 5.3), or NULL when the fragment
- * was kept or dropped and counted. Ownership: consumes @pkt; the caller owns the chain.
+ * clear). The caller has checked that no fragment ends too far out; a datagram that is
+ * complete but, with its first fragment's headers, longer than @fam->max_len is dropped
+ * whole (FRAG_TOO_LONG). Returns the complete datagram's fragments as a ->next chain sorted by
+ * offset (each with pkt->user = its offset; the first at offset 0) and *@ecn_out the combined
+ * codepoint (RFC 3168 5.3), or NULL when the fragment was kept or dropped and counted. Ownership:
+ * consumes @pkt; the caller owns the chain.
  */
 struct ns_pkt *frag_add(struct ns_stack *s, struct frag_state *f, const struct frag_key *k,
                         const struct frag_family *fam, struct ns_pkt *pkt, uint32_t off, bool last,

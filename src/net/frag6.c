@@ -16,7 +16,10 @@
  *    fixed part for TCP, UDP and ICMPv6, as Linux's ipv6_frag_thdr_truncated());
  *  - the rest is the engine's (frag.c): key (source, destination, identification), overlaps
  *    drop the whole datagram (RFC 5722), duplicates alone, memory and per-/64 limits, the
- *    60 s timeout with time exceeded code 1 when the first fragment had come (RFC 4443 3.3);
+ *    60 s timeout with time exceeded code 1 when the first fragment had come (RFC 4443 3.3),
+ *    and a whole packet whose Payload Length, counted with the first fragment's
+ *    unfragmentable part, would pass 65535 dropped without an answer (Linux's
+ *    ip6_frag_reasm(); each fragment was checked with its own part);
  *  - the whole packet: the first fragment's unfragmentable part (RFC 8200 4.5: "all headers
  *    up to, but not including, the Fragment header of the first fragment"), the Next Header
  *    byte that named the Fragment header set to that header's Next Header, the Payload
@@ -164,6 +167,8 @@ static void ipv6_frag_expired(struct ns_stack *s, const struct ns_pkt *first)
 
 static const struct frag_family ipv6_family = {
     .family = NS_AF_INET6,
+    .max_len = IP6_HLEN + UINT16_MAX,
+    .hdr_tail = FH_LEN,
     .expired = ipv6_frag_expired,
 };
 

@@ -45,7 +45,8 @@
  * Outbound (ipv4_write): a 20-byte header without options; a datagram over the route's MTU
  * (the path MTU, where one was learnt) is refused with MESSAGE_TOO_LONG when the sender
  * asked for DF and fragmented otherwise (frag.c); DF is cleared on a path held at the 552-byte
- * floor (Linux's locked MTU). Then local routes loop back (whole: they meet no link),
+ * floor (Linux's locked MTU) unless the sender is in IP_PMTUDISC_DO or PROBE mode.
+ * Then local routes loop back (whole: they meet no link),
  * broadcast and multicast routes go to the destination address (the neighbor code maps the
  * MAC) with a copy looped back to local listeners as Linux and the seed do, and unicast
  * goes to the route's next hop. The Identification follows RFC 7739 5.3 (hash-based): one
@@ -559,8 +560,9 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	}
 	fragment = !gso && !(r->flags & NS_ROUTE_LOCAL) && total > r->mtu;
 	/* Linux (ip_dont_fragment(): a locked MTU metric) and RFC 1191 6.1: once the path MTU
-	 * is held at the floor (ns_route_pmtu_update()), DF goes off. */
-	df = wp->df && !(r->mtu <= NS_IPV4_MIN_PMTU && r->mtu < ns_nic_mtu(nic));
+	 * is held at the floor (ns_route_pmtu_update()), DF goes off, but for senders in DO
+	 * or PROBE mode (wp->df_always; Linux's __ip_make_skb()). */
+	df = wp->df && (wp->df_always || !(r->mtu <= NS_IPV4_MIN_PMTU && r->mtu < ns_nic_mtu(nic)));
 	if (fragment && df) {
 		ns_stat_inc(s, NS_STAT_FRAG_FAILS);
 		ns_pkt_free(pkt);

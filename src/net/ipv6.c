@@ -29,18 +29,21 @@
  *     came as a link-layer multicast or broadcast, and dropped otherwise;
  *  4. the extension-header chain (RFC 8200 4), walked in place without copying, in any
  *     order and any number of times, except that a hop-by-hop header must come first (4.1:
- *     anywhere else it is an unrecognised next header). At most IPV6_MAX_EXT headers and
- *     IPV6_MAX_OPTS options per options header (Linux's max_{hbh,dst}_opts_number);
- *     padding must be zero and no run of it longer than 7 bytes (RFC 4942 2.1.9.5, as
- *     Linux). An unrecognised option is handled by its two high bits (4.2): skip; discard;
- *     discard with a parameter problem (code 2) even to a multicast destination; discard
- *     with one only to a unicast destination. The only option understood is Router Alert
- *     in hop-by-hop (RFC 2711), which MLD is told of. A routing header with segments left
- *     0 is skipped (4.4); with segments left, every type is refused with a parameter
- *     problem (code 0) at its type: type 0 by RFC 5095 3, the others because no routing
- *     type is implemented. A fragment header goes to reassembly (frag6.c: RFC 8200 4.5,
- *     RFC 5722, an atomic fragment at once per RFC 6946), and the walk goes on in the
- *     whole packet once it is there. No Next Header (59) ends the packet;
+ *     anywhere else, behind a Fragment header too, it is an unrecognised next header). At
+ *     most IPV6_MAX_EXT headers and IPV6_MAX_OPTS options per options header (Linux's
+ *     max_{hbh,dst}_opts_number); padding must be zero and no run of it longer than 7
+ *     bytes (RFC 4942 2.1.9.5, as Linux). An unrecognised option is handled by its two
+ *     high bits (4.2): skip; discard; discard with a parameter problem (code 2) even to a
+ *     multicast destination; discard with one only to a unicast destination. The only
+ *     option understood is Router Alert in hop-by-hop (RFC 2711), which MLD is told of. A
+ *     routing header with segments left 0 is skipped (4.4); with segments left, every type
+ *     is refused with a parameter problem (code 0) at its type: type 0 by RFC 5095 3, the
+ *     others because no routing type is implemented. A fragment header goes to
+ *     reassembly (frag6.c: RFC 8200 4.5, RFC 5722, an atomic fragment at once per RFC
+ *     6946), and the walk goes on in the whole packet once it is there, whose header (hop
+ *     limit, traffic class with the ECN field combined) is the first fragment's; ICMPv6
+ *     learns that it came in fragments (ND ignores such messages, RFC 6980). No Next
+ *     Header (59) ends the packet;
  *  5. local delivery: ICMPv6 to icmpv6.c, everything else to ns_deliver_transport() (not
  *     from the unspecified source: only ND and MLD come from ::). A next header nobody
  *     takes is answered with a parameter problem code 1 pointing at the octet that named
@@ -52,9 +55,10 @@
  * unspecified or multicast addresses are not forwarded (a link-local source gets
  * destination unreachable "beyond scope of source address", code 2, as Linux sends); a hop
  * limit that would reach 0 gets time exceeded (code 0); no route, destination unreachable
- * code 0; a packet larger than the next link's MTU, packet too big with that MTU (routers
- * never fragment, RFC 8200 5). The hop limit is decremented in place (no checksum to fix).
- * Multicast is never forwarded, and no redirects are sent.
+ * code 0; a packet larger than the next link's MTU (its IPv6 MTU, not a path MTU learnt as
+ * a sender, as Linux), packet too big with that MTU (routers never fragment, RFC 8200 5). The hop
+ * limit is decremented in place (no checksum to fix). Multicast is never forwarded, and no
+ * redirects are sent.
  *
  * Outbound (ipv6_write): a 40-byte header without extension headers. Hop limit: the
  * sender's, else the NIC's (a router advertisement's Cur Hop Limit, RFC 4861 6.3.4), else
@@ -235,6 +239,7 @@ struct ipv6_walk {
 	unsigned count;  /* extension headers passed */
 	bool mcast;      /* the destination is a multicast address */
 	bool router_alert;
+	bool fragmented; /* a Fragment header was passed (reassembled, or atomic) */
 };
 
 enum walk_result { WALK_NEXT, WALK_UPPER, WALK_DONE };
@@ -363,6 +368,7 @@ static enum walk_result ipv6_reassemble(struct ns_stack *s, struct ns_nic *nic,
 	w->off = body;
 	w->nh_off = pkt->user;
 	w->nh = nh;
+	w->fragmented = true;
 	return WALK_NEXT;
 }
 
@@ -381,8 +387,9 @@ static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, st
 	if (!ipv6_nh_is_ext(w->nh))
 		return WALK_UPPER;
 	/* RFC 8200 4.1: hop-by-hop only right after the IPv6 header. Anywhere else it is an
-	 * unrecognised next header, as Linux answers it. */
-	if (w->nh == IPV6_NH_HOPOPTS && w->off != IPV6_HLEN)
+	 * unrecognised next header, as Linux answers it; behind a Fragment header too, though
+	 * taking that out (an atomic fragment) may have left it at offset 40. */
+	if (w->nh == IPV6_NH_HOPOPTS && (w->off != IPV6_HLEN || w->fragmented))
 		return param_problem(s, nic, pkt, w, ICMPV6_PARAM_NEXT_HDR, w->nh_off,
 		                     NS_DROP_IPV6_UNKNOWN_NEXT_HEADER);
 	if (++w->count > IPV6_MAX_EXT) {
@@ -425,6 +432,10 @@ static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, st
 static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
                        const struct ipv6_repr *ip, const struct ipv6_walk *w)
 {
+	/* The header in the buffer, not *ip: after reassembly it is the first fragment's,
+	 * with the ECN field of every fragment combined (RFC 3168 5.3), where *ip was parsed
+	 * from the fragment that completed the packet. */
+	const uint8_t *h = pkt->buf + w->ip_off;
 	enum ns_deliver_result res;
 	bool raw;
 
@@ -435,8 +446,8 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 	}
 	pkt->src = v6(ip->src);
 	pkt->dst = v6(ip->dst);
-	pkt->ttl = ip->hop_limit;
-	pkt->tos = ip->tclass;
+	pkt->ttl = ipv6_get_hop_limit(h);
+	pkt->tos = ipv6_get_tclass(h);
 	pkt->transproto = w->nh;
 	if (w->mcast)
 		pkt->flags |= NS_PKT_MULTICAST;
@@ -446,7 +457,8 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 	 * (Linux ip6_protocol_deliver_rcu(): raw6_local_deliver(), then the protocol). */
 	raw = ns_deliver_raw(s, pkt);
 	if (w->nh == IPV6_NH_ICMPV6) {
-		pkt->user = w->router_alert ? IPV6_RX_ROUTER_ALERT : 0;
+		pkt->user = (w->router_alert ? IPV6_RX_ROUTER_ALERT : 0) |
+		            (w->fragmented ? IPV6_RX_FRAGMENTED : 0);
 		icmpv6_deliver(s, nic, pkt);
 		return;
 	}
@@ -491,6 +503,7 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	struct ns_addr dst = v6(ip->dst);
 	struct ns_route r;
 	struct ns_nic *out;
+	uint32_t mtu;
 
 	if (!ipv6_forwardable(ip->src) || !ipv6_forwardable(ip->dst)) {
 		/* RFC 4443 3.1: a link-local source beyond its scope (Linux answers it). */
@@ -514,9 +527,12 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		ns_drop(s, pkt, NS_DROP_NO_ROUTE);
 		return;
 	}
-	/* RFC 8200 5: routers do not fragment; the source learns the MTU (RFC 8201). */
-	if (pkt->len > r.mtu) {
-		icmpv6_send_error(s, in, pkt, pkt->head, ICMPV6_PACKET_TOO_BIG, 0, r.mtu);
+	/* RFC 8200 5: routers do not fragment; the source learns the MTU (RFC 8201). The
+	 * next link's MTU, not a path MTU learnt as a sender (r.mtu), which is about our own
+	 * packets: Linux's ip6_forward() asks ip6_dst_mtu_maybe_forward() for the device's. */
+	mtu = ns_nic_ipv6_mtu(out);
+	if (pkt->len > mtu) {
+		icmpv6_send_error(s, in, pkt, pkt->head, ICMPV6_PACKET_TOO_BIG, 0, mtu);
 		ns_drop(s, pkt, NS_DROP_IPV6_TOO_BIG);
 		return;
 	}
@@ -791,7 +807,10 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 /*
  * A packet could not be sent because its next hop did not resolve. One we originated
  * (NS_HDR_TRANSPORT recorded) becomes NS_CTRL_HOST_UNREACHABLE for its endpoint; a
- * forwarded one is answered with address unreachable (RFC 4443 3.1 code 3).
+ * forwarded one is answered with address unreachable (RFC 4443 3.1 code 3). A fragment
+ * but the first of a datagram of ours (frag6.c sends them without a transport header) is
+ * dropped: the first one reports the datagram, and an error to ourselves about the others
+ * would find no endpoint and only spend the ICMP rate limit.
  */
 static void ipv6_resolution_failed(struct ns_stack *s, void *priv, struct ns_pkt *pkt)
 {
@@ -804,17 +823,23 @@ static void ipv6_resolution_failed(struct ns_stack *s, void *priv, struct ns_pkt
 		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
 		return;
 	}
+	src = v6(ip.src);
+	dst = v6(ip.dst);
 	if (!pkt->hdr[NS_HDR_TRANSPORT].len) {
-		icmpv6_send_error(s, ns_nic_find(s, pkt->nic), pkt, pkt->head, ICMPV6_DEST_UNREACH,
-		                  ICMPV6_UNREACH_ADDR, 0);
+		struct ipv6_frag_repr f;
+
+		if (!(ip.next_header == IPV6_NH_FRAGMENT && ns_stack_find_local(s, &src) &&
+		      ipv6_frag_parse(&f, ns_pkt_data(pkt) + IPV6_HLEN, pkt->len - IPV6_HLEN) &&
+		      f.offset != 0))
+			icmpv6_send_error(s, ns_nic_find(s, pkt->nic), pkt, pkt->head,
+			                  ICMPV6_DEST_UNREACH, ICMPV6_UNREACH_ADDR, 0);
 		ns_drop(s, pkt, NS_DROP_NEIGH_FAILED);
 		return;
 	}
-	/* What we send carries no extension header but MLD's hop-by-hop one: the transport
-	 * header follows whatever this packet's network header was. */
+	/* What we send carries no extension header but MLD's hop-by-hop one and a first
+	 * fragment's Fragment header: the transport header follows whatever this packet's
+	 * network header was. */
 	thl = pkt->hdr[NS_HDR_TRANSPORT].off - pkt->head;
-	src = v6(ip.src);
-	dst = v6(ip.dst);
 	if (thl <= pkt->len && pkt->len - thl >= 8) {
 		ns_pkt_consume(pkt, NS_HDR_NETWORK, thl);
 		ns_deliver_control(s, pkt->transproto, &src, &dst, NS_CTRL_HOST_UNREACHABLE, 0,

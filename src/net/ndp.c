@@ -18,7 +18,8 @@
  * length that stay inside it; a solicitation from the unspecified address must be for a
  * solicited-node group and carry no source link-layer address; an advertisement to a group
  * must not be solicited; router advertisements and redirects must come from a link-local
- * address. Failures are dropped as NDP_MALFORMED.
+ * address. Failures are dropped as NDP_MALFORMED. A message that came with a Fragment
+ * header is ignored (RFC 6980 5, as Linux's suppress_frag_ndisc).
  *
  * Addresses (RFC 4862). When a NIC gets its first IPv6 address (or ns_ipv6_enable()), IPv6
  * comes up on it: it gets a link-local address fe80::/64 (5.3) from the EUI-64 of its MAC,
@@ -37,19 +38,21 @@
  * arrives), with our link-layer address unless sent from ::.
  *
  * Router advertisements (6.3.4), taken unless the stack forwards or accept_ra is off: the
- * Cur Hop Limit becomes the NIC's default; a router lifetime puts the router in the
- * default router list (NDP_MAX_ROUTERS, each a default route through it on the NIC,
- * metric 1024 as Linux's, removed when the lifetime runs out, a lifetime of 0 arrives, or
- * an advertisement from it clears the R flag, 7.2.5); the source link-layer address
- * updates the router's neighbor entry (created if needed, IsRouter set); an MTU option
- * between 1280 and the link's MTU becomes the NIC's IPv6 MTU; each prefix option with L
- * set becomes an on-link route for its valid lifetime (metric 256), and with A set (and
- * SLAAC on) an address: prefix plus our 64-bit identifier (5.5.3: prefixes of another
- * length, link-local ones, and preferred > valid lifetimes are ignored), preferred until
- * the preferred lifetime ends (then deprecated: still valid, a source only when nothing
- * else is) and removed when the valid lifetime does. A later advertisement updates the
- * lifetimes with the two-hour rule of 5.5.3(e), so a forged advertisement cannot expire an
- * address early.
+ * Cur Hop Limit becomes the NIC's default; a Reachable Time and a Retrans Timer become the
+ * NIC's BaseReachableTime and RetransTimer for its IPv6 neighbors and DAD (as Linux, at
+ * least 100 ms and 10 ms; the reachable time at most MAX_REACHABLE_TIME, 1 h); a router
+ * lifetime puts the router in the default router list (NDP_MAX_ROUTERS, each a default
+ * route through it on the NIC, metric 1024 as Linux's, removed when the lifetime runs out,
+ * a lifetime of 0 arrives, or an advertisement from it clears the R flag, 7.2.5); the
+ * source link-layer address updates the router's neighbor entry (created if needed,
+ * IsRouter set); an MTU option between 1280 and the link's MTU becomes the NIC's IPv6
+ * MTU; each prefix option with L set becomes an on-link route for its valid lifetime
+ * (metric 256), and with A set (and SLAAC on) an address: prefix plus our 64-bit
+ * identifier (5.5.3: prefixes of another length, link-local ones, and preferred > valid
+ * lifetimes are ignored), preferred until the preferred lifetime ends (then deprecated:
+ * still valid, a source only when nothing else is) and removed when the valid lifetime
+ * does. A later advertisement updates the lifetimes with the two-hour rule of 5.5.3(e), so
+ * a forged advertisement cannot expire an address early.
  *
  * Redirects (8.1, 8.3) are honoured only from the current first-hop router for the
  * destination (the route lookup's next hop), never while forwarding: the target's
@@ -64,8 +67,7 @@
  * except for range addresses (which we answer for like a proxy), Router set when
  * forwarding. Its sender's link-layer address is cached (created STALE, 7.2.3).
  *
- * Limits: the neighbor cache's timers are the stack's (RA Reachable Time and Retrans Timer
- * are not applied); no router preference (RFC 4191), RDNSS or route information options;
+ * Limits: no router preference (RFC 4191), RDNSS or route information options;
  * no DHCPv6 (the M and O flags are ignored); no SEND (RFC 3971); routers (forwarding on)
  * send no router advertisements and no redirects.
  */
@@ -86,6 +88,10 @@
 /* RFC 4861 10. */
 #define MAX_RTR_SOLICITATION_DELAY NS_SEC
 #define RTR_SOLICITATION_INTERVAL  (4 * NS_SEC)
+#define MAX_REACHABLE_MS           3600000u /* MAX_REACHABLE_TIME */
+/* Linux's floors for what advertisements set (ndisc_router_discovery()). */
+#define MIN_REACHABLE_MS 100u
+#define MIN_RETRANS_MS   10u
 /* RFC 4862 5.5.3(e). */
 #define TWO_HOURS_S 7200u
 #define INFINITE_S  0xffffffffu
@@ -592,7 +598,8 @@ static void addr_timer(struct ns_stack *s, struct ns_timer *t)
 		 * more RetransTimer for an answer. */
 		if (a->dad_sent < ns_stack_config(s)->ipv6_dad_transmits) {
 			a->dad_sent++;
-			ns_timer_arm(s, &a->timer, now + ns_stack_config(s)->neigh_retrans_ns);
+			ns_timer_arm(s, &a->timer,
+			             now + ns_neigh_retrans_time(s, nic, NS_AF_INET6));
 			dad_send(s, nic, a);
 			return;
 		}
@@ -1211,6 +1218,21 @@ static void ra_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 	ns_timer_cancel(s, &ifp->rs_timer); /* 6.3.7: solicitation ends */
 	if (r->cur_hop_limit)
 		ifp->cur_hop_limit = r->cur_hop_limit;
+	/* 6.3.4: non-zero Reachable Time and Retrans Timer (ms) are taken, for this NIC's IPv6
+	 * neighbors. As Linux's ndisc_router_discovery(), no less than 100 ms and 10 ms; a
+	 * reachable time over MAX_REACHABLE_TIME (10: 1 h, the most a router may send) is
+	 * held there. */
+	if (r->reachable_time || r->retrans_timer) {
+		uint64_t reach = r->reachable_time, retrans = r->retrans_timer;
+
+		if (reach && reach < MIN_REACHABLE_MS)
+			reach = MIN_REACHABLE_MS;
+		if (reach > MAX_REACHABLE_MS)
+			reach = MAX_REACHABLE_MS;
+		if (retrans && retrans < MIN_RETRANS_MS)
+			retrans = MIN_RETRANS_MS;
+		ns_neigh_set_ipv6_times(s, nic, reach * NS_MSEC, retrans * NS_MSEC);
+	}
 	router_update(s, ifp, &pkt->src, r->router_lifetime);
 	if (o.have_lla)
 		ns_neigh_update(s, nic, &pkt->src, &o.lla,
@@ -1276,6 +1298,13 @@ void ndp_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 {
 	struct ndp_repr r;
 
+	/* RFC 6980 5: a message that came with a Fragment header (reassembled, or atomic) is
+	 * ignored, as Linux's suppress_frag_ndisc does by default: fragmentation is how
+	 * rogue advertisements get past RA-Guard (RFC 7113). */
+	if (pkt->user & IPV6_RX_FRAGMENTED) {
+		ns_drop(s, pkt, NS_DROP_NDP_FRAGMENTED);
+		return;
+	}
 	/* RFC 4861 6.1, 7.1, 8.1: hop limit 255 proves the sender is on the link; code 0;
 	 * the fixed part present; every option well formed. */
 	if (pkt->ttl != NDP_HOP_LIMIT || !ndp_parse(&r, ns_pkt_data(pkt), pkt->len) ||

@@ -37,6 +37,7 @@ extern const struct ns_netproto_ops ns_proto_ipv6;
 
 /* pkt->user of an inbound ICMPv6 message: what the IPv6 layer saw on the way. */
 #define IPV6_RX_ROUTER_ALERT (1u << 0) /* a hop-by-hop Router Alert option (RFC 2711) */
+#define IPV6_RX_FRAGMENTED   (1u << 1) /* it came with a Fragment header (RFC 6980) */
 
 /* RFC 4861 10 constants the files share. */
 #define NDP_HOP_LIMIT 255 /* every ND message is sent, and must arrive, with 255 */

@@ -480,6 +480,8 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	struct ns_write_params wp = {
 	    .ttl = p->ttl, .tos = p->tos, .df = p->pmtudisc != NS_PMTUDISC_DONT && fits};
 
+	wp.df_always = p->pmtudisc >= NS_PMTUDISC_DO; /* DF even at the path MTU floor */
+
 	if (rt.flags & NS_ROUTE_MULTICAST)
 		wp.ttl = 1; /* IP_MULTICAST_TTL's and IPV6_MULTICAST_HOPS's default */
 	err = ns_netproto_write(s, &rt, pkt, &wp);

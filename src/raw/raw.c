@@ -655,6 +655,8 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 		struct ns_write_params wp = {
 		    .ttl = r->ttl, .tos = r->tos, .df = r->pmtudisc != NS_PMTUDISC_DONT && fits};
 
+		wp.df_always = r->pmtudisc >= NS_PMTUDISC_DO; /* DF even at the path MTU floor */
+
 		if (r->csum_off >= 0)
 			raw6_sum(r, &rt, pkt);
 

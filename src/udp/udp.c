@@ -684,6 +684,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	    /* Linux's ip_dont_fragment(): DF unless DONT, and under WANT only on datagrams
 	     * that are not fragmented. */
 	    .df = u->pmtudisc != NS_PMTUDISC_DONT && fits,
+	    .df_always = u->pmtudisc >= NS_PMTUDISC_DO,
 	};
 	if (rt.flags & NS_ROUTE_MULTICAST)
 		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */

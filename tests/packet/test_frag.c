@@ -387,16 +387,17 @@ static void timeout_time_exceeded_with_first_fragment(void **state)
 	free(d);
 }
 
-/* RFC 791 3.2: a fragment with more to come carries a multiple of 8 bytes; an empty one,
- * a last one that ends before data already received or disagrees with another last one,
- * or data past the end all kill the datagram (Linux's ip_frag_queue()). */
+/* RFC 791 3.2: a fragment with more to come carries a multiple of 8 bytes (one with fewer
+ * than 8 is empty once trimmed); an empty one, a last one that ends before data already
+ * received or disagrees with another last one, or data past the end all kill the datagram
+ * (Linux's ip_frag_queue()). */
 static void bad_lengths(void **state)
 {
 	ST;
 	static uint8_t z[2000];
 
 	nt_send_ipv4(
-	    t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 20, .mf = 1, .payload = z, .len = 1001));
+	    t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 20, .mf = 1, .payload = z, .len = 7));
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_BAD_LEN), 1);
 	assert_int_equal(frag_count(fs(t)), 0);
 	/* Empty, with nothing else of its datagram: dropped alone. */
@@ -433,6 +434,32 @@ static void bad_lengths(void **state)
 	nt_expect_nothing(t);
 }
 
+/* A fragment with more to come whose data is not a multiple of 8 bytes is cut down to one
+ * (Linux's ip_frag_queue(): "end &= ~7"; RFC 791 3.2 has senders send multiples of 8):
+ * its excess bytes are not data, and the next fragment, at the 8-byte boundary, completes
+ * the datagram. */
+static void fragment_trimmed_to_8_bytes(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_bound(t, 7000);
+	uint8_t *pl = pattern(1092, 16), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 1092), b[1004];
+
+	memcpy(b, d, 1000);
+	memset(b + 1000, 0xee, 4); /* not the datagram's: cut off */
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 60, .mf = 1, .payload = b,
+	                        .len = sizeof(b)));
+	assert_int_equal(frag_count(fs(t)), 1);
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 60, .frag_off = 1000,
+	                        .payload = d + 1000, .len = 100));
+	expect_read(ep, pl, 1092);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_BAD_LEN), 0);
+	assert_int_equal(frag_count(fs(t)), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
 /* A datagram longer than the 16-bit total length allows: the fragment that proves it drops
  * the datagram (Linux gives up on it too). The largest legal end is fine. */
 static void too_long_dropped(void **state)
@@ -452,6 +479,40 @@ static void too_long_dropped(void **state)
 	                        .payload = z, .len = 1003));
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), 2);
 	assert_int_equal(frag_count(fs(t)), 1);
+}
+
+/* The whole datagram must fit 65535 bytes with the first fragment's header, options
+ * included (Linux's ip_frag_reasm()): fragments that each fit, the first with 40 bytes of
+ * options, make a 65555-byte datagram, dropped whole. */
+static void too_long_with_first_fragment_options(void **state)
+{
+	ST;
+	static const uint8_t nops[40] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+	struct ns_ep *ep = udp_bound(t, 7000);
+	uint32_t len = 65515, first = 1440, step = 1480, sent = 0;
+	uint8_t *pl = pattern(len - 8, 15), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, len - 8);
+
+	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 50, .mf = 1, .ip_opts = nops,
+	                        .ip_opts_len = sizeof(nops), .payload = d, .len = first));
+	sent++;
+	for (uint32_t off = first; off < len; off += step) {
+		uint32_t k = len - off < step ? len - off : step;
+
+		nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 50, .frag_off = off,
+		                        .mf = off + k < len, .payload = d + off, .len = k));
+		sent++;
+	}
+	expect_no_read(ep);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), sent);
+	assert_int_equal(frag_count(fs(t)), 0);
+	assert_int_equal(frag_mem(fs(t)), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
 }
 
 static void four_frags(struct ns_stack_config *cfg)
@@ -827,7 +888,9 @@ int main(void)
 	    T(overlap_drops_datagram),
 	    T(timeout_time_exceeded_with_first_fragment),
 	    T(bad_lengths),
+	    T(fragment_trimmed_to_8_bytes),
 	    T(too_long_dropped),
+	    T(too_long_with_first_fragment_options),
 	    TO(too_many_fragments, setup_four_frags),
 	    TO(flood_from_one_source_held_to_its_share, setup_small_cap),
 	    TO(flood_from_many_sources_stays_under_cap, setup_small_cap),

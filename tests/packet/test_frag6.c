@@ -350,6 +350,88 @@ static void unfragmentable_part_kept(void **state)
 	free(d);
 }
 
+/* The reassembled Payload Length counts the first fragment's unfragmentable part too
+ * (Linux's ip6_frag_reasm()): fragments that each pass RFC 8200 4.5's check, the first
+ * with an 8-byte destination options header before its Fragment header, make a 65543-byte
+ * payload, dropped whole without an answer. The same datagram without that header, 65535
+ * bytes, is delivered. */
+static void reassembled_payload_over_65535_dropped(void **state)
+{
+	ST;
+	static const uint8_t dstopts[8] = {IPV6_NH_FRAGMENT, 0, 1, 4, 0, 0, 0, 0};
+	struct ns_ep *ep = udp6_bound(t, 7000);
+	uint32_t len = 65535, step = 1232, n = (len + step - 1) / step;
+	uint8_t *pl = pattern(len - 8, 12), *d = udp6_datagram(7000, pl, len - 8);
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t off = i * step, k = len - off < step ? len - off : step;
+
+		if (i == 0)
+			send_frag_ext(t, dstopts, 8, IPV6_NH_DSTOPTS, IPV6_NH_UDP, 0, true, 40, d,
+			              k, 0);
+		else
+			send_frag(t, off, off + k < len, 40, d + off, k);
+	}
+	expect_no_read(ep);
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
+	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), n);
+	assert_int_equal(frag_count(fs(t)), 0);
+	assert_int_equal(frag_mem(fs(t)), 0);
+	nt_expect_nothing(t);
+	for (uint32_t i = 0; i < n; i++)
+		send_piece(t, 41, d, len, step, i);
+	expect_read(ep, pl, len - 8);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
+/* RFC 8200 4.1: a hop-by-hop header comes right after the IPv6 header; one behind a
+ * Fragment header is an unrecognised next header (parameter problem code 1), even when
+ * taking the Fragment header out (an atomic fragment here) leaves it at offset 40. */
+static void hop_by_hop_after_fragment_refused(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 7000);
+	uint8_t *pl = pattern(100, 13), *d = udp6_datagram(7000, pl, 100), b[116];
+	static const uint8_t hbh[8] = {IPV6_NH_UDP, 0, 1, 4, 0, 0, 0, 0};
+
+	memcpy(b, hbh, 8);
+	memcpy(b + 8, d, 108);
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_HOPOPTS, 0, false, 51, b, sizeof(b), 0);
+	expect_error(t, ICMPV6_PARAM_PROBLEM, ICMPV6_PARAM_NEXT_HDR, 6);
+	expect_no_read(ep);
+	assert_int_equal(nt_drops(t, NS_DROP_IPV6_UNKNOWN_NEXT_HEADER), 1);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+	free(d);
+}
+
+/* The reassembled packet's header is the first fragment's, the ECN field combined (RFC
+ * 3168 5.3): an echo request whose first fragment has traffic class 0xb9 (EF, ECT(1)) and
+ * whose last has 0x03 (CE) is answered, like any request, with its traffic class: 0xbb. */
+static void traffic_class_of_first_fragment(void **state)
+{
+	ST;
+	uint8_t m[208], *data = pattern(200, 14);
+	struct ns_addr src = NT6_ADDR_PEER, dst = NT6_ADDR_US;
+
+	m[0] = ICMPV6_ECHO_REQUEST;
+	m[1] = 0;
+	wr16(m + 2, 0);
+	wr16(m + 4, NT_DEF_ECHO_ID);
+	wr16(m + 6, 9);
+	memcpy(m + 8, data, 200);
+	wr16(m + 2, csum_finish(csum_partial(m, sizeof(m),
+	                                     csum_pseudo_v6(src.a, dst.a, IPV6_NH_ICMPV6, 208))));
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_ICMPV6, 0, true, 60, m, 104, 0xb9);
+	send_frag_ext(t, NULL, 0, 0, IPV6_NH_ICMPV6, 104, false, 60, m + 104, 104, 0x03);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .seq = 9, .tclass = 0xbb));
+	nt_expect_nothing(t);
+	free(data);
+}
+
 /* RFC 8200 4.5 / RFC 4443 3.3: 60 s after the first fragment, time exceeded code 1 quoting
  * it; nothing for a datagram whose first fragment never came. */
 static void timeout_time_exceeded(void **state)
@@ -476,6 +558,63 @@ static void udp_fragmented_at_source(void **state)
 	free(pl);
 }
 
+/* A datagram sent while its next hop is being resolved waits, every fragment of it, and
+ * leaves whole once the neighbor answers: the neighbor queue is bounded in bytes (Linux's
+ * unres_qlen_bytes), not in a packet count that a datagram of many fragments overflows.
+ * 64000 bytes make 45 fragments. */
+static void fragments_wait_for_resolution(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
+	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_write_opts o = {.to = &to};
+	static const struct ns_mac mac5 = {{2, 0, 0, 0, 0, 5}};
+	uint8_t *pl = pattern(64000, 15), nh, body[32];
+	static uint8_t out[65536];
+	uint32_t id, n;
+	size_t w = 0;
+
+	assert_int_equal(ns_ep_write(ep, pl, 64000, &o, &w), NS_OK);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	nt_expect_nothing(t);
+	n = nt6_nd_target(body, &nb, NDP_OPT_TLLA, &mac5, NULL);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = nb, .hop_limit = 255,
+	                          .rest = (int64_t)(NDP_NA_SOLICITED | NDP_NA_OVERRIDE) << 24,
+	                          .payload = body, .len = n));
+	assert_int_equal(collect6(t, 45, 1500, out, &id, &nh), 64008);
+	assert_memory_equal(out + 8, pl, 64000);
+	assert_int_equal(nt_drops(t, NS_DROP_NEIGH_QUEUE_FULL), 0);
+	ns_ep_close(ep);
+	free(pl);
+}
+
+/* When the next hop does not resolve, the first fragment of our datagram is reported to
+ * its endpoint (the transport header is in it); the others carry nothing an endpoint could
+ * be found by and are dropped, not answered with address unreachable errors to ourselves
+ * (which spent the ICMP rate limit for nothing). */
+static void failed_resolution_of_fragments(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
+	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_write_opts o = {.to = &to};
+	uint8_t *pl = pattern(6000, 16);
+	size_t w = 0;
+
+	assert_int_equal(ns_ep_write(ep, pl, 6000, &o, &w), NS_OK);
+	nt_advance(t, 3 * NS_SEC);
+	assert_int_equal(nt_discard(t), 3); /* the solicitations */
+	assert_int_equal(nt_stat(t, NS_STAT_NEIGH_FAILED), 1);
+	assert_int_equal(nt_drops(t, NS_DROP_NEIGH_FAILED), 5);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMPV6_ERRORS_TX), 0);
+	assert_int_equal(nt_stat(t, NS_STAT_ICMP_RATE_LIMITED), 0);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+	free(pl);
+}
+
 /* RFC 8201 4: a packet too big quoting our datagram lowers the path MTU to the peer
  * (never under 1280); the next datagram over it is fragmented to it. One quoting a port
  * nobody has changes nothing. */
@@ -521,11 +660,16 @@ int main(void)
 	    T(parameter_problems),
 	    T(overlap_and_duplicate),
 	    T(unfragmentable_part_kept),
+	    T(reassembled_payload_over_65535_dropped),
+	    T(hop_by_hop_after_fragment_refused),
+	    T(traffic_class_of_first_fragment),
 	    T(timeout_time_exceeded),
 	    T(ecn_mix_dropped),
 	    cmocka_unit_test_setup_teardown(source_share_counts_the_slash64, setup_small_share,
 	                                    nt_cm_teardown),
 	    T(udp_fragmented_at_source),
+	    T(fragments_wait_for_resolution),
+	    T(failed_resolution_of_fragments),
 	    T(packet_too_big_lowers_path_mtu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

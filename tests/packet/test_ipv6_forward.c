@@ -135,6 +135,29 @@ static void packet_too_big(void **state)
 	del_nic2(t, l);
 }
 
+/* A path MTU the stack learnt as a sender is its own business: forwarding checks the next
+ * link's MTU (Linux's ip6_forward(): ip6_dst_mtu_maybe_forward()), so a packet that fits
+ * the link goes through though the path MTU to its destination is lower. */
+static void forwarding_uses_link_mtu_not_path_mtu(void **state)
+{
+	static uint8_t data[1500];
+	struct nt *t = *state;
+	struct ns_addr far = FAR;
+	struct ns_route r;
+
+	ns_route_pmtu_update(t->s, &far, 1280);
+	assert_int_equal(ns_route_find(t->s, 0, NULL, &far, &r), NS_OK);
+	assert_int_equal(r.mtu, 1280);
+	nt6_send_udp(t, NT6_UDP(.dst = FAR, .payload = data, .len = 1400));
+	nt6_expect_udp(t, NT6_UDP(.src = NT6_ADDR_PEER, .dst = FAR, .plen = 1408));
+	assert_int_equal(nt_drops(t, NS_DROP_IPV6_TOO_BIG), 0);
+	/* Over the link's: packet too big with the link's MTU. */
+	nt6_send_udp(t, NT6_UDP(.dst = FAR, .payload = data, .len = 1500 - 47));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_PACKET_TOO_BIG, .code = 0, .rest = 1500,
+	                            .dst = NT6_ADDR_PEER));
+	nt_expect_nothing(t);
+}
+
 /* RFC 4291 2.5.6: link-local sources and destinations stay on their link (a link-local
  * source is told, RFC 4443 3.1 code 2, as Linux does); nor are loopback, unspecified or
  * multicast addresses routed. */
@@ -254,6 +277,7 @@ int main(void)
 	    TF(hop_limit_expired),
 	    TF(no_route),
 	    TF(packet_too_big),
+	    TF(forwarding_uses_link_mtu_not_path_mtu),
 	    TF(link_local_and_martians_kept),
 	    TF(link_multicast_not_forwarded),
 	    TF(hop_by_hop_processed_when_forwarding),

@@ -277,6 +277,26 @@ static void range_answered_without_override(void **state)
 	nt_expect_nothing(t);
 }
 
+/* RFC 6980 5: a solicitation with a Fragment header (atomic here) is not answered, though
+ * the same one whole is. */
+static void fragmented_solicitation_ignored(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr us = NT6_ADDR_US;
+	struct ndp_repr r;
+	uint8_t body[32], fh[8] = {IPV6_NH_ICMPV6, 0, 0, 0, 0, 0, 0, 5};
+	uint32_t n = nt6_nd_target(body, &us, NDP_OPT_SLLA, &MAC5.m, NULL);
+
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .src = NB, .dst = NT6_SNODE(0, 0, 2),
+	                          .hop_limit = 255, .rest = 0, .nh = IPV6_NH_FRAGMENT, .ext = fh,
+	                          .ext_len = 8, .payload = body, .len = n));
+	assert_int_equal(nt_drops(t, NS_DROP_NDP_FRAGMENTED), 1);
+	nt_expect_nothing(t);
+	send_ns(t, NB, NT6_SNODE(0, 0, 2), NT6_ADDR_US, &MAC5.m, NULL);
+	nt6_expect_nd(t, ICMPV6_ND_NA, NT6_ICMP(.src = NT6_ADDR_US, .dst = NB), &r);
+	nt_expect_nothing(t);
+}
+
 static void bad_solicitations_dropped(void **state)
 {
 	struct nt *t = *state;
@@ -454,17 +474,12 @@ int main(void)
 #define T(f)    cmocka_unit_test_setup_teardown(f, nt6_cm_setup, nt_cm_teardown)
 #define TDAD(f) cmocka_unit_test_setup_teardown(f, setup_dad, nt_cm_teardown)
 	const struct CMUnitTest tests[] = {
-	    T(resolution_fails_after_three),
-	    T(nud_state_transitions),
-	    T(unsolicited_advertisements),
-	    T(override_flag_rules),
-	    T(bad_advertisements_dropped),
-	    T(solicitation_answered),
-	    T(range_answered_without_override),
-	    T(bad_solicitations_dropped),
-	    TDAD(dad_passes),
-	    TDAD(dad_conflict_by_advertisement),
-	    TDAD(dad_conflict_by_solicitation),
+	    T(resolution_fails_after_three),     T(nud_state_transitions),
+	    T(unsolicited_advertisements),       T(override_flag_rules),
+	    T(bad_advertisements_dropped),       T(solicitation_answered),
+	    T(range_answered_without_override),  T(bad_solicitations_dropped),
+	    T(fragmented_solicitation_ignored),  TDAD(dad_passes),
+	    TDAD(dad_conflict_by_advertisement), TDAD(dad_conflict_by_solicitation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include "harness6.h"
 #include "netstack/stats.h"
+#include "wire/checksum.h"
 
 #define PFX1     NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1)
 #define SLAAC1   NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1, [8] = 0, 0, 0, 0xff, 0xfe, 0, 0, 2)
@@ -156,6 +157,53 @@ static void hop_limit_and_mtu(void **state)
 	nt_expect_nothing(t);
 }
 
+#define NB   NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5) /* a neighbor with no static entry */
+#define MAC5 NT_MAC(0x02, 0, 0, 0, 0, 0x05)
+
+/* RFC 4861 6.3.4: a non-zero Reachable Time becomes BaseReachableTime for the NIC's IPv6
+ * neighbors (ReachableTime drawn from 0.5 to 1.5 times it, 6.3.2), a non-zero Retrans
+ * Timer the RetransTimer (solicitations and probes that far apart). With 2000 ms and
+ * 500 ms: solicitations 500 ms apart; an entry REACHABLE at most 3 s, then STALE, so a use
+ * 3 s later leads to a probe 5 s after it (DELAY_FIRST_PROBE_TIME). Zero fields change
+ * nothing; IPv4 neighbors keep the stack's times. */
+static void reachable_and_retrans_times(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr nb = NB;
+	uint8_t ra[8], body[32];
+	uint32_t n;
+
+	wr32(ra, 2000);
+	wr32(ra + 4, 500);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_RA, .src = NT6_LL_PEER, .dst = NT6_ALL_NODES,
+	                          .hop_limit = 255, .rest = 0, .payload = ra, .len = 8));
+	wr32(ra, 0); /* and one with zeros, which keeps them */
+	wr32(ra + 4, 0);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_RA, .src = NT6_LL_PEER, .dst = NT6_ALL_NODES,
+	                          .hop_limit = 255, .rest = 0, .payload = ra, .len = 8));
+	nt6_send_icmp(t, NT6_ICMP(.src = NB, .eth_src = MAC5, .seq = 1));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	nt_advance(t, 500 * NS_MSEC - 1);
+	nt_expect_nothing(t);
+	nt_advance(t, 1);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NT6_SNODE(0, 0, 5)));
+	n = nt6_nd_target(body, &nb, NDP_OPT_TLLA, &MAC5.m, NULL);
+	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NA, .src = NB, .hop_limit = 255,
+	                          .rest = (int64_t)(NDP_NA_SOLICITED | NDP_NA_OVERRIDE) << 24,
+	                          .payload = body, .len = n, .eth_src = MAC5));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .dst = NB, .eth_dst = MAC5));
+	nt_advance(t, 3 * NS_SEC + 1);
+	nt_expect_nothing(t);
+	nt6_send_icmp(t, NT6_ICMP(.src = NB, .eth_src = MAC5, .seq = 2));
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .dst = NB, .eth_dst = MAC5));
+	nt_advance(t, 5 * NS_SEC);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NB, .eth_dst = MAC5));
+	/* The next probe RetransTimer later. */
+	nt_advance(t, 500 * NS_MSEC);
+	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ND_NS, .dst = NB, .eth_dst = MAC5));
+	nt_discard(t);
+}
+
 /* RFC 4861 6.1.2: what makes an advertisement invalid; and a router ignores them. */
 static void bad_advertisements(void **state)
 {
@@ -170,6 +218,47 @@ static void bad_advertisements(void **state)
 	assert_int_equal(nt_drops(t, NS_DROP_NDP_MALFORMED), 3);
 	assert_false(has_route(t, NT6(0), 0, NT6_LL_PEER));
 	nt_expect_nothing(t);
+}
+
+/* RFC 6980 5: an ND message in fragments, or with an atomic Fragment header, is ignored
+ * (Linux's suppress_frag_ndisc): fragmentation is how rogue advertisements slip past
+ * RA-Guard (RFC 7113). An advertisement with a prefix, first as two fragments, then as
+ * an atomic fragment, installs nothing; sent whole, it does. */
+static void fragmented_advertisement_ignored(void **state)
+{
+	struct nt *t = *state;
+	struct ns_addr src = NT6_LL_PEER, dst = NT6_ALL_NODES, slaac = SLAAC1;
+	struct ndp_prefix pi = {.prefix_len = 64,
+	                        .flags = NDP_PREFIX_ONLINK | NDP_PREFIX_AUTO,
+	                        .valid = 3600,
+	                        .preferred = 1800};
+	uint8_t ra[48] = {ICMPV6_ND_RA, 0, 0, 0, 64, 0, 0x07, 0x08}, fh[8] = {IPV6_NH_ICMPV6};
+
+	memcpy(pi.prefix, PFX1.a, 16);
+	ndp_opt_emit_prefix(ra + 16, &pi);
+	wr16(ra + 2, csum_finish(csum_partial(ra, sizeof(ra),
+	                                      csum_pseudo_v6(src.a, dst.a, IPV6_NH_ICMPV6, 48))));
+	wr32(fh + 4, 77);
+	wr16(fh + 2, 1); /* offset 0, M */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra, .len = 24));
+	wr16(fh + 2, 24); /* offset 24, last */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra + 24, .len = 24));
+	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 1);
+	wr16(fh + 2, 0); /* atomic */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_FRAGMENT,
+	                        .ext = fh, .ext_len = 8, .payload = ra, .len = sizeof(ra)));
+	assert_int_equal(nt_drops(t, NS_DROP_NDP_FRAGMENTED), 2);
+	assert_false(has_route(t, NT6(0), 0, NT6_LL_PEER));
+	assert_int_equal(state_of(t, slaac), NS_IPV6_ADDR_NONE);
+	nt_expect_nothing(t);
+	/* Whole, it counts. */
+	nt6_send_raw(t, NT6_RAW(.src = src, .dst = dst, .hop_limit = 255, .nh = IPV6_NH_ICMPV6,
+	                        .payload = ra, .len = sizeof(ra)));
+	assert_true(has_route(t, NT6(0), 0, NT6_LL_PEER));
+	assert_int_equal(state_of(t, slaac), NS_IPV6_ADDR_PREFERRED);
+	nt_discard(t); /* the new address's MLD report */
 }
 
 static void router_ignores_advertisements(void **state)
@@ -480,7 +569,9 @@ int main(void)
 	    T(default_router_and_expiry),
 	    T(router_leaves),
 	    T(hop_limit_and_mtu),
+	    T(reachable_and_retrans_times),
 	    T(bad_advertisements),
+	    T(fragmented_advertisement_ignored),
 	    TS(router_ignores_advertisements, setup_router),
 	    T(slaac_address_and_lifetimes),
 	    T(slaac_two_hour_rule),

@@ -164,6 +164,29 @@ static void probe_uses_link_mtu(void **state)
 	ns_ep_close(ep);
 }
 
+/* At the 552-byte floor (a "frag needed" for less: the path MTU is held there, Linux's
+ * locked MTU) DF goes off so that routers may fragment on the narrower path, for WANT;
+ * a DO endpoint keeps DF on everything (Linux's __ip_make_skb(): DO and PROBE always set
+ * it). */
+static void floor_clears_df_unless_do(void **state)
+{
+	ST;
+	struct ns_ep *ep = udp_ep(t, false);
+
+	send_and_frag_needed(t, ep, 1400, 1, 300);
+	assert_int_equal(ip_mtu(ep), 552);
+	(void)send_n(ep, 1); /* the pending EMSGSIZE */
+	nt_discard(t);
+	assert_int_equal(send_n(ep, 500), NS_OK);
+	nt_expect_udp(t, NT_UDP(.df = 0, .ip_len = 528));
+	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DO), NS_OK);
+	assert_int_equal(send_n(ep, 500), NS_OK);
+	nt_expect_udp(t, NT_UDP(.df = 1, .ip_len = 528));
+	assert_int_equal(send_n(ep, 525), NS_ERR_MESSAGE_TOO_LONG);
+	nt_expect_nothing(t);
+	ns_ep_close(ep);
+}
+
 /* Bad option values; IP_MTU is read-only and needs a connected endpoint (ENOTCONN). */
 static void options_checked(void **state)
 {
@@ -246,6 +269,7 @@ int main(void)
 	    T(do_refuses_too_big),
 	    T(dont_never_sets_df),
 	    T(probe_uses_link_mtu),
+	    T(floor_clears_df_unless_do),
 	    T(options_checked),
 	    T(cache_needs_an_endpoint_of_ours),
 	    T(path_mtu_expires),

@@ -89,6 +89,8 @@ static void fake_failed_dispatch(struct ns_stack *s, void *priv, struct ns_pkt *
 
 #define T0 (500 * NS_SEC)
 
+static uint32_t qbytes; /* neigh_queue_bytes for the next make() (0: the default) */
+
 struct fixture {
 	struct ns_vclock vc;
 	struct ns_stack *s;
@@ -127,6 +129,9 @@ make(void **state, uint32_t caps, uint32_t qlen, uint32_t max_entries)
 		cfg.neigh_queue_len = qlen;
 	if (max_entries)
 		cfg.neigh_max_entries = max_entries;
+	if (qbytes)
+		cfg.neigh_queue_bytes = qbytes;
+	qbytes = 0;
 	assert_int_equal(ns_stack_new(&cfg, &f->s), NS_OK);
 	f->link = ns_channel_new(&cc);
 	assert_int_equal(ns_stack_add_nic(f->s, NIC, f->link, "eth0"), NS_OK);
@@ -149,6 +154,13 @@ static int setup(void **state)
 static int setup_q4(void **state)
 {
 	return make(state, NS_CAP_RESOLUTION_REQUIRED, 4, 0);
+}
+
+/* Room for three packets of the standard size, by bytes. */
+static int setup_bytes3(void **state)
+{
+	qbytes = 3 * (uint32_t)(sizeof(struct ns_pkt) + NS_PKT_STD_SIZE);
+	return make(state, NS_CAP_RESOLUTION_REQUIRED, 0, 0);
 }
 
 static int setup_max2(void **state)
@@ -351,6 +363,29 @@ static void test_queue_bound_drops_oldest(void **state)
 	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 3);
 	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
 	for (uint8_t i = 4; i <= 7; i++)
+		expect_frame(f, &peer_mac, i);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+}
+
+/* The queue is bounded by its packets' buffers too (Linux's unres_qlen_bytes): room for
+ * three standard packets keeps the newest three; a packet bigger than the whole bound is
+ * dropped at once, leaving the queue as it was. */
+static void test_queue_byte_bound_drops_oldest(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_addr target = A("192.0.2.9"), nh = target, local = A("192.0.2.1");
+	struct ns_pkt *big = ns_pkt_alloc(NS_PKT_HEADROOM, 8000);
+
+	for (uint8_t i = 1; i <= 5; i++)
+		out(f, "192.0.2.9", i);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 2);
+	assert_non_null(big);
+	memset(ns_pkt_data(big), 0, 20);
+	big->netproto = NET;
+	ns_nic_output(f->s, f->nic, &nh, &local, big);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 3);
+	ns_neigh_update(f->s, f->nic, &target, &peer_mac, NS_NEIGH_SOLICITED);
+	for (uint8_t i = 3; i <= 5; i++)
 		expect_frame(f, &peer_mac, i);
 	assert_int_equal(ns_channel_pending(f->link), 0);
 }
@@ -825,6 +860,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fail_without_hook_drops, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_update_flushes_in_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_bound_drops_oldest, setup_q4, teardown),
+	    cmocka_unit_test_setup_teardown(test_queue_byte_bound_drops_oldest, setup_bytes3,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_unsolicited_resolves_to_stale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsolicited_with_empty_queue_stays_stale, setup,
 	                                    teardown),

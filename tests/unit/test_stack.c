@@ -438,7 +438,8 @@ static void test_config_defaults(void **state)
 	assert_int_equal(cfg.neigh_reachable_ns, 30 * NS_SEC);
 	assert_int_equal(cfg.neigh_delay_ns, 5 * NS_SEC);
 	assert_int_equal(cfg.neigh_gc_ns, 60 * NS_SEC);
-	assert_int_equal(cfg.neigh_queue_len, 32);
+	assert_int_equal(cfg.neigh_queue_len, 256);
+	assert_int_equal(cfg.neigh_queue_bytes, 320 * 1024);
 	assert_int_equal(cfg.neigh_max_entries, 1024);
 	assert_int_equal(cfg.default_ttl, 64);
 }

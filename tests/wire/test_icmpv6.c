@@ -506,7 +506,7 @@ static void test_mld_query_v2(void **state)
 
 /*
  * The floating-point forms (RFC 3810 5.1.3, 5.1.9): Maximum Response Code 0xd234 is
- * exp 5, mant 0x234: (0x1234 | 0x1000) << 8 = 0x123400 ms; QQIC 0xa5 is exp 2, mant 5:
+ * exp 5, mant 0x234: (0x234 | 0x1000) << (5 + 3) = 0x123400 ms; QQIC 0xa5 is exp 2, mant 5:
  * (0x15) << 5 = 672 s. A group-and-source query with S set and one source.
  */
 static void test_mld_query_float(void **state)
