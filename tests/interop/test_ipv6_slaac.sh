@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Stateless address autoconfiguration from a real router: the kernel in the namespace is
 # a router (forwarding on) with radvd advertising 2001:db8:1::/64 (on-link, autonomous), an
-# MTU of 1400 and itself as the default router. netstack runs with --slaac and no IPv6
+# MTU of 1400 and itself as the default router, only in answer to a router solicitation
+# (UnicastOnly: no unsolicited advertisements), so the address proves netstack solicited. netstack runs with --slaac and no IPv6
 # address: it brings up its link-local address, solicits routers, and forms
 # 2001:db8:1::ff:fe00:2 (the prefix and the EUI-64 of 02:00:00:00:00:02, RFC 4862 5.5.3),
 # which it reports on SIGUSR1 once DAD has passed. The kernel then pings it; a kernel
@@ -24,6 +25,7 @@ in_ns "$NS" sysctl -qw net.ipv6.conf.all.forwarding=1
 cat >"$WORK/radvd.conf" <<CONF
 interface tap0 {
 	AdvSendAdvert on;
+	UnicastOnly on;
 	MinRtrAdvInterval 3;
 	MaxRtrAdvInterval 4;
 	AdvDefaultLifetime 600;
