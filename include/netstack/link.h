@@ -135,6 +135,32 @@ NS_API uint16_t ns_link_ip_version_proto(const struct ns_pkt *pkt);
  */
 NS_API ns_err ns_gso_segment(const struct ns_pkt *pkt, bool csum_offload, struct ns_pkt **out);
 
+/**
+ * ns_gso_prepare() - Make a received GSO packet (a TAP's TSO or GRO super-frame) ready to be
+ * sent on, as a router does: check its headers against its descriptor as ns_gso_segment()
+ * would (at most 2048 segments too), rebuild the descriptor's offsets (gso.l3_len,
+ * gso.csum_off, gso.needs_csum) from the headers, and make the transport checksum partial
+ * whatever it held (the pseudo-header sum over the whole transport length in the field,
+ * NS_PKT_CSUM_PARTIAL, csum_start/csum_off), so that the device or ns_gso_segment()
+ * finishes each segment's. *@seg_len (if not NULL) is the network-layer length of the
+ * largest segment it stands for: what the next link's MTU must hold (Linux's
+ * skb_gso_network_seglen()).
+ * Requires: head at the network header, a single owner. Errors: INVALID_ARGUMENT for a
+ * packet ns_gso_segment() would refuse (nothing is changed then).
+ */
+NS_API ns_err ns_gso_prepare(struct ns_pkt *pkt, uint32_t *seg_len);
+
+/**
+ * ns_pkt_csum_finish() - Finish a partial transport checksum (NS_PKT_CSUM_PARTIAL) in
+ * software: the Internet checksum of the bytes from csum_start to the end, with the
+ * pseudo-header sum already in the field, written at csum_start + csum_off (a computed 0
+ * is written as 0xffff, which UDP needs and TCP reads the same), and the flag cleared, as
+ * Linux's skb_checksum_help() for a device without checksum offload. A packet that is not
+ * partial is left alone. Requires: head at the network header. False if the offsets point
+ * past the packet (nothing is changed then).
+ */
+NS_API bool ns_pkt_csum_finish(struct ns_pkt *pkt);
+
 /* ---- Channel link: inject inbound, read outbound (tests; apps that move frames) ---- */
 
 struct ns_channel_config {
@@ -147,8 +173,9 @@ struct ns_channel_config {
 NS_API struct ns_link *ns_channel_new(const struct ns_channel_config *cfg);
 /** ns_channel_inject() - Deliver @pkt as if the link had received it.
  * Ownership: consumes @pkt. The frame is parsed per the channel's header type. Flags other
- * than NS_PKT_CSUM_VERIFIED are cleared, except that NS_PKT_CSUM_PARTIAL (a packet taken
- * from another channel's output) becomes NS_PKT_CSUM_VERIFIED; pkt->gso is kept. */
+ * than NS_PKT_CSUM_VERIFIED and NS_PKT_CSUM_PARTIAL are cleared; a partial one (a packet
+ * taken from another channel's output) keeps csum_start/csum_off and is also
+ * NS_PKT_CSUM_VERIFIED (pkt.h: the inbound meaning); pkt->gso is kept. */
 NS_API void ns_channel_inject(struct ns_link *ch, struct ns_pkt *pkt);
 /** ns_channel_inject_bytes() - Copy @len bytes into a packet and inject it. */
 NS_API void ns_channel_inject_bytes(struct ns_link *ch, const void *frame, uint32_t len);

@@ -46,7 +46,13 @@ enum {
 	/* Inbound: the link (or the kernel behind it) verified the transport checksum. */
 	NS_PKT_CSUM_VERIFIED = 1u << 0,
 	/* Outbound: the transport checksum is partial (pseudo-header sum only) and the link
-	 * must finish it at csum_start/csum_off (virtio-net NEEDS_CSUM semantics). */
+	 * must finish it at csum_start/csum_off (virtio-net NEEDS_CSUM semantics); a NIC
+	 * whose link lacks NS_CAP_TX_CSUM_OFFLOAD finishes it in software first.
+	 * Inbound (always with NS_PKT_CSUM_VERIFIED): the sender left it so (a TAP's
+	 * NEEDS_CSUM frame, a packet from another stack's channel; Linux's CHECKSUM_PARTIAL
+	 * on receive): the data is known good, but the field holds only the pseudo-header
+	 * sum, at csum_start/csum_off. Local delivery reads it as verified; forwarding sends
+	 * it on partial. */
 	NS_PKT_CSUM_PARTIAL = 1u << 1,
 	/* Inbound link packet type (from the destination MAC). */
 	NS_PKT_BROADCAST = 1u << 2,
@@ -96,7 +102,7 @@ struct ns_pkt {
 	struct ns_hdr_ref hdr[NS_HDR_COUNT];
 	struct ns_mac link_src; /* inbound: source MAC */
 	struct ns_mac link_dst; /* outbound: resolved next-hop MAC */
-	/* Outbound partial checksum (NS_PKT_CSUM_PARTIAL): offsets from the network header. */
+	/* Partial checksum (NS_PKT_CSUM_PARTIAL): offsets from the network header. */
 	uint16_t csum_start;
 	uint16_t csum_off;
 	struct ns_gso gso;

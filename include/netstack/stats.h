@@ -91,6 +91,7 @@
 	X(NIC_DOWN, POLICY, "NIC is down or unknown")                                        \
 	X(LINK_UNKNOWN_PROTO, POLICY, "no network protocol for the EtherType")               \
 	X(GSO_BAD, POLICY, "outbound GSO packet whose headers do not match its descriptor")  \
+	X(OFFLOAD_BAD, MALFORMED, "received offload metadata (GSO descriptor, partial checksum offsets) that does not match the headers") \
 	X(LINK_OTHERHOST, POLICY, "frame for another host's MAC")                            \
 	X(IPV4_TRUNCATED, MALFORMED, "IPv4 header truncated")                                \
 	X(IPV4_BAD_VERSION, MALFORMED, "IP version is not 4")                                \

@@ -22,8 +22,16 @@
  * ns_nic_match_addr() and ns_nic_owns_addr() answer for one NIC alone.
  *
  * Packet endpoints tap both directions here, through the raw module's hook: inbound frames
- * before any filtering, outbound ones as they go to the link. While no packet endpoint
- * exists each tap costs one branch.
+ * before any filtering, outbound ones as they go to the link, which is what Linux's taps
+ * see: a GSO packet whole for a link that segments it (NS_CAP_HW_GSO), else each segment
+ * ns_gso_segment() cut, and checksums finished unless the link finishes them. While no
+ * packet endpoint exists each tap costs one branch.
+ *
+ * Offloads on the way out (ns_nic_output_mac()), as Linux's validate_xmit_skb(): a GSO
+ * packet for a link without NS_CAP_HW_GSO is cut in software (gso.c), its segments'
+ * checksums left partial only for a link with NS_CAP_TX_CSUM_OFFLOAD; a partial checksum
+ * for a link without it is finished in software (a forwarded packet keeps the partial
+ * checksum its sender left, whichever link it leaves by).
  *
  * Every change that routes depend on (NICs, addresses, ranges, up/down, spoofing,
  * promiscuous) bumps the stack's generation (ns_stack_generation()), so cached routes
@@ -534,7 +542,11 @@ static ns_err nic_output_sw_gso(struct ns_stack *s, struct ns_nic *nic, struct n
 		while (segs && n < GSO_WRITE_BATCH) {
 			batch[n] = segs;
 			segs = segs->next;
-			batch[n++]->next = NULL;
+			batch[n]->next = NULL;
+			/* Taps see what goes to the link: each segment, as Linux's
+			 * dev_queue_xmit_nit() runs after validate_xmit_skb() segmented. */
+			RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, batch[n], true);
+			n++;
 		}
 		s->stats.stat[NS_STAT_GSO_SW_SEGMENTS] += (uint64_t)n;
 		s->stats.stat[NS_STAT_LINK_TX] += (uint64_t)n;
@@ -578,11 +590,21 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 		s->stats.stat[NS_STAT_GSO_TX]++;
 		if (!(nic->caps & NS_CAP_HW_GSO))
 			return nic_output_sw_gso(s, nic, pkt);
+	} else if ((pkt->flags & NS_PKT_CSUM_PARTIAL) && !(nic->caps & NS_CAP_TX_CSUM_OFFLOAD) &&
+	           !(pkt->flags & NS_PKT_LINK_HDR) && !ns_pkt_csum_finish(pkt)) {
+		/* Our transports leave a checksum partial only for a link that finishes it; a
+		 * forwarded packet keeps its sender's (a TAP's NEEDS_CSUM), whatever link it
+		 * leaves by, so a link that cannot gets it finished here, as Linux's
+		 * validate_xmit_skb() does with skb_checksum_help(). Offsets past the packet
+		 * cannot be honoured. */
+		s->stats.stat[NS_STAT_TX_ERRORS]++;
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return NS_ERR_INVALID_ARGUMENT;
 	}
 	s->stats.stat[NS_STAT_LINK_TX]++;
 	s->stats.stat[NS_STAT_TX_PACKETS]++;
 	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see each frame as it
-	 * goes to the device. */
+	 * goes to the device (a GSO packet whole: the device segments it). */
 	RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
 	if (ns_link_write(nic->link, &pkt, 1) != 1) {
 		/* The link consumed and counted the packet itself; ENOBUFS is what Linux

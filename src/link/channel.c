@@ -177,13 +177,15 @@ void ns_channel_inject(struct ns_link *l, struct ns_pkt *pkt)
 
 	/* A packet taken from a channel's output (another stack's, wired to this one) turns
 	 * inbound with its offload metadata, as across a veth pair: a checksum left partial
-	 * never crossed a wire, so the data is known good; a GSO packet arrives whole, as
-	 * a GRO'd frame, its descriptor telling the segment size. Outbound-only metadata
-	 * (recorded headers, checksum offsets) is cleared. */
+	 * never crossed a wire, so the data is known good, and it stays partial (with its
+	 * offsets) for a router to send on so (pkt.h); a GSO packet arrives whole, as a GRO'd
+	 * frame, its descriptor telling the segment size. Outbound-only metadata (recorded
+	 * headers) is cleared. */
 	if (pkt->flags & NS_PKT_CSUM_PARTIAL)
-		pkt->flags = (uint16_t)((pkt->flags & ~NS_PKT_CSUM_PARTIAL) | NS_PKT_CSUM_VERIFIED);
-	pkt->flags &= NS_PKT_CSUM_VERIFIED;
-	pkt->csum_start = pkt->csum_off = 0;
+		pkt->flags |= NS_PKT_CSUM_VERIFIED;
+	else
+		pkt->csum_start = pkt->csum_off = 0;
+	pkt->flags &= NS_PKT_CSUM_VERIFIED | NS_PKT_CSUM_PARTIAL;
 	memset(pkt->hdr, 0, sizeof(pkt->hdr));
 	pkt->next = NULL;
 	if (ch->header == NS_LINK_HDR_ETHERNET) {

@@ -27,6 +27,14 @@
  * and payload; with @csum_offload it is left partial instead (pseudo-header sum in the
  * field, NS_PKT_CSUM_PARTIAL, csum_start/csum_off set), for a link that finishes it.
  *
+ * Forwarding a received super-frame (a TAP's TSO or GRO packet) goes through
+ * ns_gso_prepare() first: the same validation, the descriptor's offsets rebuilt from the
+ * headers, and the checksum made partial, so that whichever link it leaves by finishes
+ * every segment's checksum; its answer, the length of the largest segment, is what the
+ * forwarder holds against the next link's MTU (Linux's skb_gso_validate_network_len()).
+ * ns_pkt_csum_finish() is the software checksum for a link without TX checksum offload
+ * (Linux's skb_checksum_help()).
+ *
  * Input is validated before anything is allocated: version, header lengths, the IP length
  * fields against the packet, the protocol against the GSO type, a non-zero gso.mss and at
  * most GSO_MAX_SEGS segments. A packet that fails is refused whole (the caller drops and
@@ -154,6 +162,56 @@ static void gso_fix(struct ns_pkt *seg, const struct gso_layout *lo, uint32_t i,
 	if (!lo->tcp && c == 0)
 		c = 0xffff; /* RFC 768: a computed 0 is sent as all ones */
 	wr16(l4 + csum_at, c);
+}
+
+ns_err ns_gso_prepare(struct ns_pkt *pkt, uint32_t *seg_len)
+{
+	struct gso_layout lo;
+	uint32_t payload, n;
+	uint16_t csum_at;
+	uint8_t *ip;
+
+	if (!gso_parse(pkt, &lo))
+		return NS_ERR_INVALID_ARGUMENT;
+	payload = pkt->len - lo.l3 - lo.l4;
+	n = payload ? (payload + pkt->gso.mss - 1) / pkt->gso.mss : 1;
+	if (n > GSO_MAX_SEGS)
+		return NS_ERR_INVALID_ARGUMENT;
+	/* The pseudo-header sum over the whole transport length, as the kernel's TCP leaves
+	 * it on its own TSO packets (tcp_v4_send_check()) and as a device doing TSO, or
+	 * ns_gso_segment(), expects it: whatever the field held (a GRO'd super-frame keeps its
+	 * first segment's checksum, which is nobody's). */
+	ip = ns_pkt_data(pkt);
+	csum_at = lo.tcp ? 16 : 6;
+	wr16(ip + lo.l3 + csum_at, csum_fold(gso_pseudo(ip, &lo, pkt->len - lo.l3)));
+	pkt->flags |= NS_PKT_CSUM_PARTIAL;
+	pkt->csum_start = (uint16_t)lo.l3;
+	pkt->csum_off = csum_at;
+	pkt->gso.needs_csum = 1;
+	pkt->gso.l3_len = (uint16_t)lo.l3;
+	pkt->gso.csum_off = csum_at;
+	if (seg_len)
+		*seg_len = lo.l3 + lo.l4 + (payload < pkt->gso.mss ? payload : pkt->gso.mss);
+	return NS_OK;
+}
+
+bool ns_pkt_csum_finish(struct ns_pkt *pkt)
+{
+	uint32_t start = pkt->csum_start, field = start + pkt->csum_off;
+	uint8_t *p;
+	uint16_t c;
+
+	if (!(pkt->flags & NS_PKT_CSUM_PARTIAL))
+		return true;
+	if (!ns_pkt_peek(pkt, field, 2) || start > field)
+		return false;
+	p = ns_pkt_data(pkt);
+	c = csum_finish(csum_partial(p + start, pkt->len - start, 0));
+	if (!c)
+		c = 0xffff; /* 0 means "no checksum" to UDP (RFC 768), as skb_checksum_help() */
+	wr16(p + field, c);
+	pkt->flags &= (uint16_t)~NS_PKT_CSUM_PARTIAL;
+	return true;
 }
 
 ns_err ns_gso_segment(const struct ns_pkt *pkt, bool csum_offload, struct ns_pkt **out)

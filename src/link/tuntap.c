@@ -17,11 +17,12 @@
  * byte order, as legacy virtio and the tun driver's default define it): every frame read or
  * written is preceded by the header. Inbound, F_DATA_VALID or F_NEEDS_CSUM (a packet the host
  * built and never checksummed) mean the transport checksum needs no verification
- * (NS_PKT_CSUM_VERIFIED); a GSO type marks a super-frame (pkt->gso) of up to 64 KiB, which the
- * kernel sends only after TUNSETOFFLOAD with TUN_F_TSO*. Outbound, NS_PKT_CSUM_PARTIAL and
- * pkt->gso become F_NEEDS_CSUM and a GSO type, with offsets moved from the network header to
- * the frame's start. Without a vnet header a partial checksum is finished here in software
- * and a GSO packet cannot be sent (dropped, tx_errors).
+ * (NS_PKT_CSUM_VERIFIED); F_NEEDS_CSUM also says the field holds only the pseudo-header sum
+ * (NS_PKT_CSUM_PARTIAL with its offsets, for a router to send on partial); a GSO type marks a
+ * super-frame (pkt->gso) of up to 64 KiB, which the kernel sends only after TUNSETOFFLOAD with
+ * TUN_F_TSO*. Outbound, NS_PKT_CSUM_PARTIAL and pkt->gso become F_NEEDS_CSUM and a GSO type, with
+ * offsets moved from the network header to the frame's start. Without a vnet header a partial
+ * checksum is finished here in software and a GSO packet cannot be sent (dropped, tx_errors).
  *
  * Reading: frames that fit a standard packet buffer (MTU 1500) are read straight into a pooled
  * ns_pkt: no copy, no malloc. When larger frames are possible (jumbo MTU, GSO super-frames of
@@ -122,6 +123,8 @@ static bool vnet_rx(struct tuntap *tt, struct ns_pkt *pkt, const uint8_t *vh)
 	if (flags & (VIRTIO_NET_HDR_F_DATA_VALID | VIRTIO_NET_HDR_F_NEEDS_CSUM))
 		pkt->flags |= NS_PKT_CSUM_VERIFIED;
 	if (needs_csum && csum_start >= tt->link_hlen) {
+		/* The field holds the pseudo-header sum only (pkt.h: inbound partial). */
+		pkt->flags |= NS_PKT_CSUM_PARTIAL;
 		pkt->csum_start = (uint16_t)(csum_start - tt->link_hlen);
 		pkt->csum_off = csum_offset;
 	}

@@ -586,8 +586,9 @@ struct ns_pkt *frag_stitch(struct ns_stack *s, struct ns_pkt *chain, uint32_t dr
 		ns_pkt_free_list(chain);
 	}
 	/* The transport checksum covers the whole datagram: no fragment's offload verdict
-	 * speaks for it. */
-	out->flags &= (uint16_t)~NS_PKT_CSUM_VERIFIED;
+	 * speaks for it (nor can its checksum be partial). */
+	out->flags &= (uint16_t) ~(NS_PKT_CSUM_VERIFIED | NS_PKT_CSUM_PARTIAL);
+	out->csum_start = out->csum_off = 0;
 	memset(out->hdr, 0, sizeof(out->hdr));
 	memset(&out->gso, 0, sizeof(out->gso));
 	out->user = 0;

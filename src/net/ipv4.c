@@ -60,8 +60,11 @@
  *
  * Forwarding fragments a datagram without DF that is too big for the next hop's link
  * (its MTU, not a path MTU learnt as a sender: Linux's ip_forward_use_pmtu=0) and answers
- * one with DF with "fragmentation needed" and that MTU (RFC 1191 3). GSO super-frames are
- * the link's to segment and never fragmented.
+ * one with DF with "fragmentation needed" and that MTU (RFC 1191 3). A packet that came
+ * with offload metadata keeps it (forward.c): a GSO super-frame is held against the MTU per
+ * segment and goes on whole (the out link, or the NIC in software, segments it), or,
+ * without DF and with segments too big, is segmented here and each segment fragmented; a
+ * partial checksum leaves partial.
  *
  * Limits: options are never acted on (source routes are refused, record route is not
  * filled in); no multicast group membership beyond all-hosts; no ICMP redirects when
@@ -70,6 +73,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/forward.h"
 #include "net/frag.h"
 #include "net/net.h"
 #include "netstack/stack.h"
@@ -388,6 +392,38 @@ static ns_err ipv4_output_frags(struct ns_stack *s, struct ns_nic *nic,
 	return err;
 }
 
+/* Cut the GSO packet @pkt (head at its header) into its segments and fragment each for
+ * @mtu, as Linux's ip_finish_output_gso() does for a super-frame without DF whose segments
+ * do not fit the next link. Consumes @pkt. */
+static ns_err ipv4_output_gso_frags(struct ns_stack *s, struct ns_nic *nic,
+                                    const struct ns_addr *next_hop, const struct ns_addr *local,
+                                    struct ns_pkt *pkt, uint32_t mtu)
+{
+	struct ns_pkt *segs;
+	ns_err err = ns_gso_segment(pkt, false, &segs), e;
+
+	ns_pkt_free(pkt);
+	if (err != NS_OK) {
+		/* ns_gso_prepare() accepted its headers: only memory can be short. */
+		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+		return NS_ERR_NO_BUFFER_SPACE;
+	}
+	while (segs) {
+		struct ns_pkt *seg = segs;
+
+		segs = seg->next;
+		seg->next = NULL;
+		ns_stat_inc(s, NS_STAT_GSO_SW_SEGMENTS);
+		if (seg->len > mtu)
+			e = ipv4_output_frags(s, nic, next_hop, local, seg, mtu);
+		else
+			e = ns_nic_output(s, nic, next_hop, local, seg);
+		if (e != NS_OK && err == NS_OK)
+			err = e;
+	}
+	return err;
+}
+
 /* Forward @pkt (head at its validated, trimmed header) per RFC 1812 5.2. Consumes @pkt. */
 static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *pkt,
                          const struct ipv4_repr *ip)
@@ -395,7 +431,8 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	struct ns_addr dst = v4(ip->dst);
 	struct ns_route r;
 	struct ns_nic *out;
-	uint32_t mtu;
+	uint32_t mtu, net_len;
+	uint16_t flags;
 	bool too_big;
 
 	if (!ipv4_forwardable(ip->src) || !ipv4_forwardable(ip->dst)) {
@@ -420,12 +457,17 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		ns_drop(s, pkt, NS_DROP_IPV4_NOT_FOR_US);
 		return;
 	}
+	/* Offload metadata (forward.c): a super-frame is held against the MTU per segment. */
+	if (!fwd_offload(pkt, ip->hdr_len, &net_len, &flags)) {
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return;
+	}
 	/* RFC 1812 5.2.6 / RFC 1191 3: too big for the next hop's link (its MTU, not a path
 	 * MTU we learnt as a sender, as Linux with ip_forward_use_pmtu=0): DF gets
-	 * "fragmentation needed" with that MTU, the rest is fragmented (RFC 791 3.2). A GSO
-	 * super-frame is the link's to segment. */
+	 * "fragmentation needed" with that MTU, the rest is fragmented (RFC 791 3.2), a
+	 * super-frame's segments each (Linux's ip_exceeds_mtu() and ip_finish_output_gso()). */
 	mtu = ns_nic_mtu(out);
-	too_big = pkt->gso.type == NS_GSO_NONE && ip->total_len > mtu;
+	too_big = net_len > mtu;
 	if (too_big && ip->df) {
 		icmpv4_send_error(s, in, pkt, pkt->head, ICMPV4_DEST_UNREACH,
 		                  ICMPV4_UNREACH_FRAG_NEEDED, mtu);
@@ -438,15 +480,18 @@ static void ipv4_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		return;
 	}
 	ipv4_dec_ttl(ns_pkt_data(pkt));
-	/* The packet turns outbound: inbound packet-type and checksum flags no longer hold. */
-	pkt->flags = 0;
+	/* The packet turns outbound: inbound packet-type flags no longer hold, and its
+	 * checksum leaves partial or complete as fwd_offload() said. */
+	pkt->flags = flags;
 	pkt->netproto = NS_ETHERTYPE_IPV4;
 	pkt->nic = ns_nic_id(out);
 	ns_stat_inc(s, NS_STAT_IP_FORWARDED);
-	if (too_big)
-		ipv4_output_frags(s, out, &r.next_hop, &r.local, pkt, mtu);
-	else
+	if (!too_big)
 		ns_nic_output(s, out, &r.next_hop, &r.local, pkt);
+	else if (pkt->gso.type != NS_GSO_NONE)
+		ipv4_output_gso_frags(s, out, &r.next_hop, &r.local, pkt, mtu);
+	else
+		ipv4_output_frags(s, out, &r.next_hop, &r.local, pkt, mtu);
 }
 
 /* ---------------------------------------------------------------- inbound entry point */

@@ -56,7 +56,8 @@
  * destination unreachable "beyond scope of source address", code 2, as Linux sends); a hop
  * limit that would reach 0 gets time exceeded (code 0); no route, destination unreachable
  * code 0; a packet larger than the next link's MTU (its IPv6 MTU, not a path MTU learnt as
- * a sender, as Linux), packet too big with that MTU (routers never fragment, RFC 8200 5). The hop
+ * a sender, as Linux; each segment's for a GSO super-frame), packet too big with that MTU
+ * (routers never fragment, RFC 8200 5). Offload metadata is kept as forward.c says. The hop
  * limit is decremented in place (no checksum to fix). Multicast is never forwarded, and no
  * redirects are sent.
  *
@@ -78,6 +79,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/forward.h"
 #include "net/frag.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
@@ -503,7 +505,8 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 	struct ns_addr dst = v6(ip->dst);
 	struct ns_route r;
 	struct ns_nic *out;
-	uint32_t mtu;
+	uint32_t mtu, net_len;
+	uint16_t flags;
 
 	if (!ipv6_forwardable(ip->src) || !ipv6_forwardable(ip->dst)) {
 		/* RFC 4443 3.1: a link-local source beyond its scope (Linux answers it). */
@@ -527,11 +530,17 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		ns_drop(s, pkt, NS_DROP_NO_ROUTE);
 		return;
 	}
+	/* Offload metadata (forward.c): a super-frame is held against the MTU per segment. */
+	if (!fwd_offload(pkt, IPV6_HLEN, &net_len, &flags)) {
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return;
+	}
 	/* RFC 8200 5: routers do not fragment; the source learns the MTU (RFC 8201). The
 	 * next link's MTU, not a path MTU learnt as a sender (r.mtu), which is about our own
-	 * packets: Linux's ip6_forward() asks ip6_dst_mtu_maybe_forward() for the device's. */
+	 * packets: Linux's ip6_forward() asks ip6_dst_mtu_maybe_forward() for the device's,
+	 * and ip6_pkt_too_big() holds a GSO packet's segments against it. */
 	mtu = ns_nic_ipv6_mtu(out);
-	if (pkt->len > mtu) {
+	if (net_len > mtu) {
 		icmpv6_send_error(s, in, pkt, pkt->head, ICMPV6_PACKET_TOO_BIG, 0, mtu);
 		ns_drop(s, pkt, NS_DROP_IPV6_TOO_BIG);
 		return;
@@ -541,7 +550,7 @@ static void ipv6_forward(struct ns_stack *s, struct ns_nic *in, struct ns_pkt *p
 		return;
 	}
 	ns_pkt_data(pkt)[7]--; /* no header checksum to patch */
-	pkt->flags = 0;
+	pkt->flags = flags;
 	pkt->netproto = NS_ETHERTYPE_IPV6;
 	ns_stat_inc(s, NS_STAT_IP_FORWARDED);
 	ns_nic_output(s, out, &r.next_hop, &r.local, pkt);
