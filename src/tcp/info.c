@@ -5,7 +5,8 @@
  * The counters are kept where things happen, at the cost of an add each: every segment
  * tcp_xmit() builds passes tcp_count_xmit() (segments, data bytes, retransmitted bytes,
  * which also give PRR its prr_out); input counts segments, in-order bytes and
- * out-of-order segments; the ACK path counts bytes acknowledged and, through
+ * out-of-order segments. A GSO packet counts as the segments it stands for both ways
+ * (Linux's tcp_skb_pcount() and gso_segs); the ACK path counts bytes acknowledged and, through
  * tcp_count_delivered(), bytes delivered (newly ACKed plus newly SACKed, RFC 6937's
  * DeliveredData), from which a delivery rate is sampled: the bytes delivered over an
  * interval at least one SRTT long, divided by its length. The sample is not corrected for
@@ -32,12 +33,12 @@ _Static_assert(NS_TCP_CLOSED == (int)TCP_CLOSED && NS_TCP_LISTEN == (int)TCP_LIS
                    NS_TCP_LAST_ACK == (int)TCP_LAST_ACK && NS_TCP_TIME_WAIT == (int)TCP_TIME_WAIT,
                "ns_tcp_state follows tcp_state");
 
-void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len)
+void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len, uint32_t segs)
 {
-	ep->segs_out++;
+	ep->segs_out += segs;
 	if (!len)
 		return;
-	ep->data_segs_out++;
+	ep->data_segs_out += segs;
 	ep->bytes_sent += len;
 	ep->last_data_sent = ns_stack_now(ep->ep.stack);
 	if (seq_lt(seq, ep->snd_max))

@@ -849,9 +849,11 @@ static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g)
 		ns_drop(ep->ep.stack, NULL, NS_DROP_NO_MEMORY);
 		return;
 	}
-	/* The peer's segment size, for the every-second-segment ACK rule (Linux's rcv_mss). */
-	if (g->len > ep->rcv_mss)
-		ep->rcv_mss = (uint16_t)(g->len < adv ? g->len : adv);
+	/* The peer's segment size, for the every-second-segment ACK rule (Linux's rcv_mss):
+	 * a super-frame's is its gso.mss (tcp_measure_rcv_mss()). */
+	uint32_t seg_size = tcp_seg_gso_segs(g) > 1 ? g->pkt->gso.mss : g->len;
+	if (seg_size > ep->rcv_mss)
+		ep->rcv_mss = (uint16_t)(seg_size < adv ? seg_size : adv);
 	ep->last_data_recv = now_ns(ep);
 	if (g->seq == ep->rcv_nxt) {
 		uint32_t nxt = ep->rcv_nxt;
@@ -859,7 +861,7 @@ static void tcp_in_text(struct tcp_ep *ep, struct tcp_seg *g)
 		tcp_rcv_in_order(ep, g);
 		ep->bytes_received += ep->rcv_nxt - nxt;
 	} else {
-		ep->rcv_ooopack++;
+		ep->rcv_ooopack += tcp_seg_gso_segs(g);
 		tcp_rcv_out_of_order(ep, g);
 	}
 	tcp_rcv_rtt_measure(ep, g);
@@ -992,9 +994,9 @@ void tcp_input(struct tcp_ep *ep, struct tcp_seg *g)
 {
 	ep->last_rcv = now_ns(ep);
 	ep->keep_probes = 0;
-	ep->segs_in++;
+	ep->segs_in += tcp_seg_gso_segs(g);
 	if (g->len)
-		ep->data_segs_in++;
+		ep->data_segs_in += tcp_seg_gso_segs(g);
 	switch (ep->state) {
 	case TCP_LISTEN:
 		tcp_listen_input(ep, g, 0);

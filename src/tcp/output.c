@@ -326,7 +326,7 @@ static ns_err tcp_xmit_gso(struct tcp_ep *ep, uint32_t seq, uint8_t flags, uint3
 		ep->flags &= ~(TCP_F_ACK_NOW | TCP_F_ACK_DELAYED | TCP_F_DSACK_OWED);
 		ns_timer_cancel(s, &ep->delack_timer);
 	}
-	tcp_count_xmit(ep, seq, len); /* TCP_INFO, PRR */
+	tcp_count_xmit(ep, seq, len, seg < len ? (len + seg - 1) / seg : 1); /* TCP_INFO */
 	/* A failure past this point (no route, link full) is a lost segment: the
 	 * retransmission machinery deals with it as with any loss. */
 	tcp_send_pkt(s, &ep->route, pkt, ep->ttl, ep->tos);

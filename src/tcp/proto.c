@@ -169,6 +169,17 @@ bool tcp_seg_parse(struct tcp_stack *ts, struct ns_pkt *pkt, struct tcp_seg *g)
 	return true;
 }
 
+/* The segments outbound @pkt (head at its TCP header) stands for. */
+static uint32_t tcp_pkt_gso_segs(const struct ns_pkt *pkt)
+{
+	uint32_t payload, hlen = (uint32_t)(ns_pkt_data(pkt)[12] >> 4) * 4;
+
+	if (pkt->gso.type == NS_GSO_NONE || !pkt->gso.mss || hlen >= pkt->len)
+		return 1;
+	payload = pkt->len - hlen;
+	return (payload + pkt->gso.mss - 1) / pkt->gso.mss;
+}
+
 ns_err tcp_send_pkt(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt, uint8_t ttl,
                     uint8_t tos)
 {
@@ -189,7 +200,9 @@ ns_err tcp_send_pkt(struct ns_stack *s, const struct ns_route *r, struct ns_pkt 
 		tcp_set_csum(ns_pkt_data(pkt), pkt->len, pseudo);
 	}
 	pkt->transproto = NS_IPPROTO_TCP;
-	ns_stat_inc(s, NS_STAT_TCP_TX);
+	/* Per segment, a GSO packet counting those it stands for (Linux's OutSegs adds
+	 * tcp_skb_pcount()); tcp_rx counts packets, as InSegs counts skbs. */
+	ns_stat_add(s, NS_STAT_TCP_TX, tcp_pkt_gso_segs(pkt));
 	return ns_netproto_write(s, r, pkt, &wp);
 }
 

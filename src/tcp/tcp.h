@@ -508,6 +508,15 @@ static inline struct tcp_ep *tcp_ep_of(struct ns_ep *ep)
 	return (struct tcp_ep *)(void *)ep;
 }
 
+/* Segments a received segment stands for: a GRO'd or TSO super-frame (pkt->gso) the
+ * segments of its size it was made of, as Linux's tcp_segs_in() counts gso_segs; else 1. */
+static inline uint32_t tcp_seg_gso_segs(const struct tcp_seg *g)
+{
+	uint32_t mss = g->pkt ? g->pkt->gso.mss : 0;
+
+	return mss && g->len > mss ? (g->len + mss - 1) / mss : 1;
+}
+
 /* Sequence space a segment occupies: payload, SYN and FIN (RFC 9293 3.4). */
 static inline uint32_t tcp_seg_seqlen(const struct tcp_seg *g)
 {
@@ -795,8 +804,10 @@ bool tcp_syncookie_check(struct tcp_ep *l, const struct tcp_seg *g, struct tcp_c
 
 /* ---------------------------------------------------------------- info.c */
 
-/** tcp_count_xmit() - tcp_xmit() sent a segment of @len data bytes from @seq. */
-void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len);
+/** tcp_count_xmit() - tcp_xmit() sent @len data bytes from @seq as @segs segments (one
+ * GSO packet when @segs > 1: segs_out and data_segs_out count segments, as Linux's
+ * tcp_skb_pcount()). */
+void tcp_count_xmit(struct tcp_ep *ep, uint32_t seq, uint32_t len, uint32_t segs);
 /** tcp_count_delivered() - An ACK delivered @bytes (newly ACKed or SACKed): the delivery
  * counters and the delivery-rate sample. */
 void tcp_count_delivered(struct tcp_ep *ep, uint32_t bytes);
