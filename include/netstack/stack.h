@@ -59,6 +59,9 @@ struct ns_stack_config {
 	uint32_t neigh_queue_bytes;     /* and their buffers' bytes (320 KiB; Linux bounds the
 	                                 * queue so, unres_qlen_bytes: a datagram of many
 	                                 * fragments must fit whole) */
+	uint32_t neigh_queue_total_bytes; /* every unresolved entry's queue together, on
+	                                   * all NICs (4 MiB; beyond it the oldest queued
+	                                   * packet anywhere is dropped) */
 	uint32_t neigh_max_entries;     /* per NIC (1024) */
 	uint8_t default_ttl;            /* 64 */
 	/* IP reassembly, per family (Linux's ipfrag_high_thresh, ipfrag_time). Memory counts

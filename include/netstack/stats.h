@@ -188,6 +188,7 @@
 	X(TRANSPORT_TRUNCATED, MALFORMED, "transport header too short to read its ports")    \
 	X(PORT_UNREACHABLE, POLICY, "no endpoint for the destination port")                  \
 	X(NEIGH_QUEUE_FULL, POLICY, "queue of packets awaiting resolution full")             \
+	X(NEIGH_QUEUES_TOTAL, POLICY, "oldest packet awaiting resolution dropped: every queue together at the stack's byte cap") \
 	X(NEIGH_FAILED, POLICY, "link-address resolution failed")                            \
 	X(NO_ROUTE, POLICY, "no route to the destination")                                   \
 	X(NO_HEADROOM, POLICY, "packet lacks headroom for headers")                          \

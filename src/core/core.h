@@ -30,6 +30,7 @@ struct pmtu_cache;
 struct demux_table;
 struct port_table;
 struct neigh_table;
+struct neigh_queues;
 
 struct ns_nic {
 	struct ns_stack *stack;
@@ -65,6 +66,7 @@ struct ns_stack {
 	uint64_t rng;    /* splitmix64 state */
 	struct ns_stats stats;
 	int64_t endpoints_live;
+	struct neigh_queues *neigh_q; /* neigh.c: every NIC's resolution queues together */
 
 	struct proto_slot net[NS_MAX_PROTOCOLS];
 	uint32_t nnet;
@@ -201,6 +203,9 @@ void ports_free(struct port_table *p);
 struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic);
 /* Frees queued packets and cancels timers. */
 void neigh_free(struct ns_stack *s, struct neigh_table *t);
+/** neigh_queued_bytes() - What every packet waiting for resolution holds now, stack-wide
+ * (their truesize; bounded by neigh_queue_total_bytes), for tests. */
+uint64_t neigh_queued_bytes(const struct ns_stack *s);
 /* The table's current (randomised) reachable time, RFC 4861 6.3.2; for tests. */
 uint64_t neigh_reachable_time(const struct neigh_table *t);
 

@@ -13,6 +13,10 @@
  *               unres_qlen_bytes, so that every fragment of a large datagram fits); when
  *               full the oldest is dropped, as Linux does; a broadcast request goes out at once and
  *               every neigh_retrans_ns; after neigh_retries requests the entry fails.
+ *               Every FIFO of every NIC together is bounded too (neigh_queue_total_bytes,
+ *               which Linux lacks: entries times queue bytes would be 320 MiB per NIC): past
+ *               it the oldest packet waiting anywhere is dropped, found through a min-heap
+ *               of the queueing entries on their oldest packet's arrival number.
  *   REACHABLE   confirmed within the reachable time (by a solicited reply or an upper-layer
  *               hint, ns_neigh_confirm()); then STALE. Confirmations only store a time: the
  *               timer re-arms itself lazily when it fires, so a confirmation per TCP ACK
@@ -96,9 +100,22 @@ struct neigh_entry {
 	bool router;
 	uint32_t qlen;
 	uint32_t qbytes;              /* the queued packets' truesize() */
-	struct ns_pkt *qhead, *qtail; /* INCOMPLETE: packets awaiting the address */
+	uint32_t heap_at;             /* 1 + its place in the stack's heap while queueing, or 0 */
+	struct ns_pkt *qhead, *qtail; /* INCOMPLETE: packets awaiting the address (oldest first,
+	                               * each stamped in ->user with its arrival number) */
 	uint64_t confirmed;           /* last reachability confirmation */
 	struct ns_timer timer;
+};
+
+/* Every NIC's resolution queues together (s->neigh_q): their bytes, held under
+ * neigh_queue_total_bytes, and the entries that have a queue in a binary min-heap on their
+ * oldest packet's arrival number, so the oldest packet anywhere is found in O(1) and
+ * dropped in O(log n). */
+struct neigh_queues {
+	uint64_t bytes;            /* truesize() of every queued packet */
+	uint32_t stamp;            /* arrival counter: the next queued packet's ->user */
+	uint32_t n, cap;           /* entries in heap[], and its room */
+	struct neigh_entry **heap; /* heap[0]: the entry holding the oldest queued packet */
 };
 
 struct neigh_table {
@@ -198,7 +215,10 @@ struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic)
 	if (!tbl)
 		return NULL;
 	tbl->bucket = calloc(NEIGH_INIT_BUCKETS, sizeof(*tbl->bucket));
-	if (!tbl->bucket) {
+	if (!s->neigh_q)
+		s->neigh_q = calloc(1, sizeof(*s->neigh_q)); /* with the first NIC */
+	if (!tbl->bucket || !s->neigh_q) {
+		free(tbl->bucket);
 		free(tbl);
 		return NULL;
 	}
@@ -208,6 +228,90 @@ struct neigh_table *neigh_new(struct ns_stack *s, struct ns_nic *nic)
 	tbl->seed = ns_hash_keyed(s, NEIGH_SALT, &nic->id, sizeof(nic->id));
 	draw_reachable(s, tbl);
 	return tbl;
+}
+
+/* ---------------------------------------------------------------- the stack-wide heap */
+
+/* Did @a's oldest queued packet arrive before @b's? (Arrival numbers wrap: compared as
+ * a serial number, which holds while fewer than 2^31 packets are queued in between.) */
+static bool older(const struct neigh_entry *a, const struct neigh_entry *b)
+{
+	return (int32_t)(a->qhead->user - b->qhead->user) < 0;
+}
+
+static void heap_put(struct neigh_queues *q, uint32_t i, struct neigh_entry *e)
+{
+	q->heap[i] = e;
+	e->heap_at = i + 1;
+}
+
+static void heap_up(struct neigh_queues *q, uint32_t i)
+{
+	struct neigh_entry *e = q->heap[i];
+
+	while (i > 0 && older(e, q->heap[(i - 1) / 2])) {
+		heap_put(q, i, q->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(q, i, e);
+}
+
+static void heap_down(struct neigh_queues *q, uint32_t i)
+{
+	struct neigh_entry *e = q->heap[i];
+
+	for (;;) {
+		uint32_t c = 2 * i + 1;
+
+		if (c >= q->n)
+			break;
+		if (c + 1 < q->n && older(q->heap[c + 1], q->heap[c]))
+			c++;
+		if (!older(q->heap[c], e))
+			break;
+		heap_put(q, i, q->heap[c]);
+		i = c;
+	}
+	heap_put(q, i, e);
+}
+
+/* @e's queue just got its first packet. False if the heap cannot grow. */
+static bool heap_add(struct neigh_queues *q, struct neigh_entry *e)
+{
+	if (q->n == q->cap) {
+		uint32_t cap = q->cap ? q->cap * 2 : 16;
+		struct neigh_entry **h = realloc(q->heap, cap * sizeof(*h));
+
+		if (!h)
+			return false;
+		q->heap = h;
+		q->cap = cap;
+	}
+	q->heap[q->n++] = e;
+	heap_up(q, q->n - 1);
+	return true;
+}
+
+/* @e's queue is gone (emptied or detached). */
+static void heap_del(struct neigh_queues *q, struct neigh_entry *e)
+{
+	uint32_t i = e->heap_at - 1;
+	struct neigh_entry *last;
+
+	if (!e->heap_at)
+		return;
+	e->heap_at = 0;
+	last = q->heap[--q->n];
+	if (i == q->n)
+		return;
+	heap_put(q, i, last);
+	heap_up(q, i);
+	heap_down(q, last->heap_at - 1);
+}
+
+uint64_t neigh_queued_bytes(const struct ns_stack *s)
+{
+	return s && s->neigh_q ? s->neigh_q->bytes : 0;
 }
 
 void neigh_free(struct ns_stack *s, struct neigh_table *tbl)
@@ -220,12 +324,22 @@ void neigh_free(struct ns_stack *s, struct neigh_table *tbl)
 		for (; e; e = next) {
 			next = e->hnext;
 			ns_timer_cancel(s, &e->timer);
+			if (e->qhead) {
+				s->neigh_q->bytes -= e->qbytes;
+				heap_del(s->neigh_q, e);
+			}
 			ns_pkt_free_list(e->qhead);
 			free(e);
 		}
 	}
 	free(tbl->bucket);
 	free(tbl);
+	if (s->nnics == 0 && s->neigh_q) {
+		/* The last NIC is gone (ns_stack_remove_nic() counted it out first). */
+		free(s->neigh_q->heap);
+		free(s->neigh_q);
+		s->neigh_q = NULL;
+	}
 }
 
 static struct neigh_entry *lookup(const struct neigh_table *tbl, const struct ns_addr *a)
@@ -367,8 +481,13 @@ static const struct ns_netproto_ops *resolver_for(struct ns_stack *s, uint16_t n
 /* Take @e's queued packets off it (they are returned, still linked through ->next). */
 static struct ns_pkt *detach_queue(struct neigh_entry *e)
 {
+	struct neigh_queues *nq = e->tbl->s->neigh_q;
 	struct ns_pkt *q = e->qhead;
 
+	if (q) {
+		nq->bytes -= e->qbytes;
+		heap_del(nq, e);
+	}
 	e->qhead = e->qtail = NULL;
 	e->qlen = 0;
 	e->qbytes = 0;
@@ -584,37 +703,64 @@ static uint32_t truesize(const struct ns_pkt *pkt)
 	return (uint32_t)sizeof(*pkt) + pkt->cap;
 }
 
-/* Queue @pkt on INCOMPLETE entry @e; when the queue is full (packets or bytes) the oldest
- * packets go (Linux's choice: the newest data is likelier to still matter). Consumes
- * @pkt. */
+/* Drop @e's oldest queued packet, counted as @why. */
+static void drop_oldest(struct ns_stack *s, struct neigh_entry *e, enum ns_drop_reason why)
+{
+	struct neigh_queues *nq = s->neigh_q;
+	struct ns_pkt *old = e->qhead;
+	uint32_t size = truesize(old);
+
+	e->qhead = old->next;
+	e->qlen--;
+	e->qbytes -= size;
+	nq->bytes -= size;
+	if (!e->qhead) {
+		e->qtail = NULL;
+		heap_del(nq, e);
+	} else {
+		heap_down(nq, e->heap_at - 1); /* its oldest is younger now */
+	}
+	old->next = NULL;
+	ns_drop(s, old, why);
+}
+
+/* Queue @pkt on INCOMPLETE entry @e. When the entry's queue is full (packets or bytes) its
+ * oldest packets go; when every queue together would pass neigh_queue_total_bytes, the
+ * oldest packet waiting anywhere goes, whichever NIC and entry hold it (Linux's choice
+ * for one queue, taken stack-wide: the newest data is likelier to still matter, and a
+ * flood of packets to unresolvable next hops only ever pushes out its own older ones once
+ * it holds the cap). Consumes @pkt. */
 static void enqueue(struct ns_stack *s, struct neigh_entry *e, struct ns_pkt *pkt)
 {
+	struct neigh_queues *nq = s->neigh_q;
 	uint32_t max = s->cfg.neigh_queue_len, max_bytes = s->cfg.neigh_queue_bytes;
 	uint32_t size = truesize(pkt);
 
-	if (max == 0 || size > max_bytes) {
+	if (max == 0 || size > max_bytes || size > s->cfg.neigh_queue_total_bytes) {
 		ns_drop(s, pkt, NS_DROP_NEIGH_QUEUE_FULL);
 		return;
 	}
-	while (e->qlen >= max || e->qbytes + size > max_bytes) {
-		struct ns_pkt *old = e->qhead;
-
-		e->qhead = old->next;
-		if (!e->qhead)
-			e->qtail = NULL;
-		e->qlen--;
-		e->qbytes -= truesize(old);
-		old->next = NULL;
-		ns_drop(s, old, NS_DROP_NEIGH_QUEUE_FULL);
-	}
+	while (e->qlen >= max || e->qbytes + size > max_bytes)
+		drop_oldest(s, e, NS_DROP_NEIGH_QUEUE_FULL);
+	/* Bytes are queued only while some entry has a queue: the heap is not empty. */
+	while (nq->bytes + size > s->cfg.neigh_queue_total_bytes)
+		drop_oldest(s, nq->heap[0], NS_DROP_NEIGH_QUEUES_TOTAL);
 	pkt->next = NULL;
-	if (e->qtail)
+	pkt->user = nq->stamp++;
+	if (e->qtail) {
 		e->qtail->next = pkt;
-	else
+	} else {
 		e->qhead = pkt;
+		if (!heap_add(nq, e)) {
+			e->qhead = NULL;
+			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+			return;
+		}
+	}
 	e->qtail = pkt;
 	e->qlen++;
 	e->qbytes += size;
+	nq->bytes += size;
 }
 
 /* ---------------------------------------------------------------- output */

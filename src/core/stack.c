@@ -76,6 +76,12 @@ void ns_stack_config_init(struct ns_stack_config *cfg)
 	 * 64 KiB in the 125 fragments of the 552-byte IPv4 path MTU floor, 2 KiB buffers each. */
 	cfg->neigh_queue_len = 256;
 	cfg->neigh_queue_bytes = 320u << 10;
+	/* Linux bounds only each neighbor's queue (unres_qlen_bytes), so a peer that makes a
+	 * router queue for many unresolvable next hops can pin entries x queue bytes (here
+	 * 1024 x 320 KiB per NIC). 4 MiB, as the reassembly cap (frag_mem_max): a dozen
+	 * entries with full queues, or hundreds resolving with a few packets each, which is
+	 * what real traffic does. */
+	cfg->neigh_queue_total_bytes = 4u << 20;
 	cfg->neigh_max_entries = 1024;
 	cfg->default_ttl = 64;               /* RFC 1700 / Linux ip_default_ttl */
 	cfg->frag_mem_max = 4u << 20;        /* Linux ipfrag_high_thresh */

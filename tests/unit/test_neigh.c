@@ -90,6 +90,7 @@ static void fake_failed_dispatch(struct ns_stack *s, void *priv, struct ns_pkt *
 #define T0 (500 * NS_SEC)
 
 static uint32_t qbytes; /* neigh_queue_bytes for the next make() (0: the default) */
+static uint32_t qtotal; /* neigh_queue_total_bytes for the next make() (0: the default) */
 
 struct fixture {
 	struct ns_vclock vc;
@@ -131,7 +132,9 @@ make(void **state, uint32_t caps, uint32_t qlen, uint32_t max_entries)
 		cfg.neigh_max_entries = max_entries;
 	if (qbytes)
 		cfg.neigh_queue_bytes = qbytes;
-	qbytes = 0;
+	if (qtotal)
+		cfg.neigh_queue_total_bytes = qtotal;
+	qbytes = qtotal = 0;
 	assert_int_equal(ns_stack_new(&cfg, &f->s), NS_OK);
 	f->link = ns_channel_new(&cc);
 	assert_int_equal(ns_stack_add_nic(f->s, NIC, f->link, "eth0"), NS_OK);
@@ -160,6 +163,15 @@ static int setup_q4(void **state)
 static int setup_bytes3(void **state)
 {
 	qbytes = 3 * (uint32_t)(sizeof(struct ns_pkt) + NS_PKT_STD_SIZE);
+	return make(state, NS_CAP_RESOLUTION_REQUIRED, 0, 0);
+}
+
+#define STD_TRUESIZE ((uint32_t)(sizeof(struct ns_pkt) + NS_PKT_STD_SIZE))
+
+/* Room for four packets of the standard size in every queue together. */
+static int setup_total4(void **state)
+{
+	qtotal = 4 * STD_TRUESIZE;
 	return make(state, NS_CAP_RESOLUTION_REQUIRED, 0, 0);
 }
 
@@ -388,6 +400,182 @@ static void test_queue_byte_bound_drops_oldest(void **state)
 	for (uint8_t i = 3; i <= 5; i++)
 		expect_frame(f, &peer_mac, i);
 	assert_int_equal(ns_channel_pending(f->link), 0);
+}
+
+static void resolve(struct fixture *f, const char *to)
+{
+	struct ns_addr a = A(to);
+
+	ns_neigh_update(f->s, f->nic, &a, &peer_mac, NS_NEIGH_SOLICITED);
+}
+
+/* The default bound on every queue together: 4 MiB. */
+static void test_total_bound_default(void **state)
+{
+	struct ns_stack_config cfg;
+
+	(void)state;
+	ns_stack_config_init(&cfg);
+	assert_int_equal(cfg.neigh_queue_total_bytes, 4u << 20);
+}
+
+/* Every queue together holds four packets: a fifth for another unresolved next hop pushes
+ * out the oldest packet waiting anywhere, whichever entry holds it; each entry's own
+ * bound is not reached. What stays is sent on resolution, in order. */
+static void test_total_bound_drops_oldest_anywhere(void **state)
+{
+	struct fixture *f = *state;
+
+	out(f, "192.0.2.9", 1);
+	out(f, "192.0.2.10", 2);
+	out(f, "192.0.2.9", 3);
+	out(f, "192.0.2.11", 4);
+	assert_int_equal(neigh_queued_bytes(f->s), 4 * STD_TRUESIZE);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], 0);
+	out(f, "192.0.2.12", 5); /* 1 goes: .9's oldest */
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], 1);
+	out(f, "192.0.2.10", 6); /* 2 goes: .10's only one, then 6 is .10's */
+	out(f, "192.0.2.13", 7); /* 3 goes: .9 has nothing left */
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], 3);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 0);
+	assert_int_equal(neigh_queued_bytes(f->s), 4 * STD_TRUESIZE);
+	resolve(f, "192.0.2.9");
+	assert_int_equal(ns_channel_pending(f->link), 0);
+	resolve(f, "192.0.2.12");
+	expect_frame(f, &peer_mac, 5);
+	resolve(f, "192.0.2.10");
+	expect_frame(f, &peer_mac, 6);
+	resolve(f, "192.0.2.13");
+	expect_frame(f, &peer_mac, 7);
+	resolve(f, "192.0.2.11");
+	expect_frame(f, &peer_mac, 4);
+	assert_int_equal(ns_channel_pending(f->link), 0);
+	assert_int_equal(neigh_queued_bytes(f->s), 0);
+	/* A packet bigger than the whole bound is refused at once. */
+	struct ns_pkt *big = ns_pkt_alloc(NS_PKT_HEADROOM, 4 * NS_PKT_STD_SIZE);
+	struct ns_addr nh = A("192.0.2.14"), local = A("192.0.2.1");
+
+	assert_non_null(big);
+	memset(ns_pkt_data(big), 0, 20);
+	big->netproto = NET;
+	ns_nic_output(f->s, f->nic, &nh, &local, big);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUE_FULL], 1);
+	assert_int_equal(neigh_queued_bytes(f->s), 0);
+}
+
+/* The bound is the stack's, over every NIC: packets queued on a second NIC push out the
+ * first NIC's older ones; removing a NIC gives back what its queues held. Many entries
+ * queueing in turn keep the oldest-first order (the heap). */
+static void test_total_bound_across_nics(void **state)
+{
+	struct fixture *f = *state;
+	struct ns_channel_config cc = {.header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{0x02, 0, 0, 0, 0, 0x02}},
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
+	struct ns_link *l2 = ns_channel_new(&cc);
+	struct ns_addr local2 = A("198.51.100.1");
+	struct ns_subnet sn;
+	struct ns_nic *nic2;
+	char buf[32];
+
+	assert_true(ns_subnet_parse("198.51.100.1/24", &sn));
+	assert_int_equal(ns_stack_add_nic(f->s, 2, l2, "eth1"), NS_OK);
+	assert_int_equal(ns_stack_add_address(f->s, 2, &sn), NS_OK);
+	nic2 = ns_nic_find(f->s, 2);
+	out(f, "192.0.2.9", 1);
+	out(f, "192.0.2.9", 2);
+	for (uint8_t i = 3; i <= 5; i++) {
+		struct ns_addr nh = A("198.51.100.9");
+
+		ns_nic_output(f->s, nic2, &nh, &local2, mk(i, NET));
+	}
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], 1); /* 1, NIC 1's */
+	assert_int_equal(neigh_queued_bytes(f->s), 4 * STD_TRUESIZE);
+	assert_int_equal(ns_stack_remove_nic(f->s, 2), NS_OK);
+	ns_link_destroy(l2);
+	assert_int_equal(neigh_queued_bytes(f->s), STD_TRUESIZE);
+	resolve(f, "192.0.2.9");
+	expect_frame(f, &peer_mac, 2);
+	/* 200 next hops, one packet each, round after round: each new packet pushes out the
+	 * oldest, so the four newest are what is left. */
+	for (int i = 0; i < 200; i++) {
+		snprintf(buf, sizeof(buf), "198.51.%d.%d", i % 7, i + 1);
+		out(f, buf, (uint8_t)i);
+	}
+	assert_int_equal(neigh_queued_bytes(f->s), 4 * STD_TRUESIZE);
+	for (int i = 0; i < 200; i++) {
+		snprintf(buf, sizeof(buf), "198.51.%d.%d", i % 7, i + 1);
+		resolve(f, buf);
+		if (i >= 196)
+			expect_frame(f, &peer_mac, (uint8_t)i);
+		assert_int_equal(ns_channel_pending(f->link), 0);
+	}
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], 1 + 196);
+	assert_int_equal(neigh_queued_bytes(f->s), 0);
+}
+
+/* Against a model: seeded random sends to ten next hops (a resolved one sends at once) and
+ * resolutions, rounds of fresh next hops; every queue together keeps the four newest
+ * packets, so each resolution sends exactly the model's packets for that hop, in order. */
+static void test_total_bound_matches_model(void **state)
+{
+	struct fixture *f = *state;
+	struct {
+		int hop;
+		uint8_t mark;
+	} model[4];
+	int n = 0, round = 0;
+	bool resolved[10] = {false}, seen[10] = {false};
+	uint64_t x = 0x9e3779b97f4a7c15ull, dropped = 0;
+	char buf[32];
+
+	for (int i = 0; i < 5000; i++) {
+		int hop, unresolved = 0;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		hop = (int)((x >> 8) % 10);
+		for (int k = 0; k < 10; k++)
+			unresolved += !resolved[k];
+		if (!unresolved) {
+			round++;
+			memset(resolved, 0, sizeof(resolved));
+			memset(seen, 0, sizeof(seen));
+		}
+		snprintf(buf, sizeof(buf), "198.51.%d.%d", round % 250, hop + 1);
+		if ((x >> 40) % 5) {
+			out(f, buf, (uint8_t)i);
+			seen[hop] = true;
+			if (resolved[hop]) {
+				expect_frame(f, &peer_mac, (uint8_t)i);
+				continue;
+			}
+			if (n == 4) {
+				memmove(&model[0], &model[1], 3 * sizeof(model[0]));
+				n--;
+				dropped++;
+			}
+			model[n].hop = hop;
+			model[n++].mark = (uint8_t)i;
+		} else if (seen[hop] && !resolved[hop]) {
+			int keep = 0;
+
+			resolve(f, buf);
+			resolved[hop] = true;
+			for (int k = 0; k < n; k++) {
+				if (model[k].hop == hop)
+					expect_frame(f, &peer_mac, model[k].mark);
+				else
+					model[keep++] = model[k];
+			}
+			n = keep;
+		}
+		assert_int_equal(ns_channel_pending(f->link), 0);
+		assert_int_equal(neigh_queued_bytes(f->s), (uint64_t)n * STD_TRUESIZE);
+	}
+	assert_true(dropped > 100 && round > 20);
+	assert_int_equal(st(f)->drop[NS_DROP_NEIGH_QUEUES_TOTAL], dropped);
 }
 
 static void test_unsolicited_resolves_to_stale(void **state)
@@ -862,6 +1050,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_queue_bound_drops_oldest, setup_q4, teardown),
 	    cmocka_unit_test_setup_teardown(test_queue_byte_bound_drops_oldest, setup_bytes3,
 	                                    teardown),
+	    cmocka_unit_test(test_total_bound_default),
+	    cmocka_unit_test_setup_teardown(test_total_bound_drops_oldest_anywhere, setup_total4,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_total_bound_across_nics, setup_total4, teardown),
+	    cmocka_unit_test_setup_teardown(test_total_bound_matches_model, setup_total4, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsolicited_resolves_to_stale, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unsolicited_with_empty_queue_stays_stale, setup,
 	                                    teardown),
