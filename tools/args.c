@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Theory of operation: the option parser of `netstack serve` and `netstack connect`.
+ * Theory of operation: the option parser of `netstack serve`, `netstack connect` and, one
+ * device's group at a time (route.c splits its command line), `netstack route`.
  *
- * Both take the same device and address options; connect also takes --send-file and one
+ * All take the same device and address options; connect also takes --send-file and one
  * positional HOST:PORT (an IPv4 address, or an IPv6 one in brackets; no name lookup).
  * Options take their value as the next argument or after '=' (`--mtu 1400`, `--mtu=1400`).
  * Parsing is strict and complete before anything is opened: every value is checked here
@@ -145,11 +146,18 @@ static int parse_dev(const char *opt, const char *val, enum ns_tuntap_kind kind,
 }
 
 /* Checks that need the whole command line. */
+static const char *cmd_name(enum tool_cmd cmd)
+{
+	return cmd == CMD_SERVE ? "serve" : cmd == CMD_CONNECT ? "connect" : "route";
+}
+
 static int check_complete(struct serve_opts *o)
 {
-	const char *name = o->cmd == CMD_SERVE ? "serve" : "connect";
+	const char *name = cmd_name(o->cmd);
 	if (!o->dev)
 		return usage_error("%s: missing --tap NAME or --tun NAME", name);
+	if (o->naddrs == 0 && o->cmd == CMD_ROUTE)
+		return usage_error("route: %s: missing --addr CIDR", o->dev);
 	if (o->naddrs == 0 && !o->slaac)
 		return usage_error("%s: missing --addr CIDR (or --slaac)", name);
 	if (o->cmd == CMD_CONNECT && !o->have_target)
@@ -226,7 +234,7 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
 	bool have_mtu = false;
-	const char *name = cmd == CMD_SERVE ? "serve" : "connect";
+	const char *name = cmd_name(cmd);
 
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
@@ -268,6 +276,11 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o)
 		if (!strcmp(opt, "--slaac")) {
 			if (eq)
 				return usage_error("--slaac: takes no value");
+			if (cmd == CMD_ROUTE)
+				return usage_error(
+				    "route: --slaac: a router does not configure its "
+				    "addresses from router advertisements (Linux "
+				    "ignores them while forwarding); give --addr");
 			o->slaac = true;
 			continue;
 		}

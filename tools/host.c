@@ -88,11 +88,14 @@ bool host_has_ipv6(const struct serve_opts *o)
 static bool any_tentative(struct host *h)
 {
 	struct ns_addr_info info[32];
-	size_t n = ns_stack_nic_addresses(h->stack, NIC_ID, info, 32);
 
-	for (size_t i = 0; i < n && i < 32; i++)
-		if (info[i].flags & NS_ADDR_F_TENTATIVE)
-			return true;
+	for (size_t d = 0; d < h->nlinks; d++) {
+		size_t n = ns_stack_nic_addresses(h->stack, NIC_ID + (uint32_t)d, info, 32);
+
+		for (size_t i = 0; i < n && i < 32; i++)
+			if (info[i].flags & NS_ADDR_F_TENTATIVE)
+				return true;
+	}
 	return false;
 }
 
@@ -117,33 +120,61 @@ bool host_wait_dad(struct host *h, int ms)
 void host_print_addresses(struct host *h)
 {
 	struct ns_addr_info info[32];
-	size_t n = ns_stack_nic_addresses(h->stack, NIC_ID, info, 32);
 	char text[64];
 
-	for (size_t i = 0; i < n && i < 32; i++) {
-		const char *state = "preferred";
-		if (info[i].flags & NS_ADDR_F_TENTATIVE)
-			state = "tentative";
-		else if (info[i].flags & NS_ADDR_F_DEPRECATED)
-			state = "deprecated";
-		printf("address %s/%u %s\n", ns_addr_format(&info[i].addr.addr, text, sizeof(text)),
-		       info[i].addr.prefix, state);
+	for (size_t d = 0; d < h->nlinks; d++) {
+		size_t n = ns_stack_nic_addresses(h->stack, NIC_ID + (uint32_t)d, info, 32);
+
+		for (size_t i = 0; i < n && i < 32; i++) {
+			const char *state = "preferred";
+			if (info[i].flags & NS_ADDR_F_TENTATIVE)
+				state = "tentative";
+			else if (info[i].flags & NS_ADDR_F_DEPRECATED)
+				state = "deprecated";
+			printf("address %s/%u %s",
+			       ns_addr_format(&info[i].addr.addr, text, sizeof(text)),
+			       info[i].addr.prefix, state);
+			/* With several devices (route), which one it is on. */
+			if (h->nlinks > 1)
+				printf(" %s", h->devs[d]);
+			putchar('\n');
+		}
 	}
 	fflush(stdout);
 }
 
-static int configure(struct host *h, const struct serve_opts *o)
+static void print_counter(const char *name, uint64_t v)
+{
+	if (v)
+		printf("%s %" PRIu64 "\n", name, v);
+}
+
+void host_print_stack_counters(struct host *h)
+{
+	const struct ns_stats *st = ns_stack_stats(h->stack);
+	char name[64];
+
+	for (int i = 0; i < NS_STAT_COUNT; i++)
+		print_counter(ns_stat_name((enum ns_stat)i), st->stat[i]);
+	for (int i = 0; i < NS_DROP_COUNT; i++) {
+		snprintf(name, sizeof(name), "drop_%s", ns_drop_name((enum ns_drop_reason)i));
+		print_counter(name, st->drop[i]);
+	}
+}
+
+/* NIC @nic on @link with @o's addresses, on-link routes, gateways and SLAAC. */
+static int configure(struct host *h, uint32_t nic, struct ns_link *link, const struct serve_opts *o)
 {
 	char text[64];
 	ns_err e;
 
-	e = ns_stack_add_nic(h->stack, NIC_ID, h->link, o->dev);
+	e = ns_stack_add_nic(h->stack, nic, link, o->dev);
 	if (e != NS_OK) {
 		fprintf(stderr, "netstack: adding %s to the stack: %s\n", o->dev, ns_strerror(e));
 		return 1;
 	}
 	for (size_t i = 0; i < o->naddrs; i++) {
-		e = ns_stack_add_address(h->stack, NIC_ID, &o->addrs[i]);
+		e = ns_stack_add_address(h->stack, nic, &o->addrs[i]);
 		if (e != NS_OK) {
 			fprintf(stderr, "netstack: --addr %s/%u: %s\n",
 			        ns_addr_format(&o->addrs[i].addr, text, sizeof(text)),
@@ -152,7 +183,7 @@ static int configure(struct host *h, const struct serve_opts *o)
 		}
 	}
 	for (size_t i = 0; i < o->naddrs; i++) {
-		struct ns_route_entry r = {.dest = subnet_network(&o->addrs[i]), .nic = NIC_ID};
+		struct ns_route_entry r = {.dest = subnet_network(&o->addrs[i]), .nic = nic};
 		bool dup = false;
 		for (size_t j = 0; j < i; j++) {
 			struct ns_subnet prev = subnet_network(&o->addrs[j]);
@@ -172,7 +203,7 @@ static int configure(struct host *h, const struct serve_opts *o)
 		const struct ns_addr *gw = fam ? &o->gateway6 : &o->gateway;
 		struct ns_route_entry r = {.dest = {.addr = {.family = gw->family}, .prefix = 0},
 		                           .gateway = *gw,
-		                           .nic = NIC_ID};
+		                           .nic = nic};
 		if (!(fam ? o->have_gateway6 : o->have_gateway))
 			continue;
 		e = ns_stack_add_route(h->stack, &r);
@@ -184,7 +215,7 @@ static int configure(struct host *h, const struct serve_opts *o)
 	}
 	/* With an IPv6 address IPv6 is up already; --slaac alone brings it up here. */
 	if (o->slaac) {
-		e = ns_ipv6_enable(h->stack, NIC_ID);
+		e = ns_ipv6_enable(h->stack, nic);
 		if (e != NS_OK) {
 			fprintf(stderr, "netstack: --slaac: %s\n", ns_strerror(e));
 			return 1;
@@ -218,7 +249,7 @@ void host_describe(const struct host *h, const struct serve_opts *o)
 	fputc('\n', stderr);
 }
 
-static int open_device(struct host *h, const struct serve_opts *o)
+static int open_device(struct ns_link **link, const struct serve_opts *o)
 {
 	char err[256];
 	struct ns_tuntap_config tc = {
@@ -234,16 +265,16 @@ static int open_device(struct host *h, const struct serve_opts *o)
 	};
 	if (o->have_mac)
 		tc.mac = o->mac;
-	h->link = ns_tuntap_open(&tc, err, sizeof(err));
-	if (!h->link) {
+	*link = ns_tuntap_open(&tc, err, sizeof(err));
+	if (!*link) {
 		fprintf(stderr, "netstack: --%s %s: cannot open the device: %s\n",
 		        o->kind == NS_TAP ? "tap" : "tun", o->dev, err);
 		return EXIT_USAGE;
 	}
 	if (o->pcap) {
 		/* The sniffer owns the device link from here, and destroys it on failure. */
-		h->link = ns_sniffer_new(h->link, o->pcap, err, sizeof(err));
-		if (!h->link) {
+		*link = ns_sniffer_new(*link, o->pcap, err, sizeof(err));
+		if (!*link) {
 			fprintf(stderr, "netstack: --pcap %s: %s\n", o->pcap, err);
 			return EXIT_USAGE;
 		}
@@ -253,14 +284,17 @@ static int open_device(struct host *h, const struct serve_opts *o)
 
 int host_open(struct host *h, const struct serve_opts *o)
 {
+	return host_open_devices(h, o, 1, false);
+}
+
+int host_open_devices(struct host *h, const struct serve_opts *o, size_t n, bool forwarding)
+{
 	struct ns_stack_config cfg;
 	ns_err e;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
 	h->sigfd = -1;
-	h->dev = o->dev;
-	h->pcap = o->pcap != NULL;
 	signal(SIGPIPE, SIG_IGN);
 	if (setup_signals(h) < 0) {
 		fprintf(stderr, "netstack: signalfd: %s\n", strerror(errno));
@@ -268,17 +302,26 @@ int host_open(struct host *h, const struct serve_opts *o)
 	}
 	ns_stack_config_init(&cfg);
 	ns_protocols_default(&cfg);
+	cfg.forwarding = forwarding;
 	e = ns_stack_new(&cfg, &h->stack);
 	if (e != NS_OK) {
 		fprintf(stderr, "netstack: creating the stack: %s\n", ns_strerror(e));
 		return 1;
 	}
-	rc = open_device(h, o);
-	if (rc)
-		return rc;
-	rc = configure(h, o);
-	if (rc)
-		return rc;
+	for (size_t i = 0; i < n && i < ROUTE_MAX_DEVS; i++) {
+		rc = open_device(&h->links[i], &o[i]);
+		if (rc)
+			return rc;
+		h->devs[i] = o[i].dev;
+		h->pcaps[i] = o[i].pcap != NULL;
+		h->nlinks = i + 1;
+		h->link = h->links[0];
+	}
+	for (size_t i = 0; i < h->nlinks; i++) {
+		rc = configure(h, NIC_ID + (uint32_t)i, h->links[i], &o[i]);
+		if (rc)
+			return rc;
+	}
 	e = ns_loop_new(&h->loop);
 	if (e == NS_OK)
 		e = ns_loop_add_stack(h->loop, h->stack);
@@ -291,15 +334,17 @@ int host_open(struct host *h, const struct serve_opts *o)
 	return 0;
 }
 
-static bool device_gone(struct host *h)
+static bool device_gone(struct host *h, size_t i)
 {
-	if (h->link->rx_errors == h->rx_errors_seen)
+	struct ns_link *l = h->links[i];
+
+	if (l->rx_errors == h->rx_errors_seen[i])
 		return false;
-	h->rx_errors_seen = h->link->rx_errors;
-	struct pollfd p = {.fd = ns_link_poll_fd(h->link), .events = POLLIN};
+	h->rx_errors_seen[i] = l->rx_errors;
+	struct pollfd p = {.fd = ns_link_poll_fd(l), .events = POLLIN};
 	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP | POLLNVAL))) {
 		fprintf(stderr, "netstack: %s: the device went away (deleted?); stopping\n",
-		        h->dev);
+		        h->devs[i]);
 		return true;
 	}
 	return false;
@@ -307,9 +352,14 @@ static bool device_gone(struct host *h)
 
 bool host_after_iteration(struct host *h)
 {
-	if (h->pcap)
-		ns_sniffer_flush(h->link); /* the file is readable while we run */
-	return device_gone(h);
+	bool gone = false;
+
+	for (size_t i = 0; i < h->nlinks; i++) {
+		if (h->pcaps[i])
+			ns_sniffer_flush(h->links[i]); /* the file is readable while we run */
+		gone |= device_gone(h, i);
+	}
+	return gone;
 }
 
 void host_close(struct host *h)
@@ -320,7 +370,10 @@ void host_close(struct host *h)
 	if (h->stack)
 		ns_stack_free(h->stack);
 	h->stack = NULL;
-	ns_link_destroy(h->link); /* flushes and closes the pcap file, closes the device */
+	/* Flushes and closes the pcap files, closes the devices. */
+	for (size_t i = 0; i < h->nlinks; i++)
+		ns_link_destroy(h->links[i]);
+	h->nlinks = 0;
 	h->link = NULL;
 	if (h->sigfd >= 0)
 		close(h->sigfd);

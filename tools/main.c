@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Theory of operation: the `netstack` command's entry point. It dispatches on the first
- * argument (serve, connect, demo, --help, --version) and owns the help text, which is the reference
- * for the command: every option, the output contract and the exit statuses, and what the
+ * argument (serve, connect, route, demo, --help, --version) and owns the help text, which is the
+ * reference for the command: every option, the output contract and the exit statuses, and what the
  * stack cannot do yet. `netstack demo` runs scripts/demo.sh from the source tree the binary
  * was built from (the same thing `make demo` runs), passing this binary's own path.
  */
@@ -30,12 +30,17 @@ static const char help_text[] =
     "                      [--slaac] [--mac MAC] [--gateway IP] [--mtu N] [--pcap FILE]\n"
     "                      [--no-offload]\n"
     "                      [--send-file FILE] HOST:PORT\n"
+    "       netstack route (--tap NAME | --tun NAME) --addr CIDR [--addr CIDR ...]\n"
+    "                      [--mac MAC] [--gateway IP] [--mtu N] [--pcap FILE]\n"
+    "                      [--no-offload]\n"
+    "                      (--tap NAME | --tun NAME) --addr CIDR ... [more devices]\n"
     "       netstack demo\n"
     "       netstack --help | --version\n"
     "\n"
     "netstack is a TCP/IP stack that runs inside this process. `netstack serve` puts it\n"
     "on a TAP (Ethernet) or TUN (IP) device and answers like a small host; `netstack\n"
-    "connect` makes one TCP connection from it, like netcat.\n"
+    "connect` makes one TCP connection from it, like netcat; `netstack route` forwards\n"
+    "between several devices, as a router.\n"
     "\n"
     "options of serve and connect (a value follows as the next argument or after '='):\n"
     "  --tap NAME      use the TAP device NAME in the current network namespace\n"
@@ -50,7 +55,8 @@ static const char help_text[] =
     "                  the kernel's. The first IPv6 address also brings up a link-local one\n"
     "                  (fe80::/64, from the MAC). IPv6 addresses pass duplicate address\n"
     "                  detection (RFC 4862, up to two seconds) before `ready` is printed;\n"
-    "                  one another node holds is dropped. With IPv6 up, router advertisements are heeded:\n"
+    "                  one another node holds is dropped. With IPv6 up, router advertisements are "
+    "heeded:\n"
     "                  their prefixes add addresses (SLAAC), their routers a default route.\n"
     "  --slaac         bring IPv6 up without an IPv6 --addr: a link-local address, router\n"
     "                  solicitations, and addresses from the advertised prefixes (RFC 4862);\n"
@@ -132,6 +138,25 @@ static const char help_text[] =
     "Not there yet: DHCP and DHCPv6 (router advertisements' M and O flags are ignored),\n"
     "RDNSS.\n"
     "\n"
+    "netstack route: one stack on two to eight devices, forwarding IPv4 and IPv6 between\n"
+    "them (RFC 1812, RFC 8200: TTL and hop limit, ICMP time exceeded, fragmentation\n"
+    "needed and packet too big with the next link's MTU, IPv4 fragmentation without DF).\n"
+    "Each --tap or --tun starts a device, and the options after it (--addr, --mac,\n"
+    "--gateway, --mtu, --pcap, --no-offload, as for serve) are that device's, e.g.\n"
+    "  netstack route --tap tapA --addr 192.0.2.2/24 --tap tapB --addr 198.51.100.2/24\n"
+    "Every --addr adds its on-link route; a device's --gateway adds a default route\n"
+    "through it (one IPv4 and one IPv6 in all); --slaac is refused (a router does not\n"
+    "autoconfigure). With offloads on (the default) the kernel's TSO and GRO\n"
+    "super-frames are forwarded whole, held against the next link's MTU per segment,\n"
+    "and segmented in software (checksums finished) for a device opened --no-offload.\n"
+    "No services run: its own addresses answer ping, and other ports with ICMP port\n"
+    "unreachable or a RST. Output as serve's: `ready` first (after duplicate address\n"
+    "detection); SIGUSR1 prints `address CIDR STATE DEVICE` lines; SIGINT or SIGTERM\n"
+    "prints the non-zero counters (`ip_forwarded N`, `gso_rx N`, `gso_sw_segments N`,\n"
+    "`drop_<reason> N`, `dev_<NAME>_rx_errors N`...) and exits 0. Exit status 2 for a\n"
+    "bad argument (also: fewer than two devices, an option before the first device, a\n"
+    "device or address given twice) or a device that cannot be opened.\n"
+    "\n"
     "netstack demo: as root, create a network namespace with a TAP device, run\n"
     "`netstack serve` there, ping it and exchange UDP with it from the kernel, print a\n"
     "short report and clean up (the same as `make demo`).\n";
@@ -163,7 +188,8 @@ static int run_demo(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("missing command (serve, connect, demo, --help or --version)");
+		return usage_error(
+		    "missing command (serve, connect, route, demo, --help or --version)");
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		return print_help();
@@ -182,6 +208,17 @@ int main(int argc, char **argv)
 		if (rc)
 			return rc;
 		return c == CMD_SERVE ? serve_run(&o) : connect_run(&o);
+	}
+	if (!strcmp(cmd, "route")) {
+		static struct serve_opts o[ROUTE_MAX_DEVS];
+		size_t n = 0;
+		int rc = route_parse(argc - 2, argv + 2, o, &n);
+
+		if (rc == 1)
+			return print_help();
+		if (rc)
+			return rc;
+		return route_run(o, n);
 	}
 	if (!strcmp(cmd, "demo")) {
 		if (argc > 2)

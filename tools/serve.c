@@ -34,15 +34,7 @@ static void print_line(const char *name, uint64_t v)
 
 static void print_stats(struct host *h, struct services *udp, struct tcp_services *tcp)
 {
-	const struct ns_stats *st = ns_stack_stats(h->stack);
-	char name[64];
-
-	for (int i = 0; i < NS_STAT_COUNT; i++)
-		print_line(ns_stat_name((enum ns_stat)i), st->stat[i]);
-	for (int i = 0; i < NS_DROP_COUNT; i++) {
-		snprintf(name, sizeof(name), "drop_%s", ns_drop_name((enum ns_drop_reason)i));
-		print_line(name, st->drop[i]);
-	}
+	host_print_stack_counters(h);
 	if (udp) {
 		struct services_counts c;
 		services_counts(udp, &c);

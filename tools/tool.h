@@ -25,7 +25,9 @@ struct ns_stack;
 #define SERVE_MIN_MTU     68
 #define SERVE_MAX_MTU     65535
 
-enum tool_cmd { CMD_SERVE, CMD_CONNECT };
+#define ROUTE_MAX_DEVS 8
+
+enum tool_cmd { CMD_SERVE, CMD_CONNECT, CMD_ROUTE };
 
 struct serve_opts {
 	enum tool_cmd cmd;
@@ -57,22 +59,27 @@ int serve_parse(enum tool_cmd cmd, int argc, char **argv, struct serve_opts *o);
 /** usage_error() - Print "netstack: <msg>" and the --help hint to stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* host.c: a stack on the device of @o, driven by an event loop that also watches
- * SIGINT/SIGTERM (which set ->stop). */
+/* host.c: a stack on the device of @o (or, for route, on several: NIC i + 1 on device i),
+ * driven by an event loop that also watches SIGINT/SIGTERM (which set ->stop). */
 struct host {
 	struct ns_stack *stack;
-	struct ns_link *link;
+	struct ns_link *link; /* links[0] */
 	struct ns_loop *loop;
-	const char *dev;
-	bool pcap;
+	struct ns_link *links[ROUTE_MAX_DEVS];
+	const char *devs[ROUTE_MAX_DEVS];
+	bool pcaps[ROUTE_MAX_DEVS];
+	uint64_t rx_errors_seen[ROUTE_MAX_DEVS];
+	size_t nlinks;
 	int sigfd;
-	uint64_t rx_errors_seen;
 	volatile int stop;
 	volatile int dump; /* SIGUSR1 arrived: print the addresses */
 };
 /** host_open() - Signals, stack, device, addresses and routes, loop. 0, or the exit status
  * after printing why on stderr (2 for a device or pcap file that cannot be opened). */
 int host_open(struct host *h, const struct serve_opts *o);
+/** host_open_devices() - host_open() for the @n devices @o[0..n) (NIC i + 1 on @o[i]),
+ * with @forwarding as the stack's. */
+int host_open_devices(struct host *h, const struct serve_opts *o, size_t n, bool forwarding);
 /** host_describe() - The start-up line on stderr. */
 void host_describe(const struct host *h, const struct serve_opts *o);
 /** host_after_iteration() - Flush the pcap file; true if the device went away. */
@@ -83,6 +90,13 @@ void host_close(struct host *h);
 /** serve_run() - Run `netstack serve` with parsed options until SIGINT/SIGTERM. */
 int serve_run(const struct serve_opts *o);
 
+/* route.c */
+/** route_parse() - Parse the arguments after "route": one group of serve's device options
+ * per --tap/--tun (up to ROUTE_MAX_DEVS), into @o[0..*@n). Returns as serve_parse(). */
+int route_parse(int argc, char **argv, struct serve_opts *o, size_t *n);
+/** route_run() - Run `netstack route` with parsed options until SIGINT/SIGTERM. */
+int route_run(const struct serve_opts *o, size_t n);
+
 /* connect.c */
 /** connect_run() - Run `netstack connect`: 0 once both sides closed cleanly. */
 int connect_run(const struct serve_opts *o);
@@ -90,9 +104,12 @@ int connect_run(const struct serve_opts *o);
 /** host_has_ipv6() - Does the command line bring IPv6 up (an IPv6 --addr, or --slaac)? */
 bool host_has_ipv6(const struct serve_opts *o);
 /** host_print_addresses() - One `address CIDR STATE` line per address of the NIC on stdout
- * (serve's answer to SIGUSR1). */
+ * (serve's answer to SIGUSR1); with several devices, each line ends with the device's name. */
 void host_print_addresses(struct host *h);
-/** host_wait_dad() - Run the loop until no address of the NIC is tentative (duplicate
+/** host_print_stack_counters() - The stack's non-zero counters and drop reasons on stdout,
+ * `name value` (drop reasons as `drop_<reason>`). */
+void host_print_stack_counters(struct host *h);
+/** host_wait_dad() - Run the loop until no address of any NIC is tentative (duplicate
  * address detection over) or @ms pass; false if some still is (or a signal came). */
 bool host_wait_dad(struct host *h, int ms);
 

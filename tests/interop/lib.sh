@@ -133,13 +133,18 @@ forget_pid() {
 # start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (2 s).
 # Sets SERVE_PID, SERVE_OUT, SERVE_ERR.
 start_serve() {
-	local ns=$1 label=$2
-	shift 2
+	start_netstack serve "$@"
+}
+
+# start_netstack COMMAND NS LABEL args...: start_serve for another subcommand (route).
+start_netstack() {
+	local cmd=$1 ns=$2 label=$3
+	shift 3
 	SERVE_OUT=$WORK/$label.out
 	SERVE_ERR=$WORK/$label.err
 	local t0
 	t0=$(now_ms)
-	ip netns exec "$ns" "$NETSTACK" serve "$@" >"$SERVE_OUT" 2>"$SERVE_ERR" &
+	ip netns exec "$ns" "$NETSTACK" "$cmd" "$@" >"$SERVE_OUT" 2>"$SERVE_ERR" &
 	SERVE_PID=$!
 	PIDS+=("$SERVE_PID")
 	while :; do
@@ -149,8 +154,8 @@ start_serve() {
 			[[ $first == ready ]] || fail "first stdout line is '$first', not 'ready'"
 			break
 		fi
-		alive "$SERVE_PID" || fail "netstack serve $* exited before printing ready"
-		(($(now_ms) - t0 <= 2000)) || fail "no 'ready' line within 2 s (netstack serve $*)"
+		alive "$SERVE_PID" || fail "netstack $cmd $* exited before printing ready"
+		(($(now_ms) - t0 <= 2000)) || fail "no 'ready' line within 2 s (netstack $cmd $*)"
 		sleep 0.02
 	done
 	# shellcheck disable=SC2034 # for the tests

@@ -58,6 +58,14 @@ cases=(
 	"missing command|"
 	"--pcap /nonexistent-dir/x.pcap|serve --tap t0 $A --pcap /nonexistent-dir/x.pcap"
 	"--tap tunbusy|serve --tap tunbusy $A"
+	"at least two devices|route --tap t0 $A"
+	"'--addr' before the first|route $A --tap t0 --tap t1"
+	"t1: missing --addr|route --tap t0 $A --tap t1"
+	"device t0 given twice|route --tap t0 $A --tap t0 --addr 198.51.100.2/24"
+	"--addr 192.0.2.2 on both|route --tap t0 $A --tap t1 $A"
+	"--slaac|route --tap t0 $A --slaac --tap t1 --addr 198.51.100.2/24"
+	"one IPv4 and one IPv6 default|route --tap t0 $A --gateway 192.0.2.1 --tap t1 --addr 198.51.100.2/24 --gateway 198.51.100.1"
+	"--tap tunbusy|route --tap t0 $A --tap tunbusy --addr 198.51.100.2/24"
 )
 
 for c in "${cases[@]}"; do
