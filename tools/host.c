@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Theory of operation: one stack on one TAP or TUN device, driven by the event loop: the
- * part `netstack serve` and `netstack connect` share.
+ * part `netstack serve` and `netstack connect` share; `netstack route` opens several
+ * devices the same way (host_open_devices(): NIC i + 1 on the i-th, forwarding on).
  *
  * Start-up order: block SIGINT/SIGTERM/SIGUSR1 and open a signalfd first (a signal that
  * arrives during start-up is then handled by the loop, never lost); make the stack; open the

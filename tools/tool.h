@@ -3,7 +3,7 @@
  * The `netstack` command's internal interface: option parsing (args.c), the stack on a
  * device that serve and connect share (host.c), the serve subcommand (serve.c), the UDP
  * services (services.c), the TCP services (tcp_services.c) and their HTTP parser (http.c),
- * and the connect subcommand (connect.c).
+ * the connect subcommand (connect.c) and the route subcommand (route.c).
  */
 #ifndef NS_TOOLS_TOOL_H
 #define NS_TOOLS_TOOL_H
