@@ -26,6 +26,14 @@
  * headers reach write_hdrincl; frames the packet endpoints saw come in, out of the NIC they
  * came from; echo replies as new requests.
  *
+ * A second stack forwards (ns_stack_config.forwarding): the same frame comes in on its NIC 1
+ * (192.0.2.2/24, 2001:db8::2/64) with offload metadata the second-to-last input bytes
+ * choose (partial checksum and its offsets, known-good checksum, a GSO descriptor), as a
+ * TAP's virtio-net header would give it, and anything not for it is routed out: IPv4 by
+ * default through NIC 2 (a link that segments and finishes checksums), IPv6 through NIC 3
+ * (a plain link, MTU 1280), so forward.c, ns_gso_prepare(), software GSO and software
+ * checksums all see hostile metadata.
+ *
  * State cannot grow without bound: everything the stack sends is freed after each input, the
  * endpoint's receive queue is emptied, the neighbor table has a fixed bound, and every
  * 4096 inputs the clock jumps two minutes ahead so cached state expires. A crash, a sanitizer
@@ -61,6 +69,9 @@ static struct {
 	struct ns_ep *ep;
 	struct ns_ep *raw_icmp, *hdrincl, *pk_all, *pk_ip, *ping;
 	uint64_t inputs;
+	/* The forwarding stack and its links: in, out for IPv4 (HW GSO + csum), out for IPv6. */
+	struct ns_stack *fwd;
+	struct ns_link *fin, *fout4, *fout6;
 } F;
 
 static void die(const char *what)
@@ -80,6 +91,88 @@ static void add_nic(uint32_t id, struct ns_link *link, const char *subnet)
 	r.dest.addr.a[3] = 0;
 	if (ns_stack_add_route(F.stack, &r) != NS_OK)
 		die("route");
+}
+
+static void fwd_nic(uint32_t id, struct ns_link *link, const char *a4, const char *a6)
+{
+	struct ns_subnet sn;
+
+	if (!link || ns_stack_add_nic(F.fwd, id, link, "fw") != NS_OK)
+		die("fwd nic");
+	if (!ns_subnet_parse(a4, &sn) || ns_stack_add_address(F.fwd, id, &sn) != NS_OK ||
+	    !ns_subnet_parse(a6, &sn) || ns_stack_add_address(F.fwd, id, &sn) != NS_OK)
+		die("fwd address");
+}
+
+static void setup_fwd(void)
+{
+	struct ns_stack_config cfg;
+	struct ns_channel_config in = {.header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{0x02, 0, 0, 0, 0, 0x02}},
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED,
+	                               .queue_len = 256};
+	struct ns_channel_config o4 = in, o6 = in;
+	struct ns_mac nh_mac = {{0x02, 0, 0, 0, 0, 0x09}};
+	struct ns_addr nh4 = ns_addr_v4(198, 51, 100, 9), nh6;
+
+	ns_stack_config_init(&cfg);
+	ns_protocols_default(&cfg);
+	cfg.clock = &F.clock.base;
+	cfg.seed = 0xf0d;
+	cfg.ipv6_dad = false;
+	cfg.forwarding = true;
+	if (ns_stack_new(&cfg, &F.fwd) != NS_OK)
+		die("fwd stack");
+	o4.caps |= NS_CAP_HW_GSO | NS_CAP_TX_CSUM_OFFLOAD;
+	o4.mac.b[5] = 0x12;
+	o6.mtu = 1280;
+	o6.mac.b[5] = 0x13;
+	F.fin = ns_channel_new(&in);
+	F.fout4 = ns_channel_new(&o4);
+	F.fout6 = ns_channel_new(&o6);
+	fwd_nic(1, F.fin, "192.0.2.2/24", "2001:db8::2/64");
+	fwd_nic(2, F.fout4, "198.51.100.2/24", "2001:db8:2::2/64");
+	fwd_nic(3, F.fout6, "203.0.113.2/24", "2001:db8:3::2/64");
+	if (!ns_addr_parse("2001:db8:3::9", &nh6) ||
+	    ns_stack_add_static_neighbor(F.fwd, 2, &nh4, &nh_mac) != NS_OK ||
+	    ns_stack_add_static_neighbor(F.fwd, 3, &nh6, &nh_mac) != NS_OK)
+		die("fwd neighbors");
+	struct ns_route_entry r4 = {
+	    .dest = {.addr = {.family = NS_AF_INET}}, .gateway = nh4, .nic = 2};
+	struct ns_route_entry r6 = {
+	    .dest = {.addr = {.family = NS_AF_INET6}}, .gateway = nh6, .nic = 3};
+	if (ns_stack_add_route(F.fwd, &r4) != NS_OK || ns_stack_add_route(F.fwd, &r6) != NS_OK)
+		die("fwd routes");
+}
+
+/* Inject @frame into the forwarding stack with offload metadata chosen by @m and @x. */
+static void fwd_inject(const uint8_t *frame, size_t size, uint8_t m, uint8_t x)
+{
+	struct ns_pkt *p = ns_pkt_from(frame, (uint32_t)size), *q;
+	static const uint16_t offs[4] = {16, 6, 2, 0};
+
+	if (!p)
+		return;
+	if (m & 1) {
+		p->flags = NS_PKT_CSUM_PARTIAL;
+		p->csum_start = (uint16_t)(m & 0x80 ? x : (m & 0x40 ? 40 : 20));
+		p->csum_off = offs[(m >> 4) & 3];
+	} else if (m & 2) {
+		p->flags = NS_PKT_CSUM_VERIFIED;
+	}
+	if (m & 4) {
+		p->gso.type = (uint8_t)((m >> 3) & 3);
+		p->gso.mss = (uint16_t)(x * 8 + (m >> 6));
+	}
+	ns_channel_inject(F.fin, p);
+	F.clock.now += NS_MSEC;
+	ns_stack_poll(F.fwd);
+	while ((q = ns_channel_read(F.fin)))
+		ns_pkt_free(q);
+	while ((q = ns_channel_read(F.fout4)))
+		ns_pkt_free(q);
+	while ((q = ns_channel_read(F.fout6)))
+		ns_pkt_free(q);
 }
 
 static void setup(void)
@@ -134,6 +227,7 @@ static void setup(void)
 	    ns_ep_new(F.stack, NS_AF_INET, NS_IPPROTO_ICMP, NULL, &F.ping) != NS_OK ||
 	    ns_ep_bind(F.ping, &ident) != NS_OK)
 		die("raw endpoints");
+	setup_fwd();
 	F.ready = true;
 }
 
@@ -248,6 +342,17 @@ static void parse_all(const uint8_t *d, size_t n)
 			p->gso.mss = (uint16_t)(((d[0] >> 2) | (uint32_t)d[1] << 6) & 0x3fff);
 			if (ns_gso_segment(p, d[1] & 0x80, &segs) == NS_OK)
 				ns_pkt_free_list(segs);
+			/* What a router does with it: validate, make partial, cut, finish. */
+			if (ns_gso_prepare(p, NULL) == NS_OK &&
+			    ns_gso_segment(p, d[1] & 0x40, &segs) == NS_OK) {
+				for (struct ns_pkt *g = segs; g; g = g->next)
+					(void)ns_pkt_csum_finish(g);
+				ns_pkt_free_list(segs);
+			}
+			p->flags = NS_PKT_CSUM_PARTIAL;
+			p->csum_start = (uint16_t)(d[0] * 2u);
+			p->csum_off = (uint16_t)(d[1] & 0x3f);
+			(void)ns_pkt_csum_finish(p);
 			ns_pkt_free(p);
 		}
 	}
@@ -381,6 +486,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ((frame[12] == 0x08 && frame[13] == 0x00) || (frame[12] == 0x86 && frame[13] == 0xdd)))
 		fix_checksums(frame + 14, size - 14);
 	ns_channel_inject_bytes(F.eth, frame, (uint32_t)size);
+	if (size >= 3)
+		fwd_inject(frame, size, data[size - 2], data[size - 3]);
 	if (ctl & 1) {
 		memcpy(frame, data, size);
 		if (ctl & 2)
