@@ -430,17 +430,14 @@ static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g,
 	return seq_lt(g->seq, nxt + wnd) && seq_gt(g->seq + slen, nxt);
 }
 
-/* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. */
+/* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. Never called
+ * for a SYN (tcp_in_check_seq()): RFC 5961 4.2 discards it whatever its sequence number,
+ * and cutting the SYN off one that straddles RCV.NXT would deliver its data. */
 static void tcp_trim_to_window(struct tcp_ep *ep, struct tcp_seg *g, uint32_t wnd)
 {
 	if (seq_lt(g->seq, ep->rcv_nxt)) {
 		uint32_t d = ep->rcv_nxt - g->seq;
 
-		if (g->h.flags & TCP_SYN) {
-			g->h.flags &= (uint8_t)~TCP_SYN;
-			d--;
-			g->seq++;
-		}
 		if (d > g->len)
 			d = g->len;
 		tcp_sack_note_dup(ep, g->seq, g->seq + d); /* RFC 2883 4: the repeated part */
@@ -461,6 +458,18 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 	uint32_t wnd = tcp_rcv_wnd(ep);
 	bool rst = (g->h.flags & TCP_RST) != 0;
 
+	/* RFC 5961 4.2: a SYN (without RST, which step 2 judges) is answered with a
+	 * challenge ACK and discarded "irrespective of the sequence number": in the window
+	 * by step 4 (tcp_in_check_syn(), untrimmed), outside it or PAWS-rejected here, as
+	 * Linux's tcp_validate_incoming() does ("goto syn_challenge"), under the same
+	 * budget. */
+	if ((g->h.flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
+		if (tcp_seq_acceptable(ep, g, wnd) && !tcp_paws_reject(ep, g))
+			return true;
+		tcp_drop(ep, NS_DROP_TCP_BAD_SYN);
+		tcp_send_challenge_ack(ep);
+		return false;
+	}
 	if (tcp_paws_reject(ep, g)) {
 		tcp_drop(ep, NS_DROP_TCP_PAWS);
 		tcp_oow_ack(ep, g);
