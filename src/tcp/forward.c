@@ -3,7 +3,9 @@
  * Theory of operation: the TCP forwarder (the seed's tcp.Forwarder), the application's
  * say over SYNs that no endpoint and no listener takes (include/netstack/tcp.h).
  *
- * handle_unknown (proto.c) offers such a SYN here first (tcp_fwd_offer()). A request is a
+ * handle_unknown (proto.c) offers such a SYN here first (tcp_fwd_offer()), and so does a
+ * TIME_WAIT connection that a new SYN reuses (RFC 6191) when no listener takes it, with
+ * the ISS the new incarnation must start from. A request is a
  * small struct holding the SYN's header (sequence number, window, options) and its
  * 4-tuple; it is registered in the demuxer under that exact 4-tuple, so while the
  * application thinks, the peer's retransmitted SYNs (and anything else on the 4-tuple)
@@ -37,6 +39,7 @@ struct ns_tcp_fwd_req {
 	struct tcp_repr syn;                /* the SYN's header and options */
 	uint32_t seglen;                    /* SEG.LEN of the SYN (SYN flag + payload) */
 	uint32_t nic;                       /* where it came in */
+	uint32_t iss;                       /* the ISS to use (RFC 6191 reuse), 0: RFC 6528 */
 };
 
 /* Anything for a 4-tuple whose request is pending: dropped. */
@@ -73,7 +76,7 @@ static void fwd_free(struct ns_tcp_fwd_req *r)
 	free(r);
 }
 
-bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g)
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g, uint32_t iss_hint)
 {
 	const struct ns_pkt *pkt = g->pkt;
 	struct ns_tcp_fwd_req *r;
@@ -94,6 +97,7 @@ bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g)
 	r->syn = g->h;
 	r->seglen = tcp_seg_seqlen(g);
 	r->nic = pkt->nic;
+	r->iss = iss_hint;
 	r->tep.ops = &fwd_tep_ops;
 	r->tep.transproto = NS_IPPROTO_TCP;
 	r->tep.family = pkt->dst.family;
@@ -177,7 +181,7 @@ ns_err ns_tcp_fwd_accept(struct ns_tcp_fwd_req *r, struct ns_waiter_queue *wq, s
 	c->ep.wq = wq;
 	c->flags |= TCP_F_APP;
 	tcp_ep_enter(c);
-	tcp_passive_open(c, &r->syn, 0, "forwarder: SYN accepted, SYN-ACK sent");
+	tcp_passive_open(c, &r->syn, r->iss, "forwarder: SYN accepted, SYN-ACK sent");
 	tcp_ep_leave(c);
 	ns_stat_inc(ts->s, NS_STAT_TCP_FWD_ACCEPTED);
 	fwd_free(r);

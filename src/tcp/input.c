@@ -949,6 +949,12 @@ static bool tcp_tw_reuse(struct tcp_ep *ep, struct tcp_seg *g)
 			return true;
 		}
 	}
+	/* No listener: the SYN is now one to no endpoint (proto.c's handle_unknown), so a
+	 * forwarder decides before any RST (a connection it accepted may be the one that
+	 * left this TIME_WAIT behind). */
+	if (!t && !(g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) &&
+	    tcp_fwd_offer(ep->ts, g, iss ? iss : 1))
+		return true;
 	tcp_reply_rst(ep->ts, g);
 	return true;
 }

@@ -803,10 +803,11 @@ void tcp_count_delivered(struct tcp_ep *ep, uint32_t bytes);
 
 /* ---------------------------------------------------------------- forward.c */
 
-/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder: true if the forwarder
- * took it (a request made, or dropped for a full table: counted either way; the caller
- * frees the packet), false if there is no forwarder or @g is not a bare SYN. */
-bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g);
+/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder (or one that reuses a
+ * TIME_WAIT 4-tuple, with @iss_hint its ISS; 0: RFC 6528's): true if the forwarder took
+ * it (a request made, or dropped for a full table: counted either way; the caller frees
+ * the packet), false if there is no forwarder or @g is not a bare SYN. */
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g, uint32_t iss_hint);
 /** tcp_fwd_fini() - Free every pending request (stack teardown). */
 void tcp_fwd_fini(struct tcp_stack *ts);
 
