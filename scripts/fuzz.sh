@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Build the libFuzzer targets with clang (library and targets instrumented, ASan+UBSan) into
-# build-fuzz/ and run each for FUZZ_SECONDS (60) seconds from the seed corpus in
-# fuzz/corpus/. New inputs go to build-fuzz/corpus-<target>/, never into the source tree;
+# build-fuzz/ and run each for FUZZ_SECONDS (60) seconds from its seed corpus (fuzz/corpus/,
+# fuzz/corpus-tcp/). New inputs go to build-fuzz/corpus-<target>/, never into the source tree;
 # a crash, a sanitizer report, a leak or a timeout fails the run and leaves the input in
 # build-fuzz/artifacts/.
 set -euo pipefail
@@ -14,11 +14,14 @@ B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER=clang -DNS_FUZZ=ON -DNS_SANITIZE=OFF -DNS_TESTS=OFF -DNS_WERROR=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B" -j"$JOBS" --target fuzz_frame
+cmake --build "$B" -j"$JOBS" --target fuzz_frame fuzz_tcp
 
 mkdir -p "$B/artifacts"
-# shellcheck disable=SC2043 # one target for now; more will join the list
-for target in fuzz_frame; do
+# fuzz_frame: whole frames on the inbound path; fuzz_tcp: one TCP connection's life past
+# the handshake (fuzz/fuzz_tcp.c), seeded from fuzz/corpus-tcp (make_seeds_tcp.py).
+for target in fuzz_frame fuzz_tcp; do
+	seeds=fuzz/corpus
+	[ "$target" = fuzz_tcp ] && seeds=fuzz/corpus-tcp
 	corpus="$B/corpus-$target"
 	mkdir -p "$corpus"
 	echo "fuzz: $target for ${FUZZ_SECONDS} s"
@@ -26,7 +29,7 @@ for target in fuzz_frame; do
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		"$B/fuzz/$target" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$B/artifacts/$target-" \
-		"$corpus" fuzz/corpus 2>"$B/$target.log" || {
+		"$corpus" "$seeds" 2>"$B/$target.log" || {
 		tail -n 60 "$B/$target.log" >&2
 		echo "fuzz: $target FAILED (log: $B/$target.log, inputs: $B/artifacts/)" >&2
 		exit 1

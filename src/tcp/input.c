@@ -897,6 +897,11 @@ static void tcp_in_fin(struct tcp_ep *ep, struct tcp_seg *g)
 		return;
 	ep->flags = (ep->flags | TCP_F_FIN_RCVD) & ~TCP_F_OOO_FIN;
 	ep->rcv_nxt++;
+	/* Bytes held out of order beyond the FIN can never be delivered (a broken or hostile
+	 * peer): dropped, as Linux's tcp_fin() purges its out-of-order queue, so no SACK
+	 * block reports them and they pin no ring through TIME_WAIT. */
+	ep->nooo = 0;
+	ep->ooo_last = 0;
 	ep->flags |= TCP_F_ACK_NOW;
 	ep->pending_ev |= NS_EV_IN | NS_EV_RDHUP;
 	switch (ep->state) {
