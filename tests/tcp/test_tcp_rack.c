@@ -199,7 +199,8 @@ static void tail_loss_probe_answered_by_dsack_keeps_cwnd(void **state)
 
 /* The counters RACK keeps instead of scanning its records (pipe, the lost count, the
  * transmit-time list) agree with a recount after every step of transfers through loss,
- * reordering and duplication (ring growth, merges, RTOs and undos included). */
+ * reordering and duplication (ring growth, RTOs and undos included; merges in a full ring:
+ * rack_counters_match_when_the_ring_is_full). */
 static void check_rack(struct ts_xfer *x, void *ctx)
 {
 	unsigned *rounds = ctx;
