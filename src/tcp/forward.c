@@ -52,12 +52,26 @@ static void fwd_tep_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 
 static void fwd_tep_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt)
 {
-	/* We have sent nothing yet that an ICMP error could be about. */
+	(void)t;
+	(void)ctrl;
+	(void)info;
+	(void)pkt;
+}
+
+/* We have sent nothing on this 4-tuple yet, so no ICMP error can be about a segment of
+ * ours (RFC 5927 4.1): refusing the quote keeps a forged "fragmentation needed" from
+ * lowering the path MTU to the peer (ns_deliver_control() then reports it as no one's). */
+static bool fwd_tep_quote_ok(struct ns_tep *t, struct ns_pkt *pkt)
+{
+	(void)t;
+	(void)pkt;
+	return false;
 }
 
 static const struct ns_tep_ops fwd_tep_ops = {
     .deliver = fwd_tep_deliver,
     .control = fwd_tep_control,
+    .quote_ok = fwd_tep_quote_ok,
 };
 
 static void fwd_free(struct ns_tcp_fwd_req *r)
