@@ -602,6 +602,7 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 
 	tcp_ack_rtt(ep, g);
 	tcp_ring_drop(&ep->snd, data);
+	tcp_ring_apply_limit(&ep->snd, true); /* an SO_SNDBUF change waiting for it */
 	ep->bytes_acked += data;
 	ep->snd_una = g->h.ack;
 	if (seq_lt(ep->snd_nxt, ep->snd_una))

@@ -552,6 +552,10 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 /* Copy @n bytes from @src to @off bytes after the head. */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
+/** tcp_ring_apply_limit() - An empty ring whose size is not its limit (SO_SNDBUF or
+ * SO_RCVBUF changed while it held bytes) is freed, to be allocated at the new size on
+ * its next use; not when !@may_realloc (out-of-order bytes live beyond the head). */
+void tcp_ring_apply_limit(struct tcp_ring *r, bool may_realloc);
 /** tcp_ring_grow() - Make an allocated ring @cap bytes (> r->cap), keeping every byte at
  * its offset from the head; an unallocated one just gets the larger limit. False if out of
  * memory (the ring stays as it was). */

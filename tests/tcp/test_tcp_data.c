@@ -277,6 +277,39 @@ static void write_is_partial_when_send_buffer_fills(void **state)
 	tt_finish(t);
 }
 
+/* SO_SNDBUF and SO_RCVBUF set while their ring holds bytes take effect once it has
+ * emptied (endpoint.c's ring_set_limit()), not never: a larger send buffer then takes
+ * more, a larger receive buffer opens a larger window. */
+static void buffer_sizes_set_with_data_queued_apply_once_drained(void **state)
+{
+	ST;
+	static uint8_t data[300000];
+	char b[16];
+	size_t n = 0;
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .wscale = 7));
+	tt_write(t->c, "0123456789", 10);
+	tt_expect(t, TT_SEG(.len = 10));
+	tt_send(t, TT_SEG(.ack = t->rnxt - 10, .payload = "abc")); /* ours not ACKed yet */
+	tt_expect(t, TT_SEG(.len = 0));
+	assert_int_equal(tt_ep(t->c)->snd.len, 10);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_SNDBUF, 280000), NS_OK);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_RCVBUF, 1 << 20), NS_OK);
+	/* Both rings drain: the peer ACKs our 10 bytes, we read its 3. */
+	tt_send(t, TT_SEG());
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 3);
+	assert_int_equal(ns_ep_write(t->c, data, sizeof(data), NULL, &n), NS_OK);
+	assert_int_equal(n, 280000);
+	/* The window of the next ACK covers the larger receive buffer (1 MiB >> 7). */
+	tt_send(t, TT_SEG(.payload = "x"));
+	while (nt_pending(&t->nt))
+		if (tt_expect(t, TT_SEG())->h.window == (1 << 20) >> 7)
+			break;
+	assert_int_equal(tt_ep(t->c)->rcv.cap, 1 << 20);
+	tt_finish(t);
+}
+
 static void sender_respects_peer_window(void **state)
 {
 	ST;
@@ -379,6 +412,7 @@ int main(void)
 	    T(nodelay_sends_small_segments_at_once),
 	    T(cork_holds_until_uncorked),
 	    T(write_is_partial_when_send_buffer_fills),
+	    T(buffer_sizes_set_with_data_queued_apply_once_drained),
 	    T(sender_respects_peer_window),
 	    T(ooo_queue_is_bounded_and_counts_what_it_drops),
 	    T(quick_acks_follow_a_filled_hole),
