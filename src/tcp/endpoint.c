@@ -71,6 +71,9 @@ void tcp_ring_free(struct tcp_ring *r)
 
 void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n)
 {
+	if (!n)
+		return; /* a zero-length read may have no buffer (memcpy's pointers must not
+		         * be NULL even then) */
 	uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
 	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
 
@@ -80,6 +83,8 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n)
 {
+	if (!n)
+		return; /* as tcp_ring_copy_out() */
 	uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
 	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
 

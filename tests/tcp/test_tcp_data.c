@@ -310,6 +310,27 @@ static void buffer_sizes_set_with_data_queued_apply_once_drained(void **state)
 	tt_finish(t);
 }
 
+/* Zero-length reads and writes with no buffer (recv(fd, NULL, 0), send(fd, NULL, 0)) are
+ * legal and touch no memory: 0 bytes either way, the queued data left alone. */
+static void zero_length_calls_without_a_buffer(void **state)
+{
+	ST;
+	struct ns_read_result r;
+	size_t n = 1;
+	char b[8];
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.payload = "abc"));
+	tt_expect(t, TT_SEG(.len = 0));
+	assert_int_equal(ns_ep_read(t->c, NULL, 0, 0, &r), NS_OK);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(ns_ep_write(t->c, NULL, 0, NULL, &n), NS_OK);
+	assert_int_equal(n, 0);
+	tt_expect_nothing(t);
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 3);
+	tt_finish(t);
+}
+
 static void sender_respects_peer_window(void **state)
 {
 	ST;
@@ -413,6 +434,7 @@ int main(void)
 	    T(cork_holds_until_uncorked),
 	    T(write_is_partial_when_send_buffer_fills),
 	    T(buffer_sizes_set_with_data_queued_apply_once_drained),
+	    T(zero_length_calls_without_a_buffer),
 	    T(sender_respects_peer_window),
 	    T(ooo_queue_is_bounded_and_counts_what_it_drops),
 	    T(quick_acks_follow_a_filled_hole),
