@@ -26,8 +26,10 @@
  * listener answers a full SYN queue with SYN cookies and accepts their ACKs
  * (syncookie.c). Duplicate data is reported back as a D-SACK (RFC 2883).
  *
- * Invariant kept: bytes are accepted only within the window we advertised, which never
- * exceeds the free space of the receive ring, so the ring cannot overflow.
+ * Invariant kept: bytes are accepted only within the window we advertised and only where
+ * the receive ring has room (the window can run past the free space: by less than a scale
+ * unit when rounded up, or more after SO_RCVBUF shrank the ring; the excess is cut and
+ * retransmitted), so the ring cannot overflow.
  */
 #include "tcp/tcp.h"
 
@@ -787,7 +789,10 @@ static void tcp_rcv_in_order(struct tcp_ep *ep, struct tcp_seg *g)
 	uint32_t n = g->len < room ? g->len : room;
 	bool filled;
 
-	if (n < g->len) { /* cannot happen within the advertised window; be safe */
+	/* The advertised window may exceed the ring's free space by less than one scale
+	 * unit (tcp_rcv_window() rounds up rather than shrink the right edge, RFC 7323 2.4):
+	 * what does not fit is cut, FIN included, and the sender resends it. */
+	if (n < g->len) {
 		g->len = n;
 		g->h.flags &= (uint8_t)~TCP_FIN;
 	}
@@ -831,7 +836,7 @@ static void tcp_rcv_out_of_order(struct tcp_ep *ep, const struct tcp_seg *g)
 	}
 	if (ep->rcv.len + off + g->len > ep->rcv.cap ||
 	    !tcp_ooo_insert(ep, g->seq, g->seq + g->len)) {
-		/* Too many holes (or, impossible within the advertised window, no room): the
+		/* Too many holes (or no room: the window's rounding, see above): the
 		 * sender will retransmit. */
 		tcp_drop(ep, NS_DROP_TCP_OOO_FULL);
 		return;
