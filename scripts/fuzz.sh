@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Build the libFuzzer targets with clang (library and targets instrumented, ASan+UBSan) into
 # build-fuzz/ and run each for FUZZ_SECONDS (60) seconds from its seed corpus (fuzz/corpus/;
-# fuzz_frags: fuzz/corpus-frags/). New inputs go to build-fuzz/corpus-<target>/, never into
-# the source tree; a crash, a sanitizer report, a leak or a timeout fails the run and leaves
-# the input in build-fuzz/artifacts/.
+# fuzz_frags: fuzz/corpus-frags/; fuzz_tcp: fuzz/corpus-tcp/). New inputs go to
+# build-fuzz/corpus-<target>/, never into the source tree; a crash, a sanitizer report, a
+# leak or a timeout fails the run and leaves the input in build-fuzz/artifacts/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,13 +14,19 @@ B=build-fuzz
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER=clang -DNS_FUZZ=ON -DNS_SANITIZE=OFF -DNS_TESTS=OFF -DNS_WERROR=ON \
 	-DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$B" -j"$JOBS" --target fuzz_frame fuzz_frags
+cmake --build "$B" -j"$JOBS" --target fuzz_frame fuzz_frags fuzz_tcp
 
 mkdir -p "$B/artifacts"
-for target in fuzz_frame fuzz_frags; do
+# fuzz_frame: whole frames on the inbound path; fuzz_frags: whole fragment exchanges
+# (fuzz/fuzz_frags.c); fuzz_tcp: one TCP connection's life past the handshake
+# (fuzz/fuzz_tcp.c).
+for target in fuzz_frame fuzz_frags fuzz_tcp; do
 	corpus="$B/corpus-$target"
-	seeds=fuzz/corpus
-	[ "$target" = fuzz_frags ] && seeds=fuzz/corpus-frags
+	case $target in
+	fuzz_frags) seeds=fuzz/corpus-frags ;;
+	fuzz_tcp) seeds=fuzz/corpus-tcp ;;
+	*) seeds=fuzz/corpus ;;
+	esac
 	mkdir -p "$corpus"
 	echo "fuzz: $target for ${FUZZ_SECONDS} s"
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

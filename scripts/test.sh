@@ -60,4 +60,4 @@ bash scripts/fuzz.sh
 
 stage="done"
 echo
-echo "make test: PASSED: $normal tests (gcc), $normal tests under ASan+UBSan (clang), fuzz_frame and fuzz_frags ${FUZZ_SECONDS:-60} s each without a finding, in $(($(date +%s) - t0)) s"
+echo "make test: PASSED: $normal tests (gcc), $normal tests under ASan+UBSan (clang), fuzz_frame, fuzz_frags and fuzz_tcp ${FUZZ_SECONDS:-60} s each without a finding, in $(($(date +%s) - t0)) s"

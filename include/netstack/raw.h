@@ -41,7 +41,10 @@
  * seen before any filtering: frames for other hosts (NS_PACKET_OTHERHOST) and of
  * EtherTypes the stack does not speak too. Reads fill ns_read_result.ll with the NIC, the
  * EtherType, the packet type and the source MAC (ours for outgoing frames); from.nic is
- * the NIC too. The protocol given at creation (0: none, receive nothing until bound) and
+ * the NIC too. Waiter callbacks for outgoing frames run inside the transmit path: a
+ * send from one is tapped in turn, and taps nested more than 4 deep copy nothing (counted
+ * as drop_packet_tap_nested), so callbacks that relay what they see cannot recurse without
+ * end. The protocol given at creation (0: none, receive nothing until bound) and
  * the NIC (all) can be changed with ns_ep_bind_ll(). A write sends out of
  * opts->ll_to->nic, or the bound NIC (NS_ERR_UNKNOWN_DEVICE if neither names one): a raw
  * frame exactly as given (at least the link header, at most MTU + link header + 4 for an

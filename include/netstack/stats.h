@@ -163,6 +163,7 @@
 	X(UDP_RCVBUF_FULL, POLICY, "UDP receive buffer full")                                \
 	X(RAW_RCVBUF_FULL, POLICY, "raw endpoint receive buffer full")                       \
 	X(PACKET_RCVBUF_FULL, POLICY, "packet endpoint receive buffer full")                 \
+	X(PACKET_TAP_NESTED, POLICY, "a packet endpoint's copy refused: taps nested too deep (a waiter callback sending from the transmit path)") \
 	X(RAW_FANOUT_LIMIT, POLICY, "more raw or packet endpoints match than a packet is copied to") \
 	X(RAW_BAD_CSUM, POLICY, "raw IPv6 endpoint's copy with a wrong checksum (ICMPv6, IPV6_CHECKSUM)") \
 	X(PING_NO_ENDPOINT, POLICY, "ICMP echo reply for no ping endpoint")                  \

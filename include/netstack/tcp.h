@@ -128,7 +128,9 @@ NS_API ns_err ns_ep_get_tcp_info(struct ns_ep *ep, struct ns_tcp_info *out);
  * The TCP forwarder. With one set, a SYN (no ACK, RST or FIN) that finds no endpoint and
  * no listener, for any destination the stack accepts (with the NIC in promiscuous mode,
  * any address at all), is not answered with a RST: the stack keeps its 4-tuple and
- * options as a request and calls the forwarder's function. The application then answers
+ * options as a request and calls the forwarder's function. So is a SYN that starts a new
+ * incarnation of a 4-tuple in TIME_WAIT (RFC 6191) when no listener takes it; the
+ * accepted connection's ISS then lies beyond the old one's. The application then answers
  * the request, at once or later (asynchronously, as gVisor's ForwarderRequest):
  *
  *   - ns_tcp_fwd_accept() creates the connection: an endpoint in SYN-RECEIVED that
@@ -140,7 +142,8 @@ NS_API ns_err ns_ep_get_tcp_info(struct ns_ep *ep, struct ns_tcp_info *out);
  *     client learns at once that the connection was refused.
  *
  * Until then the request holds the 4-tuple: the peer's retransmitted SYNs (and anything
- * else for that 4-tuple) are dropped and counted, not offered again. At most
+ * else for that 4-tuple) are dropped and counted, not offered again, and ICMP errors
+ * quoting it are not believed (nothing was sent on it: RFC 5927 4.1). At most
  * @max_in_flight requests are pending at a time; a SYN beyond that is dropped (counted)
  * and the peer's retransmission tries again later. Every request must be answered
  * exactly once (it is freed then); requests still pending when the stack is freed are

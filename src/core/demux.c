@@ -311,9 +311,10 @@ void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t)
 }
 
 /* The group head for key @k that accepts packets from @nic: a NIC-bound group first, else
- * an unbound one. */
+ * an unbound one. Only groups whose head has every flag in @need count (the v4-mapped
+ * lookup: a v6only group bound to the NIC must not hide a dual-stack one). */
 static struct ns_tep *find_group(const struct demux_table *d, const struct demux_key *k,
-                                 uint32_t nic)
+                                 uint32_t nic, uint8_t need)
 {
 	uint32_t h = key_hash(d->seed[0], k);
 	struct ns_tep *any = NULL;
@@ -321,9 +322,11 @@ static struct ns_tep *find_group(const struct demux_table *d, const struct demux
 	for (struct ns_tep *t = d->bucket[h & d->mask]; t; t = t->hnext) {
 		if (!tep_matches(t, h, k))
 			continue;
-		if (t->nic != 0 && t->nic == nic)
+		if ((t->flags & need) != need)
+			; /* not a candidate: skip its group */
+		else if (t->nic != 0 && t->nic == nic)
 			return t;
-		if (t->nic == 0 && !any)
+		else if (t->nic == 0 && !any)
 			any = t;
 		/* Skip the rest of this group. */
 		while (t->hnext && same_group(t->hnext, t))
@@ -398,14 +401,14 @@ struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t 
 		return NULL;
 	n = lookup_keys(d, keys, transproto, local, lport, remote, rport);
 	for (int i = 0; i < n; i++) {
-		head = find_group(d, &keys[i], nic);
+		head = find_group(d, &keys[i], nic, 0);
 		/* keys[0] is the packet's own 4-tuple: the flow. */
 		if (head)
 			return group_pick(d, head, &keys[0]);
 	}
 	if (v4mapped_key(d, &k6, transproto, local, lport)) {
-		head = find_group(d, &k6, nic);
-		if (head && (head->flags & NS_TEP_V4MAPPED))
+		head = find_group(d, &k6, nic, NS_TEP_V4MAPPED);
+		if (head)
 			return group_pick(d, head, &keys[0]);
 	}
 	return NULL;

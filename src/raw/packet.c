@@ -22,7 +22,9 @@
  * (a struct ns_sockaddr_ll: NIC, EtherType, packet type, source MAC) kept in the copy's
  * headroom. As Linux's dev_queue_xmit_nit() (skb_loop_sk()), an endpoint never sees the
  * frames it sends itself. Targets are collected first (at most RAW_FANOUT_MAX), so waiter
- * callbacks that close, create or rebind endpoints cannot disturb the walk.
+ * callbacks that close, create or rebind endpoints cannot disturb the walk. Callbacks run
+ * inside the transmit path, so a send from one taps again: past PK_TAP_DEPTH_MAX nested
+ * taps nothing is copied (counted), which ends what would be an unbounded recursion.
  *
  * Send: NS_PACKET_RAW frames go out as written (NS_PKT_LINK_HDR tells the link not to push
  * a header), between the link header's length and MTU + header (+4 with an 802.1Q tag),
@@ -47,6 +49,10 @@
 #define VLAN_HLEN   4
 /* Headroom of a queued copy, where its struct ns_sockaddr_ll waits for the read. */
 #define LL_ROOM ((uint32_t)((sizeof(struct ns_sockaddr_ll) + 15u) & ~15u))
+/* Taps nested deeper than this deliver nothing: waiter callbacks run inside the transmit
+ * path, and two endpoints that each send what they see would otherwise recurse without
+ * end (Linux bounds transmit recursion the same way, XMIT_RECURSION_LIMIT 8). */
+#define PK_TAP_DEPTH_MAX 4
 
 enum pk_list { PK_IDLE = 0, PK_ALL, PK_PROTO };
 
@@ -57,6 +63,7 @@ struct packet_state {
 	struct pk_ep *proto[PK_BUCKETS];
 	struct pk_ep *idle;
 	const struct pk_ep *sending; /* the endpoint whose frame is going out, if any */
+	uint8_t depth;               /* taps in progress (a callback's send nests one) */
 };
 
 /*
@@ -241,6 +248,10 @@ void packet_tap(struct ns_stack *s, struct packet_state *ps, struct ns_nic *nic,
 	struct frame f;
 	int n = 0;
 
+	if (ps->depth >= PK_TAP_DEPTH_MAX) {
+		ns_drop(s, NULL, NS_DROP_PACKET_TAP_NESTED);
+		return;
+	}
 	frame_of(s, nic, pkt, outbound, eh, &f);
 	struct pk_ep *lists[2] = {ps->all,
 	                          outbound ? NULL : *list_head(ps, PK_PROTO, f.ll.protocol)};
@@ -257,6 +268,7 @@ void packet_tap(struct ns_stack *s, struct packet_state *ps, struct ns_nic *nic,
 		}
 	}
 serve:
+	ps->depth++;
 	for (int i = 0; i < n; i++) {
 		struct pk_ep *p = to[i];
 		struct ns_pkt *c;
@@ -279,6 +291,7 @@ serve:
 		ns_stat_inc(s, NS_STAT_PACKET_RX);
 		notify(p, NS_EV_IN);
 	}
+	ps->depth--;
 }
 
 /* ---------------------------------------------------------------- endpoint API */

@@ -71,6 +71,9 @@ void tcp_ring_free(struct tcp_ring *r)
 
 void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32_t n)
 {
+	if (!n)
+		return; /* a zero-length read may have no buffer (memcpy's pointers must not
+		         * be NULL even then) */
 	uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
 	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
 
@@ -80,6 +83,8 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n)
 {
+	if (!n)
+		return; /* as tcp_ring_copy_out() */
 	uint32_t pos = (uint32_t)(((uint64_t)r->head + off) % r->cap);
 	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
 
@@ -123,13 +128,19 @@ static uint32_t ring_space(const struct tcp_ring *r)
 	return cap > r->len ? cap - r->len : 0;
 }
 
+void tcp_ring_apply_limit(struct tcp_ring *r, bool may_realloc)
+{
+	if (r->buf && r->len == 0 && may_realloc && r->cap != r->limit)
+		tcp_ring_free(r); /* the next use allocates r->limit bytes */
+}
+
 /* A new SO_*BUF size takes effect on the ring at once if it holds nothing, else when the
- * ring next empties (grow) or never shrinks below what it holds. */
+ * ring next empties (tcp_ring_apply_limit() after a read or an ACK); it never shrinks
+ * below what it holds. */
 static void ring_set_limit(struct tcp_ring *r, uint32_t limit, bool may_realloc)
 {
 	r->limit = limit;
-	if (r->buf && r->len == 0 && may_realloc && r->cap != limit)
-		tcp_ring_free(r);
+	tcp_ring_apply_limit(r, may_realloc);
 }
 
 /* After the peer's FIN has been taken in TIME-WAIT no byte can arrive any more: an empty
@@ -958,6 +969,7 @@ static ns_err tcp_read(struct ns_ep *nep, void *buf, size_t len, unsigned flags,
 		ep->bytes_read += n;
 		if (tcp_state_synchronized(ep->state))
 			tcp_rcv_space_adjust(ep);
+		tcp_ring_apply_limit(&ep->rcv, ep->nooo == 0);
 		tcp_release_read_ring(ep);
 		/* The freed space may be worth a window update (RFC 9293 3.8.6.2.2). */
 		if (tcp_state_synchronized(ep->state) && tcp_window_update_due(ep))

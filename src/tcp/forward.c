@@ -3,7 +3,9 @@
  * Theory of operation: the TCP forwarder (the seed's tcp.Forwarder), the application's
  * say over SYNs that no endpoint and no listener takes (include/netstack/tcp.h).
  *
- * handle_unknown (proto.c) offers such a SYN here first (tcp_fwd_offer()). A request is a
+ * handle_unknown (proto.c) offers such a SYN here first (tcp_fwd_offer()), and so does a
+ * TIME_WAIT connection that a new SYN reuses (RFC 6191) when no listener takes it, with
+ * the ISS the new incarnation must start from. A request is a
  * small struct holding the SYN's header (sequence number, window, options) and its
  * 4-tuple; it is registered in the demuxer under that exact 4-tuple, so while the
  * application thinks, the peer's retransmitted SYNs (and anything else on the 4-tuple)
@@ -37,6 +39,7 @@ struct ns_tcp_fwd_req {
 	struct tcp_repr syn;                /* the SYN's header and options */
 	uint32_t seglen;                    /* SEG.LEN of the SYN (SYN flag + payload) */
 	uint32_t nic;                       /* where it came in */
+	uint32_t iss;                       /* the ISS to use (RFC 6191 reuse), 0: RFC 6528 */
 };
 
 /* Anything for a 4-tuple whose request is pending: dropped. */
@@ -49,12 +52,26 @@ static void fwd_tep_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 
 static void fwd_tep_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt)
 {
-	/* We have sent nothing yet that an ICMP error could be about. */
+	(void)t;
+	(void)ctrl;
+	(void)info;
+	(void)pkt;
+}
+
+/* We have sent nothing on this 4-tuple yet, so no ICMP error can be about a segment of
+ * ours (RFC 5927 4.1): refusing the quote keeps a forged "fragmentation needed" from
+ * lowering the path MTU to the peer (ns_deliver_control() then reports it as no one's). */
+static bool fwd_tep_quote_ok(struct ns_tep *t, struct ns_pkt *pkt)
+{
+	(void)t;
+	(void)pkt;
+	return false;
 }
 
 static const struct ns_tep_ops fwd_tep_ops = {
     .deliver = fwd_tep_deliver,
     .control = fwd_tep_control,
+    .quote_ok = fwd_tep_quote_ok,
 };
 
 static void fwd_free(struct ns_tcp_fwd_req *r)
@@ -73,7 +90,7 @@ static void fwd_free(struct ns_tcp_fwd_req *r)
 	free(r);
 }
 
-bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g)
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g, uint32_t iss_hint)
 {
 	const struct ns_pkt *pkt = g->pkt;
 	struct ns_tcp_fwd_req *r;
@@ -94,6 +111,7 @@ bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g)
 	r->syn = g->h;
 	r->seglen = tcp_seg_seqlen(g);
 	r->nic = pkt->nic;
+	r->iss = iss_hint;
 	r->tep.ops = &fwd_tep_ops;
 	r->tep.transproto = NS_IPPROTO_TCP;
 	r->tep.family = pkt->dst.family;
@@ -177,7 +195,7 @@ ns_err ns_tcp_fwd_accept(struct ns_tcp_fwd_req *r, struct ns_waiter_queue *wq, s
 	c->ep.wq = wq;
 	c->flags |= TCP_F_APP;
 	tcp_ep_enter(c);
-	tcp_passive_open(c, &r->syn, 0, "forwarder: SYN accepted, SYN-ACK sent");
+	tcp_passive_open(c, &r->syn, r->iss, "forwarder: SYN accepted, SYN-ACK sent");
 	tcp_ep_leave(c);
 	ns_stat_inc(ts->s, NS_STAT_TCP_FWD_ACCEPTED);
 	fwd_free(r);

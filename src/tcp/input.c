@@ -26,8 +26,10 @@
  * listener answers a full SYN queue with SYN cookies and accepts their ACKs
  * (syncookie.c). Duplicate data is reported back as a D-SACK (RFC 2883).
  *
- * Invariant kept: bytes are accepted only within the window we advertised, which never
- * exceeds the free space of the receive ring, so the ring cannot overflow.
+ * Invariant kept: bytes are accepted only within the window we advertised and only where
+ * the receive ring has room (the window can run past the free space: by less than a scale
+ * unit when rounded up, or more after SO_RCVBUF shrank the ring; the excess is cut and
+ * retransmitted), so the ring cannot overflow.
  */
 #include "tcp/tcp.h"
 
@@ -430,17 +432,14 @@ static bool tcp_seq_acceptable(const struct tcp_ep *ep, const struct tcp_seg *g,
 	return seq_lt(g->seq, nxt + wnd) && seq_gt(g->seq + slen, nxt);
 }
 
-/* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. */
+/* Cut what lies before RCV.NXT or past the window; a FIN past it goes too. Never called
+ * for a SYN (tcp_in_check_seq()): RFC 5961 4.2 discards it whatever its sequence number,
+ * and cutting the SYN off one that straddles RCV.NXT would deliver its data. */
 static void tcp_trim_to_window(struct tcp_ep *ep, struct tcp_seg *g, uint32_t wnd)
 {
 	if (seq_lt(g->seq, ep->rcv_nxt)) {
 		uint32_t d = ep->rcv_nxt - g->seq;
 
-		if (g->h.flags & TCP_SYN) {
-			g->h.flags &= (uint8_t)~TCP_SYN;
-			d--;
-			g->seq++;
-		}
 		if (d > g->len)
 			d = g->len;
 		tcp_sack_note_dup(ep, g->seq, g->seq + d); /* RFC 2883 4: the repeated part */
@@ -461,6 +460,18 @@ static bool tcp_in_check_seq(struct tcp_ep *ep, struct tcp_seg *g)
 	uint32_t wnd = tcp_rcv_wnd(ep);
 	bool rst = (g->h.flags & TCP_RST) != 0;
 
+	/* RFC 5961 4.2: a SYN (without RST, which step 2 judges) is answered with a
+	 * challenge ACK and discarded "irrespective of the sequence number": in the window
+	 * by step 4 (tcp_in_check_syn(), untrimmed), outside it or PAWS-rejected here, as
+	 * Linux's tcp_validate_incoming() does ("goto syn_challenge"), under the same
+	 * budget. */
+	if ((g->h.flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
+		if (tcp_seq_acceptable(ep, g, wnd) && !tcp_paws_reject(ep, g))
+			return true;
+		tcp_drop(ep, NS_DROP_TCP_BAD_SYN);
+		tcp_send_challenge_ack(ep);
+		return false;
+	}
 	if (tcp_paws_reject(ep, g)) {
 		tcp_drop(ep, NS_DROP_TCP_PAWS);
 		tcp_oow_ack(ep, g);
@@ -593,6 +604,7 @@ static void tcp_ack_advance(struct tcp_ep *ep, const struct tcp_seg *g)
 
 	tcp_ack_rtt(ep, g);
 	tcp_ring_drop(&ep->snd, data);
+	tcp_ring_apply_limit(&ep->snd, true); /* an SO_SNDBUF change waiting for it */
 	ep->bytes_acked += data;
 	ep->snd_una = g->h.ack;
 	if (seq_lt(ep->snd_nxt, ep->snd_una))
@@ -777,7 +789,10 @@ static void tcp_rcv_in_order(struct tcp_ep *ep, struct tcp_seg *g)
 	uint32_t n = g->len < room ? g->len : room;
 	bool filled;
 
-	if (n < g->len) { /* cannot happen within the advertised window; be safe */
+	/* The advertised window may exceed the ring's free space by less than one scale
+	 * unit (tcp_rcv_window() rounds up rather than shrink the right edge, RFC 7323 2.4):
+	 * what does not fit is cut, FIN included, and the sender resends it. */
+	if (n < g->len) {
 		g->len = n;
 		g->h.flags &= (uint8_t)~TCP_FIN;
 	}
@@ -821,7 +836,7 @@ static void tcp_rcv_out_of_order(struct tcp_ep *ep, const struct tcp_seg *g)
 	}
 	if (ep->rcv.len + off + g->len > ep->rcv.cap ||
 	    !tcp_ooo_insert(ep, g->seq, g->seq + g->len)) {
-		/* Too many holes (or, impossible within the advertised window, no room): the
+		/* Too many holes (or no room: the window's rounding, see above): the
 		 * sender will retransmit. */
 		tcp_drop(ep, NS_DROP_TCP_OOO_FULL);
 		return;
@@ -890,6 +905,11 @@ static void tcp_in_fin(struct tcp_ep *ep, struct tcp_seg *g)
 		return;
 	ep->flags = (ep->flags | TCP_F_FIN_RCVD) & ~TCP_F_OOO_FIN;
 	ep->rcv_nxt++;
+	/* Bytes held out of order beyond the FIN can never be delivered (a broken or hostile
+	 * peer): dropped, as Linux's tcp_fin() purges its out-of-order queue, so no SACK
+	 * block reports them and they pin no ring through TIME_WAIT. */
+	ep->nooo = 0;
+	ep->ooo_last = 0;
 	ep->flags |= TCP_F_ACK_NOW;
 	ep->pending_ev |= NS_EV_IN | NS_EV_RDHUP;
 	switch (ep->state) {
@@ -942,6 +962,12 @@ static bool tcp_tw_reuse(struct tcp_ep *ep, struct tcp_seg *g)
 			return true;
 		}
 	}
+	/* No listener: the SYN is now one to no endpoint (proto.c's handle_unknown), so a
+	 * forwarder decides before any RST (a connection it accepted may be the one that
+	 * left this TIME_WAIT behind). */
+	if (!t && !(g->pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST)) &&
+	    tcp_fwd_offer(ep->ts, g, iss ? iss : 1))
+		return true;
 	tcp_reply_rst(ep->ts, g);
 	return true;
 }

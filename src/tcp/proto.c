@@ -219,7 +219,7 @@ static enum ns_unknown_verdict tcp_handle_unknown(struct ns_stack *s, void *priv
 	 * 4.2.3.10: nothing answers a segment to a broadcast or multicast address. */
 	if (!(g.h.flags & TCP_RST) && !(pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))) {
 		/* A SYN goes to the application's forwarder first, if it has one. */
-		if (tcp_fwd_offer(ts, &g)) {
+		if (tcp_fwd_offer(ts, &g, 0)) {
 			ns_pkt_free(pkt);
 			return NS_UNKNOWN_HANDLED;
 		}

@@ -561,6 +561,10 @@ void tcp_ring_copy_out(const struct tcp_ring *r, uint32_t off, void *dst, uint32
 /* Copy @n bytes from @src to @off bytes after the head. */
 void tcp_ring_copy_in(struct tcp_ring *r, uint32_t off, const void *src, uint32_t n);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t n);
+/** tcp_ring_apply_limit() - An empty ring whose size is not its limit (SO_SNDBUF or
+ * SO_RCVBUF changed while it held bytes) is freed, to be allocated at the new size on
+ * its next use; not when !@may_realloc (out-of-order bytes live beyond the head). */
+void tcp_ring_apply_limit(struct tcp_ring *r, bool may_realloc);
 /** tcp_ring_grow() - Make an allocated ring @cap bytes (> r->cap), keeping every byte at
  * its offset from the head; an unallocated one just gets the larger limit. False if out of
  * memory (the ring stays as it was). */
@@ -814,10 +818,11 @@ void tcp_count_delivered(struct tcp_ep *ep, uint32_t bytes);
 
 /* ---------------------------------------------------------------- forward.c */
 
-/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder: true if the forwarder
- * took it (a request made, or dropped for a full table: counted either way; the caller
- * frees the packet), false if there is no forwarder or @g is not a bare SYN. */
-bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g);
+/** tcp_fwd_offer() - handle_unknown's SYN @g for the forwarder (or one that reuses a
+ * TIME_WAIT 4-tuple, with @iss_hint its ISS; 0: RFC 6528's): true if the forwarder took
+ * it (a request made, or dropped for a full table: counted either way; the caller frees
+ * the packet), false if there is no forwarder or @g is not a bare SYN. */
+bool tcp_fwd_offer(struct tcp_stack *ts, const struct tcp_seg *g, uint32_t iss_hint);
 /** tcp_fwd_fini() - Free every pending request (stack teardown). */
 void tcp_fwd_fini(struct tcp_stack *ts);
 

@@ -182,6 +182,15 @@ static void tcp_persist_fire(struct tcp_ep *ep)
 		tcp_ep_abort(ep, NS_ERR_TIMEOUT, false, "persist: zero-window probes unanswered");
 		return;
 	}
+	/* RFC 1122 4.2.2.17's "indefinitely" is for a connection someone will use. An orphan
+	 * (closed with data queued) behind a window the peer keeps at zero would hold its
+	 * buffers for ever: as Linux's tcp_probe_timer() for a dead socket, it is aborted once
+	 * the probe interval has backed off to the RTO maximum (the backoff only resets when
+	 * the window opens or data is acknowledged). */
+	if (!(ep->flags & TCP_F_APP) && tcp_backed_off(ep) >= cfg(ep)->rto_max_ns) {
+		tcp_ep_abort(ep, NS_ERR_TIMEOUT, false, "persist: orphan behind a zero window");
+		return;
+	}
 	ep->probes_out++;
 	if (ep->backoff < TCP_MAX_BACKOFF)
 		ep->backoff++;

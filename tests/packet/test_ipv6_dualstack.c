@@ -563,6 +563,41 @@ static void udp_connect_mapped(void **state)
 	ns_ep_close(c);
 }
 
+/* Linux's compute_score() never offers an IPv4 datagram to a v6only socket: a v6only
+ * endpoint bound to the NIC (SO_BINDTODEVICE, sharing the port through SO_REUSEADDR)
+ * must not hide the dual-stack endpoint on the same [::]:port from IPv4, although a
+ * NIC-bound group otherwise wins over an unbound one. */
+static void udp_nic_bound_v6only_does_not_hide_dual(void **state)
+{
+	struct ds *w = *state;
+	struct ns_ep *dual = ep_new(w->b.s, NS_AF_INET6, NS_IPPROTO_UDP);
+	struct ns_ep *v6 = ep_new(w->b.s, NS_AF_INET6, NS_IPPROTO_UDP);
+	struct ns_ep *c4 = ep_new(w->a.s, NS_AF_INET, NS_IPPROTO_UDP);
+	struct ns_sockaddr any6 = {.addr = {.family = NS_AF_INET6}, .port = 7};
+	struct ns_sockaddr to4 = {.addr = NT_V4(192, 0, 2, 2), .port = 7};
+	struct ns_addr mapped_a = MAPPED(192, 0, 2, 1);
+	struct ns_read_result r;
+	char buf[8];
+	size_t n;
+
+	assert_int_equal(ns_ep_set_opt(dual, NS_SO_REUSEADDR, 1), NS_OK);
+	assert_int_equal(ns_ep_bind(dual, &any6), NS_OK);
+	assert_int_equal(ns_ep_set_opt(v6, NS_IPV6_V6ONLY, 1), NS_OK);
+	assert_int_equal(ns_ep_set_opt(v6, NS_SO_REUSEADDR, 1), NS_OK);
+	assert_int_equal(ns_ep_set_opt(v6, NS_SO_BINDTODEVICE, 1), NS_OK);
+	assert_int_equal(ns_ep_bind(v6, &any6), NS_OK);
+	assert_int_equal(ns_ep_connect(c4, &to4), NS_OK);
+	assert_int_equal(ns_ep_write(c4, "v4", 2, NULL, &n), NS_OK);
+	settle(w, 5);
+	assert_int_equal(ns_ep_read(dual, buf, sizeof(buf), 0, &r), NS_OK);
+	assert_int_equal(r.count, 2);
+	assert_true(ns_addr_eq(&r.from.addr, &mapped_a));
+	assert_int_equal(ns_ep_read(v6, buf, sizeof(buf), 0, &r), NS_ERR_WOULD_BLOCK);
+	ns_ep_close(dual);
+	ns_ep_close(v6);
+	ns_ep_close(c4);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ds_setup, ds_teardown)
@@ -576,6 +611,7 @@ int main(void)
 	    T(udp_dual_echo),
 	    T(udp_v6only),
 	    T(udp_connect_mapped),
+	    T(udp_nic_bound_v6only_does_not_hide_dual),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

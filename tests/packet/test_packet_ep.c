@@ -453,6 +453,66 @@ static void send_from_callback(void **state)
 	ns_ep_close(mon);
 }
 
+/* Waiter callbacks run inside the NIC's transmit path when an NS_ETH_P_ALL endpoint is
+ * shown an outgoing frame. Two such endpoints that each send what they see (a relay, or
+ * a capture forwarded elsewhere) would recurse without end; as Linux bounds transmit
+ * recursion (XMIT_RECURSION_LIMIT), taps nested deeper than a few levels deliver no
+ * copies (counted), so the chain stops instead of overflowing the stack. */
+struct relay {
+	struct ns_waiter_entry e;
+	struct ns_ep *ep;
+	int sent;
+};
+
+static void relay_outgoing(struct ns_waiter_entry *e, uint32_t ev)
+{
+	struct relay *x = e->ctx;
+	uint8_t buf[2048];
+	struct ns_read_result res;
+	struct ns_sockaddr_ll to = {.nic = NT_NIC};
+	struct ns_write_opts o = {.ll_to = &to};
+
+	(void)ev;
+	while (ns_ep_read(x->ep, buf, sizeof(buf), 0, &res) == NS_OK) {
+		if (res.ll.pkttype != NS_PACKET_OUTGOING)
+			continue;
+		assert_int_equal(ns_ep_write(x->ep, buf, res.count, &o, NULL), NS_OK);
+		x->sent++;
+	}
+}
+
+static void taps_do_not_recurse_without_bound(void **state)
+{
+	struct nt *t = *state;
+	struct ns_waiter_queue qa, qb;
+	struct relay a = {0}, b = {0};
+	uint8_t frame[60] = {0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02, 0x88, 0xb5, 'r'};
+	struct ns_sockaddr_ll to = {.nic = NT_NIC};
+	struct ns_write_opts o = {.ll_to = &to};
+	struct ns_ep *src = pk_open(t, NS_PACKET_RAW, ETH_P_TEST);
+
+	ns_waiter_queue_init(&qa);
+	ns_waiter_queue_init(&qb);
+	assert_int_equal(ns_ep_new_packet(t->s, NS_PACKET_RAW, NS_ETH_P_ALL, &qa, &a.ep), NS_OK);
+	assert_int_equal(ns_ep_new_packet(t->s, NS_PACKET_RAW, NS_ETH_P_ALL, &qb, &b.ep), NS_OK);
+	ns_waiter_entry_init(&a.e, relay_outgoing, &a);
+	ns_waiter_entry_init(&b.e, relay_outgoing, &b);
+	ns_waiter_register(&qa, &a.e, NS_EV_IN);
+	ns_waiter_register(&qb, &b.e, NS_EV_IN);
+	assert_int_equal(ns_ep_write(src, frame, sizeof(frame), &o, NULL), NS_OK);
+	/* Each relay answers what the other sent, a bounded number of times. */
+	assert_true(a.sent + b.sent > 0);
+	assert_true(a.sent + b.sent <= 16);
+	assert_true(nt_drops(t, NS_DROP_PACKET_TAP_NESTED) > 0);
+	while (nt_pending(t))
+		nt_expect_frame(t);
+	ns_waiter_unregister(&a.e);
+	ns_waiter_unregister(&b.e);
+	ns_ep_close(a.ep);
+	ns_ep_close(b.ep);
+	ns_ep_close(src);
+}
+
 static void arguments(void **state)
 {
 	struct nt *t = *state;
@@ -492,6 +552,7 @@ int main(void)
 	    T(rcvbuf_full),
 	    T(headerless_link),
 	    T(send_from_callback),
+	    T(taps_do_not_recurse_without_bound),
 	    T(arguments),
 #undef T
 	};

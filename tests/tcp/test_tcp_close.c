@@ -92,6 +92,29 @@ static void passive_close_close_wait_then_last_ack(void **state)
 	tt_finish(t);
 }
 
+/* Out-of-order data beyond the peer's FIN (a broken or hostile peer: the FIN at RCV.NXT,
+ * bytes after it held out of order) can never be delivered. As Linux's tcp_fin(), it is
+ * dropped when the FIN is taken: no SACK block keeps reporting it, and the receive ring
+ * is not pinned through TIME_WAIT. Found by fuzz/fuzz_tcp.c. */
+static void data_held_beyond_the_fin_is_dropped(void **state)
+{
+	ST;
+	char b[8];
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .sack_perm = 1));
+	tt_send(t, TT_SEG(.seq = t->pseq + 1, .payload = "after"));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq, .nsack = 1,
+	                    .sack = {t->pseq + 1, t->pseq + 6}));
+	assert_int_equal(tt_ep(t->c)->nooo, 1);
+	tt_send(t, TT_SEG(.flags = TCP_FIN | TCP_ACK, .seq = t->pseq));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .ack = t->pseq + 1, .nsack = 0));
+	assert_int_equal(tt_state(t->c), TCP_CLOSE_WAIT);
+	assert_int_equal(tt_ep(t->c)->nooo, 0);
+	assert_int_equal(ns_ep_read(t->c, b, sizeof(b), 0, NULL), NS_ERR_CLOSED_FOR_RECEIVE);
+	tt_finish(t);
+}
+
 static void simultaneous_close_through_closing(void **state)
 {
 	ST;
@@ -390,6 +413,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, tt_cm_setup, tt_cm_teardown)
 	    T(active_close_time_wait_expires_at_2msl),
+	    T(data_held_beyond_the_fin_is_dropped),
 	    T(time_wait_acks_retransmitted_fin_and_restarts),
 	    T(passive_close_close_wait_then_last_ack),
 	    T(simultaneous_close_through_closing),

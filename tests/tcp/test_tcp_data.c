@@ -277,6 +277,60 @@ static void write_is_partial_when_send_buffer_fills(void **state)
 	tt_finish(t);
 }
 
+/* SO_SNDBUF and SO_RCVBUF set while their ring holds bytes take effect once it has
+ * emptied (endpoint.c's ring_set_limit()), not never: a larger send buffer then takes
+ * more, a larger receive buffer opens a larger window. */
+static void buffer_sizes_set_with_data_queued_apply_once_drained(void **state)
+{
+	ST;
+	static uint8_t data[300000];
+	char b[16];
+	size_t n = 0;
+
+	tt_listen(t);
+	tt_passive_open(t, TT_SEG(.flags = TCP_SYN, .mss = 1460, .wscale = 7));
+	tt_write(t->c, "0123456789", 10);
+	tt_expect(t, TT_SEG(.len = 10));
+	tt_send(t, TT_SEG(.ack = t->rnxt - 10, .payload = "abc")); /* ours not ACKed yet */
+	tt_expect(t, TT_SEG(.len = 0));
+	assert_int_equal(tt_ep(t->c)->snd.len, 10);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_SNDBUF, 280000), NS_OK);
+	assert_int_equal(ns_ep_set_opt(t->c, NS_SO_RCVBUF, 1 << 20), NS_OK);
+	/* Both rings drain: the peer ACKs our 10 bytes, we read its 3. */
+	tt_send(t, TT_SEG());
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 3);
+	assert_int_equal(ns_ep_write(t->c, data, sizeof(data), NULL, &n), NS_OK);
+	assert_int_equal(n, 280000);
+	/* The window of the next ACK covers the larger receive buffer (1 MiB >> 7). */
+	tt_send(t, TT_SEG(.payload = "x"));
+	while (nt_pending(&t->nt))
+		if (tt_expect(t, TT_SEG())->h.window == (1 << 20) >> 7)
+			break;
+	assert_int_equal(tt_ep(t->c)->rcv.cap, 1 << 20);
+	tt_finish(t);
+}
+
+/* Zero-length reads and writes with no buffer (recv(fd, NULL, 0), send(fd, NULL, 0)) are
+ * legal and touch no memory: 0 bytes either way, the queued data left alone. */
+static void zero_length_calls_without_a_buffer(void **state)
+{
+	ST;
+	struct ns_read_result r;
+	size_t n = 1;
+	char b[8];
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.payload = "abc"));
+	tt_expect(t, TT_SEG(.len = 0));
+	assert_int_equal(ns_ep_read(t->c, NULL, 0, 0, &r), NS_OK);
+	assert_int_equal(r.count, 0);
+	assert_int_equal(ns_ep_write(t->c, NULL, 0, NULL, &n), NS_OK);
+	assert_int_equal(n, 0);
+	tt_expect_nothing(t);
+	assert_int_equal(tt_read(t->c, b, sizeof(b)), 3);
+	tt_finish(t);
+}
+
 static void sender_respects_peer_window(void **state)
 {
 	ST;
@@ -379,6 +433,8 @@ int main(void)
 	    T(nodelay_sends_small_segments_at_once),
 	    T(cork_holds_until_uncorked),
 	    T(write_is_partial_when_send_buffer_fills),
+	    T(buffer_sizes_set_with_data_queued_apply_once_drained),
+	    T(zero_length_calls_without_a_buffer),
 	    T(sender_respects_peer_window),
 	    T(ooo_queue_is_bounded_and_counts_what_it_drops),
 	    T(quick_acks_follow_a_filled_hole),

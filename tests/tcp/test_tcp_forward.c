@@ -11,6 +11,8 @@
 #include "tcp_test.h"
 
 #include "netstack/tcp.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 
 #define ST struct tt *t = *state
 
@@ -243,6 +245,83 @@ static void forwarder_accept_needs_spoofing_for_foreign_addresses(void **state)
 	tt_finish(t);
 }
 
+/* RFC 6191 / RFC 1122 4.2.2.13 with a forwarder: a connection the stack closed first sits
+ * in TIME_WAIT; a new SYN on its 4-tuple (higher sequence number) starts a new
+ * incarnation. With no listener it is the forwarder's to decide, as any SYN to no
+ * endpoint, not a RST (the client would see "connection refused" for a port the
+ * application serves); the new connection's ISS lies past the old one's. */
+static void syn_reusing_a_time_wait_goes_to_the_forwarder(void **state)
+{
+	ST;
+	struct fwd f = {.t = t};
+	struct ns_ep *e = NULL;
+	uint32_t old_snd_max;
+
+	promiscuous(t);
+	assert_int_equal(ns_tcp_forwarder_set(t->nt.s, on_syn, &f, 16), NS_OK);
+	t->port = FAR_PORT;
+	tt_send(t, TT_SEG(.dst = FAR, .flags = TCP_SYN, .seq = TT_PEER_ISS, .mss = 1460));
+	t->pseq = TT_PEER_ISS + 1;
+	assert_int_equal(ns_tcp_fwd_accept(f.req[0], &t->cwq, &t->c), NS_OK);
+	tt_expect(t, TT_SEG(.src = FAR, .flags = TCP_SYN | TCP_ACK, .ack = TT_PEER_ISS + 1));
+	tt_send(t, TT_SEG(.dst = FAR));
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	/* We close first: FIN, the peer's ACK and FIN, our ACK: TIME_WAIT. */
+	ns_ep_close(t->c);
+	tt_expect(t, TT_SEG(.src = FAR, .flags = TCP_FIN | TCP_ACK));
+	tt_send(t, TT_SEG(.dst = FAR, .flags = TCP_FIN | TCP_ACK));
+	tt_expect(t, TT_SEG(.src = FAR, .flags = TCP_ACK, .ack = t->pseq));
+	assert_int_equal(tt_ep(t->c)->state, TCP_TIME_WAIT);
+	old_snd_max = tt_ep(t->c)->snd_max;
+	t->c = NULL; /* closed: TIME_WAIT belongs to the stack */
+	/* Ten seconds later the client reuses its port. */
+	nt_advance(&t->nt, 10 * NS_SEC);
+	tt_send(t, TT_SEG(.dst = FAR, .flags = TCP_SYN, .seq = t->pseq + 100000, .mss = 1460));
+	assert_int_equal(f.calls, 2);
+	tt_expect_nothing(t);
+	assert_int_equal(ns_tcp_fwd_accept(f.req[1], NULL, &e), NS_OK);
+	const struct tt_rx *rx =
+	    tt_expect(t, TT_SEG(.src = FAR, .flags = TCP_SYN | TCP_ACK, .ack = t->pseq + 100001));
+	/* RFC 6191 without timestamps: the new ISS is beyond the old incarnation's. */
+	assert_true(seq_gt(rx->h.seq, old_snd_max));
+	ns_ep_close(e);
+	tt_finish(t);
+}
+
+/* RFC 5927 4.1: a "fragmentation needed" is believed only about a segment in flight. A
+ * pending request has sent nothing, so one quoting its 4-tuple (anyone can send the SYN
+ * that makes it) must not lower the path MTU to the peer for ten minutes. */
+static void frag_needed_quoting_a_pending_request_is_ignored(void **state)
+{
+	ST;
+	struct fwd f = {.t = t};
+	struct ns_route rt;
+	uint8_t q[28];
+
+	assert_int_equal(ns_tcp_forwarder_set(t->nt.s, on_syn, &f, 16), NS_OK);
+	tt_send(t, TT_SEG(.dport = 9000, .flags = TCP_SYN, .seq = 77));
+	assert_int_equal(f.calls, 1);
+	memset(q, 0, sizeof(q));
+	q[0] = 0x45;
+	wr16(q + 2, 1500);
+	q[6] = 0x40; /* DF */
+	q[8] = 64;
+	q[9] = NS_IPPROTO_TCP;
+	memcpy(q + 12, NT_ADDR_US.a, 4);
+	memcpy(q + 16, NT_ADDR_PEER.a, 4);
+	wr16(q + 10, csum_finish(csum_partial(q, 20, 0)));
+	wr16(q + 20, 9000);
+	wr16(q + 22, TT_PEER_PORT);
+	wr32(q + 24, 12345);
+	nt_send_icmp(&t->nt, NT_ICMP(.src = NT_V4(198, 51, 100, 1), .type = 3, .code = 4,
+	                             .mtu = 600, .payload = q, .len = sizeof(q)));
+	assert_int_equal(nt_drops(&t->nt, NS_DROP_ICMP_PMTU_NOT_OURS), 1);
+	assert_int_equal(ns_route_find(t->nt.s, 0, NULL, &NT_ADDR_PEER, &rt), NS_OK);
+	assert_int_equal(rt.mtu, 1500);
+	ns_tcp_fwd_refuse(f.req[0], false);
+	tt_finish(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +333,8 @@ int main(void)
 	    T(forwarder_leaves_listeners_and_non_syns_alone),
 	    T(forwarded_handshake_failures_reach_the_application),
 	    T(forwarder_accept_needs_spoofing_for_foreign_addresses),
+	    T(syn_reusing_a_time_wait_goes_to_the_forwarder),
+	    T(frag_needed_quoting_a_pending_request_is_ignored),
 	};
 
 	return cmocka_run_group_tests_name("tcp_forward", tests, NULL, NULL);

@@ -199,7 +199,8 @@ static void tail_loss_probe_answered_by_dsack_keeps_cwnd(void **state)
 
 /* The counters RACK keeps instead of scanning its records (pipe, the lost count, the
  * transmit-time list) agree with a recount after every step of transfers through loss,
- * reordering and duplication (ring growth, merges, RTOs and undos included). */
+ * reordering and duplication (ring growth, RTOs and undos included; merges in a full ring:
+ * rack_counters_match_when_the_ring_is_full). */
 static void check_rack(struct ts_xfer *x, void *ctx)
 {
 	unsigned *rounds = ctx;
@@ -235,6 +236,49 @@ static void rack_counters_match_the_records_under_loss(void **state)
 	}
 }
 
+/* The client sends 88-byte segments (TCP_MAXSEG), so its 256 KiB send buffer holds some
+ * 3400 segments against a record ring capped at 512: full rings merge new segments into
+ * their last record, which the recount must agree with too. */
+static void tiny_segments(struct ns_ep *ep, bool server, void *ctx)
+{
+	(void)ctx;
+	if (!server)
+		assert_int_equal(ns_ep_set_opt(ep, NS_TCP_MAXSEG, 88), NS_OK);
+}
+
+static void check_rack_full(struct ts_xfer *x, void *ctx)
+{
+	unsigned *full = ctx;
+	const struct tcp_ep *ep = tt_ep(x->cli);
+
+	if (!tcp_rack_check(ep))
+		fail_msg("RACK counters disagree with the records (ring %u/%u)", ep->rack.n,
+		         ep->rack.cap);
+	if (ep->rack.rec && ep->rack.n == ep->rack.cap)
+		++*full;
+}
+
+static void rack_counters_match_when_the_ring_is_full(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 2; seed++) {
+		struct ns_impair_config ic = {
+		    .seed = seed, .loss_ppm = 20000, .reorder_ppm = 20000, .inbound = false};
+		struct ts_world *w = ts_new(&ic, seed);
+		unsigned full = 0;
+
+		ts_transfer(w, &(struct ts_opts){.bytes = 1u << 20,
+		                                 .port = 5002,
+		                                 .time_limit = 900 * NS_SEC,
+		                                 .name = "rack full ring",
+		                                 .setup = tiny_segments,
+		                                 .each = check_rack_full,
+		                                 .ctx = &full});
+		assert_true(full > 0); /* the merge path ran */
+		ts_free(w);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +290,7 @@ int main(void)
 	    T(tail_loss_probe_repairing_a_loss_reduces_cwnd),
 	    T(tail_loss_probe_answered_by_dsack_keeps_cwnd),
 	    cmocka_unit_test(rack_counters_match_the_records_under_loss),
+	    cmocka_unit_test(rack_counters_match_when_the_ring_is_full),
 	};
 
 	return cmocka_run_group_tests_name("tcp_rack", tests, NULL, NULL);

@@ -62,6 +62,45 @@ static void syn_in_established_draws_challenge_ack(void **state)
 	tt_finish(t);
 }
 
+/* RFC 5961 4.2, as Linux's tcp_validate_incoming(): a SYN in a synchronized state draws a
+ * challenge ACK "irrespective of the sequence number" and is discarded. One that starts
+ * just below RCV.NXT and carries data overlaps the window: trimming must not turn it into
+ * an ordinary data segment by cutting its SYN off (its bytes would be delivered). */
+static void syn_straddling_rcv_nxt_is_not_trimmed_into_data(void **state)
+{
+	ST;
+	char b[8];
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.flags = TCP_SYN | TCP_ACK, .seq = t->pseq - 1, .payload = "evil"));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
+	assert_int_equal(ns_ep_read(t->c, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
+	assert_int_equal(nt_drops(&t->nt, NS_DROP_TCP_BAD_SYN), 1);
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_CHALLENGE_ACKS), 1);
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_finish(t);
+}
+
+/* The same rule for a SYN outside the window: a challenge ACK, subject to the stack-wide
+ * budget like every other (Linux: "if (th->syn) goto syn_challenge"), not a plain
+ * duplicate ACK. */
+static void out_of_window_syn_draws_budgeted_challenge_ack(void **state)
+{
+	ST;
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = t->pseq + 200000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
+	assert_int_equal(nt_drops(&t->nt, NS_DROP_TCP_BAD_SYN), 1);
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_CHALLENGE_ACKS), 1);
+	nt_advance(&t->nt, NS_SEC);
+	tt_send(t, TT_SEG(.flags = TCP_SYN, .seq = t->pseq - 70000));
+	tt_expect(t, TT_SEG(.flags = TCP_ACK, .seq = t->rnxt, .ack = t->pseq, .len = 0));
+	assert_int_equal(nt_stat(&t->nt, NS_STAT_TCP_CHALLENGE_ACKS), 2);
+	assert_int_equal(tt_state(t->c), TCP_ESTABLISHED);
+	tt_finish(t);
+}
+
 static void ack_of_unsent_data_draws_ack_and_is_dropped(void **state)
 {
 	ST;
@@ -301,6 +340,8 @@ int main(void)
 	    T(in_window_rst_draws_challenge_ack),
 	    T(out_of_window_rst_ignored),
 	    T(syn_in_established_draws_challenge_ack),
+	    T(syn_straddling_rcv_nxt_is_not_trimmed_into_data),
+	    T(out_of_window_syn_draws_budgeted_challenge_ack),
 	    T(ack_of_unsent_data_draws_ack_and_is_dropped),
 	    T(too_old_ack_is_dropped),
 	    T(segment_outside_window_draws_ack),

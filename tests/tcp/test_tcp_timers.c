@@ -165,6 +165,40 @@ static void zero_window_probes_back_off_until_window_opens(void **state)
 	tt_finish(t);
 }
 
+/* RFC 1122 4.2.2.17 keeps a connection open as long as the peer answers zero-window
+ * probes, but only while an application holds it: an orphan (closed with data still
+ * queued) that a peer pins behind a zero window would otherwise hold its buffers for
+ * ever (the "persist timer" exhaustion attack). As Linux's tcp_probe_timer() for a dead
+ * socket, it is aborted once its probe interval has backed off to the RTO maximum, even
+ * though every probe is answered. */
+static void orphan_pinned_by_zero_window_is_aborted(void **state)
+{
+	ST;
+	static uint8_t big[8192];
+	uint64_t waited = 0;
+
+	tt_established(t);
+	tt_send(t, TT_SEG(.window = 0));
+	tt_write(t->c, big, sizeof(big));
+	tt_expect_nothing(t);
+	ns_ep_close(t->c);
+	t->c = NULL;
+	/* The peer answers every probe at once, still with a zero window. */
+	while (ns_stack_endpoints_live(t->nt.s) > 1 && waited < 3600 * NS_SEC) {
+		nt_advance(&t->nt, NS_SEC);
+		waited += NS_SEC;
+		while (nt_pending(&t->nt)) {
+			tt_expect(t, TT_SEG(.flags = TCP_ACK, .len = 0));
+			if (ns_stack_endpoints_live(t->nt.s) > 1)
+				tt_send(t, TT_SEG(.window = 0));
+		}
+	}
+	/* Linux: probes at 0.2, 0.4 ... 102.4 s, then the 120 s cap: gone in about 5 min. */
+	assert_int_equal(ns_stack_endpoints_live(t->nt.s), 1); /* the listener */
+	assert_true(waited <= 10 * 60 * NS_SEC);
+	tt_finish(t);
+}
+
 static void keepalive_probes_then_reset(void **state)
 {
 	ST;
@@ -293,6 +327,7 @@ int main(void)
 	    T(fast_retransmit_on_third_dup_ack),
 	    T(rto_resends_from_snd_una_with_one_segment_cwnd),
 	    T(zero_window_probes_back_off_until_window_opens),
+	    T(orphan_pinned_by_zero_window_is_aborted),
 	    T(keepalive_probes_then_reset),
 	    T(rto_min_and_max_are_configurable),
 	    T(karn_takes_no_sample_from_a_retransmission),
