@@ -130,13 +130,16 @@ forget_pid() {
 	PIDS=("${keep[@]}")
 }
 
-# start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (2 s).
+# start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (3 s).
 # Sets SERVE_PID, SERVE_OUT, SERVE_ERR.
 start_serve() {
 	start_netstack serve "$@"
 }
 
 # start_netstack COMMAND NS LABEL args...: start_serve for another subcommand (route).
+# READY_LIMIT_MS (3000) is how long `ready` may take: with an IPv6 address it waits for
+# duplicate address detection, a random delay of up to 1 s (RFC 4862 5.4.2) and 1 s for an
+# answer, so 2 s left no room for a slow (sanitized, loaded) run.
 start_netstack() {
 	local cmd=$1 ns=$2 label=$3
 	shift 3
@@ -155,7 +158,8 @@ start_netstack() {
 			break
 		fi
 		alive "$SERVE_PID" || fail "netstack $cmd $* exited before printing ready"
-		(($(now_ms) - t0 <= 2000)) || fail "no 'ready' line within 2 s (netstack $cmd $*)"
+		(($(now_ms) - t0 <= ${READY_LIMIT_MS:-3000})) ||
+			fail "no 'ready' line within ${READY_LIMIT_MS:-3000} ms (netstack $cmd $*)"
 		sleep 0.02
 	done
 	# shellcheck disable=SC2034 # for the tests

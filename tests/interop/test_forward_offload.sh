@@ -19,6 +19,9 @@ source "$(dirname "$0")/lib.sh" "$@"
 require_cmds nstat ethtool sha256sum
 
 BYTES=20971520
+# Duplicate address detection on two devices: each waits a random delay of up to a second
+# (RFC 4862 5.4.2) and a second for an answer, and `ready` waits for the last one.
+READY_LIMIT_MS=5000
 
 # A server in B for both families: a client first sends 8 bytes, a length N. N > 0: it is
 # sent N bytes of seeded data; N = 0: it uploads until EOF and gets the sha256 and length
