@@ -8,7 +8,9 @@
  * its link-local address (fe80::/64, RFC 4862 5.3), joins the all-nodes group, checks its
  * addresses with duplicate address detection (RFC 4862 5.4) and solicits routers (RFC 4861
  * 6.3.7), whose advertisements may configure addresses (stateless autoconfiguration, RFC
- * 4862 5.5) and a default route. The knobs are ns_stack_config's ipv6_* members.
+ * 4862 5.5) and a default route. With Optimistic DAD (RFC 4429: ns_stack_config's
+ * ipv6_optimistic_dad, or NS_ADDR_F_OPTIMISTIC on ns_stack_add_address_flags()) an address
+ * is usable at once while DAD runs. The knobs are ns_stack_config's ipv6_* members.
  */
 #ifndef NETSTACK_IPV6_H
 #define NETSTACK_IPV6_H
@@ -44,6 +46,7 @@ enum ns_ipv6_addr_state {
 	NS_IPV6_ADDR_PREFERRED,  /* assigned */
 	NS_IPV6_ADDR_DEPRECATED, /* assigned, preferred lifetime over (RFC 4862 5.5.4) */
 	NS_IPV6_ADDR_DUPLICATE,  /* DAD found another node using it: removed from the NIC */
+	NS_IPV6_ADDR_OPTIMISTIC, /* in use while DAD runs (Optimistic DAD, RFC 4429) */
 };
 /** ns_ipv6_addr_state() - What @a is on NIC @nic. */
 NS_API enum ns_ipv6_addr_state ns_ipv6_addr_state(struct ns_stack *s, uint32_t nic,

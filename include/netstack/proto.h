@@ -83,6 +83,15 @@ NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_ad
 NS_API void ns_route_pmtu_update(struct ns_stack *s, const struct ns_addr *dst, uint32_t mtu);
 
 /**
+ * ns_route_default_router() - The gateway of the best default route (0.0.0.0/0, ::/0) of
+ * @family through NIC @nic (up) whose link-layer address the neighbor cache knows, in the
+ * table's order (metric); false if there is none. RFC 4429 3.2: where an optimistic
+ * source may not resolve its next hop, its packets go through such a router.
+ */
+NS_API bool ns_route_default_router(struct ns_stack *s, uint32_t nic, uint8_t family,
+				    struct ns_addr *gateway);
+
+/**
  * ns_stack_generation() - A counter that changes whenever anything a route depends on
  * changes: a NIC, address, address range or route added or removed, a NIC going up or
  * down, spoofing or promiscuous mode switched. A route found while the counter had a value
@@ -213,8 +222,8 @@ NS_API void ns_nic_set_ipv6_mtu(struct ns_stack *s, struct ns_nic *nic, uint32_t
 /** ns_nic_ipv6_mtu() - The MTU IPv6 uses on @nic. */
 NS_API uint32_t ns_nic_ipv6_mtu(const struct ns_nic *nic);
 
-/** ns_nic_primary_addr() - The first address of @family on @nic that is not tentative;
- * false if none. */
+/** ns_nic_primary_addr() - The first address of @family on @nic that is not tentative,
+ * an optimistic one only if there is no other; false if none. */
 NS_API bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out);
 NS_API bool ns_nic_spoofing(const struct ns_nic *nic);
 NS_API bool ns_nic_promiscuous(const struct ns_nic *nic);
@@ -267,6 +276,13 @@ NS_API void ns_neigh_set_ipv6_times(struct ns_stack *s, struct ns_nic *nic,
 				    uint64_t base_reachable_ns, uint64_t retrans_ns);
 /** ns_neigh_retrans_time() - The RetransTimer for @family's neighbors on @nic (ns). */
 NS_API uint64_t ns_neigh_retrans_time(struct ns_stack *s, struct ns_nic *nic, uint8_t family);
+/**
+ * ns_neigh_solicit_incomplete() - Ask again, now, for every neighbor of @family on @nic
+ * that is still being resolved (INCOMPLETE), with a fresh count of requests: for a
+ * resolver that could not send its requests before (IPv6 with only optimistic source
+ * addresses, RFC 4429 3.2) and now can. The packets queued meanwhile stay queued.
+ */
+NS_API void ns_neigh_solicit_incomplete(struct ns_stack *s, struct ns_nic *nic, uint8_t family);
 
 /* ---------------------------------------------------------------- transport */
 
@@ -398,6 +414,10 @@ struct ns_transproto_ops {
 	 * so every copy skips the checksum. False: the hook dropped and counted it (consumed).
 	 * Optional (absent: each endpoint checks its own copy). */
 	bool (*validate)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+	/* @a is no longer assigned to any NIC (removed, expired, or found duplicate by DAD:
+	 * it is gone when this runs). What was sending from it must stop (RFC 4862 5.5.4: an
+	 * invalid address MUST NOT be a source). Optional. */
+	void (*address_removed)(struct ns_stack *s, void *priv, const struct ns_addr *a);
 };
 
 /** ns_transproto_priv() - The per-stack state of transport protocol @number, or NULL. */

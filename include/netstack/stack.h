@@ -79,6 +79,12 @@ struct ns_stack_config {
 	                             * Hop Limit replaces it per NIC (RFC 4861 6.3.4) */
 	bool ipv6_dad;              /* duplicate address detection (true) */
 	uint8_t ipv6_dad_transmits; /* DupAddrDetectTransmits (1) */
+	bool ipv6_optimistic_dad;   /* Optimistic DAD (RFC 4429) for the addresses the
+	                             * stack forms itself: the link-local one and SLAAC ones
+	                             * (the latter only from an advertisement that gave the
+	                             * router's link-layer address), never while forwarding
+	                             * (false, as Linux's optimistic_dad). Addresses given
+	                             * by hand ask for it with NS_ADDR_F_OPTIMISTIC */
 	bool ipv6_accept_ra;        /* process router advertisements (true; never while
 	                             * forwarding, as Linux's accept_ra=1) */
 	bool ipv6_slaac;            /* form addresses from autonomous prefixes (true) */
@@ -115,22 +121,40 @@ NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
 
 /** ns_stack_add_address() - Assign @a (with its prefix length) to NIC @nic. */
 NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struct ns_subnet *a);
+/**
+ * ns_stack_add_address_flags() - ns_stack_add_address() with NS_ADDR_F_* requests (below).
+ * The only one a caller may ask for is NS_ADDR_F_OPTIMISTIC, for an IPv6 address (Linux's
+ * `ip addr add ... optimistic`, IFA_F_OPTIMISTIC): the address is usable at once while
+ * duplicate address detection runs behind (RFC 4429). RFC 4429 3.1 says Optimistic DAD
+ * SHOULD NOT be used for manually entered addresses, whose uniqueness nothing vouches
+ * for: ask for it only where starting at once matters more (netstack serve does, for its
+ * readiness contract). Where DAD does not run (off, or a link without link-layer
+ * addresses) the request is moot and the address is simply assigned. Errors as
+ * ns_stack_add_address(), and INVALID_ARGUMENT for another flag or for an IPv4 address.
+ */
+NS_API ns_err ns_stack_add_address_flags(struct ns_stack *s, uint32_t nic,
+					 const struct ns_subnet *a, unsigned flags);
 NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);
 /*
- * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4). A TENTATIVE
- * address is not assigned yet: packets to it are not local, it is not a source, and it is
- * no NIC's primary address; a DEPRECATED one still works but is a source only when nothing
- * else is (RFC 6724 rule 3).
+ * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4, RFC 4429). A
+ * TENTATIVE address is not assigned yet: packets to it are not local, it is not a source,
+ * and it is no NIC's primary address; a DEPRECATED one still works but is a source only
+ * when nothing else is (RFC 6724 rule 3). An OPTIMISTIC one (RFC 4429 2.1) is assigned
+ * while duplicate address detection still runs: it receives and is a source, but source
+ * selection prefers any other address to it as to a deprecated one, and Neighbor
+ * Discovery never speaks for it in a way that could override another node's cache entry
+ * (no neighbor solicitation from it, advertisements for it without Override).
  */
 enum {
 	NS_ADDR_F_TENTATIVE = 1u << 0,
 	NS_ADDR_F_DEPRECATED = 1u << 1,
+	NS_ADDR_F_OPTIMISTIC = 1u << 2,
 };
 
 /* An address of a NIC as ns_stack_nic_addresses() reports it. */
 struct ns_addr_info {
 	struct ns_subnet addr;
-	unsigned flags; /* NS_ADDR_F_* (proto.h): tentative, deprecated */
+	unsigned flags; /* NS_ADDR_F_*: tentative, deprecated, optimistic */
 };
 /** ns_stack_nic_addresses() - Copy up to @max of NIC @nic's addresses (in the order they
  * were added, autoconfigured ones included) into @out; returns how many it has. */

@@ -55,6 +55,8 @@
 	X(NDP_REDIRECTS_RX, "redirects received")                                            \
 	X(NDP_DAD_OK, "addresses that passed duplicate address detection")                  \
 	X(NDP_DAD_FAILED, "addresses found duplicate by duplicate address detection")        \
+	X(NDP_DAD_OPTIMISTIC, "addresses used at once while DAD ran (Optimistic DAD, RFC 4429)") \
+	X(NDP_OPTIMISTIC_VIA_ROUTER, "packets from an optimistic address sent through a default router: next hop unresolved (RFC 4429 3.2)") \
 	X(NDP_SLAAC_ADDRS, "addresses autoconfigured from router advertisements (RFC 4862)")  \
 	X(MLD_QUERIES_RX, "MLD queries received")                                            \
 	X(MLD_REPORTS_TX, "MLD reports and dones sent")                                      \
@@ -81,6 +83,7 @@
 	X(TCP_CHALLENGE_ACK_LIMITED, "TCP challenge ACKs not sent: the stack's budget")      \
 	X(TCP_ACK_RATE_LIMITED, "TCP ACKs to invalid segments skipped: per-connection limit") \
 	X(TCP_TW_OVERFLOW, "TCP connections closed without TIME_WAIT: the table was full") \
+	X(TCP_ADDR_GONE_ABORTS, "TCP connections ended: their local address was removed")   \
 	X(TCP_RCVBUF_GROWN, "TCP receive buffers grown by auto-tuning")                      \
 	X(TCP_FWD_REQUESTS, "TCP SYNs handed to the forwarder")                              \
 	X(TCP_FWD_ACCEPTED, "TCP forwarder requests accepted")                               \

@@ -990,6 +990,26 @@ uint64_t ns_neigh_retrans_time(struct ns_stack *s, struct ns_nic *nic, uint8_t f
 	return s ? s->cfg.neigh_retrans_ns : 0;
 }
 
+/* Each INCOMPLETE entry's timer is re-armed for now with a fresh count, so the requests go
+ * out from the timer wheel (at the stack's next poll), not from here: a request can be
+ * answered at once and flushing a queue can evict entries, which would pull the list out
+ * from under this loop. */
+void ns_neigh_solicit_incomplete(struct ns_stack *s, struct ns_nic *nic, uint8_t family)
+{
+	struct neigh_table *tbl = nic ? nic->neigh : NULL;
+	uint64_t now;
+
+	if (!s || !tbl)
+		return;
+	now = ns_stack_now(s);
+	for (struct neigh_entry *e = tbl->inc_head; e; e = e->snext) {
+		if (e->addr.family != family)
+			continue;
+		e->probes = 0;
+		ns_timer_arm(s, &e->timer, now);
+	}
+}
+
 ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a,
                                     const struct ns_mac *mac)
 {

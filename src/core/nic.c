@@ -227,12 +227,23 @@ static void notify_address_added(struct ns_stack *s, struct ns_nic *nic, const s
 
 ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_subnet *a)
 {
+	return ns_stack_add_address_flags(s, id, a, 0);
+}
+
+/* The flags a caller asked for are the address's first flags: the protocols' address_added
+ * sees them (IPv6: NS_ADDR_F_OPTIMISTIC asks for Optimistic DAD, RFC 4429) and sets what
+ * the address really is. */
+ns_err ns_stack_add_address_flags(struct ns_stack *s, uint32_t id, const struct ns_subnet *a,
+                                  unsigned flags)
+{
 	struct ns_nic *nic = ns_nic_find(s, id);
 	struct ns_subnet sn;
 
 	if (!nic)
 		return NS_ERR_UNKNOWN_NIC;
 	if (!a || !subnet_valid(a) || ns_addr_is_any(&a->addr))
+		return NS_ERR_INVALID_ARGUMENT;
+	if ((flags & ~(unsigned)NS_ADDR_F_OPTIMISTIC) || (flags && a->addr.family != NS_AF_INET6))
 		return NS_ERR_INVALID_ARGUMENT;
 	/* Unused bytes past an IPv4 address are zero so that whole-struct compares work. */
 	sn = *a;
@@ -244,14 +255,15 @@ ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_sub
 			return NS_ERR_DUPLICATE_ADDRESS;
 	if (nic->naddrs == NS_NIC_MAX_ADDRS)
 		return NS_ERR_NO_BUFFER_SPACE;
-	nic->addr_flags[nic->naddrs] = 0;
+	nic->addr_flags[nic->naddrs] = (uint8_t)flags;
 	nic->addrs[nic->naddrs++] = sn;
 	stack_changed(s);
 	notify_address_added(s, nic, &nic->addrs[nic->naddrs - 1]);
 	return NS_OK;
 }
 
-/* The protocol of @a's family forgets it. */
+/* The protocol of @a's family forgets it; when no NIC has it any more, the transports stop
+ * sending from it (RFC 4862 5.5.4). */
 static void notify_address_removed(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a)
 {
 	for (uint32_t i = 0; i < s->nnet; i++) {
@@ -259,6 +271,14 @@ static void notify_address_removed(struct ns_stack *s, struct ns_nic *nic, const
 
 		if (ops->address_removed && ops->family == a->family)
 			ops->address_removed(s, s->net[i].priv, nic, a);
+	}
+	if (ns_stack_find_local(s, a))
+		return; /* the weak host model: still ours on another NIC */
+	for (uint32_t i = 0; i < s->ntrans; i++) {
+		const struct ns_transproto_ops *ops = s->trans[i].ops;
+
+		if (ops->address_removed)
+			ops->address_removed(s, s->trans[i].priv, a);
 	}
 }
 
@@ -506,16 +526,23 @@ struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_addr *a)
 	return NULL;
 }
 
+/* An optimistic address is primary only when no other is usable: RFC 4429 2.1 has it
+ * treated as deprecated, "available for use but should not be used if another suitable
+ * address is available". */
 bool ns_nic_primary_addr(struct ns_nic *nic, uint8_t family, struct ns_subnet *out)
 {
 	if (!nic)
 		return false;
-	for (uint32_t i = 0; i < nic->naddrs; i++) {
-		if (nic->addrs[i].addr.family == family &&
-		    !(nic->addr_flags[i] & NS_ADDR_F_TENTATIVE)) {
-			if (out)
-				*out = nic->addrs[i];
-			return true;
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t i = 0; i < nic->naddrs; i++) {
+			unsigned f = nic->addr_flags[i];
+
+			if (nic->addrs[i].addr.family == family && !(f & NS_ADDR_F_TENTATIVE) &&
+			    (pass == 1 || !(f & NS_ADDR_F_OPTIMISTIC))) {
+				if (out)
+					*out = nic->addrs[i];
+				return true;
+			}
 		}
 	}
 	return false;

@@ -22,8 +22,9 @@
  *  4. The source: a given local address must be ours (assigned to any NIC, or in a range of
  *     the route's NIC), or the route's NIC must allow spoofing. Unspecified picks, for IPv4,
  *     the NIC's address whose subnet holds the next hop, then its primary address; for
- *     IPv6 the NIC's address by RFC 6724 rules 2 (scope) and 8 (longest prefix); failing
- *     that, the first address of the family on any NIC (the weak host model, as Linux).
+ *     IPv6 the NIC's address by RFC 6724 rules 2 (scope), 3 (not deprecated, nor
+ *     optimistic: RFC 4429 2.1) and 8 (longest prefix); failing that, the first address
+ *     of the family on any NIC (the weak host model, as Linux).
  *
  * Addresses are normalised on the way in (an IPv4 address is its four bytes; whatever the
  * caller left behind them is ignored), and every change to the table bumps the stack's
@@ -178,6 +179,26 @@ void route_remove_nic(struct ns_stack *s, uint32_t id)
 	stack_changed(s);
 }
 
+bool ns_route_default_router(struct ns_stack *s, uint32_t nic_id, uint8_t family,
+                             struct ns_addr *gateway)
+{
+	struct ns_nic *nic = ns_nic_find(s, nic_id);
+
+	if (!nic || !nic->up || !gateway)
+		return false;
+	/* Sorted: the default routes come last, the lowest metric first. */
+	for (uint32_t i = 0; i < s->nroutes; i++) {
+		const struct ns_route_entry *r = &s->routes[i];
+
+		if (r->dest.prefix != 0 || r->dest.addr.family != family || r->nic != nic_id ||
+		    ns_addr_is_any(&r->gateway) || !ns_stack_neighbor(s, nic_id, &r->gateway, NULL))
+			continue;
+		*gateway = r->gateway;
+		return true;
+	}
+	return false;
+}
+
 size_t ns_stack_routes(const struct ns_stack *s, struct ns_route_entry *out, size_t max)
 {
 	if (!s)
@@ -307,7 +328,9 @@ static unsigned common_prefix(const struct ns_addr *x, const struct ns_addr *y, 
 
 /* An IPv6 source for @remote on @nic, simplified RFC 6724 section 5: never a tentative
  * address (RFC 4862 5.4), then rule 2 (a scope equal to the destination's, else a larger
- * one), rule 3 (avoid deprecated addresses) and rule 8 (longest common prefix). */
+ * one), rule 3 (avoid deprecated addresses, and optimistic ones with them: RFC 4429 2.1
+ * treats an optimistic address as deprecated, as Linux's ipv6_get_saddr_eval() does unless
+ * use_optimistic is set) and rule 8 (longest common prefix). */
 static bool pick_source_v6(const struct ns_nic *nic, const struct ns_addr *remote,
                            struct ns_addr *out)
 {
@@ -322,7 +345,7 @@ static bool pick_source_v6(const struct ns_nic *nic, const struct ns_addr *remot
 			continue;
 		cscope = v6_scope(&c->addr);
 		score = (cscope == dscope ? 2u : cscope > dscope ? 1u : 0u) << 9;
-		if (!(nic->addr_flags[i] & NS_ADDR_F_DEPRECATED))
+		if (!(nic->addr_flags[i] & (NS_ADDR_F_DEPRECATED | NS_ADDR_F_OPTIMISTIC)))
 			score |= 1u << 8;
 		score |= common_prefix(&c->addr, remote, c->prefix) + 1;
 		if (score > best) {

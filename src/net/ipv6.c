@@ -68,7 +68,10 @@
  * its label and labels reveal nothing across flows (Linux's auto_flowlabels); or 0 when
  * configured off. Local destinations loop back; multicast ones go out to the 33:33 MAC with
  * a copy looped back when the NIC is a member (IPV6_MULTICAST_LOOP, as Linux); unicast
- * goes to the route's next hop through the neighbor cache. A packet over the route's MTU
+ * goes to the route's next hop through the neighbor cache, except that a packet from an
+ * optimistic address (RFC 4429) whose next hop is unresolved goes through a default router
+ * whose link-layer address is known, where there is one (ipv6_next_hop()). A packet over
+ * the route's MTU
  * (the path MTU, RFC 8201, where one was learnt) is fragmented here at the source (frag6.c)
  * unless its sender wants it whole (wp->df), which then gets MESSAGE_TOO_LONG.
  *
@@ -696,6 +699,31 @@ static void ipv6_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct 
 	ns_nic_loop_local(s, nic, c);
 }
 
+/*
+ * RFC 4429 3.2: "When a node has a unicast packet to send from an Optimistic Address to a
+ * neighbor, but does not know the neighbor's link-layer address, it MUST NOT perform
+ * address resolution. It SHOULD forward the packet to a default router on the link in the
+ * hope that the packet will be redirected. Otherwise, it SHOULD buffer the packet until
+ * DAD is complete." So the next hop for route @r's packet is a default router on its NIC
+ * whose link-layer address is known when @r's source is optimistic there and its own next
+ * hop is not resolved (as Linux's ip6_dst_lookup_tail() picks the default route then);
+ * otherwise it is r->next_hop, and a packet from an optimistic source waits in the neighbor
+ * cache, ndp_solicit() asking nothing until DAD completes.
+ */
+static const struct ns_addr *ipv6_next_hop(struct ns_stack *s, struct ns_nic *nic,
+                                           const struct ns_route *r, struct ns_addr *router)
+{
+	int f = ns_nic_addr_flags(nic, &r->local);
+
+	if (f < 0 || !(f & NS_ADDR_F_OPTIMISTIC) ||
+	    !(ns_nic_caps(nic) & NS_CAP_RESOLUTION_REQUIRED) ||
+	    ns_stack_neighbor(s, r->nic, &r->next_hop, NULL) ||
+	    !ns_route_default_router(s, r->nic, NS_AF_INET6, router))
+		return &r->next_hop;
+	ns_stat_inc(s, NS_STAT_NDP_OPTIMISTIC_VIA_ROUTER);
+	return router;
+}
+
 /* Fragment @pkt (head at its IPv6 header) for @mtu at the source (RFC 8200 4.5, frag6.c)
  * and send every fragment to @next_hop. Consumes @pkt. Returns the first error, or NS_OK. */
 static ns_err ipv6_output_frags(struct ns_stack *s, struct ns_nic *nic,
@@ -723,6 +751,8 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 {
 	static const struct ns_write_params defaults;
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
+	struct ns_addr router;
+	const struct ns_addr *hop;
 	uint32_t flow = 0;
 	bool fragment;
 	uint8_t hl;
@@ -766,9 +796,10 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 			return ipv6_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
 		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
 	}
+	hop = ipv6_next_hop(s, nic, r, &router);
 	if (fragment)
-		return ipv6_output_frags(s, nic, &r->next_hop, &r->local, pkt, r->mtu);
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+		return ipv6_output_frags(s, nic, hop, &r->local, pkt, r->mtu);
+	return ns_nic_output(s, nic, hop, &r->local, pkt);
 }
 
 /*
@@ -781,6 +812,7 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
                                  struct ns_pkt *pkt)
 {
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
+	struct ns_addr router;
 	ns_err err = NS_OK;
 
 	(void)priv;
@@ -810,7 +842,7 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 			ipv6_loop_copy(s, nic, pkt);
 		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
 	}
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+	return ns_nic_output(s, nic, ipv6_next_hop(s, nic, r, &router), &r->local, pkt);
 }
 
 /*

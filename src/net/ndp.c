@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Theory of operation: Neighbor Discovery for a host (RFC 4861), duplicate address
- * detection and stateless address autoconfiguration (RFC 4862, RFC 7217, RFC 7527).
+ * detection (with Optimistic DAD, RFC 4429) and stateless address autoconfiguration (RFC
+ * 4862, RFC 7217, RFC 7527).
  *
  * Link addresses live in the core's neighbor cache (src/core/neigh.c, which runs the NUD
  * states of RFC 4861 7.3.2 for ARP and NDP alike); this file speaks the protocol around it:
@@ -25,17 +26,34 @@
  * comes up on it: it gets a link-local address fe80::/64 (5.3) from the EUI-64 of its MAC,
  * or from an RFC 7217 stable identifier when configured or when the link has no MAC.
  * Every address joins its solicited-node group (mld.c) and, where the link resolves
- * addresses and DAD is on, stays tentative (NS_ADDR_F_TENTATIVE: not local, not a source)
- * while DAD runs (5.4): after a random delay of up to MAX_RTR_SOLICITATION_DELAY (1 s, 5.4.2,
- * as Linux), DupAddrDetectTransmits solicitations from :: carrying an RFC 7527 nonce, one
- * RetransTimer apart, then one more RetransTimer. An advertisement for the address, or a
- * solicitation for it from :: that is not our own looped back (its nonce differs), means
- * another node has it (5.4.3, 5.4.4): the address is marked duplicate, counted and removed
- * from the NIC (ns_ipv6_addr_state() still reports it), and an autoconfigured stable one is
- * formed again with the next DAD_Counter (RFC 7217 6, up to IDGEN_RETRIES times). Once the
- * link-local address is usable, router solicitations go out (RFC 4861 6.3.7: after a
- * random delay of up to 1 s, ipv6_rtr_solicits of them, 4 s apart, until an advertisement
- * arrives), with our link-layer address unless sent from ::.
+ * addresses and DAD is on, stays tentative (NS_ADDR_F_TENTATIVE: not local, not a source;
+ * or optimistic, below) while DAD runs (5.4): after a random delay of up to
+ * MAX_RTR_SOLICITATION_DELAY (1 s, 5.4.2, as Linux), DupAddrDetectTransmits solicitations
+ * from :: carrying an RFC 7527 nonce, one RetransTimer apart, then one more RetransTimer.
+ * An advertisement for the address, or a solicitation for it from :: that is not our own
+ * looped back (its nonce differs), means another node has it (5.4.3, 5.4.4): the address
+ * is marked duplicate, counted and removed from the NIC (ns_ipv6_addr_state() still
+ * reports it), and an autoconfigured stable one is formed again with the next DAD_Counter
+ * (RFC 7217 6, up to IDGEN_RETRIES times). Once the link-local address is usable, router
+ * solicitations go out (RFC 4861 6.3.7: after a random delay of up to 1 s,
+ * ipv6_rtr_solicits of them, 4 s apart, until an advertisement arrives), with our
+ * link-layer address unless sent from ::.
+ *
+ * Optimistic DAD (RFC 4429), for an address added with NS_ADDR_F_OPTIMISTIC, and with
+ * ipv6_optimistic_dad for the link-local address and SLAAC ones formed from an
+ * advertisement that carried the router's link-layer address (3.3), never on a router: the
+ * address is OPTIMISTIC (NS_ADDR_F_OPTIMISTIC), assigned at once (it receives and is a
+ * source, one that source selection takes only when nothing better is there, as a
+ * deprecated one: 2.1), and its probe goes without the random delay (3.3); DAD runs as for
+ * a tentative address and ends in the same states, and a conflict deconfigures it the same
+ * way (its removal ends the TCP connections that used it). Meanwhile Neighbor Discovery
+ * keeps it from overriding anyone's cache (2.2, 3.2, 3.3): a solicitation for it from a
+ * unicast source is answered without the Override flag; no neighbor solicitation is ever
+ * sent from it, and a packet from it to a neighbor not yet resolved is not resolved: ipv6.c
+ * sends it through a default router whose link-layer address is known, or it waits in the
+ * neighbor cache and the question is asked (from the then preferred address) when DAD
+ * completes (ns_neigh_solicit_incomplete()); router solicitations go from another
+ * link-local address or ::.
  *
  * Router advertisements (6.3.4), taken unless the stack forwards or accept_ra is off: the
  * Cur Hop Limit becomes the NIC's default; a Reachable Time and a Retrans Timer become the
@@ -110,10 +128,11 @@ struct ndp_if;
 /* An address NDP looks after (one assigned to the NIC, or one found duplicate). */
 struct ndp_addr {
 	bool used;
-	uint8_t state;  /* enum ns_ipv6_addr_state; NONE while an autoconfigured one is
-	                 * being added */
-	uint8_t origin; /* enum ndp_origin */
-	bool joined;    /* member of its solicited-node group */
+	uint8_t state;         /* enum ns_ipv6_addr_state; NONE while an autoconfigured one is
+	                        * being added; TENTATIVE or OPTIMISTIC while DAD runs */
+	uint8_t origin;        /* enum ndp_origin */
+	bool joined;           /* member of its solicited-node group */
+	bool slaac_optimistic; /* SLAAC: the advertisement allowed Optimistic DAD */
 	uint8_t dad_sent;
 	uint8_t dad_counter; /* RFC 7217 DAD_Counter */
 	uint8_t nonce[6];    /* RFC 7527: tells our own looped solicitation apart */
@@ -155,6 +174,8 @@ struct ndp_if {
 	bool ra_seen;
 	uint8_t rs_sent;
 	uint8_t cur_hop_limit; /* from router advertisements; 0: the stack's */
+	bool ns_held;          /* a solicitation was not sent for a packet from an optimistic
+	                        * address (RFC 4429 3.2): ask again when DAD completes */
 	struct ns_timer rs_timer;
 	struct ndp_addr addrs[NDP_MAX_ADDRS];
 	struct ndp_router routers[NDP_MAX_ROUTERS];
@@ -345,25 +366,47 @@ static bool nic_has_mac(const struct ns_nic *nic)
 	return (ns_nic_caps(nic) & NS_CAP_RESOLUTION_REQUIRED) && !ns_mac_eq(&m, &zero);
 }
 
-/* A usable source on @nic for a message about @target: @prefer if it is an address of @nic
- * that is not tentative (RFC 4861 7.2.2), else the one source selection picks. */
+/* May a neighbor solicitation come from @a (flags @f as ns_nic_addr_flags() gives them)?
+ * Not from a tentative address (RFC 4862 5.4), nor from an optimistic one (RFC 4429 2.2:
+ * its source link-layer address option would override the rightful owner's entries in
+ * its neighbors' caches). */
+static bool nd_source_ok(int f)
+{
+	return f >= 0 && !(f & (NS_ADDR_F_TENTATIVE | NS_ADDR_F_OPTIMISTIC));
+}
+
+/* A usable source on @nic for a solicitation for @target: @prefer if it is an address of
+ * @nic that may be one (RFC 4861 7.2.2), else the one source selection picks, else any
+ * other that may be one (7.2.2's "any one of the addresses assigned to the interface"),
+ * link-local first, as Linux's ndisc_solicit() falls back to its link-local address. */
 static bool nd_source(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *prefer,
                       const struct ns_addr *target, struct ns_addr *out)
 {
+	struct ns_addr_info info[NDP_NIC_ADDRS];
 	struct ns_route r;
-	int f;
+	size_t n;
 
-	if (prefer && prefer->family == NS_AF_INET6 && !ns_addr_is_any(prefer)) {
-		f = ns_nic_addr_flags(nic, prefer);
-		if (f >= 0 && !(f & NS_ADDR_F_TENTATIVE)) {
-			*out = *prefer;
-			return true;
-		}
+	if (prefer && prefer->family == NS_AF_INET6 && !ns_addr_is_any(prefer) &&
+	    nd_source_ok(ns_nic_addr_flags(nic, prefer))) {
+		*out = *prefer;
+		return true;
 	}
 	if (ns_route_find(s, ns_nic_id(nic), NULL, target, &r) == NS_OK &&
-	    r.local.family == NS_AF_INET6 && ns_nic_addr_flags(nic, &r.local) >= 0) {
+	    r.local.family == NS_AF_INET6 && nd_source_ok(ns_nic_addr_flags(nic, &r.local))) {
 		*out = r.local;
 		return true;
+	}
+	n = ns_stack_nic_addresses(s, ns_nic_id(nic), info, NDP_NIC_ADDRS);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n && i < NDP_NIC_ADDRS; i++) {
+			const struct ns_addr *c = &info[i].addr.addr;
+
+			if (c->family == NS_AF_INET6 && nd_source_ok((int)info[i].flags) &&
+			    (pass == 1 || ipv6_addr_is_link_local(c->a))) {
+				*out = *c;
+				return true;
+			}
+		}
 	}
 	return false;
 }
@@ -376,11 +419,25 @@ ns_err ndp_solicit(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr 
 	bool lla = nic_has_mac(nic);
 	struct ns_pkt *m;
 	ns_err err;
+	int f;
 
 	if (!target || target->family != NS_AF_INET6 || ipv6_addr_is_multicast(target->a))
 		return NS_ERR_INVALID_ARGUMENT;
-	if (!nd_source(s, nic, local, target, &src))
-		return NS_ERR_NO_ROUTE;
+	/* RFC 4429 3.2: a packet from an optimistic address whose next hop is unknown MUST NOT
+	 * make us resolve it (ipv6.c sends it through a default router where it can); it
+	 * waits on the neighbor entry until DAD completes, when the question is asked again
+	 * (ns_neigh_solicit_incomplete()). A NUD probe prompted by its packets waits the same
+	 * way: no solicitation is ever sent from an optimistic address (2.2). */
+	f = local && local->family == NS_AF_INET6 ? ns_nic_addr_flags(nic, local) : -1;
+	if ((f >= 0 && (f & NS_ADDR_F_OPTIMISTIC)) || !nd_source(s, nic, local, target, &src)) {
+		/* Held, or no address may speak yet (all tentative or optimistic): asked again
+		 * when DAD completes, if the entry is still waiting. */
+		struct ndp_if *ifp = ifp_find(s, nic);
+
+		if (ifp)
+			ifp->ns_held = true;
+		return f >= 0 && (f & NS_ADDR_F_OPTIMISTIC) ? NS_ERR_WOULD_BLOCK : NS_ERR_NO_ROUTE;
+	}
 	/* RFC 4861 7.2.2: to the solicited-node group, or unicast to confirm (7.3.3). */
 	if (remote_mac) {
 		dst = *target;
@@ -452,6 +509,12 @@ static struct ndp_addr *addr_find(struct ndp_if *ifp, const struct ns_addr *a)
 	return NULL;
 }
 
+/* Is duplicate address detection running on @a (tentative, or optimistic: RFC 4429)? */
+static bool dad_running(const struct ndp_addr *a)
+{
+	return a->state == NS_IPV6_ADDR_TENTATIVE || a->state == NS_IPV6_ADDR_OPTIMISTIC;
+}
+
 /* A free record; the oldest duplicate one is forgotten when none is free. The NIC holds
  * fewer addresses (NS_NIC_MAX_ADDRS) than there are records, so an address on it always
  * has one. */
@@ -475,6 +538,7 @@ static struct ndp_addr *addr_alloc(struct ns_stack *s, struct ndp_if *ifp)
 	v->state = NS_IPV6_ADDR_NONE;
 	v->origin = ORIGIN_MANUAL;
 	v->joined = false;
+	v->slaac_optimistic = false;
 	v->dad_sent = 0;
 	v->dad_counter = 0;
 	memset(v->nonce, 0, sizeof(v->nonce));
@@ -561,15 +625,19 @@ static void addr_assign(struct ns_stack *s, struct ns_nic *nic, struct ndp_addr 
 
 static void slaac_form(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *ifp,
                        const uint8_t prefix[8], uint8_t counter, uint64_t valid_until,
-                       uint64_t preferred_until);
+                       uint64_t preferred_until, bool optimistic);
 
-/* RFC 4862 5.4.5: another node has @a. Consumes nothing; may free @a's record's slot use. */
+/* RFC 4862 5.4.5: another node has @a. An optimistic address goes the same way (RFC 4429
+ * 3.3: deconfigured as a tentative one), and removing it from the NIC ends what used it
+ * (the core tells the transports: TCP aborts its connections from it). Consumes nothing;
+ * may free @a's record's slot use. */
 static void dad_failed(struct ns_stack *s, struct ns_nic *nic, struct ndp_addr *a)
 {
 	uint8_t prefix[8];
 	uint64_t valid = a->valid_until, preferred = a->preferred_until;
 	bool retry = a->origin == ORIGIN_SLAAC && ns_stack_config(s)->ipv6_stable_iid &&
 	             a->dad_counter < IDGEN_RETRIES;
+	bool optimistic = a->slaac_optimistic;
 	uint8_t counter = a->dad_counter;
 	struct ns_addr addr = a->sn.addr;
 
@@ -581,7 +649,8 @@ static void dad_failed(struct ns_stack *s, struct ns_nic *nic, struct ndp_addr *
 	ns_stack_remove_address(s, ns_nic_id(nic), &addr);
 	/* RFC 7217 6: a stable identifier is formed again with the next DAD_Counter. */
 	if (retry)
-		slaac_form(s, nic, a->ifp, prefix, (uint8_t)(counter + 1), valid, preferred);
+		slaac_form(s, nic, a->ifp, prefix, (uint8_t)(counter + 1), valid, preferred,
+		           optimistic);
 }
 
 static void addr_timer(struct ns_stack *s, struct ns_timer *t)
@@ -594,6 +663,7 @@ static void addr_timer(struct ns_stack *s, struct ns_timer *t)
 		return;
 	switch (a->state) {
 	case NS_IPV6_ADDR_TENTATIVE:
+	case NS_IPV6_ADDR_OPTIMISTIC:
 		/* RFC 4862 5.4.2: DupAddrDetectTransmits probes RetransTimer apart, then one
 		 * more RetransTimer for an answer. */
 		if (a->dad_sent < ns_stack_config(s)->ipv6_dad_transmits) {
@@ -603,8 +673,15 @@ static void addr_timer(struct ns_stack *s, struct ns_timer *t)
 			dad_send(s, nic, a);
 			return;
 		}
+		/* RFC 4429 3.3: an optimistic address becomes preferred (or deprecated) as a
+		 * tentative one does. */
 		ns_stat_inc(s, NS_STAT_NDP_DAD_OK);
 		addr_assign(s, nic, a);
+		/* A source may speak for the packets held meanwhile (RFC 4429 3.2). */
+		if (a->ifp->ns_held) {
+			a->ifp->ns_held = false;
+			ns_neigh_solicit_incomplete(s, nic, NS_AF_INET6);
+		}
 		return;
 	case NS_IPV6_ADDR_PREFERRED:
 	case NS_IPV6_ADDR_DEPRECATED:
@@ -675,6 +752,28 @@ ns_err ndp_enable(struct ns_stack *s, struct ns_nic *nic)
 	return NS_OK;
 }
 
+/*
+ * Should @a run Optimistic DAD (RFC 4429)? When the caller asked for it
+ * (ns_stack_add_address_flags(): the flags it asked for are the address's flags until
+ * this runs); or, with ipv6_optimistic_dad, for the addresses the stack forms itself from
+ * identifiers most likely unique (3.1): the link-local one, as Linux's
+ * addrconf_add_linklocal(), and a SLAAC one when the advertisement carried the router's
+ * link-layer address (3.3: "A host that does not know the SLLAO of its router SHOULD NOT
+ * configure a new address as Optimistic"), never on a router (3.3: "A router SHOULD NOT
+ * configure an Optimistic Address"; Linux: not while forwarding).
+ */
+static bool want_optimistic(struct ns_stack *s, struct ns_nic *nic, const struct ndp_addr *a)
+{
+	const struct ns_stack_config *cfg = ns_stack_config(s);
+	int f = ns_nic_addr_flags(nic, &a->sn.addr);
+
+	if (f >= 0 && (f & NS_ADDR_F_OPTIMISTIC))
+		return true;
+	if (!cfg->ipv6_optimistic_dad || cfg->forwarding)
+		return false;
+	return a->origin == ORIGIN_LINK_LOCAL || (a->origin == ORIGIN_SLAAC && a->slaac_optimistic);
+}
+
 void ndp_address_added(struct ns_stack *s, struct ns_nic *nic, const struct ns_subnet *sn)
 {
 	const struct ns_stack_config *cfg = ns_stack_config(s);
@@ -706,13 +805,25 @@ void ndp_address_added(struct ns_stack *s, struct ns_nic *nic, const struct ns_s
 	if (cfg->ipv6_dad && cfg->ipv6_dad_transmits > 0 && nic_resolves(nic)) {
 		uint64_t r = ns_stack_random(s);
 
-		a->state = NS_IPV6_ADDR_TENTATIVE;
 		a->dad_sent = 0;
 		memcpy(a->nonce, &r, 6);
+		if (want_optimistic(s, nic, a)) {
+			/* RFC 4429 3.3: available for use at once, flagged Optimistic, and the
+			 * probe goes without the random delay ("The host SHOULD NOT delay
+			 * before sending Neighbor Solicitation messages"; Linux's
+			 * addrconf_dad_kick() too). */
+			a->state = NS_IPV6_ADDR_OPTIMISTIC;
+			ns_nic_set_addr_flags(s, nic, &sn->addr, NS_ADDR_F_OPTIMISTIC);
+			ns_stat_inc(s, NS_STAT_NDP_DAD_OPTIMISTIC);
+			ns_timer_arm(s, &a->timer, now_ns(s));
+			return;
+		}
+		a->state = NS_IPV6_ADDR_TENTATIVE;
 		ns_nic_set_addr_flags(s, nic, &sn->addr, NS_ADDR_F_TENTATIVE);
 		ns_timer_arm(s, &a->timer, now_ns(s) + random_upto(s, MAX_RTR_SOLICITATION_DELAY));
 		return;
 	}
+	/* No DAD: an Optimistic request is moot (Linux refuses NODAD with OPTIMISTIC). */
 	addr_assign(s, nic, a);
 }
 
@@ -749,6 +860,8 @@ enum ns_ipv6_addr_state ndp_addr_state(struct ns_stack *s, struct ns_nic *nic,
 		return NS_IPV6_ADDR_NONE;
 	if (f & NS_ADDR_F_TENTATIVE)
 		return NS_IPV6_ADDR_TENTATIVE;
+	if (f & NS_ADDR_F_OPTIMISTIC)
+		return NS_IPV6_ADDR_OPTIMISTIC;
 	return f & NS_ADDR_F_DEPRECATED ? NS_IPV6_ADDR_DEPRECATED : NS_IPV6_ADDR_PREFERRED;
 }
 
@@ -763,11 +876,13 @@ static void rs_send(struct ns_stack *s, struct ns_nic *nic)
 	bool lla;
 	struct ns_pkt *m;
 
-	/* RFC 4861 6.3.7: from a link-local address, or :: before one is usable. */
+	/* RFC 4861 6.3.7: from a link-local address, or :: before one is usable. RFC 4429 3.2:
+	 * never from an optimistic one with our link-layer address, and they "SHOULD be sent
+	 * from a non-Optimistic or the Unspecified Address": :: then. */
 	for (size_t i = 0; i < n && i < NDP_NIC_ADDRS; i++) {
 		if (info[i].addr.addr.family == NS_AF_INET6 &&
 		    ipv6_addr_is_link_local(info[i].addr.addr.a) &&
-		    !(info[i].flags & NS_ADDR_F_TENTATIVE)) {
+		    !(info[i].flags & (NS_ADDR_F_TENTATIVE | NS_ADDR_F_OPTIMISTIC))) {
 			src = info[i].addr.addr;
 			break;
 		}
@@ -940,7 +1055,7 @@ static void onlink_update(struct ns_stack *s, struct ndp_if *ifp, const struct n
 /* Add the autoconfigured address for @prefix (8 bytes) with identifier counter @counter. */
 static void slaac_form(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *ifp,
                        const uint8_t prefix[8], uint8_t counter, uint64_t valid_until,
-                       uint64_t preferred_until)
+                       uint64_t preferred_until, bool optimistic)
 {
 	struct ns_subnet sn = {.addr = {.family = NS_AF_INET6}, .prefix = 64};
 	struct ndp_addr *a;
@@ -958,6 +1073,7 @@ static void slaac_form(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *if
 	a->sn = sn;
 	a->origin = ORIGIN_SLAAC;
 	a->state = NS_IPV6_ADDR_NONE;
+	a->slaac_optimistic = optimistic;
 	a->dad_counter = counter;
 	a->valid_until = valid_until;
 	a->preferred_until = preferred_until;
@@ -968,9 +1084,11 @@ static void slaac_form(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *if
 	ns_stat_inc(s, NS_STAT_NDP_SLAAC_ADDRS);
 }
 
-/* RFC 4862 5.5.3: stateless autoconfiguration from a prefix with the A flag. */
+/* RFC 4862 5.5.3: stateless autoconfiguration from a prefix with the A flag, from an
+ * advertisement that gave its router's link-layer address or not (@router_lla: RFC 4429
+ * 3.3 allows Optimistic DAD only then). */
 static void slaac_update(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *ifp,
-                         const struct ndp_prefix *p)
+                         const struct ndp_prefix *p, bool router_lla)
 {
 	struct ndp_addr *a = NULL;
 	uint64_t now = now_ns(s);
@@ -990,7 +1108,7 @@ static void slaac_update(struct ns_stack *s, struct ns_nic *nic, struct ndp_if *
 	}
 	if (!a) {
 		slaac_form(s, nic, ifp, p->prefix, 0, deadline_s(s, p->valid),
-		           deadline_s(s, p->preferred));
+		           deadline_s(s, p->preferred), router_lla);
 		return;
 	}
 	/* (e): the preferred lifetime is reset; the valid one by the two-hour rule, so
@@ -1113,6 +1231,7 @@ static void ns_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 	struct ndp_addr *a = ifp ? addr_find(ifp, &target) : NULL;
 	struct nd_opts o;
 	uint8_t flags;
+	int f;
 
 	ns_stat_inc(s, NS_STAT_NDP_NS_RX);
 	if (ipv6_addr_is_multicast(r->target) || !nd_options(r, NDP_OPT_SLLA, &o) ||
@@ -1120,10 +1239,11 @@ static void ns_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 		ns_drop(s, pkt, NS_DROP_NDP_MALFORMED);
 		return;
 	}
-	if (a && a->state == NS_IPV6_ADDR_TENTATIVE) {
+	if (a && dad_running(a) && (unspec || a->state == NS_IPV6_ADDR_TENTATIVE)) {
 		/* RFC 4862 5.4.3: from :: another node probes the same address (unless it is
-		 * our own probe coming back: RFC 7527's nonce); from a unicast source someone
-		 * resolves it, and is ignored. */
+		 * our own probe coming back: RFC 7527's nonce), which makes ours a duplicate,
+		 * optimistic or not (RFC 4429 3.3: not answered, deconfigured); from a unicast
+		 * source someone resolves it, and a tentative address ignores that. */
 		if (unspec && !(o.have_nonce && memcmp(o.nonce, a->nonce, 6) == 0))
 			dad_failed(s, nic, a);
 		ns_stat_inc(s, NS_STAT_RX_DELIVERED);
@@ -1137,9 +1257,12 @@ static void ns_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 	/* 7.2.3: the sender's address is cached (created STALE, replaced if different). */
 	if (!unspec && o.have_lla)
 		ns_neigh_update(s, nic, &pkt->src, &o.lla, NS_NEIGH_CREATE | NS_NEIGH_OVERRIDE);
-	/* 7.2.4: Override unless we answer for a range (like a proxy); Solicited unless the
-	 * question came from ::, which is answered to all-nodes. */
-	flags = ns_nic_addr_flags(nic, &target) >= 0 ? NDP_NA_OVERRIDE : 0;
+	/* 7.2.4: Override unless we answer for a range (like a proxy), or for an optimistic
+	 * address (RFC 4429 3.3: "the reply MUST have the Override flag cleared", so the
+	 * rightful owner's entries stay if it is a duplicate; Linux's ndisc_send_na());
+	 * Solicited unless the question came from ::, which is answered to all-nodes. */
+	f = ns_nic_addr_flags(nic, &target);
+	flags = f >= 0 && !(f & NS_ADDR_F_OPTIMISTIC) ? NDP_NA_OVERRIDE : 0;
 	if (!unspec)
 		flags |= NDP_NA_SOLICITED;
 	if (ns_stack_config(s)->forwarding)
@@ -1165,8 +1288,9 @@ static void na_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 		ns_drop(s, pkt, NS_DROP_NDP_MALFORMED);
 		return;
 	}
-	if (a && a->state == NS_IPV6_ADDR_TENTATIVE) {
-		dad_failed(s, nic, a); /* 5.4.4: someone has it */
+	if (a && dad_running(a)) {
+		/* RFC 4862 5.4.4: someone has it; RFC 4429 3.3: an optimistic address too. */
+		dad_failed(s, nic, a);
 		ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 		ns_pkt_free(pkt);
 		return;
@@ -1251,7 +1375,7 @@ static void ra_in(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
 			if (p.flags & NDP_PREFIX_ONLINK)
 				onlink_update(s, ifp, &p);
 			if (p.flags & NDP_PREFIX_AUTO)
-				slaac_update(s, nic, ifp, &p);
+				slaac_update(s, nic, ifp, &p, o.have_lla);
 		}
 	}
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);

@@ -4,7 +4,8 @@
  *
  * Owns the per-stack TCP state (struct tcp_stack: settings, the list of every endpoint, the
  * challenge-ACK budget) and the ns_transproto_ops vtable: init/fini, new_endpoint, port
- * parsing for the demuxer, and handle_unknown (the seed's HandleUnknownDestinationPacket).
+ * parsing for the demuxer, handle_unknown (the seed's HandleUnknownDestinationPacket), and
+ * address_removed (connections from an address no longer ours end).
  *
  * Inbound segments reach TCP two ways: the demuxer found an endpoint (tcp_tep_ops.deliver in
  * endpoint.c) or it did not (handle_unknown here). Both validate through tcp_seg_parse():
@@ -257,6 +258,39 @@ void tcp_send_rst_to(struct tcp_stack *ts, uint32_t nic, const struct ns_tep_id 
 /* ICMP errors about a segment this stack sent (RFC 5927, RFC 1122 4.2.3.9). */
 static void tcp_tep_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt);
 
+/*
+ * @a is no longer ours (removed, its valid lifetime over, or found a duplicate by DAD after
+ * it was used optimistically: RFC 4429 3.3 deconfigures it as a tentative one). RFC 4862
+ * 5.5.4: an invalid address "MUST NOT be used as a source address in outgoing
+ * communications", so every connection from it ends now, with CONNECTION_ABORTED
+ * (ECONNABORTED, what Android's SOCK_DESTROY gives sockets on a lost address) and without a
+ * RST: that would be a segment from an address that is not ours, perhaps another node's.
+ * TIME_WAIT ones close quietly. Listeners bound to it stay, as Linux's: nothing reaches
+ * them unless the address comes back.
+ */
+static void tcp_address_removed(struct ns_stack *s, void *priv, const struct ns_addr *a)
+{
+	struct tcp_stack *ts = priv;
+	struct tcp_ep *ep, *next;
+
+	for (ep = ts->all; ep; ep = next) {
+		/* Only @ep can be freed below (a child leaves its listener's queues; nothing
+		 * else goes), so its successor stays valid. */
+		next = ep->all_next;
+		if (ep->state == TCP_CLOSED || ep->state == TCP_LISTEN ||
+		    !ns_addr_eq(&ep->tep.id.local, a))
+			continue;
+		tcp_ep_enter(ep);
+		if (ep->state == TCP_TIME_WAIT) {
+			tcp_set_state(ep, TCP_CLOSED, "local address removed");
+		} else {
+			ns_stat_inc(s, NS_STAT_TCP_ADDR_GONE_ABORTS);
+			tcp_ep_abort(ep, NS_ERR_CONNECTION_ABORTED, false, "local address removed");
+		}
+		tcp_ep_leave(ep);
+	}
+}
+
 const struct ns_transproto_ops ns_proto_tcp = {
     .name = "tcp",
     .number = NS_IPPROTO_TCP,
@@ -266,6 +300,7 @@ const struct ns_transproto_ops ns_proto_tcp = {
     .parse_ports = tcp_parse_ports,
     .min_header_len = TCP_MIN_HLEN,
     .handle_unknown = tcp_handle_unknown,
+    .address_removed = tcp_address_removed,
 };
 
 static void tcp_tep_deliver(struct ns_tep *t, struct ns_pkt *pkt)
