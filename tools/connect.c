@@ -239,10 +239,9 @@ int connect_run(const struct serve_opts *o)
 	}
 	ns_waiter_register(&c.wq, &c.we, NS_EV_IN | NS_EV_OUT | NS_EV_ERR | NS_EV_HUP);
 	host_describe(&h, o);
-	/* RFC 4862 5.4: a tentative IPv6 address is no source yet. */
-	if (!host_wait_dad(&h, 3000))
-		fprintf(stderr, "netstack: connect: an address is still tentative (duplicate "
-		                "address detection)\n");
+	/* No wait for duplicate address detection: the IPv6 addresses are optimistic (RFC
+	 * 4429, host.c), a source at once. Until DAD completes the SYN goes through a default
+	 * router whose link-layer address is known, or waits in the stack (3.2). */
 	e = ns_ep_connect(c.ep, &c.target);
 	if (e != NS_ERR_CONNECT_STARTED && e != NS_OK) {
 		char text[64];

@@ -14,9 +14,16 @@
  * signalfd. SIGINT or SIGTERM sets h->stop and stops the current loop iteration; SIGUSR1
  * sets h->dump (serve then prints its addresses).
  *
- * IPv6 addresses start tentative: duplicate address detection (RFC 4862 5.4) takes up to
- * two seconds, during which they do not answer; serve waits for it (host_wait_dad())
- * before it prints `ready`.
+ * IPv6 addresses go through duplicate address detection (RFC 4862 5.4), which takes up to
+ * two seconds. The stack runs Optimistic DAD (RFC 4429: ipv6_optimistic_dad for the
+ * link-local and SLAAC addresses, and NS_ADDR_F_OPTIMISTIC asked for every IPv6 --addr of a
+ * host), so serve's and connect's addresses answer and send at once while DAD runs
+ * behind: `ready` is printed at once. RFC 4429 3.1 says Optimistic DAD SHOULD NOT be used
+ * for addresses entered by hand; serve uses it for them anyway, because its contract is
+ * that it can receive on every address once `ready` is out, and that `ready` comes at once;
+ * a conflict still removes the address (counted as ndp_dad_failed). A router SHOULD NOT
+ * configure optimistic addresses (3.3), so route's addresses stay tentative until DAD
+ * passes, and route waits for that (host_wait_dad()) before its `ready`.
  *
  * A TUN/TAP fd whose device was deleted fails every read and polls as an error forever; the
  * loop then stops watching it. host_after_iteration() checks for that only when the
@@ -130,6 +137,8 @@ void host_print_addresses(struct host *h)
 			const char *state = "preferred";
 			if (info[i].flags & NS_ADDR_F_TENTATIVE)
 				state = "tentative";
+			else if (info[i].flags & NS_ADDR_F_OPTIMISTIC)
+				state = "optimistic";
 			else if (info[i].flags & NS_ADDR_F_DEPRECATED)
 				state = "deprecated";
 			printf("address %s/%u %s",
@@ -163,8 +172,10 @@ void host_print_stack_counters(struct host *h)
 	}
 }
 
-/* NIC @nic on @link with @o's addresses, on-link routes, gateways and SLAAC. */
-static int configure(struct host *h, uint32_t nic, struct ns_link *link, const struct serve_opts *o)
+/* NIC @nic on @link with @o's addresses (IPv6 ones optimistic on a host, see the top),
+ * on-link routes, gateways and SLAAC. */
+static int configure(struct host *h, uint32_t nic, struct ns_link *link, const struct serve_opts *o,
+                     bool router)
 {
 	char text[64];
 	ns_err e;
@@ -175,7 +186,10 @@ static int configure(struct host *h, uint32_t nic, struct ns_link *link, const s
 		return 1;
 	}
 	for (size_t i = 0; i < o->naddrs; i++) {
-		e = ns_stack_add_address(h->stack, nic, &o->addrs[i]);
+		bool v6 = o->addrs[i].addr.family == NS_AF_INET6;
+
+		e = ns_stack_add_address_flags(h->stack, nic, &o->addrs[i],
+		                               v6 && !router ? NS_ADDR_F_OPTIMISTIC : 0);
 		if (e != NS_OK) {
 			fprintf(stderr, "netstack: --addr %s/%u: %s\n",
 			        ns_addr_format(&o->addrs[i].addr, text, sizeof(text)),
@@ -304,6 +318,7 @@ int host_open_devices(struct host *h, const struct serve_opts *o, size_t n, bool
 	ns_stack_config_init(&cfg);
 	ns_protocols_default(&cfg);
 	cfg.forwarding = forwarding;
+	cfg.ipv6_optimistic_dad = true; /* RFC 4429; no effect on a router (forwarding) */
 	e = ns_stack_new(&cfg, &h->stack);
 	if (e != NS_OK) {
 		fprintf(stderr, "netstack: creating the stack: %s\n", ns_strerror(e));
@@ -319,7 +334,7 @@ int host_open_devices(struct host *h, const struct serve_opts *o, size_t n, bool
 		h->link = h->links[0];
 	}
 	for (size_t i = 0; i < h->nlinks; i++) {
-		rc = configure(h, NIC_ID + (uint32_t)i, h->links[i], &o[i]);
+		rc = configure(h, NIC_ID + (uint32_t)i, h->links[i], &o[i], forwarding);
 		if (rc)
 			return rc;
 	}

@@ -14,12 +14,13 @@
  * per family in all). Devices are opened as serve opens its one: with a virtio-net header
  * and TSO unless that group says --no-offload.
  *
- * Output contract, as serve's: stdout's first line is `ready` (after duplicate address
- * detection of every IPv6 address); SIGUSR1 prints `address CIDR STATE DEVICE` lines;
- * SIGINT or SIGTERM prints the non-zero counters (the stack's, `drop_<reason>`, and per
- * device `dev_<NAME>_rx_errors`, `_tx_errors`, `_tx_dropped`) and exits 0. A bad argument
- * or a device that cannot be opened exits 2; anything unexpected (a device deleted under
- * us) 1.
+ * Output contract, as serve's: stdout's first line is `ready`, here after duplicate address
+ * detection of every IPv6 address (a router SHOULD NOT configure optimistic addresses, RFC
+ * 4429 3.3, so they are tentative until then); SIGUSR1 prints `address CIDR STATE DEVICE`
+ * lines; SIGINT or SIGTERM prints the non-zero counters (the stack's, `drop_<reason>`, and
+ * per device `dev_<NAME>_rx_errors`, `_tx_errors`, `_tx_dropped`) and exits 0. A bad
+ * argument or a device that cannot be opened exits 2; anything unexpected (a device deleted
+ * under us) 1.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -162,6 +163,8 @@ int route_run(const struct serve_opts *o, size_t n)
 	if (rc)
 		goto out;
 	describe(&h, o, n);
+	/* A router's IPv6 addresses are tentative, not optimistic (RFC 4429 3.3): `ready`
+	 * waits for duplicate address detection. */
 	if (!host_wait_dad(&h, 5000) && !h.stop)
 		fprintf(stderr, "netstack: route: an IPv6 address is still tentative (duplicate "
 		                "address detection)\n");

@@ -9,8 +9,8 @@
  * next iteration does not wait.
  *
  * Output contract: stdout carries exactly `ready` as its first line; after each SIGUSR1 one
- * `address CIDR STATE` line per address of the NIC (STATE: preferred, deprecated or
- * tentative; autoconfigured ones included); and after SIGINT/SIGTERM the
+ * `address CIDR STATE` line per address of the NIC (STATE: preferred, deprecated,
+ * optimistic or tentative; autoconfigured ones included); and after SIGINT/SIGTERM the
  * non-zero counters, one `name value` per line: the stack's counters under ns_stat_name(),
  * drop reasons as `drop_` + ns_drop_name(), the services' and the device's own counters.
  * Everything else (the start-up summary, errors) goes to stderr. SIGPIPE is ignored and a
@@ -91,12 +91,8 @@ int serve_run(const struct serve_opts *o)
 	}
 
 	host_describe(&h, o);
-	/* RFC 4862 5.4: the given IPv6 addresses are tentative until duplicate address
-	 * detection passes (up to two seconds). `ready` promises that every address answers,
-	 * so it waits for that; the loop runs meanwhile (IPv4 is served already). */
-	if (!host_wait_dad(&h, 5000) && !h.stop)
-		fprintf(stderr, "netstack: serve: an IPv6 address is still tentative (duplicate "
-		                "address detection)\n");
+	/* `ready` promises that every address receives: the IPv6 ones do at once, optimistic
+	 * while duplicate address detection runs behind (RFC 4429, host.c). */
 	fputs("ready\n", stdout);
 	fflush(stdout);
 

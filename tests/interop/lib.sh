@@ -130,16 +130,17 @@ forget_pid() {
 	PIDS=("${keep[@]}")
 }
 
-# start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (3 s).
+# start_serve NS LABEL serve-args...: run `netstack serve` in NS and wait for `ready` (2 s).
 # Sets SERVE_PID, SERVE_OUT, SERVE_ERR.
 start_serve() {
 	start_netstack serve "$@"
 }
 
 # start_netstack COMMAND NS LABEL args...: start_serve for another subcommand (route).
-# READY_LIMIT_MS (3000) is how long `ready` may take: with an IPv6 address it waits for
-# duplicate address detection, a random delay of up to 1 s (RFC 4862 5.4.2) and 1 s for an
-# answer, so 2 s left no room for a slow (sanitized, loaded) run.
+# READY_LIMIT_MS (2000) is how long `ready` may take: serve prints it at once, its IPv6
+# addresses optimistic while duplicate address detection runs (RFC 4429); route waits for
+# DAD (a router's addresses are not optimistic: a random delay of up to 1 s, RFC 4862 5.4.2,
+# and 1 s for an answer, per device), so its tests set more.
 start_netstack() {
 	local cmd=$1 ns=$2 label=$3
 	shift 3
@@ -158,8 +159,8 @@ start_netstack() {
 			break
 		fi
 		alive "$SERVE_PID" || fail "netstack $cmd $* exited before printing ready"
-		(($(now_ms) - t0 <= ${READY_LIMIT_MS:-3000})) ||
-			fail "no 'ready' line within ${READY_LIMIT_MS:-3000} ms (netstack $cmd $*)"
+		(($(now_ms) - t0 <= ${READY_LIMIT_MS:-2000})) ||
+			fail "no 'ready' line within ${READY_LIMIT_MS:-2000} ms (netstack $cmd $*)"
 		sleep 0.02
 	done
 	# shellcheck disable=SC2034 # for the tests
@@ -223,8 +224,9 @@ kernel_tap6() {
 }
 
 # wait_v6 NS ADDR [SECONDS]: until netstack's IPv6 ADDR answers pings, or fail after SECONDS
-# (5). serve's own addresses answer once `ready` is out (it waits for duplicate address
-# detection); this is for addresses that come later (SLAAC) and for other routes.
+# (5). serve's own addresses answer once `ready` is out (optimistic while duplicate address
+# detection runs, RFC 4429); this is for addresses that come later (SLAAC), for other
+# routes, and for routers' links that must pass DAD first.
 wait_v6() {
 	local ns=$1 addr=$2 limit=${3:-5} t0
 	t0=$(now_ms)
