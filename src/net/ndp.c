@@ -429,6 +429,13 @@ ns_err ndp_solicit(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr 
 	 * (ns_neigh_solicit_incomplete()). A NUD probe prompted by its packets waits the same
 	 * way: no solicitation is ever sent from an optimistic address (2.2). */
 	f = local && local->family == NS_AF_INET6 ? ns_nic_addr_flags(nic, local) : -1;
+	/* What waits came from an address that is no longer ours (removed, or found a
+	 * duplicate while it was optimistic): RFC 4862 5.5.4, it "MUST NOT be used as a source
+	 * address". Nothing is asked, so the entry fails and its packets are dropped. */
+	if (f < 0 && local && local->family == NS_AF_INET6 && !ns_addr_is_any(local) &&
+	    !ns_stack_find_local(s, local) && !ns_nic_owns_addr(s, nic, local) &&
+	    !ns_nic_spoofing(nic))
+		return NS_ERR_BAD_LOCAL_ADDRESS;
 	if ((f >= 0 && (f & NS_ADDR_F_OPTIMISTIC)) || !nd_source(s, nic, local, target, &src)) {
 		/* Held, or no address may speak yet (all tentative or optimistic): asked again
 		 * when DAD completes, if the entry is still waiting. */

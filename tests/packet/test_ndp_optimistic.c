@@ -650,6 +650,34 @@ static void dad_conflict_removes_optimistic_address_and_ends_its_connections(voi
 	nt_expect_nothing(t);
 }
 
+/* A packet from an optimistic address that waits for DAD to complete (no default router)
+ * never leaves if DAD finds the address duplicate instead: nothing is asked for its next
+ * hop, whose entry fails (RFC 4862 5.5.4: an address that is not ours is no source). */
+static void packet_held_for_a_duplicate_address_never_leaves(void **state)
+{
+	struct nt *t = *state;
+	struct ns_route_entry def = {.dest = {.addr = {.family = NS_AF_INET6}, .prefix = 0},
+	                             .gateway = NT6_ADDR_PEER,
+	                             .nic = NT_NIC};
+	struct ns_ep *ep;
+	uint8_t nonce[6];
+
+	assert_int_equal(ns_stack_remove_route(t->s, &def), NS_OK);
+	add_optimistic(t, NEW, 64);
+	ep = udp_bound(t, NEW);
+	assert_int_equal(udp_send(ep, NB), NS_OK);
+	nt_advance(t, 0);
+	expect_probe(t, NEW, NEWS, nonce);
+	send_na(t, NEW, NT6_ALL_NODES, NEW, NDP_NA_OVERRIDE, MAC6);
+	assert_int_equal(state_of(t, NEW), NS_IPV6_ADDR_DUPLICATE);
+	nt_advance(t, 5 * NS_SEC);
+	expect_only_mld(t);
+	assert_int_equal(nt_stat(t, NS_STAT_NDP_NS_TX), 1); /* the probe alone */
+	assert_int_equal(nt_stat(t, NS_STAT_NEIGH_FAILED), 1);
+	ns_ep_close(ep);
+	nt_expect_nothing(t);
+}
+
 /* ---------------------------------------------------------------- which addresses */
 
 /* ipv6_optimistic_dad (Linux's optimistic_dad) covers the addresses the stack forms itself
@@ -807,6 +835,7 @@ int main(void)
 	    T(router_solicitation_not_from_optimistic_address, setup_rs),
 	    T(dad_probe_from_another_node_removes_optimistic_address, setup_dad),
 	    T(dad_conflict_removes_optimistic_address_and_ends_its_connections, setup_dad),
+	    T(packet_held_for_a_duplicate_address_never_leaves, setup_dad),
 	    T(stack_option_makes_link_local_optimistic_not_manual_addresses, setup_option),
 	    T(router_makes_no_optimistic_address, setup_option_router),
 	    T(slaac_optimistic_only_when_router_link_address_known, setup_option_slaac),
