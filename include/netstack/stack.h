@@ -130,7 +130,8 @@ NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struc
  * for: ask for it only where starting at once matters more (netstack serve does, for its
  * readiness contract). Where DAD does not run (off, or a link without link-layer
  * addresses) the request is moot and the address is simply assigned. Errors as
- * ns_stack_add_address(), and INVALID_ARGUMENT for another flag or for an IPv4 address.
+ * ns_stack_add_address(), INVALID_ARGUMENT for another flag or for an IPv4 address, and
+ * UNKNOWN_PROTOCOL for NS_ADDR_F_OPTIMISTIC without IPv6 registered.
  */
 NS_API ns_err ns_stack_add_address_flags(struct ns_stack *s, uint32_t nic,
 					 const struct ns_subnet *a, unsigned flags);

@@ -225,6 +225,14 @@ static void notify_address_added(struct ns_stack *s, struct ns_nic *nic, const s
 	}
 }
 
+static bool family_registered(const struct ns_stack *s, uint8_t family)
+{
+	for (uint32_t i = 0; i < s->nnet; i++)
+		if (((const struct ns_netproto_ops *)s->net[i].ops)->family == family)
+			return true;
+	return false;
+}
+
 ns_err ns_stack_add_address(struct ns_stack *s, uint32_t id, const struct ns_subnet *a)
 {
 	return ns_stack_add_address_flags(s, id, a, 0);
@@ -245,6 +253,8 @@ ns_err ns_stack_add_address_flags(struct ns_stack *s, uint32_t id, const struct 
 		return NS_ERR_INVALID_ARGUMENT;
 	if ((flags & ~(unsigned)NS_ADDR_F_OPTIMISTIC) || (flags && a->addr.family != NS_AF_INET6))
 		return NS_ERR_INVALID_ARGUMENT;
+	if (flags && !family_registered(s, NS_AF_INET6))
+		return NS_ERR_UNKNOWN_PROTOCOL; /* nobody would run DAD and clear the flag */
 	/* Unused bytes past an IPv4 address are zero so that whole-struct compares work. */
 	sn = *a;
 	sn.addr = addr_norm(&a->addr);
