@@ -423,11 +423,6 @@ ns_err ndp_solicit(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr 
 
 	if (!target || target->family != NS_AF_INET6 || ipv6_addr_is_multicast(target->a))
 		return NS_ERR_INVALID_ARGUMENT;
-	/* RFC 4429 3.2: a packet from an optimistic address whose next hop is unknown MUST NOT
-	 * make us resolve it (ipv6.c sends it through a default router where it can); it
-	 * waits on the neighbor entry until DAD completes, when the question is asked again
-	 * (ns_neigh_solicit_incomplete()). A NUD probe prompted by its packets waits the same
-	 * way: no solicitation is ever sent from an optimistic address (2.2). */
 	f = local && local->family == NS_AF_INET6 ? ns_nic_addr_flags(nic, local) : -1;
 	/* What waits came from an address that is no longer ours (removed, or found a
 	 * duplicate while it was optimistic): RFC 4862 5.5.4, it "MUST NOT be used as a source
@@ -436,9 +431,13 @@ ns_err ndp_solicit(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr 
 	    !ns_stack_find_local(s, local) && !ns_nic_owns_addr(s, nic, local) &&
 	    !ns_nic_spoofing(nic))
 		return NS_ERR_BAD_LOCAL_ADDRESS;
+	/* RFC 4429 3.2: a packet from an optimistic address whose next hop is unknown MUST NOT
+	 * make us resolve it (ipv6.c sends it through a default router where it can); it
+	 * waits on the neighbor entry until DAD completes, when the question is asked again
+	 * (ns_neigh_solicit_incomplete()). A NUD probe prompted by its packets waits the same
+	 * way: no solicitation is ever sent from an optimistic address (2.2). Nor is one sent
+	 * while no address may be the source yet (all tentative or optimistic). */
 	if ((f >= 0 && (f & NS_ADDR_F_OPTIMISTIC)) || !nd_source(s, nic, local, target, &src)) {
-		/* Held, or no address may speak yet (all tentative or optimistic): asked again
-		 * when DAD completes, if the entry is still waiting. */
 		struct ndp_if *ifp = ifp_find(s, nic);
 
 		if (ifp)
