@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "udp/udp.h"
+#include "udp/dgram.h"
 #include "wire/checksum.h"
 
 #define ST struct nt *t = *state
@@ -280,7 +280,7 @@ static void test_udp_rcvbuf_limit_drops_and_counts(void **state)
 	const int sent = 20;
 
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, UDP_BUF_DEFAULT);
+	assert_int_equal(v, DGRAM_BUF_DEFAULT);
 	/* Linux doubles the value asked for. */
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 4096), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
@@ -307,10 +307,10 @@ static void test_udp_rcvbuf_option_clamped_like_linux(void **state)
 
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 1), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, UDP_RCVBUF_MIN);
+	assert_int_equal(v, DGRAM_RCVBUF_MIN);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 1 << 30), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, 2 * UDP_BUF_MAX);
+	assert_int_equal(v, 2 * DGRAM_BUF_MAX);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_SNDBUF, 10000), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_SNDBUF, &v), NS_OK);
 	assert_int_equal(v, 20000);
