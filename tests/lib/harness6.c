@@ -303,13 +303,7 @@ const struct nt6_frame *nt6_expect_icmp_at(struct nt *t, const struct nt6_icmp *
 		nt_fail_at(file, line, "ICMPv6 checksum wrong: %s", d);
 	f->payload = f->l4 + ICMPV6_HLEN;
 	f->payload_len = f->l4_len - ICMPV6_HLEN;
-	nt_check_int(&w, "type", m->type, f->icmp.type);
-	nt_check_int(&w, "code", m->code, f->icmp.code);
-	nt_check_int(&w, "id", m->id, f->icmp.id);
-	nt_check_int(&w, "seq", m->seq, f->icmp.seq);
-	nt_check_int(&w, "rest", m->rest, f->icmp.rest);
-	nt_check_int(&w, "csum", m->csum, f->icmp.csum);
-	nt_check_payload(&w, m->payload, m->len, f->payload, f->payload_len);
+	NT_CHECK_ICMP(&w, m, f);
 	return f;
 }
 
@@ -333,11 +327,7 @@ const struct nt6_frame *nt6_expect_udp_at(struct nt *t, const struct nt6_udp *m,
 		nt_fail_at(file, line, "UDP checksum wrong: %s", d);
 	f->payload = f->l4 + UDP_HLEN;
 	f->payload_len = f->udp.len - UDP_HLEN;
-	nt_check_int(&w, "sport", m->sport, f->udp.src_port);
-	nt_check_int(&w, "dport", m->dport, f->udp.dst_port);
-	nt_check_int(&w, "ulen", m->ulen, f->udp.len);
-	nt_check_int(&w, "csum", m->csum, f->udp.csum);
-	nt_check_payload(&w, m->payload, m->len, f->payload, f->payload_len);
+	NT_CHECK_UDP(&w, m, f);
 	return f;
 }
 

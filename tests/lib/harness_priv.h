@@ -45,6 +45,27 @@ void nt_check_addr(const struct nt_where *w, const char *field, const struct ns_
 void nt_check_payload(const struct nt_where *w, const void *want, int64_t want_len,
                       const uint8_t *got, uint32_t got_len);
 
+/* The fields an ICMP (ICMPv4 or ICMPv6) or UDP template @m shares with its family's twin,
+ * against the captured frame @f (struct nt_frame or nt6_frame: the same member names). */
+#define NT_CHECK_ICMP(w, m, f)                                                               \
+	do {                                                                                 \
+		nt_check_int(w, "type", (m)->type, (f)->icmp.type);                          \
+		nt_check_int(w, "code", (m)->code, (f)->icmp.code);                          \
+		nt_check_int(w, "id", (m)->id, (f)->icmp.id);                                \
+		nt_check_int(w, "seq", (m)->seq, (f)->icmp.seq);                             \
+		nt_check_int(w, "rest", (m)->rest, (f)->icmp.rest);                          \
+		nt_check_int(w, "csum", (m)->csum, (f)->icmp.csum);                          \
+		nt_check_payload(w, (m)->payload, (m)->len, (f)->payload, (f)->payload_len); \
+	} while (0)
+#define NT_CHECK_UDP(w, m, f)                                                                \
+	do {                                                                                 \
+		nt_check_int(w, "sport", (m)->sport, (f)->udp.src_port);                     \
+		nt_check_int(w, "dport", (m)->dport, (f)->udp.dst_port);                     \
+		nt_check_int(w, "ulen", (m)->ulen, (f)->udp.len);                            \
+		nt_check_int(w, "csum", (m)->csum, (f)->udp.csum);                           \
+		nt_check_payload(w, (m)->payload, (m)->len, (f)->payload, (f)->payload_len); \
+	} while (0)
+
 /* ---------------------------------------------------------------- templates and frames */
 
 static inline int64_t nt_or(int64_t v, int64_t def)
