@@ -338,6 +338,11 @@ size_t nt_read(struct ns_ep *ep, void *buf, size_t cap, struct ns_read_result *r
 void nt_expect_read(struct ns_ep *ep, const void *want, size_t n);
 /** nt_expect_empty() - Nothing to read (WOULD_BLOCK). */
 void nt_expect_empty(struct ns_ep *ep);
+/** nt_udp_datagram() - A UDP datagram from @src port NT_DEF_SPORT to @dst port @dport
+ * carrying @n bytes of @payload, its checksum right for the family's pseudo-header; heap
+ * allocated (free() it). */
+uint8_t *nt_udp_datagram(struct ns_addr src, struct ns_addr dst, uint16_t dport,
+                         const void *payload, uint32_t n);
 /** nt_send_to() - Write @len bytes to @to (port 0); all of them are taken when it is NS_OK. */
 ns_err nt_send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_addr to);
 

@@ -5,9 +5,12 @@
  * write endpoints the same way many times over; these do it once, asserting each step, so
  * a test reads as what it checks.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
+#include "wire/bytes.h"
+#include "wire/checksum.h"
 
 struct ns_sockaddr nt_sa(struct ns_addr a, uint16_t port)
 {
@@ -66,6 +69,28 @@ void nt_expect_empty(struct ns_ep *ep)
 	uint8_t b[16];
 
 	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
+}
+
+uint8_t *nt_udp_datagram(struct ns_addr src, struct ns_addr dst, uint16_t dport,
+                         const void *payload, uint32_t n)
+{
+	uint8_t *d = malloc(UDP_HLEN + n);
+	uint32_t len = UDP_HLEN + n;
+	uint16_t c;
+
+	assert_non_null(d);
+	wr16(d, NT_DEF_SPORT);
+	wr16(d + 2, dport);
+	wr16(d + 4, (uint16_t)len);
+	wr16(d + 6, 0);
+	if (n)
+		memcpy(d + UDP_HLEN, payload, n);
+	c = csum_finish(csum_partial(d, len,
+	                             src.family == NS_AF_INET6
+	                                 ? csum_pseudo_v6(src.a, dst.a, NS_IPPROTO_UDP, len)
+	                                 : csum_pseudo_v4(src.a, dst.a, NS_IPPROTO_UDP, len)));
+	wr16(d + 6, c ? c : 0xffff); /* RFC 768: a computed 0 goes as all ones */
+	return d;
 }
 
 ns_err nt_send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_addr to)

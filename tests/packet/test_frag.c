@@ -41,19 +41,7 @@ static uint8_t *pattern(uint32_t n, uint8_t seed)
 /* A UDP datagram (header and checksum included) from @src:40000 to us:@dport. */
 static uint8_t *udp_datagram(struct ns_addr src, uint16_t dport, const uint8_t *payload, uint32_t n)
 {
-	uint8_t *d = malloc(8 + n);
-	struct ns_addr us = NT_ADDR_US;
-	uint16_t c;
-
-	assert_non_null(d);
-	wr16(d, NT_DEF_SPORT);
-	wr16(d + 2, dport);
-	wr16(d + 4, (uint16_t)(8 + n));
-	wr16(d + 6, 0);
-	memcpy(d + 8, payload, n);
-	c = csum_finish(csum_partial(d, 8 + n, csum_pseudo_v4(src.a, us.a, IP_PROTO_UDP, 8 + n)));
-	wr16(d + 6, c ? c : 0xffff);
-	return d;
+	return nt_udp_datagram(src, NT_ADDR_US, dport, payload, n);
 }
 
 /* An ICMP echo request (8-byte header and @n data bytes). */

@@ -41,19 +41,7 @@ static uint8_t *pattern(uint32_t n, uint8_t seed)
 /* A UDP datagram from the peer's port 40000 to us:@dport, checksummed. */
 static uint8_t *udp6_datagram(uint16_t dport, const uint8_t *pl, uint32_t n)
 {
-	uint8_t *d = malloc(8 + n);
-	struct ns_addr src = NT6_ADDR_PEER, dst = NT6_ADDR_US;
-	uint16_t c;
-
-	assert_non_null(d);
-	wr16(d, NT_DEF_SPORT);
-	wr16(d + 2, dport);
-	wr16(d + 4, (uint16_t)(8 + n));
-	wr16(d + 6, 0);
-	memcpy(d + 8, pl, n);
-	c = csum_finish(csum_partial(d, 8 + n, csum_pseudo_v6(src.a, dst.a, 17, 8 + n)));
-	wr16(d + 6, c ? c : 0xffff);
-	return d;
+	return nt_udp_datagram(NT6_ADDR_PEER, NT6_ADDR_US, dport, pl, n);
 }
 
 /* One fragment: [@pre (@pre_len bytes of extension headers, the IPv6 header naming the
@@ -461,8 +449,6 @@ static void source_share_counts_the_slash64(void **state)
 	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 11), *d, z[1000] = {0}, ext[8] = {IPV6_NH_UDP, 0, 0, 1};
 	struct ns_addr other = NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1);
-	struct ns_addr us = NT6_ADDR_US;
-	uint16_t c;
 
 	for (uint32_t i = 0; i < 1000; i++) {
 		struct ns_addr src = NT6(
@@ -475,10 +461,7 @@ static void source_share_counts_the_slash64(void **state)
 	}
 	assert_true(nt_drops(t, NS_DROP_FRAG_SRC_LIMIT) > 900);
 	/* From 2001:db8:1::1: its own checksum, its own share. */
-	d = udp6_datagram(7000, pl, 100);
-	wr16(d + 6, 0);
-	c = csum_finish(csum_partial(d, 108, csum_pseudo_v6(other.a, us.a, 17, 108)));
-	wr16(d + 6, c ? c : 0xffff);
+	d = nt_udp_datagram(other, NT6_ADDR_US, 7000, pl, 100);
 	ext[3] = 1;
 	wr32(ext + 4, 5);
 	nt6_send_raw(t, NT6_RAW(.src = other, .nh = IPV6_NH_FRAGMENT, .ext = ext, .ext_len = 8,
