@@ -81,6 +81,7 @@
 
 #include "net/forward.h"
 #include "net/frag.h"
+#include "net/ip.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
 #include "wire/icmpv6.h"
@@ -683,39 +684,11 @@ ns_err ipv6_send(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *s
 	return ns_nic_output(s, nic, dst, src, pkt);
 }
 
-/* Loop a copy of a multicast we send back to the NIC's own listeners. A copy, not a
- * reference: both packets are about to change (pkt.h, Ownership). */
-static void ipv6_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt)
+/* A multicast we send loops back to the NIC's own listeners when the NIC joined the
+ * group (the broadcast and multicast of IPv4 always do). */
+static bool ipv6_loops(struct ns_stack *s, struct ns_nic *nic, const struct ns_route *r)
 {
-	struct ns_pkt *c = ns_pkt_copy(pkt);
-
-	if (!c) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-		return;
-	}
-	ns_nic_loop_local(s, nic, c);
-}
-
-/* Fragment @pkt (head at its IPv6 header) for @mtu at the source (RFC 8200 4.5, frag6.c)
- * and send every fragment to @next_hop. Consumes @pkt. Returns the first error, or NS_OK. */
-static ns_err ipv6_output_frags(struct ns_stack *s, struct ns_nic *nic,
-                                const struct ns_addr *next_hop, const struct ns_addr *local,
-                                struct ns_pkt *pkt, uint32_t mtu)
-{
-	struct ns_pkt *fr = frag_ipv6_fragment(s, pkt, mtu);
-	ns_err err = fr ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
-
-	while (fr) {
-		struct ns_pkt *next = fr->next;
-		ns_err e;
-
-		fr->next = NULL;
-		e = ns_nic_output(s, nic, next_hop, local, fr);
-		if (e != NS_OK && err == NS_OK)
-			err = e;
-		fr = next;
-	}
-	return err;
+	return (r->flags & NS_ROUTE_MULTICAST) && mld_is_member(s, nic, &r->remote);
 }
 
 static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *r,
@@ -757,18 +730,9 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 	if (pkt->gso.type != NS_GSO_NONE)
 		pkt->gso.l3_len = IPV6_HLEN;
 	pkt->nic = r->nic;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & NS_ROUTE_MULTICAST) {
-		if (mld_is_member(s, nic, &r->remote))
-			ipv6_loop_copy(s, nic, pkt);
-		if (fragment)
-			return ipv6_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	if (fragment)
-		return ipv6_output_frags(s, nic, &r->next_hop, &r->local, pkt, r->mtu);
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+	/* RFC 8200 4.5: fragmented at the source (frag6.c). */
+	return ip_output(s, nic, r, pkt, ipv6_loops(s, nic, r),
+	                 fragment ? frag_ipv6_fragment : NULL);
 }
 
 /*
@@ -803,14 +767,7 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 	pkt->nic = r->nic;
 	pkt->src = v6(ipv6_get_src(ns_pkt_data(pkt)));
 	pkt->dst = r->remote;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & NS_ROUTE_MULTICAST) {
-		if (mld_is_member(s, nic, &r->remote))
-			ipv6_loop_copy(s, nic, pkt);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+	return ip_output(s, nic, r, pkt, ipv6_loops(s, nic, r), NULL);
 }
 
 /*
