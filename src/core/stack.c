@@ -424,47 +424,42 @@ void ns_stack_free(struct ns_stack *s)
 	free(s);
 }
 
+/* Find the network protocol of @r for a write (@hdrincl: an IP_HDRINCL one) and make *@pkt
+ * ours alone: the protocol pushes or fills in its header and the link pushes its own. On
+ * failure *@pkt is freed. */
+static ns_err write_prepare(struct ns_stack *s, const struct ns_route *r, bool hdrincl,
+                            struct ns_pkt **pkt, const struct ns_netproto_ops **ops, void **priv)
+{
+	if (!s || !r || !*pkt) {
+		ns_pkt_free(*pkt);
+		return NS_ERR_INVALID_ARGUMENT;
+	}
+	*ops = stack_netproto(s, r->netproto, priv);
+	if (!*ops || (hdrincl ? !(*ops)->write_hdrincl : !(*ops)->write)) {
+		ns_pkt_free(*pkt);
+		return *ops && hdrincl ? NS_ERR_NOT_SUPPORTED : NS_ERR_UNKNOWN_PROTOCOL;
+	}
+	*pkt = pkt_unshare(s, *pkt);
+	return *pkt ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
+}
+
 ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt,
                          const struct ns_write_params *wp)
 {
 	const struct ns_netproto_ops *ops;
 	void *priv = NULL;
+	ns_err err = write_prepare(s, r, false, &pkt, &ops, &priv);
 
-	if (!s || !r || !pkt) {
-		ns_pkt_free(pkt);
-		return NS_ERR_INVALID_ARGUMENT;
-	}
-	ops = stack_netproto(s, r->netproto, &priv);
-	if (!ops || !ops->write) {
-		ns_pkt_free(pkt);
-		return NS_ERR_UNKNOWN_PROTOCOL;
-	}
-	/* The network layer pushes its header into the packet: it must be ours alone. */
-	pkt = pkt_unshare(s, pkt);
-	if (!pkt)
-		return NS_ERR_NO_BUFFER_SPACE;
-	return ops->write(s, priv, r, pkt, wp);
+	return err ? err : ops->write(s, priv, r, pkt, wp);
 }
 
 ns_err ns_netproto_write_hdrincl(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt)
 {
 	const struct ns_netproto_ops *ops;
 	void *priv = NULL;
+	ns_err err = write_prepare(s, r, true, &pkt, &ops, &priv);
 
-	if (!s || !r || !pkt) {
-		ns_pkt_free(pkt);
-		return NS_ERR_INVALID_ARGUMENT;
-	}
-	ops = stack_netproto(s, r->netproto, &priv);
-	if (!ops || !ops->write_hdrincl) {
-		ns_pkt_free(pkt);
-		return ops ? NS_ERR_NOT_SUPPORTED : NS_ERR_UNKNOWN_PROTOCOL;
-	}
-	/* The protocol fills in header fields and the link pushes its header. */
-	pkt = pkt_unshare(s, pkt);
-	if (!pkt)
-		return NS_ERR_NO_BUFFER_SPACE;
-	return ops->write_hdrincl(s, priv, r, pkt);
+	return err ? err : ops->write_hdrincl(s, priv, r, pkt);
 }
 
 void ns_raw_hook_users(struct ns_stack *s, enum ns_raw_hook hook, int delta)

@@ -611,6 +611,29 @@ bool frag_csum_finish(struct ns_pkt *pkt)
 	return true;
 }
 
+struct ns_pkt *frag_piece(struct ns_stack *s, struct ns_pkt *pkt, struct ns_pkt *done, uint32_t len,
+                          uint16_t net_hlen)
+{
+	struct ns_pkt *fr = ns_pkt_alloc(NS_PKT_HEADROOM, len);
+
+	if (!fr) {
+		ns_pkt_free_list(done);
+		ns_stat_inc(s, NS_STAT_FRAG_FAILS);
+		ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+		return NULL;
+	}
+	fr->hdr[NS_HDR_NETWORK].off = fr->head;
+	fr->hdr[NS_HDR_NETWORK].len = net_hlen;
+	fr->netproto = pkt->netproto;
+	fr->transproto = pkt->transproto;
+	fr->nic = pkt->nic;
+	fr->src = pkt->src;
+	fr->dst = pkt->dst;
+	fr->ttl = pkt->ttl;
+	fr->tos = pkt->tos;
+	return fr;
+}
+
 uint32_t frag_next_id(struct ns_stack *s, struct frag_state *f, const uint8_t *src,
                       const uint8_t *dst, unsigned alen)
 {
@@ -733,15 +756,11 @@ struct ns_pkt *frag_ipv4_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 	ipv4_options_fragment(hdr + IPV4_MIN_HLEN, hl - IPV4_MIN_HLEN);
 	for (off = chunk; off < plen; off += chunk) {
 		uint32_t len = plen - off < chunk ? plen - off : chunk;
-		struct ns_pkt *fr = ns_pkt_alloc(NS_PKT_HEADROOM, hl + len);
+		struct ns_pkt *fr = frag_piece(s, pkt, head, hl + len, (uint16_t)hl);
 		uint8_t *fh;
 
-		if (!fr) {
-			ns_pkt_free_list(head);
-			ns_stat_inc(s, NS_STAT_FRAG_FAILS);
-			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+		if (!fr)
 			return NULL;
-		}
 		fh = ns_pkt_data(fr);
 		memcpy(fh, hdr, hl);
 		memcpy(fh + hl, h + hl + off, len);
@@ -751,15 +770,6 @@ struct ns_pkt *frag_ipv4_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 		                (off + len < plen || more ? IPV4_FLAG_MF : 0)));
 		wr16(fh + 10, 0);
 		wr16(fh + 10, csum_finish(csum_partial(fh, hl, 0)));
-		fr->hdr[NS_HDR_NETWORK].off = fr->head;
-		fr->hdr[NS_HDR_NETWORK].len = (uint16_t)hl;
-		fr->netproto = pkt->netproto;
-		fr->transproto = pkt->transproto;
-		fr->nic = pkt->nic;
-		fr->src = pkt->src;
-		fr->dst = pkt->dst;
-		fr->ttl = pkt->ttl;
-		fr->tos = pkt->tos;
 		*tail = fr;
 		tail = &fr->next;
 		n++;

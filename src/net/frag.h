@@ -173,6 +173,17 @@ struct ns_pkt *frag_stitch(struct ns_stack *s, struct ns_pkt *chain, uint32_t dr
  */
 bool frag_csum_finish(struct ns_pkt *pkt);
 
+/*
+ * frag_piece() - A new packet of @len bytes (uninitialised) for a fragment of @pkt that
+ * frag_ipv4_fragment() or frag_ipv6_fragment() is cutting: headroom for the link, the
+ * first @net_hlen bytes recorded as NS_HDR_NETWORK, and @pkt's metadata (protocols, NIC,
+ * addresses, TTL, TOS). NULL when memory is out: then the cut has failed, and the
+ * fragments made so far (@done, a ->next chain) and @pkt are freed and the failure
+ * counted. Ownership: consumes @done and @pkt only on failure.
+ */
+struct ns_pkt *frag_piece(struct ns_stack *s, struct ns_pkt *pkt, struct ns_pkt *done, uint32_t len,
+                          uint16_t net_hlen);
+
 /* frag_next_id() - An identification for a datagram from @src to @dst (@alen bytes each)
  * that needs one: RFC 7739 5.3, a keyed hash of the pair picks a counter of @f's table and
  * an offset added to it. 32 bits (IPv6 uses them all). */

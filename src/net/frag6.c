@@ -304,15 +304,11 @@ struct ns_pkt *frag_ipv6_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 	       : (uint32_t)ns_stack_random(s);
 	for (off = chunk; off < plen; off += chunk) {
 		uint32_t len = plen - off < chunk ? plen - off : chunk;
-		struct ns_pkt *fr = ns_pkt_alloc(NS_PKT_HEADROOM, IP6_HLEN + FH_LEN + len);
+		struct ns_pkt *fr = frag_piece(s, pkt, head, IP6_HLEN + FH_LEN + len, IP6_HLEN);
 		uint8_t *h;
 
-		if (!fr) {
-			ns_pkt_free_list(head);
-			ns_stat_inc(s, NS_STAT_FRAG_FAILS);
-			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+		if (!fr)
 			return NULL;
-		}
 		h = ns_pkt_data(fr);
 		memcpy(h, ip6, IP6_HLEN);
 		wr16(h + IP6_OFF_PLEN, (uint16_t)(FH_LEN + len));
@@ -322,15 +318,6 @@ struct ns_pkt *frag_ipv6_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 		wr16(h + IP6_HLEN + 2, (uint16_t)(off | (off + len < plen ? 1u : 0u)));
 		wr32(h + IP6_HLEN + 4, id);
 		memcpy(h + IP6_HLEN + FH_LEN, ip6 + IP6_HLEN + off, len);
-		fr->hdr[NS_HDR_NETWORK].off = fr->head;
-		fr->hdr[NS_HDR_NETWORK].len = IP6_HLEN;
-		fr->netproto = pkt->netproto;
-		fr->transproto = pkt->transproto;
-		fr->nic = pkt->nic;
-		fr->src = pkt->src;
-		fr->dst = pkt->dst;
-		fr->ttl = pkt->ttl;
-		fr->tos = pkt->tos;
 		*tail = fr;
 		tail = &fr->next;
 		n++;
@@ -338,22 +325,11 @@ struct ns_pkt *frag_ipv6_fragment(struct ns_stack *s, struct ns_pkt *pkt, uint32
 	/* The first fragment is the packet itself: the IPv6 header moves 8 bytes forward to
 	 * make room for the Fragment header (or the packet moves, short of headroom). */
 	if (ns_pkt_headroom(pkt) < FH_LEN) {
-		struct ns_pkt *c = ns_pkt_alloc(NS_PKT_HEADROOM, IP6_HLEN + chunk);
+		struct ns_pkt *c = frag_piece(s, pkt, head, IP6_HLEN + chunk, IP6_HLEN);
 
-		if (!c) {
-			ns_pkt_free_list(head);
-			ns_stat_inc(s, NS_STAT_FRAG_FAILS);
-			ns_drop(s, pkt, NS_DROP_NO_MEMORY);
+		if (!c)
 			return NULL;
-		}
 		memcpy(ns_pkt_data(c), ip6, IP6_HLEN + chunk);
-		c->netproto = pkt->netproto;
-		c->transproto = pkt->transproto;
-		c->nic = pkt->nic;
-		c->src = pkt->src;
-		c->dst = pkt->dst;
-		c->ttl = pkt->ttl;
-		c->tos = pkt->tos;
 		ns_pkt_free(pkt);
 		pkt = c;
 		ip6 = ns_pkt_data(pkt);

@@ -44,6 +44,7 @@
  */
 #include <string.h>
 
+#include "net/ip.h"
 #include "net/net.h"
 #include "netstack/stack.h"
 #include "wire/checksum.h"
@@ -130,17 +131,9 @@ static void icmp_echo(struct ns_stack *s, struct ns_pkt *pkt, bool group)
 		ns_drop(s, pkt, NS_DROP_ICMP_ECHO_BCAST);
 		return;
 	}
-	/* Ours alone to rewrite (pkt.h, Ownership). */
-	if (pkt->refcnt > 1) {
-		struct ns_pkt *c = ns_pkt_copy(pkt);
-
-		ns_pkt_free(pkt);
-		if (!c) {
-			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-			return;
-		}
-		pkt = c;
-	}
+	pkt = ip_echo_turn(s, pkt, ICMPV4_HLEN);
+	if (!pkt)
+		return;
 	/* RFC 792: same identifier, sequence number and data; the type becomes 0. RFC 1624
 	 * eqn. 3 patches the checksum for the changed type/code word. */
 	h = ns_pkt_data(pkt);
@@ -148,36 +141,9 @@ static void icmp_echo(struct ns_stack *s, struct ns_pkt *pkt, bool group)
 	h[0] = ICMPV4_ECHO_REPLY;
 	h[1] = 0;
 	wr16(h + 2, csum_update16(rd16(h + 2), word, rd16(h)));
-	/* The packet turns outbound: the ICMP header is its transport header (so a failed
-	 * resolution is reported like any local sender's), inbound facts no longer hold. */
-	pkt->next = NULL;
-	pkt->flags = 0;
-	memset(&pkt->gso, 0, sizeof(pkt->gso));
-	pkt->csum_start = pkt->csum_off = 0;
-	memset(pkt->hdr, 0, sizeof(pkt->hdr));
-	pkt->hdr[NS_HDR_TRANSPORT].off = pkt->head;
-	pkt->hdr[NS_HDR_TRANSPORT].len = ICMPV4_HLEN;
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 	if (icmp_send(s, pkt, &from, &to, tos) == NS_OK)
 		ns_stat_inc(s, NS_STAT_ICMP_ECHO_REPLY_TX);
-}
-
-/* An echo reply: for the ping endpoint whose identifier it carries. Consumes @pkt. */
-static void icmp_echo_reply(struct ns_stack *s, struct ns_pkt *pkt)
-{
-	switch (ns_deliver_transport(s, pkt)) {
-	case NS_DELIVERED:
-	case NS_DELIVER_MALFORMED:
-		return;
-	case NS_DELIVER_PORT_UNREACHABLE:
-		/* No ICMP error about an ICMP reply (RFC 1122 3.2.2). */
-		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
-		return;
-	case NS_DELIVER_NO_PROTO:
-	default:
-		ns_drop(s, pkt, NS_DROP_ICMP_UNHANDLED); /* no ping endpoints in this stack */
-		return;
-	}
 }
 
 /* ---------------------------------------------------------------- errors received */
@@ -354,7 +320,7 @@ void icmpv4_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt, 
 		icmp_echo(s, pkt, group);
 		return;
 	case ICMPV4_ECHO_REPLY:
-		icmp_echo_reply(s, pkt);
+		ip_echo_reply_in(s, pkt, NS_DROP_ICMP_UNHANDLED);
 		return;
 	case ICMPV4_DEST_UNREACH:
 	case ICMPV4_TIME_EXCEEDED:

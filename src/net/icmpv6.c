@@ -42,6 +42,7 @@
  */
 #include <string.h>
 
+#include "net/ip.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
 #include "wire/checksum.h"
@@ -148,51 +149,17 @@ static void icmp6_echo(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 		ns_drop(s, pkt, NS_DROP_IPV6_NO_SOURCE);
 		return;
 	}
-	/* Ours alone to rewrite (pkt.h, Ownership). */
-	if (pkt->refcnt > 1) {
-		struct ns_pkt *c = ns_pkt_copy(pkt);
-
-		ns_pkt_free(pkt);
-		if (!c) {
-			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-			return;
-		}
-		pkt = c;
-	}
+	pkt = ip_echo_turn(s, pkt, ICMPV6_HLEN);
+	if (!pkt)
+		return;
+	/* The checksum is redone for the new pseudo-header once routed. */
 	h = ns_pkt_data(pkt);
 	h[0] = ICMPV6_ECHO_REPLY;
 	h[1] = 0;
-	/* The packet turns outbound: the ICMPv6 header is its transport header, inbound
-	 * facts no longer hold. */
-	pkt->next = NULL;
-	pkt->flags = 0;
-	memset(&pkt->gso, 0, sizeof(pkt->gso));
-	pkt->csum_start = pkt->csum_off = 0;
-	memset(pkt->hdr, 0, sizeof(pkt->hdr));
-	pkt->hdr[NS_HDR_TRANSPORT].off = pkt->head;
-	pkt->hdr[NS_HDR_TRANSPORT].len = ICMPV6_HLEN;
 	ns_stat_inc(s, NS_STAT_RX_DELIVERED);
 	/* RFC 4443 4.2: to a multicast request, from a unicast address of the interface. */
 	if (icmp6_route_send(s, pkt, group ? NULL : &from, &to, ns_nic_id(nic), tclass) == NS_OK)
 		ns_stat_inc(s, NS_STAT_ICMPV6_ECHO_REPLY_TX);
-}
-
-/* An echo reply: for the ping endpoint whose identifier it carries. Consumes @pkt. */
-static void icmp6_echo_reply(struct ns_stack *s, struct ns_pkt *pkt)
-{
-	switch (ns_deliver_transport(s, pkt)) {
-	case NS_DELIVERED:
-	case NS_DELIVER_MALFORMED:
-		return;
-	case NS_DELIVER_PORT_UNREACHABLE:
-		/* No error about an informational message (RFC 4443 2.4(e)). */
-		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
-		return;
-	case NS_DELIVER_NO_PROTO:
-	default:
-		ns_drop(s, pkt, NS_DROP_ICMPV6_UNHANDLED); /* no ping endpoints in this stack */
-		return;
-	}
 }
 
 /* ---------------------------------------------------------------- errors received */
@@ -344,7 +311,7 @@ void icmpv6_deliver(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt)
 		icmp6_echo(s, nic, pkt);
 		return;
 	case ICMPV6_ECHO_REPLY:
-		icmp6_echo_reply(s, pkt);
+		ip_echo_reply_in(s, pkt, NS_DROP_ICMPV6_UNHANDLED);
 		return;
 	case ICMPV6_ND_RS:
 	case ICMPV6_ND_RA:

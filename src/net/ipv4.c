@@ -75,6 +75,7 @@
 
 #include "net/forward.h"
 #include "net/frag.h"
+#include "net/ip.h"
 #include "net/net.h"
 #include "netstack/stack.h"
 #include "wire/checksum.h"
@@ -376,20 +377,7 @@ static ns_err ipv4_output_frags(struct ns_stack *s, struct ns_nic *nic,
                                 const struct ns_addr *next_hop, const struct ns_addr *local,
                                 struct ns_pkt *pkt, uint32_t mtu)
 {
-	struct ns_pkt *fr = frag_ipv4_fragment(s, pkt, mtu);
-	ns_err err = fr ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
-
-	while (fr) {
-		struct ns_pkt *next = fr->next;
-		ns_err e;
-
-		fr->next = NULL;
-		e = ns_nic_output(s, nic, next_hop, local, fr);
-		if (e != NS_OK && err == NS_OK)
-			err = e;
-		fr = next;
-	}
-	return err;
+	return ip_output_chain(s, nic, next_hop, local, frag_ipv4_fragment(s, pkt, mtu));
 }
 
 /* Cut the GSO packet @pkt (head at its header) into its segments and fragment each for
@@ -562,20 +550,6 @@ static void ipv4_deliver(struct ns_stack *s, void *priv, struct ns_nic *nic, str
 
 /* ---------------------------------------------------------------- outbound */
 
-/* Loop a copy of a broadcast or multicast we send back to local listeners (the seed's
- * PacketLoop, Linux's IP_MULTICAST_LOOP default). A copy, not a reference: both packets are
- * about to change (pkt.h, Ownership). */
-static void ipv4_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt)
-{
-	struct ns_pkt *c = ns_pkt_copy(pkt);
-
-	if (!c) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-		return;
-	}
-	ns_nic_loop_local(s, nic, c);
-}
-
 static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *r,
                          struct ns_pkt *pkt, const struct ns_write_params *wp)
 {
@@ -633,17 +607,9 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	pkt->nic = r->nic;
 	pkt->src = r->local;
 	pkt->dst = r->remote;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
-		ipv4_loop_copy(s, nic, pkt);
-		if (fragment)
-			return ipv4_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	if (fragment)
-		return ipv4_output_frags(s, nic, &r->next_hop, &r->local, pkt, r->mtu);
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+	/* A copy of every broadcast and multicast loops back to local listeners. */
+	return ip_output(s, nic, r, pkt, r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST),
+	                 fragment ? frag_ipv4_fragment : NULL);
 }
 
 /*
@@ -701,13 +667,8 @@ static ns_err ipv4_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 	pkt->dst = r->remote;
 	/* As ipv4_write() sends: no fragmentation here, whatever the protocol does for its
 	 * own datagrams. */
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST)) {
-		ipv4_loop_copy(s, nic, pkt);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	return ns_nic_output(s, nic, &r->next_hop, &r->local, pkt);
+	return ip_output(s, nic, r, pkt, r->flags & (NS_ROUTE_BROADCAST | NS_ROUTE_MULTICAST),
+	                 NULL);
 }
 
 /*

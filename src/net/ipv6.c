@@ -70,10 +70,10 @@
  * a copy looped back when the NIC is a member (IPV6_MULTICAST_LOOP, as Linux); unicast
  * goes to the route's next hop through the neighbor cache, except that a packet from an
  * optimistic address (RFC 4429) whose next hop is unresolved goes through a default router
- * whose link-layer address is known, where there is one (ipv6_next_hop()). A packet over
- * the route's MTU
- * (the path MTU, RFC 8201, where one was learnt) is fragmented here at the source (frag6.c)
- * unless its sender wants it whole (wp->df), which then gets MESSAGE_TOO_LONG.
+ * whose link-layer address is known, where there is one (ipv6_route_out()). A packet over
+ * the route's MTU (the path MTU, RFC 8201, where one was learnt) is fragmented here at the
+ * source (frag6.c) unless its sender wants it whole (wp->df), which then gets
+ * MESSAGE_TOO_LONG.
  *
  * Limits: no jumbograms (RFC 2675); no IPsec (AH and ESP are unrecognised next headers);
  * no multicast routing; no mobility or segment-routing headers (they are routing types
@@ -84,6 +84,7 @@
 
 #include "net/forward.h"
 #include "net/frag.h"
+#include "net/ip.h"
 #include "net/net6.h"
 #include "netstack/stack.h"
 #include "wire/icmpv6.h"
@@ -686,17 +687,11 @@ ns_err ipv6_send(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *s
 	return ns_nic_output(s, nic, dst, src, pkt);
 }
 
-/* Loop a copy of a multicast we send back to the NIC's own listeners. A copy, not a
- * reference: both packets are about to change (pkt.h, Ownership). */
-static void ipv6_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct ns_pkt *pkt)
+/* A multicast we send loops back to the NIC's own listeners when the NIC joined the
+ * group (the broadcast and multicast of IPv4 always do). */
+static bool ipv6_loops(struct ns_stack *s, struct ns_nic *nic, const struct ns_route *r)
 {
-	struct ns_pkt *c = ns_pkt_copy(pkt);
-
-	if (!c) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-		return;
-	}
-	ns_nic_loop_local(s, nic, c);
+	return (r->flags & NS_ROUTE_MULTICAST) && mld_is_member(s, nic, &r->remote);
 }
 
 /*
@@ -704,46 +699,31 @@ static void ipv6_loop_copy(struct ns_stack *s, struct ns_nic *nic, const struct 
  * neighbor, but does not know the neighbor's link-layer address, it MUST NOT perform
  * address resolution. It SHOULD forward the packet to a default router on the link in the
  * hope that the packet will be redirected. Otherwise, it SHOULD buffer the packet until
- * DAD is complete." So the next hop for route @r's packet is a default router on its NIC
- * whose link-layer address is known when @r's source is optimistic there and its own next
- * hop is not resolved (as Linux's ip6_dst_lookup_tail() picks the default route then);
- * otherwise it is r->next_hop, and a packet from an optimistic source waits in the neighbor
- * cache, ndp_solicit() asking nothing until DAD completes.
+ * DAD is complete." So the route a unicast packet leaves by is @r, except when @r's source
+ * is optimistic on its NIC and its next hop is not resolved: then it is @r through a
+ * default router on that NIC whose link-layer address is known, copied into *@via (as
+ * Linux's ip6_dst_lookup_tail() takes the default route then), if there is one; if there
+ * is not, the packet waits in the neighbor cache, ndp_solicit() asking nothing until DAD
+ * completes.
  */
-static const struct ns_addr *ipv6_next_hop(struct ns_stack *s, struct ns_nic *nic,
-                                           const struct ns_route *r, struct ns_addr *router)
+static const struct ns_route *ipv6_route_out(struct ns_stack *s, struct ns_nic *nic,
+                                             const struct ns_route *r, struct ns_route *via)
 {
-	int f = ns_nic_addr_flags(nic, &r->local);
+	struct ns_addr router;
+	int f;
 
+	if (r->flags & (NS_ROUTE_LOCAL | NS_ROUTE_MULTICAST | NS_ROUTE_BROADCAST))
+		return r;
+	f = ns_nic_addr_flags(nic, &r->local);
 	if (f < 0 || !(f & NS_ADDR_F_OPTIMISTIC) ||
 	    !(ns_nic_caps(nic) & NS_CAP_RESOLUTION_REQUIRED) ||
 	    ns_stack_neighbor(s, r->nic, &r->next_hop, NULL) ||
-	    !ns_route_default_router(s, r->nic, NS_AF_INET6, router))
-		return &r->next_hop;
+	    !ns_route_default_router(s, r->nic, NS_AF_INET6, &router))
+		return r;
 	ns_stat_inc(s, NS_STAT_NDP_OPTIMISTIC_VIA_ROUTER);
-	return router;
-}
-
-/* Fragment @pkt (head at its IPv6 header) for @mtu at the source (RFC 8200 4.5, frag6.c)
- * and send every fragment to @next_hop. Consumes @pkt. Returns the first error, or NS_OK. */
-static ns_err ipv6_output_frags(struct ns_stack *s, struct ns_nic *nic,
-                                const struct ns_addr *next_hop, const struct ns_addr *local,
-                                struct ns_pkt *pkt, uint32_t mtu)
-{
-	struct ns_pkt *fr = frag_ipv6_fragment(s, pkt, mtu);
-	ns_err err = fr ? NS_OK : NS_ERR_NO_BUFFER_SPACE;
-
-	while (fr) {
-		struct ns_pkt *next = fr->next;
-		ns_err e;
-
-		fr->next = NULL;
-		e = ns_nic_output(s, nic, next_hop, local, fr);
-		if (e != NS_OK && err == NS_OK)
-			err = e;
-		fr = next;
-	}
-	return err;
+	*via = *r;
+	via->next_hop = router;
+	return via;
 }
 
 static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *r,
@@ -751,8 +731,7 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 {
 	static const struct ns_write_params defaults;
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
-	struct ns_addr router;
-	const struct ns_addr *hop;
+	struct ns_route via;
 	uint32_t flow = 0;
 	bool fragment;
 	uint8_t hl;
@@ -787,19 +766,9 @@ static ns_err ipv6_write(struct ns_stack *s, void *priv, const struct ns_route *
 	if (pkt->gso.type != NS_GSO_NONE)
 		pkt->gso.l3_len = IPV6_HLEN;
 	pkt->nic = r->nic;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & NS_ROUTE_MULTICAST) {
-		if (mld_is_member(s, nic, &r->remote))
-			ipv6_loop_copy(s, nic, pkt);
-		if (fragment)
-			return ipv6_output_frags(s, nic, &r->remote, &r->local, pkt, r->mtu);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	hop = ipv6_next_hop(s, nic, r, &router);
-	if (fragment)
-		return ipv6_output_frags(s, nic, hop, &r->local, pkt, r->mtu);
-	return ns_nic_output(s, nic, hop, &r->local, pkt);
+	/* RFC 8200 4.5: fragmented at the source (frag6.c). */
+	return ip_output(s, nic, ipv6_route_out(s, nic, r, &via), pkt, ipv6_loops(s, nic, r),
+	                 fragment ? frag_ipv6_fragment : NULL);
 }
 
 /*
@@ -812,7 +781,7 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
                                  struct ns_pkt *pkt)
 {
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
-	struct ns_addr router;
+	struct ns_route via;
 	ns_err err = NS_OK;
 
 	(void)priv;
@@ -835,14 +804,7 @@ static ns_err ipv6_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 	pkt->nic = r->nic;
 	pkt->src = v6(ipv6_get_src(ns_pkt_data(pkt)));
 	pkt->dst = r->remote;
-	if (r->flags & NS_ROUTE_LOCAL)
-		return ns_nic_loop_local(s, nic, pkt);
-	if (r->flags & NS_ROUTE_MULTICAST) {
-		if (mld_is_member(s, nic, &r->remote))
-			ipv6_loop_copy(s, nic, pkt);
-		return ns_nic_output(s, nic, &r->remote, &r->local, pkt);
-	}
-	return ns_nic_output(s, nic, ipv6_next_hop(s, nic, r, &router), &r->local, pkt);
+	return ip_output(s, nic, ipv6_route_out(s, nic, r, &via), pkt, ipv6_loops(s, nic, r), NULL);
 }
 
 /*

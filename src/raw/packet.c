@@ -72,6 +72,7 @@ struct packet_state {
  * @proto:    EtherType bound to (host order): NS_ETH_P_ALL, another one, or 0 (none)
  * @nic:      NIC bound to (0: every NIC)
  * @list:     which list it is on (from @proto)
+ * @dg:       the receive queue, pending error and buffer sizes (no shutdown: always 0)
  */
 struct pk_ep {
 	struct ns_ep ep;
@@ -84,20 +85,12 @@ struct pk_ep {
 	bool closed;
 	bool ignore_outgoing;
 	uint32_t nic;
-	uint32_t sndbuf;
-	ns_err pending;
-	struct rawq rq;
+	struct dgram_sock dg;
 };
 
 static inline struct pk_ep *to_pk(struct ns_ep *ep)
 {
 	return (struct pk_ep *)ep;
-}
-
-static void notify(struct pk_ep *p, uint32_t events)
-{
-	if (p->ep.wq)
-		ns_waiter_notify(p->ep.wq, events);
 }
 
 /* ---------------------------------------------------------------- lists and hook counts */
@@ -275,7 +268,7 @@ serve:
 
 		if (p->closed) /* by a callback earlier in this walk */
 			continue;
-		if (rawq_full(&p->rq)) {
+		if (dgram_rq_full(&p->dg.rq)) {
 			ns_drop(s, NULL, NS_DROP_PACKET_RCVBUF_FULL);
 			continue;
 		}
@@ -287,9 +280,8 @@ serve:
 			continue;
 		/* What a read reports, kept in front of the frame. */
 		memcpy(c->buf, &f.ll, sizeof(f.ll));
-		rawq_push(&p->rq, c);
 		ns_stat_inc(s, NS_STAT_PACKET_RX);
-		notify(p, NS_EV_IN);
+		dgram_enqueue(&p->ep, &p->dg, c);
 	}
 	ps->depth--;
 }
@@ -338,11 +330,9 @@ static ns_err pk_write(struct ns_ep *ep, const void *buf, size_t len,
 		return NS_ERR_BAD_BUFFER;
 	if (!nic)
 		return NS_ERR_UNKNOWN_DEVICE; /* Linux: ENXIO */
-	if (p->pending) {
-		err = p->pending;
-		p->pending = NS_OK;
+	err = dgram_send_check(&p->dg);
+	if (err)
 		return err;
-	}
 	bool eth = link_is_ethernet(s, nic);
 	uint32_t mtu = ns_nic_mtu(nic);
 
@@ -403,21 +393,19 @@ static ns_err pk_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 {
 	struct pk_ep *p = to_pk(ep);
 	struct ns_pkt *pkt;
-	ns_err err = rawq_read(&p->rq, &p->pending, 0, buf, len, res, &pkt);
+	ns_err err = dgram_read(&p->dg, buf, len, res, &pkt);
 
 	if (err || !pkt)
 		return err;
 	memcpy(&res->ll, pkt->buf, sizeof(res->ll));
 	res->from.nic = res->ll.nic;
-	rawq_read_done(&p->rq, flags);
+	dgram_read_done(&p->dg, flags);
 	return NS_OK;
 }
 
 static uint32_t pk_readiness(struct ns_ep *ep, uint32_t mask)
 {
-	struct pk_ep *p = to_pk(ep);
-
-	return rawq_readiness(&p->rq, p->pending, 0, mask);
+	return dgram_readiness(&to_pk(ep)->dg, mask);
 }
 
 static void pk_release(struct ns_deferred *d)
@@ -437,7 +425,7 @@ static void pk_close(struct ns_ep *ep)
 		return;
 	pk_unlink(p);
 	p->closed = true;
-	rawq_flush(&p->rq);
+	dgram_rq_flush(&p->dg.rq);
 	ns_ep_defer_free(ep->stack, &p->release, pk_release);
 }
 
@@ -446,20 +434,14 @@ static ns_err pk_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 	struct pk_ep *p = to_pk(ep);
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		p->rq.limit = raw_buf_size(v, RAW_RCVBUF_MIN);
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		p->sndbuf = raw_buf_size(v, RAW_SNDBUF_MIN);
-		return NS_OK;
 	case NS_PACKET_IGNORE_OUTGOING:
 		count_hooks(p, -1);
 		p->ignore_outgoing = v != 0;
 		count_hooks(p, 1);
 		return NS_OK;
 	default:
-		/* NIC binding is ns_ep_bind_ll()'s. */
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		/* The buffers; no IP-level options. NIC binding is ns_ep_bind_ll()'s. */
+		return dgram_set_sock_opt(&p->dg, opt, v);
 	}
 }
 
@@ -468,21 +450,11 @@ static ns_err pk_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	struct pk_ep *p = to_pk(ep);
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		*v = p->rq.limit;
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		*v = p->sndbuf;
-		return NS_OK;
-	case NS_SO_ERROR:
-		*v = p->pending;
-		p->pending = NS_OK;
-		return NS_OK;
 	case NS_PACKET_IGNORE_OUTGOING:
 		*v = p->ignore_outgoing;
 		return NS_OK;
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		return dgram_get_sock_opt(&p->dg, opt, v);
 	}
 }
 
@@ -525,8 +497,7 @@ ns_err packet_new(struct ns_stack *s, struct packet_state *ps, int kind, uint16_
 	p->ps = ps;
 	p->kind = kind;
 	p->proto = proto;
-	p->rq.limit = RAW_BUF_DEFAULT;
-	p->sndbuf = RAW_BUF_DEFAULT;
+	dgram_init(&p->dg);
 	pk_link(p);
 	ns_ep_live_add(s, 1);
 	*out = &p->ep;

@@ -90,6 +90,7 @@ struct ping_proto {
  * @port_locked: bind() named the identifier (kept across disconnect)
  * @src_fixed:   tep.id.local is one of our addresses: the source of what we send
  * @peer:        the connected peer
+ * @dg:          the receive queue, pending error, shutdown and IP-level options
  */
 struct ping_ep {
 	struct ns_ep ep;
@@ -99,22 +100,14 @@ struct ping_ep {
 	struct ping_ep *prev, *next;
 	uint8_t state;
 	uint8_t family;
-	uint8_t shut;
 	bool reserved;
 	uint8_t res_flags;
 	bool addr_locked;
 	bool port_locked;
 	bool src_fixed;
-	bool so_broadcast;
 	bool so_reuseaddr;
-	bool ip_recverr;
-	uint8_t ttl; /* 0: the stack's default */
-	uint8_t tos;
-	uint8_t pmtudisc; /* NS_IP_MTU_DISCOVER (NS_PMTUDISC_WANT) */
-	uint32_t sndbuf;
 	struct ns_addr peer;
-	ns_err pending;
-	struct rawq rq;
+	struct dgram_sock dg;
 };
 
 static inline struct ping_ep *to_ping(struct ns_ep *ep)
@@ -127,18 +120,6 @@ static inline struct ping_ep *tep_to_ping(struct ns_tep *t)
 	return (struct ping_ep *)(void *)((char *)t - offsetof(struct ping_ep, tep));
 }
 
-static inline struct ns_addr addr_any(uint8_t family)
-{
-	struct ns_addr a = {.family = family};
-	return a;
-}
-
-static void notify(struct ping_ep *p, uint32_t events)
-{
-	if (p->ep.wq)
-		ns_waiter_notify(p->ep.wq, events);
-}
-
 /* ping_supported(): an echo request of the family, code 0. */
 static bool echo_request_type(uint8_t family, uint8_t type, uint8_t code)
 {
@@ -146,25 +127,12 @@ static bool echo_request_type(uint8_t family, uint8_t type, uint8_t code)
 	       type == (family == NS_AF_INET6 ? ICMPV6_ECHO_REQUEST : ICMP_ECHO_REQUEST);
 }
 
-static bool is_link_local(const struct ns_addr *a)
-{
-	return a->family == NS_AF_INET6 && a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80;
-}
-
 /* Linux __ipv6_addr_needs_scope_id(): link-local unicast, or multicast of interface- or
  * link-local scope (RFC 4291 2.7). */
 static bool needs_scope(const struct ns_addr *a)
 {
-	return is_link_local(a) ||
+	return dgram_addr_is_link_local(a) ||
 	       (a->family == NS_AF_INET6 && a->a[0] == 0xff && (a->a[1] & 0x0f) <= 2);
-}
-
-/* ::ffff:0:0/96 (RFC 4291 2.5.5.2). */
-static bool is_v4_mapped(const struct ns_addr *a)
-{
-	static const uint8_t pfx[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
 }
 
 /* ---------------------------------------------------------------- identifiers */
@@ -178,7 +146,7 @@ static unsigned port_flags(const struct ping_ep *p)
 static ns_err reserve_id(struct ping_ep *p, uint16_t *id)
 {
 	struct ns_stack *s = p->ep.stack;
-	struct ns_addr any = addr_any(p->family);
+	struct ns_addr any = dgram_any(p->family);
 	unsigned flags = port_flags(p);
 	ns_err err;
 
@@ -195,7 +163,7 @@ static ns_err reserve_id(struct ping_ep *p, uint16_t *id)
 
 static void release_id(struct ping_ep *p)
 {
-	struct ns_addr any = addr_any(p->family);
+	struct ns_addr any = dgram_any(p->family);
 
 	if (p->reserved)
 		ns_ports_release(p->ep.stack, p->proto->number, &any, p->tep.id.lport, p);
@@ -219,9 +187,9 @@ static void unbind(struct ping_ep *p)
 {
 	demux_del(p);
 	release_id(p);
-	p->tep.id.local = addr_any(p->family);
+	p->tep.id.local = dgram_any(p->family);
 	p->tep.id.lport = 0;
-	p->peer = addr_any(p->family);
+	p->peer = dgram_any(p->family);
 	p->src_fixed = false;
 	p->addr_locked = false;
 	p->port_locked = false;
@@ -240,7 +208,7 @@ static ns_err bind_id(struct ping_ep *p, const struct ns_addr *local, uint16_t i
 	err = demux_add(p);
 	if (err) {
 		release_id(p);
-		p->tep.id.local = addr_any(p->family);
+		p->tep.id.local = dgram_any(p->family);
 		p->tep.id.lport = 0;
 		return err;
 	}
@@ -280,16 +248,12 @@ static ns_err ping_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		return NS_ERR_INVALID_ENDPOINT_STATE; /* ping_bind(): EINVAL once bound */
 	if (a->addr.family != p->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-	if (a->nic) {
-		if (nic && nic != a->nic)
-			return NS_ERR_INVALID_ARGUMENT;
-		if (!ns_nic_find(s, a->nic))
-			return NS_ERR_UNKNOWN_NIC;
-		nic = a->nic;
-	}
+	err = dgram_bind_nic(s, &nic, a->nic);
+	if (err)
+		return err;
 	/* ping_check_bind_addr(): the unspecified address or one of ours, never a
 	 * broadcast or multicast one; an IPv6 link-local one names its NIC. */
-	if (is_link_local(&a->addr) && !nic)
+	if (dgram_addr_is_link_local(&a->addr) && !nic)
 		return NS_ERR_INVALID_ARGUMENT;
 	if (!ns_addr_is_any(&a->addr)) {
 		struct ns_nic *owner = ns_stack_find_local(s, &a->addr);
@@ -316,7 +280,7 @@ static ns_err ping_disconnect(struct ping_ep *p)
 {
 	if (p->state == PING_INITIAL)
 		return NS_OK;
-	p->peer = addr_any(p->family);
+	p->peer = dgram_any(p->family);
 	if (!p->port_locked) {
 		bool locked = p->addr_locked;
 		struct ns_addr local = p->tep.id.local;
@@ -334,7 +298,7 @@ static ns_err ping_disconnect(struct ping_ep *p)
 	}
 	p->state = PING_BOUND;
 	if (!p->addr_locked) {
-		struct ns_addr any = addr_any(p->family);
+		struct ns_addr any = dgram_any(p->family);
 
 		p->src_fixed = false;
 		return set_local(p, &any);
@@ -357,11 +321,11 @@ static ns_err ping_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	                    &a->addr, &rt);
 	if (err)
 		return err;
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !p->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !p->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED; /* ip4_datagram_connect(): EACCES */
 	if (p->state == PING_INITIAL) {
 		/* inet_dgram_connect() binds first (inet_autobind()). */
-		struct ns_addr any = addr_any(p->family);
+		struct ns_addr any = dgram_any(p->family);
 
 		err = bind_id(p, p->addr_locked ? &p->tep.id.local : &any, 0);
 		if (err)
@@ -400,67 +364,42 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 		return NS_ERR_MESSAGE_TOO_LONG;
 	if (len < ICMP_HLEN || !echo_request_type(p->family, m[0], m[1]))
 		return NS_ERR_INVALID_ARGUMENT;
-	if (dst) {
-		if (dst->addr.family != p->family)
-			return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-		if (dst->nic) {
-			if (nic && nic != dst->nic)
-				return NS_ERR_INVALID_ARGUMENT;
-			nic = dst->nic;
-		}
-		to = dst->addr; /* "no remote port" */
-	} else if (p->state == PING_CONNECTED) {
-		to = p->peer;
-	} else {
-		return NS_ERR_DESTINATION_REQUIRED;
-	}
+	/* The port of a destination is ignored ("no remote port"). */
+	err = dgram_dest(dst, p->family, p->state == PING_CONNECTED, &p->peer, &nic, &to);
+	if (err)
+		return err;
 	/* ping_v6_sendmsg(): EINVAL for a v4-mapped destination (an IPv6 ping endpoint is
 	 * IPv6-only) and for a link-scoped one without a NIC. */
-	if (is_v4_mapped(&to) || (needs_scope(&to) && !nic))
+	if (dgram_addr_is_v4mapped(&to) || (needs_scope(&to) && !nic))
 		return NS_ERR_INVALID_ARGUMENT;
 	if (p->state == PING_INITIAL) {
 		/* inet_send_prepare() binds first (inet_autobind()). */
-		struct ns_addr any = addr_any(p->family);
+		struct ns_addr any = dgram_any(p->family);
 
 		err = bind_id(p, p->addr_locked ? &p->tep.id.local : &any, 0);
 		if (err)
 			return err;
 	}
-	if (p->pending) {
-		err = p->pending;
-		p->pending = NS_OK;
+	err = dgram_send_check(&p->dg);
+	if (err)
 		return err;
-	}
-	if (p->shut & NS_SHUT_WR)
-		return NS_ERR_CLOSED_FOR_SEND;
 	err = ns_route_find(s, nic, p->src_fixed ? &p->tep.id.local : NULL, &to, &rt);
 	if (err)
 		return err;
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !p->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !p->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
-	/* NS_IP_MTU_DISCOVER as for UDP (ip_append_data()): PROBE sizes by the link, the
-	 * others by the path; DO and PROBE refuse what does not fit. */
-	if (p->pmtudisc == NS_PMTUDISC_PROBE) {
-		struct ns_nic *n = ns_nic_find(s, rt.nic);
+	/* NS_IP_MTU_DISCOVER as for UDP. */
+	bool fits = dgram_fits(s, &p->dg, &rt, len + dgram_net_hdr_len(p->family));
 
-		if (n)
-			rt.mtu = ns_nic_mtu(n);
-	}
-	bool fits = len + (p->family == NS_AF_INET6 ? 40u : 20u) <= rt.mtu;
-
-	if (!fits && p->pmtudisc >= NS_PMTUDISC_DO)
+	if (dgram_too_big(&p->dg, fits))
 		return NS_ERR_MESSAGE_TOO_LONG;
 
-	uint32_t headroom = rt.max_header_len ? (rt.max_header_len + 15u) & ~15u : NS_PKT_HEADROOM;
-	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
+	struct ns_pkt *pkt = dgram_pkt_new(s, &rt, 0, buf, len);
 
-	if (!pkt) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+	if (!pkt)
 		return NS_ERR_NO_BUFFER_SPACE;
-	}
 	uint8_t *h = ns_pkt_data(pkt);
 
-	memcpy(h, buf, len); /* the one copy in */
 	/* Our identifier, a fresh checksum: over the whole ICMP message (RFC 792), with the
 	 * RFC 8200 8.1 pseudo-header for ICMPv6 (RFC 4443 2.3). */
 	wr16(h + 4, p->tep.id.lport);
@@ -475,15 +414,8 @@ static ns_err ping_write(struct ns_ep *ep, const void *buf, size_t len,
 	pkt->netproto = rt.netproto;
 	pkt->nic = rt.nic;
 
-	/* Linux ip_dont_fragment(): DF unless DONT, and under WANT (the default) only on
-	 * what fits; the network layer fragments the rest. */
-	struct ns_write_params wp = {
-	    .ttl = p->ttl, .tos = p->tos, .df = p->pmtudisc != NS_PMTUDISC_DONT && fits};
+	struct ns_write_params wp = dgram_write_params(&p->dg, &rt, fits);
 
-	wp.df_always = p->pmtudisc >= NS_PMTUDISC_DO; /* DF even at the path MTU floor */
-
-	if (rt.flags & NS_ROUTE_MULTICAST)
-		wp.ttl = 1; /* IP_MULTICAST_TTL's and IPV6_MULTICAST_HOPS's default */
 	err = ns_netproto_write(s, &rt, pkt, &wp);
 	if (err)
 		return err; /* ping reports ENOBUFS too (ip_push_pending_frames()) */
@@ -497,29 +429,26 @@ static ns_err ping_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 {
 	struct ping_ep *p = to_ping(ep);
 	struct ns_pkt *pkt;
-	ns_err err = rawq_read(&p->rq, &p->pending, p->shut, buf, len, res, &pkt);
+	ns_err err = dgram_read(&p->dg, buf, len, res, &pkt);
 
 	if (err || !pkt)
 		return err;
 	res->from.addr = pkt->src; /* ping_recvmsg(): the source, port 0 */
 	res->from.nic = pkt->nic;
-	rawq_read_done(&p->rq, flags);
+	dgram_read_done(&p->dg, flags);
 	return NS_OK;
 }
 
 static uint32_t ping_readiness(struct ns_ep *ep, uint32_t mask)
 {
-	struct ping_ep *p = to_ping(ep);
-
-	return rawq_readiness(&p->rq, p->pending, p->shut, mask);
+	return dgram_readiness(&to_ping(ep)->dg, mask);
 }
 
 static ns_err ping_shutdown(struct ns_ep *ep, int how)
 {
 	struct ping_ep *p = to_ping(ep);
 
-	p->shut |= (uint8_t)how;
-	notify(p, ping_readiness(ep, NS_EV_IN | NS_EV_OUT | NS_EV_HUP | NS_EV_RDHUP));
+	dgram_shutdown(ep, &p->dg, how);
 	return p->state == PING_CONNECTED ? NS_OK : NS_ERR_NOT_CONNECTED;
 }
 
@@ -540,7 +469,7 @@ static void ping_close(struct ns_ep *ep)
 	if (p->state == PING_CLOSED)
 		return;
 	unbind(p);
-	rawq_flush(&p->rq);
+	dgram_rq_flush(&p->dg.rq);
 	if (p->prev)
 		p->prev->next = p->next;
 	else
@@ -555,26 +484,16 @@ static void ping_close(struct ns_ep *ep)
 static ns_err ping_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 {
 	struct ping_ep *p = to_ping(ep);
-	struct ns_stack *s = ep->stack;
+	ns_err err;
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		p->rq.limit = raw_buf_size(v, RAW_RCVBUF_MIN);
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		p->sndbuf = raw_buf_size(v, RAW_SNDBUF_MIN);
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		p->so_broadcast = v != 0;
-		return NS_OK;
 	case NS_SO_REUSEADDR:
 		p->so_reuseaddr = v != 0; /* at the next bind, as Linux */
 		return NS_OK;
 	case NS_SO_BINDTODEVICE: {
-		if (v < 0 || v > UINT32_MAX)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		if (v && !ns_nic_find(s, (uint32_t)v))
-			return NS_ERR_UNKNOWN_DEVICE;
+		err = dgram_check_nic(ep->stack, v);
+		if (err)
+			return err;
 		uint32_t old = p->tep.nic;
 		bool was = p->tep.registered;
 
@@ -590,26 +509,9 @@ static ns_err ping_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		}
 		return NS_OK;
 	}
-	case NS_IP_TTL:
-		if (v < -1 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		p->ttl = v < 0 ? 0 : (uint8_t)v;
-		return NS_OK;
-	case NS_IP_TOS:
-		if (v < 0 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		p->tos = (uint8_t)v;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		p->ip_recverr = v != 0;
-		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		p->pmtudisc = (uint8_t)v;
-		return NS_OK;
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		/* Buffers, broadcast, TTL, TOS, RECVERR, MTU_DISCOVER. */
+		return dgram_set_ip_opt(&p->dg, opt, v);
 	}
 }
 
@@ -618,50 +520,17 @@ static ns_err ping_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	struct ping_ep *p = to_ping(ep);
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		*v = p->rq.limit;
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		*v = p->sndbuf;
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		*v = p->so_broadcast;
-		return NS_OK;
 	case NS_SO_REUSEADDR:
 		*v = p->so_reuseaddr;
 		return NS_OK;
 	case NS_SO_BINDTODEVICE:
 		*v = p->tep.nic;
 		return NS_OK;
-	case NS_SO_ERROR:
-		*v = p->pending;
-		p->pending = NS_OK;
-		return NS_OK;
-	case NS_IP_TTL:
-		*v = p->ttl ? p->ttl : ns_stack_config(ep->stack)->default_ttl;
-		return NS_OK;
-	case NS_IP_TOS:
-		*v = p->tos;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		*v = p->ip_recverr;
-		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		*v = p->pmtudisc;
-		return NS_OK;
-	case NS_IP_MTU: {
-		/* Linux: the connected route's MTU, path MTU included; ENOTCONN without. */
-		struct ns_route rt;
-
-		if (p->state != PING_CONNECTED ||
-		    ns_route_find(ep->stack, p->tep.nic, p->src_fixed ? &p->tep.id.local : NULL,
-		                  &p->peer, &rt) != NS_OK)
-			return NS_ERR_NOT_CONNECTED;
-		*v = rt.mtu;
-		return NS_OK;
-	}
+	case NS_IP_MTU:
+		return dgram_route_mtu(ep->stack, p->state == PING_CONNECTED, p->tep.nic,
+		                       p->src_fixed ? &p->tep.id.local : NULL, &p->peer, v);
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		return dgram_get_ip_opt(ep->stack, &p->dg, opt, v);
 	}
 }
 
@@ -714,24 +583,15 @@ static void ping_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 		ns_drop(s, pkt, NS_DROP_PING_NO_ENDPOINT);
 		return;
 	}
-	if (rawq_full(&p->rq)) {
+	if (dgram_rq_full(&p->dg.rq)) {
 		ns_drop(s, pkt, NS_DROP_PING_RCVBUF_FULL);
 		return;
 	}
-	if (pkt->refcnt > 1) {
-		/* Queued packets are linked through ->next: each endpoint needs its own. */
-		struct ns_pkt *c = ns_pkt_copy(pkt);
-
-		ns_pkt_free(pkt);
-		if (!c) {
-			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-			return;
-		}
-		pkt = c;
-	}
-	rawq_push(&p->rq, pkt);
+	pkt = dgram_own(s, pkt);
+	if (!pkt)
+		return;
 	ns_stat_inc(s, NS_STAT_PING_RX);
-	notify(p, NS_EV_IN);
+	dgram_enqueue(&p->ep, &p->dg, pkt);
 }
 
 static void ping_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt)
@@ -742,12 +602,10 @@ static void ping_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, str
 
 	(void)info;
 	(void)pkt;
-	if (p->state == PING_CLOSED || !raw_ctrl_error(p->family, p->pmtudisc, ctrl, &err, &hard))
+	if (p->state == PING_CLOSED ||
+	    !dgram_ctrl_error(p->family, p->dg.pmtudisc, ctrl, &err, &hard))
 		return;
-	if (!p->ip_recverr && !(hard && p->state == PING_CONNECTED))
-		return;
-	p->pending = err;
-	notify(p, NS_EV_ERR | NS_EV_IN);
+	dgram_report(&p->ep, &p->dg, err, hard, p->state == PING_CONNECTED);
 }
 
 static const struct ns_tep_ops ping_tep_ops = {
@@ -810,14 +668,12 @@ static ns_err ping_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	p->tep.ops = &ping_tep_ops;
 	p->tep.transproto = pp->number;
 	p->tep.family = family;
-	p->tep.id.local = addr_any(family);
-	p->tep.id.remote = addr_any(family);
+	p->tep.id.local = dgram_any(family);
+	p->tep.id.remote = dgram_any(family);
 	p->proto = pp;
 	p->family = family;
-	p->peer = addr_any(family);
-	p->rq.limit = RAW_BUF_DEFAULT;
-	p->sndbuf = RAW_BUF_DEFAULT;
-	p->pmtudisc = NS_PMTUDISC_WANT;
+	p->peer = dgram_any(family);
+	dgram_init(&p->dg);
 	p->next = pp->eps;
 	if (pp->eps)
 		pp->eps->prev = p;

@@ -86,6 +86,7 @@ struct raw_state {
  * @peer:        connected peer (Linux inet_daddr): filters the source
  * @nic:         NS_SO_BINDTODEVICE (0: any)
  * @icmp_filter: NS_ICMP_FILTER, bit n drops ICMP type n (IPv4 ICMP endpoints)
+ * @dg:          the receive queue, pending error, shutdown and IP-level options
  */
 struct raw_ep {
 	struct ns_ep ep;
@@ -94,122 +95,23 @@ struct raw_ep {
 	struct raw_ep *prev, *next;
 	uint8_t family;
 	uint8_t proto;
-	uint8_t shut;
 	bool closed;
 	bool connected;
 	bool addr_locked;
 	bool src_fixed;
 	bool hdrincl;
-	bool so_broadcast;
-	bool ip_recverr;
-	uint8_t ttl; /* 0: the stack's default */
-	uint8_t tos;
-	uint8_t pmtudisc; /* NS_IP_MTU_DISCOVER (NS_PMTUDISC_WANT) */
 	uint32_t nic;
 	uint32_t icmp_filter;
 	int32_t csum_off;         /* IPv6: where the stack sums (IPV6_CHECKSUM); -1: nowhere */
 	uint32_t icmp6_filter[8]; /* IPv6 ICMPv6: ICMP6_FILTER, bit set blocks the type */
-	uint32_t sndbuf;
 	struct ns_addr local;
 	struct ns_addr peer;
-	ns_err pending;
-	struct rawq rq;
+	struct dgram_sock dg;
 };
 
 static const struct ns_ep_ops raw_ep_ops;
 
-/* ---------------------------------------------------------------- receive queue */
-
-/* What a queued datagram costs the receive buffer: the memory it pins. */
-static inline uint32_t rawq_cost(const struct ns_pkt *pkt)
-{
-	return pkt->cap + (uint32_t)sizeof(struct ns_pkt);
-}
-
-void rawq_push(struct rawq *q, struct ns_pkt *pkt)
-{
-	pkt->next = NULL;
-	if (q->tail)
-		q->tail->next = pkt;
-	else
-		q->head = pkt;
-	q->tail = pkt;
-	q->charge += rawq_cost(pkt);
-}
-
-void rawq_pop(struct rawq *q)
-{
-	struct ns_pkt *pkt = q->head;
-
-	q->head = pkt->next;
-	if (!q->head)
-		q->tail = NULL;
-	q->charge -= rawq_cost(pkt);
-	pkt->next = NULL;
-	ns_pkt_free(pkt);
-}
-
-void rawq_flush(struct rawq *q)
-{
-	while (q->head)
-		rawq_pop(q);
-}
-
-ns_err rawq_read(struct rawq *q, ns_err *pending, uint8_t shut, void *buf, size_t len,
-                 struct ns_read_result *res, struct ns_pkt **pkt)
-{
-	memset(res, 0, sizeof(*res));
-	*pkt = NULL;
-	if (len && !buf)
-		return NS_ERR_BAD_BUFFER;
-	if (*pending) {
-		ns_err err = *pending;
-
-		*pending = NS_OK;
-		return err;
-	}
-	if (!q->head)
-		/* After SHUT_RD an empty queue reads as end of file, as a blocking recv(). */
-		return (shut & NS_SHUT_RD) ? NS_OK : NS_ERR_WOULD_BLOCK;
-	*pkt = q->head;
-	size_t n = q->head->len;
-	size_t c = len < n ? len : n;
-
-	if (c)
-		memcpy(buf, ns_pkt_data(q->head), c);
-	res->count = c;
-	res->total = n;
-	return NS_OK;
-}
-
-void rawq_read_done(struct rawq *q, unsigned flags)
-{
-	if (!(flags & NS_MSG_PEEK) && q->head)
-		rawq_pop(q);
-}
-
-uint32_t rawq_readiness(const struct rawq *q, ns_err pending, uint8_t shut, uint32_t mask)
-{
-	uint32_t ev = NS_EV_OUT; /* no send buffer to fill: writable while open */
-
-	if (pending)
-		ev |= NS_EV_ERR | NS_EV_IN; /* a read returns the error */
-	if (q->head)
-		ev |= NS_EV_IN;
-	if (shut & NS_SHUT_RD)
-		ev |= NS_EV_IN | NS_EV_RDHUP;
-	if ((shut & NS_SHUT_RDWR) == NS_SHUT_RDWR)
-		ev |= NS_EV_HUP;
-	return ev & mask;
-}
-
-uint32_t raw_buf_size(int64_t v, uint32_t min)
-{
-	uint64_t x = (v < 0 || v > RAW_BUF_MAX) ? RAW_BUF_MAX : (uint64_t)v;
-
-	x *= 2;
-	return x < min ? min : (uint32_t)x;
-}
+/* ---------------------------------------------------------------- helpers */
 
 struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, uint32_t a_len,
                         const void *b, uint32_t b_len)
@@ -227,50 +129,6 @@ struct ns_pkt *raw_copy(struct ns_stack *s, uint32_t headroom, const void *a, ui
 	return c;
 }
 
-bool raw_ctrl_error(uint8_t family, uint8_t pmtudisc, enum ns_ctrl c, ns_err *err, bool *hard)
-{
-	/* Linux icmp_err_convert[], icmpv6_err_convert() and the type switches of
-	 * raw_err()/rawv6_err()/ping_err(), through the NS_CTRL_* classes the network layer
-	 * maps codes to. */
-	switch (c) {
-	case NS_CTRL_PORT_UNREACHABLE:
-		*err = NS_ERR_CONNECTION_REFUSED;
-		*hard = true;
-		return true;
-	case NS_CTRL_PROTO_UNREACHABLE:
-		*err = NS_ERR_UNKNOWN_PROTOCOL_OPTION; /* ENOPROTOOPT */
-		*hard = true;
-		return true;
-	case NS_CTRL_PACKET_TOO_BIG:
-		/* IPv4: hard unless IP_PMTUDISC_DONT; IPv6: hard only under IPV6_PMTUDISC_DO
-		 * (or PROBE), and the default is WANT. */
-		*err = NS_ERR_MESSAGE_TOO_LONG;
-		*hard = family == NS_AF_INET6 ? pmtudisc >= NS_PMTUDISC_DO
-		                              : pmtudisc != NS_PMTUDISC_DONT;
-		return true;
-	case NS_CTRL_ADMIN_PROHIBITED:
-		*err = NS_ERR_HOST_UNREACHABLE;
-		*hard = true;
-		return true;
-	case NS_CTRL_PARAM_PROBLEM:
-		*err = NS_ERR_MALFORMED_HEADER; /* EPROTO */
-		*hard = true;
-		return true;
-	case NS_CTRL_HOST_UNREACHABLE:
-	case NS_CTRL_TIME_EXCEEDED:
-		*err = NS_ERR_HOST_UNREACHABLE;
-		*hard = false;
-		return true;
-	case NS_CTRL_NET_UNREACHABLE:
-		*err = NS_ERR_NETWORK_UNREACHABLE;
-		*hard = false;
-		return true;
-	}
-	return false;
-}
-
-/* ---------------------------------------------------------------- helpers */
-
 static inline struct raw_ep *to_raw(struct ns_ep *ep)
 {
 	return (struct raw_ep *)ep;
@@ -279,18 +137,6 @@ static inline struct raw_ep *to_raw(struct ns_ep *ep)
 static inline int fam_idx(uint8_t family)
 {
 	return family == NS_AF_INET6 ? 1 : 0;
-}
-
-static inline struct ns_addr addr_any(uint8_t family)
-{
-	struct ns_addr a = {.family = family};
-	return a;
-}
-
-static void notify(struct raw_ep *r, uint32_t events)
-{
-	if (r->ep.wq)
-		ns_waiter_notify(r->ep.wq, events);
 }
 
 /* Linux raw_v4_match(): does @r hear of a datagram of its protocol between @local (ours)
@@ -391,7 +237,7 @@ static bool raw_deliver_ip(struct ns_stack *s, void *priv, const struct ns_pkt *
 			continue;
 		/* Linux: an IPv4 endpoint with a full buffer has not taken it (raw_v4_input()),
 		 * an IPv6 one has (ipv6_raw_deliver() counts the match). */
-		if (rawq_full(&r->rq)) {
+		if (dgram_rq_full(&r->dg.rq)) {
 			ns_drop(s, NULL, NS_DROP_RAW_RCVBUF_FULL);
 			taken |= r->family == NS_AF_INET6;
 			continue;
@@ -413,9 +259,8 @@ static bool raw_deliver_ip(struct ns_stack *s, void *priv, const struct ns_pkt *
 		c->dst = pkt->dst;
 		c->ttl = pkt->ttl;
 		c->tos = pkt->tos;
-		rawq_push(&r->rq, c);
 		ns_stat_inc(s, NS_STAT_RAW_RX);
-		notify(r, NS_EV_IN);
+		dgram_enqueue(&r->ep, &r->dg, c);
 	}
 	return taken;
 }
@@ -427,7 +272,7 @@ static bool raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
 	struct raw_state *st = priv;
 	struct raw_ep *to[RAW_FANOUT_MAX];
 	ns_err err;
-	bool hard, known;
+	bool hard;
 	int n;
 
 	(void)info;
@@ -438,11 +283,8 @@ static bool raw_control(struct ns_stack *s, void *priv, uint8_t transproto,
 	for (int i = 0; i < n; i++) {
 		struct raw_ep *r = to[i];
 
-		known = raw_ctrl_error(r->family, r->pmtudisc, ctrl, &err, &hard);
-		if (!known || r->closed || !(r->ip_recverr || (hard && r->connected)))
-			continue;
-		r->pending = err;
-		notify(r, NS_EV_ERR | NS_EV_IN);
+		if (!r->closed && dgram_ctrl_error(r->family, r->dg.pmtudisc, ctrl, &err, &hard))
+			dgram_report(&r->ep, &r->dg, err, hard, r->connected);
 	}
 	return n > 0;
 }
@@ -465,67 +307,30 @@ static ns_err raw_new_packet(struct ns_stack *s, void *priv, int kind, uint16_t 
 
 /* ---------------------------------------------------------------- endpoint API */
 
-static enum {
-	LOCAL_BAD = 0,
-	LOCAL_ANY,
-	LOCAL_UNICAST,
-	LOCAL_GROUP,
-} classify_local(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a)
-{
-	if (ns_addr_is_any(a))
-		return LOCAL_ANY;
-	if (a->family == NS_AF_INET &&
-	    ((a->a[0] & 0xf0) == 0xe0 || (a->a[0] & a->a[1] & a->a[2] & a->a[3]) == 0xff))
-		return LOCAL_GROUP; /* multicast, limited broadcast */
-	if (a->family == NS_AF_INET6 && a->a[0] == 0xff)
-		return LOCAL_GROUP;
-	uint32_t ids[64];
-	size_t n = nic_id ? 1 : ns_stack_nic_ids(s, ids, 64);
-
-	if (nic_id)
-		ids[0] = nic_id;
-	for (size_t i = 0; i < n && i < 64; i++) {
-		struct ns_nic *nic = ns_nic_find(s, ids[i]);
-
-		if (!nic)
-			continue;
-		if (ns_nic_owns_addr(s, nic, a))
-			return LOCAL_UNICAST;
-		if (ns_nic_match_addr(s, nic, a) == NS_ADDR_BROADCAST)
-			return LOCAL_GROUP; /* a directed broadcast */
-	}
-	return LOCAL_BAD;
-}
-
 static ns_err raw_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 {
 	struct raw_ep *r = to_raw(ep);
 	uint32_t nic = r->nic;
+	enum dgram_local kind;
+	ns_err err;
 
 	if (r->connected)
 		return NS_ERR_INVALID_ENDPOINT_STATE; /* Linux: EINVAL unless TCP_CLOSE */
 	if (a->addr.family != r->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-	if (a->nic) {
-		/* A NIC in the address (an IPv6 scope) binds to it. */
-		if (nic && nic != a->nic)
-			return NS_ERR_INVALID_ARGUMENT;
-		if (!ns_nic_find(ep->stack, a->nic))
-			return NS_ERR_UNKNOWN_NIC;
-		nic = a->nic;
-	}
+	err = dgram_bind_nic(ep->stack, &nic, a->nic);
+	if (err)
+		return err;
 	/* rawv6_bind(): a link-local address needs its NIC. */
-	if (a->addr.family == NS_AF_INET6 && a->addr.a[0] == 0xfe &&
-	    (a->addr.a[1] & 0xc0) == 0x80 && !nic)
+	if (dgram_addr_is_link_local(&a->addr) && !nic)
 		return NS_ERR_INVALID_ARGUMENT;
-	int kind = classify_local(ep->stack, nic, &a->addr);
-
-	if (kind == LOCAL_BAD)
+	kind = dgram_classify_local(ep->stack, nic, &a->addr);
+	if (kind == DGRAM_LOCAL_BAD)
 		return NS_ERR_BAD_LOCAL_ADDRESS;
 	r->nic = nic;
 	r->local = a->addr;
-	r->addr_locked = kind != LOCAL_ANY;
-	r->src_fixed = kind == LOCAL_UNICAST;
+	r->addr_locked = kind != DGRAM_LOCAL_ANY;
+	r->src_fixed = kind == DGRAM_LOCAL_UNICAST;
 	return NS_OK;
 }
 
@@ -538,9 +343,9 @@ static ns_err raw_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	if (a->addr.family == NS_AF_UNSPEC) {
 		/* Linux __udp_disconnect(), which raw sockets use too. */
 		r->connected = false;
-		r->peer = addr_any(r->family);
+		r->peer = dgram_any(r->family);
 		if (!r->addr_locked) {
-			r->local = addr_any(r->family);
+			r->local = dgram_any(r->family);
 			r->src_fixed = false;
 		}
 		return NS_OK;
@@ -551,7 +356,7 @@ static ns_err raw_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	                    &a->addr, &rt);
 	if (err)
 		return err;
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !r->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !r->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED; /* ip4_datagram_connect(): EACCES */
 	if (ns_addr_is_any(&r->local)) {
 		r->local = rt.local;
@@ -593,69 +398,36 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 		return NS_ERR_BAD_BUFFER;
 	if (len > IPV4_MAX_LEN)
 		return NS_ERR_MESSAGE_TOO_LONG; /* raw_sendmsg(): EMSGSIZE above 0xffff */
-	if (dst) {
-		if (dst->addr.family != r->family)
-			return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
-		if (dst->nic) {
-			if (nic && nic != dst->nic)
-				return NS_ERR_INVALID_ARGUMENT;
-			nic = dst->nic;
-		}
-		to = dst->addr;
-	} else if (r->connected) {
-		to = r->peer;
-	} else {
-		return NS_ERR_DESTINATION_REQUIRED;
-	}
-	if (r->pending) {
-		err = r->pending;
-		r->pending = NS_OK;
+	err = dgram_dest(dst, r->family, r->connected, &r->peer, &nic, &to);
+	if (!err)
+		err = dgram_send_check(&r->dg);
+	if (err)
 		return err;
-	}
-	if (r->shut & NS_SHUT_WR)
-		return NS_ERR_CLOSED_FOR_SEND;
 	/* rawv6_push_pending_frames(): the checksum field must lie inside the datagram. */
 	if (!r->hdrincl && r->csum_off >= 0 && (size_t)r->csum_off + 2 > len)
 		return NS_ERR_INVALID_ARGUMENT;
 	err = ns_route_find(s, nic, r->src_fixed ? &r->local : NULL, &to, &rt);
 	if (err)
 		return err;
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !r->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !r->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
-	/* NS_IP_MTU_DISCOVER as for UDP (ip_append_data()): PROBE sizes by the link, the
-	 * others by the path; DO and PROBE refuse what does not fit. IP_HDRINCL datagrams are
-	 * never fragmented (the network protocol refuses them above the MTU). */
-	if (r->pmtudisc == NS_PMTUDISC_PROBE) {
-		struct ns_nic *n = ns_nic_find(s, rt.nic);
+	/* NS_IP_MTU_DISCOVER as for UDP. IP_HDRINCL datagrams are never fragmented (the
+	 * network protocol refuses them above the MTU). */
+	bool fits = dgram_fits(s, &r->dg, &rt, len + dgram_net_hdr_len(r->family));
 
-		if (n)
-			rt.mtu = ns_nic_mtu(n);
-	}
-	bool fits = len + (r->family == NS_AF_INET6 ? 40u : 20u) <= rt.mtu;
-
-	if (!r->hdrincl && !fits && r->pmtudisc >= NS_PMTUDISC_DO)
+	if (!r->hdrincl && dgram_too_big(&r->dg, fits))
 		return NS_ERR_MESSAGE_TOO_LONG;
 
-	uint32_t headroom = rt.max_header_len ? (rt.max_header_len + 15u) & ~15u : NS_PKT_HEADROOM;
-	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
+	struct ns_pkt *pkt = dgram_pkt_new(s, &rt, 0, buf, len);
 
-	if (!pkt) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+	if (!pkt)
 		return NS_ERR_NO_BUFFER_SPACE;
-	}
-	if (len)
-		memcpy(ns_pkt_data(pkt), buf, len); /* the one copy in */
 	pkt->netproto = rt.netproto;
 	pkt->nic = rt.nic;
 	if (r->hdrincl) {
 		err = ns_netproto_write_hdrincl(s, &rt, pkt);
 	} else {
-		/* Linux ip_dont_fragment(): DF unless DONT, and under WANT (the default) only
-		 * on what fits; the network layer fragments the rest. */
-		struct ns_write_params wp = {
-		    .ttl = r->ttl, .tos = r->tos, .df = r->pmtudisc != NS_PMTUDISC_DONT && fits};
-
-		wp.df_always = r->pmtudisc >= NS_PMTUDISC_DO; /* DF even at the path MTU floor */
+		struct ns_write_params wp = dgram_write_params(&r->dg, &rt, fits);
 
 		if (r->csum_off >= 0)
 			raw6_sum(r, &rt, pkt);
@@ -666,12 +438,10 @@ static ns_err raw_write(struct ns_ep *ep, const void *buf, size_t len,
 			pkt->hdr[NS_HDR_TRANSPORT] =
 			    (struct ns_hdr_ref){.off = pkt->head, .len = (uint16_t)len};
 		pkt->transproto = r->proto;
-		if (rt.flags & NS_ROUTE_MULTICAST)
-			wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
 		err = ns_netproto_write(s, &rt, pkt, &wp);
 	}
 	/* Linux hides ENOBUFS from raw senders unless IP_RECVERR (raw_sendmsg()). */
-	if (err == NS_ERR_NO_BUFFER_SPACE && !r->ip_recverr)
+	if (err == NS_ERR_NO_BUFFER_SPACE && !r->dg.ip_recverr)
 		err = NS_OK;
 	if (err)
 		return err;
@@ -685,31 +455,26 @@ static ns_err raw_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
 {
 	struct raw_ep *r = to_raw(ep);
 	struct ns_pkt *pkt;
-	ns_err err = rawq_read(&r->rq, &r->pending, r->shut, buf, len, res, &pkt);
+	ns_err err = dgram_read(&r->dg, buf, len, res, &pkt);
 
 	if (err || !pkt)
 		return err;
 	res->from.addr = pkt->src; /* raw_recvmsg(): the IP source, port 0 */
 	res->from.nic = pkt->nic;
-	rawq_read_done(&r->rq, flags);
+	dgram_read_done(&r->dg, flags);
 	return NS_OK;
 }
 
 static uint32_t raw_readiness(struct ns_ep *ep, uint32_t mask)
 {
-	struct raw_ep *r = to_raw(ep);
-
-	return rawq_readiness(&r->rq, r->pending, r->shut, mask);
+	return dgram_readiness(&to_raw(ep)->dg, mask);
 }
 
 static ns_err raw_shutdown(struct ns_ep *ep, int how)
 {
 	struct raw_ep *r = to_raw(ep);
 
-	/* Linux inet_shutdown(): recorded (and waiters woken) even when unconnected, which
-	 * still answers ENOTCONN. */
-	r->shut |= (uint8_t)how;
-	notify(r, raw_readiness(ep, NS_EV_IN | NS_EV_OUT | NS_EV_HUP | NS_EV_RDHUP));
+	dgram_shutdown(ep, &r->dg, how);
 	return r->connected ? NS_OK : NS_ERR_NOT_CONNECTED;
 }
 
@@ -730,7 +495,7 @@ static void raw_close(struct ns_ep *ep)
 	if (r->closed)
 		return;
 	r->closed = true;
-	rawq_flush(&r->rq);
+	dgram_rq_flush(&r->dg.rq);
 	head = &r->st->eps[fam_idx(r->family)][r->proto];
 	if (r->prev)
 		r->prev->next = r->next;
@@ -746,46 +511,18 @@ static void raw_close(struct ns_ep *ep)
 static ns_err raw_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 {
 	struct raw_ep *r = to_raw(ep);
+	ns_err err;
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		r->rq.limit = raw_buf_size(v, RAW_RCVBUF_MIN);
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		r->sndbuf = raw_buf_size(v, RAW_SNDBUF_MIN);
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		r->so_broadcast = v != 0;
-		return NS_OK;
 	case NS_SO_BINDTODEVICE:
-		if (v < 0 || v > UINT32_MAX)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		if (v && !ns_nic_find(ep->stack, (uint32_t)v))
-			return NS_ERR_UNKNOWN_DEVICE;
+		err = dgram_check_nic(ep->stack, v);
+		if (err)
+			return err;
 		r->nic = (uint32_t)v;
-		return NS_OK;
-	case NS_IP_TTL:
-		/* 1..255; -1 and 0 restore the default (endpoint.h). */
-		if (v < -1 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		r->ttl = v < 0 ? 0 : (uint8_t)v;
-		return NS_OK;
-	case NS_IP_TOS:
-		if (v < 0 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		r->tos = (uint8_t)v;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		r->ip_recverr = v != 0;
 		return NS_OK;
 	case NS_IP_HDRINCL:
 		/* IPv4's IP_HDRINCL, IPv6's IPV6_HDRINCL. */
 		r->hdrincl = v != 0;
-		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		r->pmtudisc = (uint8_t)v;
 		return NS_OK;
 	case NS_IPV6_CHECKSUM:
 		/* Linux do_rawv6_setsockopt(): IPv6 only; never on ICMPv6, which is always
@@ -807,7 +544,8 @@ static ns_err raw_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		r->icmp_filter = (uint32_t)v;
 		return NS_OK;
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		/* Buffers, broadcast, TTL, TOS, RECVERR, MTU_DISCOVER; no SO_REUSEADDR. */
+		return dgram_set_ip_opt(&r->dg, opt, v);
 	}
 }
 
@@ -816,30 +554,8 @@ static ns_err raw_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	struct raw_ep *r = to_raw(ep);
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		*v = r->rq.limit;
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		*v = r->sndbuf;
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		*v = r->so_broadcast;
-		return NS_OK;
 	case NS_SO_BINDTODEVICE:
 		*v = r->nic;
-		return NS_OK;
-	case NS_SO_ERROR:
-		*v = r->pending;
-		r->pending = NS_OK;
-		return NS_OK;
-	case NS_IP_TTL:
-		*v = r->ttl ? r->ttl : ns_stack_config(ep->stack)->default_ttl;
-		return NS_OK;
-	case NS_IP_TOS:
-		*v = r->tos;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		*v = r->ip_recverr;
 		return NS_OK;
 	case NS_IP_HDRINCL:
 		*v = r->hdrincl;
@@ -849,27 +565,16 @@ static ns_err raw_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		*v = r->csum_off;
 		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		*v = r->pmtudisc;
-		return NS_OK;
-	case NS_IP_MTU: {
-		/* Linux: the connected route's MTU, path MTU included; ENOTCONN without. */
-		struct ns_route rt;
-
-		if (!r->connected ||
-		    ns_route_find(ep->stack, r->nic, r->src_fixed ? &r->local : NULL, &r->peer,
-		                  &rt) != NS_OK)
-			return NS_ERR_NOT_CONNECTED;
-		*v = rt.mtu;
-		return NS_OK;
-	}
+	case NS_IP_MTU:
+		return dgram_route_mtu(ep->stack, r->connected, r->nic,
+		                       r->src_fixed ? &r->local : NULL, &r->peer, v);
 	case NS_ICMP_FILTER:
 		if (r->family != NS_AF_INET || r->proto != IPPROTO_ICMP_)
 			return NS_ERR_NOT_SUPPORTED;
 		*v = r->icmp_filter;
 		return NS_OK;
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		return dgram_get_ip_opt(ep->stack, &r->dg, opt, v);
 	}
 }
 
@@ -927,8 +632,8 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	r->st = st;
 	r->family = family;
 	r->proto = proto;
-	r->local = addr_any(family);
-	r->peer = addr_any(family);
+	r->local = dgram_any(family);
+	r->peer = dgram_any(family);
 	/* Linux inet_create()/inet6_create(): IPPROTO_RAW implies IP_HDRINCL. */
 	r->hdrincl = proto == NS_IPPROTO_RAW;
 	/* rawv6_init_sk(): ICMPv6 is always summed at offset 2, the Mobility Header at 4. */
@@ -936,9 +641,7 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 	              : proto == IPPROTO_ICMPV6_ ? 2
 	              : proto == IPPROTO_MH_     ? 4
 	                                         : -1;
-	r->rq.limit = RAW_BUF_DEFAULT;
-	r->sndbuf = RAW_BUF_DEFAULT;
-	r->pmtudisc = NS_PMTUDISC_WANT;
+	dgram_init(&r->dg);
 	head = &st->eps[fam_idx(family)][proto];
 	r->next = *head;
 	if (*head)
@@ -951,26 +654,24 @@ static ns_err raw_new_raw(struct ns_stack *s, void *priv, uint8_t family, uint8_
 }
 
 /* The raw endpoint behind @ep if it is a raw ICMPv6 one (ICMP6_FILTER's scope: Linux's
- * do_rawv6_setsockopt() answers EOPNOTSUPP on others). */
-static ns_err icmp6_endpoint(struct ns_ep *ep, struct raw_ep **r)
+ * do_rawv6_setsockopt() answers EOPNOTSUPP on others) and @filter is there. */
+static ns_err icmp6_endpoint(struct ns_ep *ep, const uint32_t *filter, struct raw_ep **r)
 {
 	if (!ep || ep->ops != &raw_ep_ops)
 		return ep ? NS_ERR_NOT_SUPPORTED : NS_ERR_INVALID_ARGUMENT;
 	*r = to_raw(ep);
 	if ((*r)->family != NS_AF_INET6 || (*r)->proto != IPPROTO_ICMPV6_)
 		return NS_ERR_NOT_SUPPORTED;
-	return NS_OK;
+	return filter ? NS_OK : NS_ERR_INVALID_ARGUMENT;
 }
 
 ns_err ns_ep_set_icmp6_filter(struct ns_ep *ep, const uint32_t filter[8])
 {
 	struct raw_ep *r;
-	ns_err err = icmp6_endpoint(ep, &r);
+	ns_err err = icmp6_endpoint(ep, filter, &r);
 
 	if (err)
 		return err;
-	if (!filter)
-		return NS_ERR_INVALID_ARGUMENT;
 	memcpy(r->icmp6_filter, filter, sizeof(r->icmp6_filter));
 	return NS_OK;
 }
@@ -978,12 +679,10 @@ ns_err ns_ep_set_icmp6_filter(struct ns_ep *ep, const uint32_t filter[8])
 ns_err ns_ep_get_icmp6_filter(struct ns_ep *ep, uint32_t filter[8])
 {
 	struct raw_ep *r;
-	ns_err err = icmp6_endpoint(ep, &r);
+	ns_err err = icmp6_endpoint(ep, filter, &r);
 
 	if (err)
 		return err;
-	if (!filter)
-		return NS_ERR_INVALID_ARGUMENT;
 	memcpy(filter, r->icmp6_filter, sizeof(r->icmp6_filter));
 	return NS_OK;
 }

@@ -65,6 +65,7 @@
 #include <string.h>
 
 #include "netstack/stack.h"
+#include "udp/dgram.h"
 #include "wire/checksum.h"
 #include "wire/udp.h"
 
@@ -87,13 +88,13 @@ struct udp_proto {
  * @ep:          the endpoint API's head (first member: ns_ep pointers are udp_ep pointers)
  * @tep:         the demuxer's view; tep.id is the current binding
  * @state:       enum udp_state
- * @shut:        NS_SHUT_RD / NS_SHUT_WR bits from shutdown()
  * @reserved:    the port table holds (res_addr, tep.id.lport) for us, with res_flags
  * @addr_locked: bind() named a local address (kept across disconnect)
  * @port_locked: bind() named a port (kept across disconnect)
  * @src_fixed:   tep.id.local is one of our unicast addresses: use it as the source
- * @pending:     error to report on the next read/write/SO_ERROR (NS_OK: none)
- * @rq_*:        receive queue (packets linked by ->next, head at the payload) and its charge
+ * @dg:          what every datagram endpoint keeps (udp/dgram.h): the receive queue
+ *               (packets linked by ->next, head at the payload), the pending error, the
+ *               shutdown bits and the IP-level options
  */
 struct udp_ep {
 	struct ns_ep ep;
@@ -103,26 +104,18 @@ struct udp_ep {
 	struct udp_ep *prev, *next;
 	uint8_t state;
 	uint8_t family;
-	uint8_t shut;
 	bool reserved;
 	uint8_t res_flags; /* NS_TEP_REUSE* the reservation was made with */
 	bool addr_locked;
 	bool port_locked;
 	bool src_fixed;
 	struct ns_addr res_addr;
-	ns_err pending;
-	/* Options. */
-	bool so_broadcast, so_reuseaddr, so_reuseport, so_keepalive, ip_recverr;
-	bool v6only;      /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
-	uint8_t pmtudisc; /* NS_PMTUDISC_* */
-	uint8_t ttl;      /* 0: the stack's default */
-	uint8_t tos;
+	struct dgram_sock dg;
+	/* Options of UDP's own. */
+	bool so_reuseaddr, so_reuseport, so_keepalive;
+	bool v6only; /* NS_IPV6_V6ONLY: an IPv6 endpoint that takes no IPv4 */
 	int32_t linger;
 	int32_t rcvlowat;
-	uint32_t rcvbuf, sndbuf;
-	/* Receive queue. */
-	struct ns_pkt *rq_head, *rq_tail;
-	uint32_t rq_charge;
 	/* CONNECTED: the route to the peer, valid while the stack's generation is rt_gen and
 	 * the device binding is rt_nic. */
 	bool rt_valid;
@@ -144,32 +137,6 @@ static inline struct udp_ep *to_udp(struct ns_ep *ep)
 static inline struct udp_ep *tep_to_udp(struct ns_tep *t)
 {
 	return (struct udp_ep *)((char *)t - offsetof(struct udp_ep, tep));
-}
-
-static inline struct ns_addr addr_any(uint8_t family)
-{
-	struct ns_addr a = {.family = family};
-	return a;
-}
-
-static bool addr_is_multicast(const struct ns_addr *a)
-{
-	if (a->family == NS_AF_INET)
-		return (a->a[0] & 0xf0) == 0xe0; /* 224.0.0.0/4 */
-	return a->family == NS_AF_INET6 && a->a[0] == 0xff;
-}
-
-static bool addr_is_limited_broadcast(const struct ns_addr *a)
-{
-	return a->family == NS_AF_INET && (a->a[0] & a->a[1] & a->a[2] & a->a[3]) == 0xff;
-}
-
-/* RFC 4291 2.5.5.2: ::ffff:a.b.c.d names an IPv4 address on an IPv6 endpoint. */
-static bool addr_is_v4mapped(const struct ns_addr *a)
-{
-	static const uint8_t pfx[12] = {[10] = 0xff, [11] = 0xff};
-
-	return a->family == NS_AF_INET6 && memcmp(a->a, pfx, 12) == 0;
 }
 
 static struct ns_addr v4_of_mapped(const struct ns_addr *a)
@@ -203,13 +170,6 @@ static struct ns_addr res_addr_for(const struct udp_ep *u, const struct ns_addr 
 	return dual(u) && a->family == NS_AF_INET6 && ns_addr_is_any(a) ? none : *a;
 }
 
-/* Network header bytes in front of ours: IPv4 without options (this stack sends none on
- * transport packets), IPv6 without extension headers. */
-static inline uint32_t net_hdr_len(uint8_t family)
-{
-	return family == NS_AF_INET6 ? 40 : 20;
-}
-
 /* Largest payload the UDP length and the IP length fields allow: 65535 - 20 - 8 for IPv4
  * (65507, Linux's limit), 65535 - 8 for IPv6 without jumbograms. */
 static inline uint32_t max_payload(uint8_t family)
@@ -224,73 +184,10 @@ static uint32_t pseudo_sum(const struct ns_addr *src, const struct ns_addr *dst,
 	return csum_pseudo_v4(src->a, dst->a, NS_IPPROTO_UDP, len);
 }
 
-/* What a queued datagram costs the receive buffer: the memory it pins. */
-static inline uint32_t rq_cost(const struct ns_pkt *pkt)
-{
-	return pkt->cap + (uint32_t)sizeof(struct ns_pkt);
-}
-
 static unsigned port_flags(const struct udp_ep *u)
 {
 	return (u->so_reuseaddr ? NS_TEP_REUSEADDR : 0u) |
 	       (u->so_reuseport ? NS_TEP_REUSEPORT : 0u);
-}
-
-static void notify(struct udp_ep *u, uint32_t events)
-{
-	if (u->ep.wq)
-		ns_waiter_notify(u->ep.wq, events);
-}
-
-enum local_kind {
-	LOCAL_BAD = 0,
-	LOCAL_ANY,     /* the unspecified address */
-	LOCAL_UNICAST, /* assigned to a NIC or in one of its ranges */
-	LOCAL_GROUP,   /* broadcast or multicast: receive-only binding */
-};
-
-static enum local_kind nic_local_kind(struct ns_stack *s, struct ns_nic *nic,
-                                      const struct ns_addr *a)
-{
-	if (ns_nic_owns_addr(s, nic, a))
-		return LOCAL_UNICAST;
-	if (ns_nic_match_addr(s, nic, a) == NS_ADDR_BROADCAST)
-		return LOCAL_GROUP;
-	return LOCAL_BAD;
-}
-
-/* May an endpoint bind to @a (on NIC @nic_id, 0: any)? Linux accepts the unspecified
- * address, its own addresses, and broadcast/multicast addresses (to receive those). */
-static enum local_kind classify_local(struct ns_stack *s, uint32_t nic_id, const struct ns_addr *a)
-{
-	if (ns_addr_is_any(a))
-		return LOCAL_ANY;
-	if (addr_is_multicast(a) || addr_is_limited_broadcast(a))
-		return LOCAL_GROUP;
-	if (nic_id) {
-		struct ns_nic *nic = ns_nic_find(s, nic_id);
-		return nic ? nic_local_kind(s, nic, a) : LOCAL_BAD;
-	}
-	if (ns_stack_find_local(s, a))
-		return LOCAL_UNICAST;
-	/* Address ranges and directed broadcasts: ask each NIC. Bind is not a hot path. */
-	uint32_t small[32], *ids = small;
-	size_t n = ns_stack_nic_ids(s, small, 32);
-	if (n > 32) {
-		ids = malloc(n * sizeof(*ids));
-		if (!ids)
-			return LOCAL_BAD;
-		n = ns_stack_nic_ids(s, ids, n);
-	}
-	enum local_kind k = LOCAL_BAD;
-	for (size_t i = 0; i < n && k == LOCAL_BAD; i++) {
-		struct ns_nic *nic = ns_nic_find(s, ids[i]);
-		if (nic)
-			k = nic_local_kind(s, nic, a);
-	}
-	if (ids != small)
-		free(ids);
-	return k;
 }
 
 /* ---------------------------------------------------------------- binding */
@@ -351,8 +248,8 @@ static void unbind(struct udp_ep *u)
 	demux_del(u);
 	release_port(u);
 	u->tep.family = u->family;
-	u->tep.id.local = addr_any(u->family);
-	u->tep.id.remote = addr_any(u->family);
+	u->tep.id.local = dgram_any(u->family);
+	u->tep.id.remote = dgram_any(u->family);
 	u->tep.id.lport = 0;
 	u->tep.id.rport = 0;
 	u->src_fixed = false;
@@ -366,7 +263,7 @@ static void unbind(struct udp_ep *u)
  * not a sequence others can read. */
 static ns_err autobind(struct udp_ep *u, const struct ns_addr *remote, uint16_t rport)
 {
-	struct ns_addr any = addr_any(u->family);
+	struct ns_addr any = dgram_any(u->family);
 	struct ns_addr res = res_addr_for(u, &any);
 	uint16_t port = 0;
 	ns_err err = reserve_port(u, &res, &port, remote, rport);
@@ -401,35 +298,31 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	struct ns_addr laddr = a->addr;
-	if (addr_is_v4mapped(&laddr)) {
+	if (dgram_addr_is_v4mapped(&laddr)) {
 		/* An IPv4 endpoint inside from now on (Linux: EINVAL with IPV6_V6ONLY). */
 		if (u->v6only)
 			return NS_ERR_INVALID_ARGUMENT;
 		laddr = v4_of_mapped(&laddr);
 	}
-	if (a->nic) {
-		/* A NIC in the address (an IPv6 scope) binds to it, as sin6_scope_id. */
-		if (nic && nic != a->nic)
-			return NS_ERR_INVALID_ARGUMENT;
-		if (!ns_nic_find(s, a->nic))
-			return NS_ERR_UNKNOWN_NIC;
-		nic = a->nic;
-	}
-	enum local_kind kind = classify_local(s, nic, &laddr);
-	if (kind == LOCAL_BAD)
+	/* A NIC in the address (an IPv6 scope) binds to it, as sin6_scope_id. */
+	ns_err err = dgram_bind_nic(s, &nic, a->nic);
+	if (err)
+		return err;
+	enum dgram_local kind = dgram_classify_local(s, nic, &laddr);
+	if (kind == DGRAM_LOCAL_BAD)
 		return NS_ERR_BAD_LOCAL_ADDRESS;
 
 	uint16_t port = a->port;
 	struct ns_addr res = res_addr_for(u, &laddr);
 	/* bind(0): no peer, a random port (RFC 6056 3.3.1, as Linux). */
-	ns_err err = reserve_port(u, &res, &port, NULL, 0);
+	err = reserve_port(u, &res, &port, NULL, 0);
 	if (err)
 		return err;
 	uint32_t old_nic = u->tep.nic;
 	u->tep.nic = nic;
 	u->tep.family = laddr.family;
 	u->tep.id.local = laddr;
-	u->tep.id.remote = addr_any(laddr.family);
+	u->tep.id.remote = dgram_any(laddr.family);
 	u->tep.id.lport = port;
 	err = demux_add(u);
 	if (err) {
@@ -437,9 +330,9 @@ static ns_err udp_bind(struct ns_ep *ep, const struct ns_sockaddr *a)
 		unbind(u);
 		return err;
 	}
-	u->addr_locked = kind != LOCAL_ANY;
+	u->addr_locked = kind != DGRAM_LOCAL_ANY;
 	u->port_locked = a->port != 0; /* as Linux's SOCK_BINDPORT_LOCK */
-	u->src_fixed = kind == LOCAL_UNICAST;
+	u->src_fixed = kind == DGRAM_LOCAL_UNICAST;
 	u->state = UDP_BOUND;
 	return NS_OK;
 }
@@ -455,10 +348,10 @@ static ns_err udp_disconnect(struct udp_ep *u)
 	if (!u->addr_locked) {
 		/* Back to the endpoint's own family (a v4-mapped peer made it IPv4 inside). */
 		u->tep.family = u->family;
-		u->tep.id.local = addr_any(u->family);
+		u->tep.id.local = dgram_any(u->family);
 		u->src_fixed = false;
 	}
-	u->tep.id.remote = addr_any(u->tep.family);
+	u->tep.id.remote = dgram_any(u->tep.family);
 	u->tep.id.rport = 0;
 	if (!u->port_locked) {
 		unbind(u);
@@ -485,7 +378,7 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	if (a->addr.family != u->family)
 		return NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED;
 	struct ns_addr peer = a->addr;
-	if (addr_is_v4mapped(&peer)) {
+	if (dgram_addr_is_v4mapped(&peer)) {
 		/* Linux: ENETUNREACH with IPV6_V6ONLY, or once bound to an IPv6 address. */
 		if (u->v6only || (u->addr_locked && u->tep.family == NS_AF_INET6))
 			return NS_ERR_NETWORK_UNREACHABLE;
@@ -512,7 +405,7 @@ static ns_err udp_connect(struct ns_ep *ep, const struct ns_sockaddr *a)
 	    &peer, &rt);
 	if (err)
 		return err;
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
 	struct ns_tep_id old = u->tep.id;
 	uint8_t old_family = u->tep.family;
@@ -584,7 +477,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		to_port = dst->port;
 		/* A v4-mapped destination goes over IPv4, from an IPv4 source (Linux:
 		 * ENETUNREACH with IPV6_V6ONLY or from an IPv6 source). */
-		if (addr_is_v4mapped(&to)) {
+		if (dgram_addr_is_v4mapped(&to)) {
 			if (u->v6only || (u->src_fixed && u->tep.id.local.family == NS_AF_INET6))
 				return NS_ERR_NETWORK_UNREACHABLE;
 			to = v4_of_mapped(&to);
@@ -617,38 +510,20 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 			u->rt_valid = true;
 		}
 	}
-	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->so_broadcast)
+	if ((rt.flags & NS_ROUTE_BROADCAST) && !u->dg.so_broadcast)
 		return NS_ERR_BROADCAST_DISABLED;
-	/* Path MTU discovery (endpoint.h, NS_IP_MTU_DISCOVER; Linux ip_append_data()): PROBE
-	 * sizes by the link, the others by the path; DO and PROBE refuse what does not fit,
-	 * WANT and DONT let the network layer fragment it. */
-	if (u->pmtudisc == NS_PMTUDISC_PROBE) {
-		struct ns_nic *n = ns_nic_find(s, rt.nic);
-
-		if (n)
-			rt.mtu = ns_nic_mtu(n);
-	}
-	bool fits = UDP_HLEN + len + net_hdr_len(to.family) <= rt.mtu;
-	if (!fits && u->pmtudisc >= NS_PMTUDISC_DO)
+	/* Path MTU discovery: WANT and DONT let the network layer fragment what does not
+	 * fit, DO and PROBE refuse it. */
+	bool fits = dgram_fits(s, &u->dg, &rt, UDP_HLEN + len + dgram_net_hdr_len(to.family));
+	if (dgram_too_big(&u->dg, fits))
 		return NS_ERR_MESSAGE_TOO_LONG;
-	if (u->pending) {
-		err = u->pending;
-		u->pending = NS_OK;
+	err = dgram_send_check(&u->dg);
+	if (err)
 		return err;
-	}
-	if (u->shut & NS_SHUT_WR)
-		return NS_ERR_CLOSED_FOR_SEND;
 
-	uint32_t headroom = NS_PKT_HEADROOM;
-	if (rt.max_header_len)
-		headroom = (rt.max_header_len + UDP_HLEN + 15u) & ~15u;
-	struct ns_pkt *pkt = ns_pkt_alloc(headroom, (uint32_t)len);
-	if (!pkt) {
-		ns_drop(s, NULL, NS_DROP_NO_MEMORY);
+	struct ns_pkt *pkt = dgram_pkt_new(s, &rt, UDP_HLEN, buf, len);
+	if (!pkt)
 		return NS_ERR_NO_BUFFER_SPACE;
-	}
-	if (len)
-		memcpy(ns_pkt_data(pkt), buf, len); /* the one copy in */
 	uint8_t *h = ns_pkt_push(pkt, NS_HDR_TRANSPORT, UDP_HLEN);
 	if (!h) {
 		ns_drop(s, pkt, NS_DROP_NO_HEADROOM);
@@ -669,7 +544,7 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 		r.csum = csum_fold(ps);
 		udp_emit(&r, h, ps, false);
 		pkt->flags |= NS_PKT_CSUM_PARTIAL;
-		pkt->csum_start = (uint16_t)net_hdr_len(to.family);
+		pkt->csum_start = (uint16_t)dgram_net_hdr_len(to.family);
 		pkt->csum_off = 6;
 	} else {
 		udp_emit(&r, h, ps, true);
@@ -678,19 +553,10 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	pkt->netproto = rt.netproto;
 	pkt->nic = rt.nic;
 
-	struct ns_write_params wp = {
-	    .ttl = u->ttl,
-	    .tos = u->tos,
-	    /* Linux's ip_dont_fragment(): DF unless DONT, and under WANT only on datagrams
-	     * that are not fragmented. */
-	    .df = u->pmtudisc != NS_PMTUDISC_DONT && fits,
-	    .df_always = u->pmtudisc >= NS_PMTUDISC_DO,
-	};
-	if (rt.flags & NS_ROUTE_MULTICAST)
-		wp.ttl = 1; /* IP_MULTICAST_TTL's default (RFC 1112 6.1) */
+	struct ns_write_params wp = dgram_write_params(&u->dg, &rt, fits);
 	err = ns_netproto_write(s, &rt, pkt, &wp);
 	/* Linux hides ENOBUFS from UDP senders unless IP_RECVERR (udp_send_skb). */
-	if (err == NS_ERR_NO_BUFFER_SPACE && !u->ip_recverr)
+	if (err == NS_ERR_NO_BUFFER_SPACE && !u->dg.ip_recverr)
 		err = NS_OK;
 	if (err)
 		return err;
@@ -700,69 +566,27 @@ static ns_err udp_write(struct ns_ep *ep, const void *buf, size_t len,
 	return NS_OK;
 }
 
-static void rq_pop(struct udp_ep *u)
-{
-	struct ns_pkt *pkt = u->rq_head;
-	u->rq_head = pkt->next;
-	if (!u->rq_head)
-		u->rq_tail = NULL;
-	u->rq_charge -= rq_cost(pkt);
-	pkt->next = NULL;
-	ns_pkt_free(pkt);
-}
-
 static ns_err udp_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
                        struct ns_read_result *res)
 {
 	struct udp_ep *u = to_udp(ep);
-	struct ns_read_result dummy;
-
-	if (!res)
-		res = &dummy;
-	memset(res, 0, sizeof(*res));
-	if (len && !buf)
-		return NS_ERR_BAD_BUFFER;
+	struct ns_pkt *pkt;
 	/* Linux __skb_recv_udp(): a pending error comes before queued data. */
-	if (u->pending) {
-		ns_err err = u->pending;
-		u->pending = NS_OK;
-		return err;
-	}
-	struct ns_pkt *pkt = u->rq_head;
-	if (!pkt)
-		/* After SHUT_RD an empty queue reads as end of file (0 bytes), as a blocking
-		 * Linux recv() does; datagrams that still arrive are read normally. */
-		return (u->shut & NS_SHUT_RD) ? NS_OK : NS_ERR_WOULD_BLOCK;
+	ns_err err = dgram_read(&u->dg, buf, len, res, &pkt);
 
-	size_t n = pkt->len;
-	size_t c = len < n ? len : n;
-	if (c)
-		memcpy(buf, ns_pkt_data(pkt), c); /* the one copy out */
-	res->count = c;
-	res->total = n;
+	if (err || !pkt)
+		return err;
 	res->from.addr = api_addr(u, &pkt->src);
 	const uint8_t *uh = ns_pkt_hdr(pkt, NS_HDR_TRANSPORT);
 	res->from.port = uh ? udp_get_src_port(uh) : 0;
 	res->from.nic = pkt->nic;
-	if (!(flags & NS_MSG_PEEK))
-		rq_pop(u);
+	dgram_read_done(&u->dg, flags);
 	return NS_OK;
 }
 
 static uint32_t udp_readiness(struct ns_ep *ep, uint32_t mask)
 {
-	struct udp_ep *u = to_udp(ep);
-	uint32_t ev = NS_EV_OUT; /* no send buffer to fill: writable while open */
-
-	if (u->pending)
-		ev |= NS_EV_ERR | NS_EV_IN; /* a read returns the error */
-	if (u->rq_head)
-		ev |= NS_EV_IN;
-	if (u->shut & NS_SHUT_RD)
-		ev |= NS_EV_IN | NS_EV_RDHUP;
-	if ((u->shut & NS_SHUT_RDWR) == NS_SHUT_RDWR)
-		ev |= NS_EV_HUP;
-	return ev & mask;
+	return dgram_readiness(&to_udp(ep)->dg, mask);
 }
 
 static ns_err udp_shutdown(struct ns_ep *ep, int how)
@@ -771,10 +595,7 @@ static ns_err udp_shutdown(struct ns_ep *ep, int how)
 
 	if (how < NS_SHUT_RD || how > NS_SHUT_RDWR)
 		return NS_ERR_INVALID_ARGUMENT;
-	/* Linux inet_shutdown(): an unconnected datagram socket records the shutdown (and wakes
-	 * its waiters) but still answers ENOTCONN. */
-	u->shut |= (uint8_t)how;
-	notify(u, udp_readiness(ep, NS_EV_IN | NS_EV_OUT | NS_EV_HUP | NS_EV_RDHUP));
+	dgram_shutdown(ep, &u->dg, how);
 	return u->state == UDP_CONNECTED ? NS_OK : NS_ERR_NOT_CONNECTED;
 }
 
@@ -796,8 +617,7 @@ static void udp_close(struct ns_ep *ep)
 	if (u->state == UDP_CLOSED)
 		return; /* closed twice within one dispatch */
 	unbind(u);
-	while (u->rq_head)
-		rq_pop(u);
+	dgram_rq_flush(&u->dg.rq);
 	if (u->prev)
 		u->prev->next = u->next;
 	else
@@ -811,30 +631,12 @@ static void udp_close(struct ns_ep *ep)
 	ns_ep_defer_free(s, &u->release, udp_release);
 }
 
-/* Linux sock_setsockopt() for SO_RCVBUF/SO_SNDBUF: clamp to the maximum, double. */
-static uint32_t buf_size(int64_t v, uint32_t min)
-{
-	uint64_t x = (v < 0 || v > UDP_BUF_MAX) ? UDP_BUF_MAX : (uint64_t)v;
-	x *= 2;
-	return x < min ? min : (uint32_t)x;
-}
-
 static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 {
 	struct udp_ep *u = to_udp(ep);
-	struct ns_stack *s = ep->stack;
+	ns_err err;
 
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		/* Shrinking drops nothing already queued; it bounds what comes next. */
-		u->rcvbuf = buf_size(v, UDP_RCVBUF_MIN);
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		u->sndbuf = buf_size(v, UDP_SNDBUF_MIN);
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		u->so_broadcast = v != 0;
-		return NS_OK;
 	case NS_SO_REUSEADDR:
 		/* Takes effect at the next bind, as in Linux. */
 		u->so_reuseaddr = v != 0;
@@ -843,10 +645,9 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		u->so_reuseport = v != 0;
 		return NS_OK;
 	case NS_SO_BINDTODEVICE: {
-		if (v < 0 || v > UINT32_MAX)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		if (v && !ns_nic_find(s, (uint32_t)v))
-			return NS_ERR_UNKNOWN_DEVICE;
+		err = dgram_check_nic(ep->stack, v);
+		if (err)
+			return err;
 		uint32_t old = u->tep.nic;
 		if (old == (uint32_t)v)
 			return NS_OK;
@@ -856,7 +657,7 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 		demux_del(u);
 		u->tep.nic = (uint32_t)v;
 		if (was) {
-			ns_err err = demux_add(u);
+			err = demux_add(u);
 			if (err) {
 				u->tep.nic = old;
 				if (demux_add(u) != NS_OK)
@@ -875,20 +676,6 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 	case NS_SO_RCVLOWAT:
 		u->rcvlowat = v < 1 ? 1 : (v > INT32_MAX ? INT32_MAX : (int32_t)v);
 		return NS_OK;
-	case NS_IP_TTL:
-		/* Linux: -1 restores the default; 1..255; 0 means the default here. */
-		if (v < -1 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		u->ttl = v < 0 ? 0 : (uint8_t)v;
-		return NS_OK;
-	case NS_IP_TOS:
-		if (v < 0 || v > 255)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		u->tos = (uint8_t)v;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		u->ip_recverr = v != 0;
-		return NS_OK;
 	case NS_IPV6_V6ONLY:
 		/* Linux: IPv6 sockets only, and not once bound (EINVAL). */
 		if (u->family != NS_AF_INET6)
@@ -897,15 +684,10 @@ static ns_err udp_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t v)
 			return NS_ERR_INVALID_ENDPOINT_STATE;
 		u->v6only = v != 0;
 		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		if (v < NS_PMTUDISC_DONT || v > NS_PMTUDISC_PROBE)
-			return NS_ERR_INVALID_OPTION_VALUE;
-		u->pmtudisc = (uint8_t)v;
-		return NS_OK;
-	case NS_IP_MTU:   /* read-only, as Linux's (ENOPROTOOPT) */
-	case NS_SO_ERROR: /* read-only */
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		/* Buffers, broadcast, TTL, TOS, RECVERR, MTU_DISCOVER; NS_IP_MTU and
+		 * NS_SO_ERROR are read-only, as Linux's (ENOPROTOOPT). */
+		return dgram_set_ip_opt(&u->dg, opt, v);
 	}
 }
 
@@ -913,18 +695,7 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 {
 	struct udp_ep *u = to_udp(ep);
 
-	if (!v)
-		return NS_ERR_BAD_ADDRESS;
 	switch (opt) {
-	case NS_SO_RCVBUF:
-		*v = u->rcvbuf;
-		return NS_OK;
-	case NS_SO_SNDBUF:
-		*v = u->sndbuf;
-		return NS_OK;
-	case NS_SO_BROADCAST:
-		*v = u->so_broadcast;
-		return NS_OK;
 	case NS_SO_REUSEADDR:
 		*v = u->so_reuseaddr;
 		return NS_OK;
@@ -933,10 +704,6 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 		return NS_OK;
 	case NS_SO_BINDTODEVICE:
 		*v = u->tep.nic;
-		return NS_OK;
-	case NS_SO_ERROR:
-		*v = u->pending;
-		u->pending = NS_OK;
 		return NS_OK;
 	case NS_SO_KEEPALIVE:
 		*v = u->so_keepalive;
@@ -947,45 +714,20 @@ static ns_err udp_get_opt(struct ns_ep *ep, enum ns_opt opt, int64_t *v)
 	case NS_SO_RCVLOWAT:
 		*v = u->rcvlowat;
 		return NS_OK;
-	case NS_IP_TTL: {
-		uint8_t ttl = u->ttl;
-		if (!ttl) {
-			const struct ns_stack_config *cfg = ns_stack_config(ep->stack);
-			ttl = cfg && cfg->default_ttl ? cfg->default_ttl : 64;
-		}
-		*v = ttl;
-		return NS_OK;
-	}
-	case NS_IP_TOS:
-		*v = u->tos;
-		return NS_OK;
-	case NS_IP_RECVERR:
-		*v = u->ip_recverr;
-		return NS_OK;
 	case NS_IPV6_V6ONLY:
 		if (u->family != NS_AF_INET6)
 			return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
 		*v = u->v6only;
 		return NS_OK;
-	case NS_IP_MTU_DISCOVER:
-		*v = u->pmtudisc;
-		return NS_OK;
-	case NS_IP_MTU: {
-		/* Linux: the MTU of the connected route, path MTU included; ENOTCONN without. */
-		struct ns_route rt;
-
-		if (u->state != UDP_CONNECTED ||
-		    ns_route_find(ep->stack, u->tep.nic,
-		                  u->src_fixed && u->tep.id.local.family == u->tep.id.remote.family
-		                      ? &u->tep.id.local
-		                      : NULL,
-		                  &u->tep.id.remote, &rt) != NS_OK)
-			return NS_ERR_NOT_CONNECTED;
-		*v = rt.mtu;
-		return NS_OK;
-	}
+	case NS_IP_MTU:
+		return dgram_route_mtu(ep->stack, u->state == UDP_CONNECTED, u->tep.nic,
+		                       u->src_fixed &&
+		                               u->tep.id.local.family == u->tep.id.remote.family
+		                           ? &u->tep.id.local
+		                           : NULL,
+		                       &u->tep.id.remote, v);
 	default:
-		return NS_ERR_UNKNOWN_PROTOCOL_OPTION;
+		return dgram_get_ip_opt(ep->stack, &u->dg, opt, v);
 	}
 }
 
@@ -1077,17 +819,9 @@ static void udp_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
 		return;
 	}
-	if (pkt->refcnt > 1) {
-		/* Queued packets are linked through ->next and their head moves: each endpoint
-		 * needs a packet of its own. */
-		struct ns_pkt *c = ns_pkt_copy(pkt);
-		ns_pkt_free(pkt);
-		if (!c) {
-			ns_drop(s, NULL, NS_DROP_NO_MEMORY);
-			return;
-		}
-		pkt = c;
-	}
+	pkt = dgram_own(s, pkt);
+	if (!pkt)
+		return;
 	if (!udp_check(pkt, &r, &why)) {
 		ns_drop(s, pkt, why);
 		return;
@@ -1099,61 +833,16 @@ static void udp_deliver(struct ns_tep *t, struct ns_pkt *pkt)
 		ns_drop(s, pkt, NS_DROP_UDP_NO_PORT);
 		return;
 	}
-	/* Linux __udp_enqueue_schedule_skb(): drop once the charge exceeds the buffer. */
-	if (u->rq_charge > u->rcvbuf) {
+	/* Linux __udp_enqueue_schedule_skb(): drop once the charge exceeds the buffer (over
+	 * it, not at it as dgram_rq_full(): UDP's own rule). */
+	if (u->dg.rq.charge > u->dg.rq.limit) {
 		ns_drop(s, pkt, NS_DROP_UDP_RCVBUF_FULL);
 		return;
 	}
 	ns_pkt_trim(pkt, r.len);
 	ns_pkt_consume(pkt, NS_HDR_TRANSPORT, UDP_HLEN);
-	pkt->next = NULL;
-	if (u->rq_tail)
-		u->rq_tail->next = pkt;
-	else
-		u->rq_head = pkt;
-	u->rq_tail = pkt;
-	u->rq_charge += rq_cost(pkt);
 	ns_stat_inc(s, NS_STAT_UDP_DELIVERED);
-	notify(u, NS_EV_IN);
-}
-
-/* ICMP errors: see the theory of operation. @hard says whether Linux reports it on a
- * connected socket without IP_RECVERR (icmp_err_convert[].fatal). */
-static bool ctrl_error(enum ns_ctrl c, ns_err *err, bool *hard)
-{
-	switch (c) {
-	case NS_CTRL_PORT_UNREACHABLE:
-		*err = NS_ERR_CONNECTION_REFUSED;
-		*hard = true;
-		return true;
-	case NS_CTRL_PROTO_UNREACHABLE:
-		*err = NS_ERR_UNKNOWN_PROTOCOL_OPTION; /* Linux: ENOPROTOOPT */
-		*hard = true;
-		return true;
-	case NS_CTRL_PACKET_TOO_BIG:
-		/* Hard under IP_PMTUDISC_WANT. The route's MTU is the core's to update. */
-		*err = NS_ERR_MESSAGE_TOO_LONG;
-		*hard = true;
-		return true;
-	case NS_CTRL_ADMIN_PROHIBITED:
-		*err = NS_ERR_HOST_UNREACHABLE;
-		*hard = true;
-		return true;
-	case NS_CTRL_PARAM_PROBLEM:
-		*err = NS_ERR_MALFORMED_HEADER; /* Linux: EPROTO */
-		*hard = true;
-		return true;
-	case NS_CTRL_HOST_UNREACHABLE:
-	case NS_CTRL_TIME_EXCEEDED:
-		*err = NS_ERR_HOST_UNREACHABLE;
-		*hard = false;
-		return true;
-	case NS_CTRL_NET_UNREACHABLE:
-		*err = NS_ERR_NETWORK_UNREACHABLE;
-		*hard = false;
-		return true;
-	}
-	return false;
+	dgram_enqueue(&u->ep, &u->dg, pkt);
 }
 
 static void udp_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt)
@@ -1164,16 +853,17 @@ static void udp_control(struct ns_tep *t, enum ns_ctrl ctrl, uint32_t info, stru
 
 	(void)info;
 	(void)pkt;
-	if (!ctrl_error(ctrl, &err, &hard))
+	if (!dgram_ctrl_error(u->family, u->dg.pmtudisc, ctrl, &err, &hard))
 		return;
-	/* Linux __udp4_lib_err(): under IP_PMTUDISC_DONT a smaller path MTU is no error
-	 * (datagrams are fragmented to it). */
-	if (ctrl == NS_CTRL_PACKET_TOO_BIG && u->pmtudisc == NS_PMTUDISC_DONT)
-		return;
-	if (!u->ip_recverr && !(hard && u->state == UDP_CONNECTED))
-		return;
-	u->pending = err;
-	notify(u, NS_EV_ERR | NS_EV_IN);
+	if (ctrl == NS_CTRL_PACKET_TOO_BIG) {
+		/* UDP's own rule, in both families (Linux __udp4_lib_err(), __udp6_lib_err()):
+		 * under IP_PMTUDISC_DONT a smaller path MTU is no error (datagrams are
+		 * fragmented to it); in every other mode it is hard. */
+		if (u->dg.pmtudisc == NS_PMTUDISC_DONT)
+			return;
+		hard = true;
+	}
+	dgram_report(&u->ep, &u->dg, err, hard, u->state == UDP_CONNECTED);
 }
 
 static const struct ns_tep_ops udp_tep_ops = {
@@ -1221,16 +911,14 @@ static ns_err udp_new_endpoint(struct ns_stack *s, void *priv, uint8_t family,
 	u->tep.ops = &udp_tep_ops;
 	u->tep.transproto = NS_IPPROTO_UDP;
 	u->tep.family = family;
-	u->tep.id.local = addr_any(family);
-	u->tep.id.remote = addr_any(family);
+	u->tep.id.local = dgram_any(family);
+	u->tep.id.remote = dgram_any(family);
 	u->proto = p;
 	u->family = family;
 	u->state = UDP_INITIAL;
 	u->linger = -1;
 	u->rcvlowat = 1;
-	u->pmtudisc = NS_PMTUDISC_WANT; /* Linux's default for datagram sockets */
-	u->rcvbuf = UDP_BUF_DEFAULT;
-	u->sndbuf = UDP_BUF_DEFAULT;
+	dgram_init(&u->dg);
 	u->next = p->eps;
 	if (p->eps)
 		p->eps->prev = u;
@@ -1257,7 +945,7 @@ static bool to_group(const struct ns_pkt *pkt)
 {
 	if (pkt->flags & (NS_PKT_BROADCAST | NS_PKT_MULTICAST))
 		return true;
-	return addr_is_multicast(&pkt->dst) || addr_is_limited_broadcast(&pkt->dst);
+	return dgram_addr_is_group(&pkt->dst);
 }
 
 /* Broadcast/multicast fan-out: check the datagram once before the demuxer copies it for

@@ -236,6 +236,21 @@ wait_v6() {
 	done
 }
 
+# kernel_snmp NS GROUP FIELD: a counter of the namespace kernel's /proc/net/snmp, whose
+# groups (Ip, Icmp, IcmpMsg...) are a line of names then a line of values; empty if the
+# kernel has not counted it yet (IcmpMsg lists only the types it has seen).
+kernel_snmp() {
+	# shellcheck disable=SC2016 # awk's fields, not the shell's
+	in_ns "$1" awk -v g="$2:" -v f="$3" '$1 == g && !n { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
+		$1 == g && n { for (i = 2; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
+}
+
+# kernel_snmp6 NS FIELD: a counter of the namespace kernel's /proc/net/snmp6.
+kernel_snmp6() {
+	# shellcheck disable=SC2016 # awk's fields, not the shell's
+	in_ns "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
+}
+
 # kernel_tun NS DEV: the kernel side of a TUN, point to point.
 kernel_tun() {
 	ip -n "$1" addr add 198.51.100.1 peer 198.51.100.2 dev "$2"
@@ -319,7 +334,111 @@ except socket.timeout:
 EOF
 }
 
+# udp_echo_narrow_hop NS DST: a 1400-byte datagram to DST's echo port from a client whose
+# path to netstack has a hop narrower than netstack's link. The first echo reply meets the
+# hop and is refused (netstack learns the path MTU from the router's ICMP); a retry (up to
+# 10, 0.5 s apart) must come back intact, fragmented to the learnt MTU, and then 20 more at
+# once. The client's own requests go without DF over IPv4, so the hop fragments them; over
+# IPv6 its kernel learns the MTU too (a send may then fail with EMSGSIZE: retried).
+udp_echo_narrow_hop() {
+	py "$@" <<'PY' || fail "UDP echo to $2 through the narrow hop"
+import socket, sys
+dst = sys.argv[1]
+v6 = ":" in dst
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+if not v6:
+    s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+s.settimeout(0.5)
+s.connect((dst, 7))
+msg = bytes(i % 256 for i in range(1400))
+for attempt in range(1, 11):
+    try:
+        s.send(msg)
+        got = s.recv(2000)
+    except socket.timeout:
+        continue
+    except OSError:
+        continue  # EMSGSIZE: the client's kernel learnt the path MTU
+    if got != msg:
+        sys.exit("echo altered")
+    if attempt == 1:
+        sys.exit("the first 1400-byte echo came back: no hop refused it")
+    print(f"1400-byte echo back on attempt {attempt}")
+    break
+else:
+    sys.exit("no echo in 10 attempts")
+# Now the path MTU is known: every echo comes back at once.
+s.settimeout(2.0)
+for i in range(20):
+    s.send(msg)
+    if s.recv(2000) != msg:
+        sys.exit("echo altered")
+print("20 more echoed at once")
+PY
+}
+
 # ---------------------------------------------------------------- TCP
+
+# bytes_sha256 N: the sha256 of what netstack serve's HTTP sends for /bytes/N (byte i is
+# i mod 251), computed in blocks of whole periods.
+bytes_sha256() {
+	"$PY" - "$1" <<'PY'
+import hashlib, sys
+n = int(sys.argv[1])
+block = bytes(i % 251 for i in range(251)) * 4096
+h = hashlib.sha256()
+left = n
+while left:
+    k = min(left, len(block))
+    h.update(block[:k])
+    left -= k
+print(h.hexdigest())
+PY
+}
+
+# kernel_tcp_server NS ADDR PORT RECEIVED-FILE SEND-FILE: a python3 server in NS on
+# ADDR:PORT (IPv4 or IPv6) that accepts one connection, sends SEND-FILE (then its FIN) while
+# it reads everything until EOF into RECEIVED-FILE, and closes. Creates RECEIVED-FILE.listening
+# once it listens (wait_listening). Runs in the foreground: start it with &.
+kernel_tcp_server() {
+	local ns=$1
+	shift
+	py "$ns" "$@" <<'PY'
+import socket, sys, threading
+addr, port, out, src = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+v6 = ":" in addr
+ls = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind((addr, port))
+ls.listen(1)
+open(out + ".listening", "w").close()
+ls.settimeout(20)
+c, peer = ls.accept()
+c.settimeout(20)
+data = open(src, "rb").read()
+t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
+t.start()
+with open(out, "wb") as f:
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        f.write(b)
+t.join()
+c.close()
+print(f"server: connection from [{peer[0]}]:{peer[1]}" if v6 else f"server: connection from {peer[0]}:{peer[1]}")
+PY
+}
+
+# wait_listening RECEIVED-FILE: until kernel_tcp_server listens, or fail after 5 s.
+wait_listening() {
+	local t0
+	t0=$(now_ms)
+	until [[ -e $1.listening ]]; do
+		(($(now_ms) - t0 < 5000)) || fail "the python server did not start"
+		sleep 0.02
+	done
+}
 
 # start_tcp_serve NS LABEL [serve-args...]: netstack on tap0 at 192.0.2.2/24, the kernel side
 # at 192.0.2.1/24, for the TCP tests.

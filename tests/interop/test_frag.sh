@@ -9,25 +9,19 @@
 # reason.
 source "$(dirname "$0")/lib.sh" "$@"
 
-# kernel_snmp NS FIELD: an Ip: counter of the namespace's kernel.
-kernel_snmp() {
-	in_ns "$1" awk -v f="$2" '$1 == "Ip:" && !n { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
-		$1 == "Ip:" && n { for (i = 2; i <= NF; i++) if (h[i] == f) print $i }' /proc/net/snmp
-}
-
 new_ns NS
 start_serve "$NS" serve --tap tap0 --addr 192.0.2.2/24
 kernel_tap "$NS" tap0
 ping_ok "$NS" 192.0.2.2 56 1 # ARP both ways first
 
-reasm0=$(kernel_snmp "$NS" ReasmOKs)
-frag0=$(kernel_snmp "$NS" FragCreates)
+reasm0=$(kernel_snmp "$NS" Ip ReasmOKs)
+frag0=$(kernel_snmp "$NS" Ip FragCreates)
 for size in 1473 3000 8000 65000 65507; do
 	ping_ok "$NS" 192.0.2.2 "$size" 3
 	note "ping -s $size answered"
 done
-reasm1=$(kernel_snmp "$NS" ReasmOKs)
-frag1=$(kernel_snmp "$NS" FragCreates)
+reasm1=$(kernel_snmp "$NS" Ip ReasmOKs)
+frag1=$(kernel_snmp "$NS" Ip FragCreates)
 ((reasm1 - reasm0 >= 15)) || fail "the kernel reassembled $((reasm1 - reasm0)) replies, want 15"
 # Fragments per request: 2 + 3 + 6 + 44 + 45, three times each.
 ((frag1 - frag0 >= 300)) || fail "the kernel made $((frag1 - frag0)) fragments, want 300"

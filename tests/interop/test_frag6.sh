@@ -9,11 +9,6 @@
 # reason.
 source "$(dirname "$0")/lib.sh" "$@"
 
-# kernel_snmp6 NS FIELD: a counter of the namespace kernel's /proc/net/snmp6.
-kernel_snmp6() {
-	in_ns "$1" awk -v f="$2" '$1 == f { print $2 }' /proc/net/snmp6
-}
-
 new_ns NS
 start_serve "$NS" serve --tap tap0 --addr 192.0.2.2/24 --addr 2001:db8::2/64
 kernel_tap6 "$NS" tap0

@@ -60,9 +60,7 @@ out=$(in_ns "$NS" ping -6 -n -c 2 -i 0.2 -W 2 -I 2001:db8:99::1 "$SLAAC" 2>&1) |
 grep -q ' 2 received' <<<"$out" || fail "ping from 2001:db8:99::1: $out"
 note "from beyond the prefix too: the router's default route works"
 
-want=$("$PY" -c '
-import hashlib
-print(hashlib.sha256(bytes(i % 251 for i in range(300000))).hexdigest())')
+want=$(bytes_sha256 300000)
 got=$(in_ns "$NS" curl -6 -sS -m 20 "http://[$SLAAC]/bytes/300000" | sha256sum | cut -d' ' -f1)
 [[ $got == "$want" ]] || fail "HTTP over the autoconfigured address: sha256 $got, want $want"
 note "HTTP over the autoconfigured address, sha256 ok"

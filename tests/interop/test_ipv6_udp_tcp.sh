@@ -26,17 +26,7 @@ note "UDP echo over IPv4 alongside"
 tcp_echo "$NS" 2001:db8::2 5242880 7 30
 note "5 MB through TCP echo over IPv6"
 
-want=$("$PY" -c '
-import hashlib
-n = 20000000
-block = bytes(i % 251 for i in range(251)) * 4096
-h = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(block))
-    h.update(block[:k])
-    left -= k
-print(h.hexdigest())')
+want=$(bytes_sha256 20000000)
 t0=$(now_ms)
 got=$(in_ns "$NS" curl -6 -sS -m 60 -D "$WORK/h" 'http://[2001:db8::2]/bytes/20000000' | sha256sum | cut -d' ' -f1)
 took=$(($(now_ms) - t0))
@@ -61,37 +51,10 @@ ip -n "$NS" addr add 2001:db8:5::1/64 dev tap1 nodad
 ip -n "$NS" link set tap1 up
 head -c 2097152 /dev/urandom >"$WORK/up"
 head -c 2097152 /dev/urandom >"$WORK/down"
-py "$NS" 5001 "$WORK/got-up" "$WORK/down" <<'PY' &
-import socket, sys, threading
-port, out, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-ls = socket.socket(socket.AF_INET6)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("2001:db8:5::1", port))
-ls.listen(1)
-open(out + ".listening", "w").close()
-ls.settimeout(20)
-c, peer = ls.accept()
-c.settimeout(20)
-data = open(src, "rb").read()
-t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
-t.start()
-with open(out, "wb") as f:
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        f.write(b)
-t.join()
-c.close()
-print(f"server: connection from [{peer[0]}]:{peer[1]}")
-PY
+kernel_tcp_server "$NS" 2001:db8:5::1 5001 "$WORK/got-up" "$WORK/down" &
 srv=$!
 PIDS+=("$srv")
-t0=$(now_ms)
-until [[ -e $WORK/got-up.listening ]]; do
-	(($(now_ms) - t0 < 5000)) || fail "the python server did not start"
-	sleep 0.02
-done
+wait_listening "$WORK/got-up"
 rc=0
 in_ns "$NS" timeout 30 "$NETSTACK" connect --tap tap1 --addr 2001:db8:5::2/64 \
 	--send-file "$WORK/up" '[2001:db8:5::1]:5001' >"$WORK/got-down" 2>"$WORK/connect.err" || rc=$?

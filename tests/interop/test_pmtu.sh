@@ -40,35 +40,7 @@ in_ns "$M" sysctl -qw net.ipv4.ip_forward=1
 ping_ok "$C" 192.0.2.2 56 1
 
 note "UDP: a 1400-byte echo reply meets the narrow hop"
-py "$C" <<'PY' || fail "UDP echo through the 1000-byte hop"
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT: M fragments
-s.settimeout(0.5)
-s.connect(("192.0.2.2", 7))
-msg = bytes(i % 256 for i in range(1400))
-for attempt in range(1, 11):
-    s.send(msg)
-    try:
-        got = s.recv(2000)
-    except socket.timeout:
-        continue
-    if got != msg:
-        sys.exit("echo altered")
-    if attempt == 1:
-        sys.exit("the first 1400-byte echo came back: no hop refused it")
-    print(f"1400-byte echo back on attempt {attempt}")
-    break
-else:
-    sys.exit("no echo in 10 attempts")
-# Now the path MTU is known: every echo comes back at once.
-s.settimeout(2.0)
-for i in range(20):
-    s.send(msg)
-    if s.recv(2000) != msg:
-        sys.exit("echo altered")
-print("20 more echoed at once")
-PY
+udp_echo_narrow_hop "$C" 192.0.2.2
 
 stop_serve
 expect_stat_ge pmtu_updates 1
@@ -80,26 +52,13 @@ note "netstack: $(counter pmtu_updates) path MTU update(s), $(counter frag_oks) 
 note "TCP: a fresh netstack (nothing learnt) serves 20 MB through the narrow hop"
 start_serve "$R" pmtu-tcp --tap tap0 --addr 192.0.2.2/24 --gateway 192.0.2.1
 kernel_tap "$R" tap0
-want=$("$PY" -c '
-import hashlib
-n = 20000000
-period = bytes(i % 251 for i in range(251))
-block = period * 4096
-h = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(block))
-    h.update(block[:k])
-    left -= k
-print(h.hexdigest())')
-icmp0=$(in_ns "$R" awk '$1 == "IcmpMsg:" && !n { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
-	$1 == "IcmpMsg:" && n { for (i = 2; i <= NF; i++) if (h[i] == "OutType3") print $i }' /proc/net/snmp)
+want=$(bytes_sha256 20000000)
+icmp0=$(kernel_snmp "$R" IcmpMsg OutType3)
 t0=$(now_ms)
 got=$(in_ns "$C" curl -sS -m 60 http://192.0.2.2/bytes/20000000 | sha256sum | cut -d' ' -f1)
 took=$(($(now_ms) - t0))
 [[ $got == "$want" ]] || fail "20 MB through the 1000-byte hop: sha256 $got, want $want"
-icmp1=$(in_ns "$R" awk '$1 == "IcmpMsg:" && !n { for (i = 2; i <= NF; i++) h[i] = $i; n = 1; next }
-	$1 == "IcmpMsg:" && n { for (i = 2; i <= NF; i++) if (h[i] == "OutType3") print $i }' /proc/net/snmp)
+icmp1=$(kernel_snmp "$R" IcmpMsg OutType3)
 ((${icmp1:-0} - ${icmp0:-0} >= 1)) || fail "the router sent no destination unreachable"
 note "20 MB in $took ms through MTU 1000; the router sent $((${icmp1:-0} - ${icmp0:-0})) unreachables"
 

@@ -47,22 +47,12 @@ topology
 # The routers' links need their link-local addresses (DAD, about a second) before they route.
 wait_v6 "$C" 2001:db8::2 10
 note "TCP: 20 MB through the narrow hop"
-want=$("$PY" -c '
-import hashlib
-n = 20000000
-block = bytes(i % 251 for i in range(251)) * 4096
-h = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(block))
-    h.update(block[:k])
-    left -= k
-print(h.hexdigest())')
+want=$(bytes_sha256 20000000)
 t0=$(now_ms)
 got=$(in_ns "$C" curl -sS -g -m 60 "http://[2001:db8::2]/bytes/20000000" | sha256sum | cut -d' ' -f1)
 took=$(($(now_ms) - t0))
 [[ $got == "$want" ]] || fail "20 MB over IPv6 through the 1280-byte hop: sha256 $got, want $want"
-ptb=$(in_ns "$R" awk '$1 == "Icmp6OutPktTooBigs" { print $2 }' /proc/net/snmp6)
+ptb=$(kernel_snmp6 "$R" Icmp6OutPktTooBigs)
 ((${ptb:-0} >= 1)) || fail "the router sent no packet too big"
 note "20 MB in $took ms through MTU 1280; the router has sent $ptb packet too big"
 stop_serve
@@ -75,35 +65,7 @@ expect_stat_eq drop_icmp_pmtu_not_ours 0
 serve pmtu6-udp
 
 note "UDP: a 1400-byte echo reply meets the narrow hop"
-py "$C" <<'PY' || fail "UDP echo over IPv6 through the 1280-byte hop"
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.settimeout(0.5)
-s.connect(("2001:db8::2", 7))
-msg = bytes(i % 256 for i in range(1400))
-for attempt in range(1, 11):
-    try:
-        s.send(msg)
-        got = s.recv(2000)
-    except socket.timeout:
-        continue
-    except OSError:
-        continue  # EMSGSIZE: the client's kernel learnt the path MTU from M
-    if got != msg:
-        sys.exit("echo altered")
-    if attempt == 1:
-        sys.exit("the first echo came back: no hop refused it")
-    print(f"1400-byte echo back on attempt {attempt}")
-    break
-else:
-    sys.exit("no echo in 10 attempts")
-s.settimeout(2.0)
-for i in range(20):
-    s.send(msg)
-    if s.recv(2000) != msg:
-        sys.exit("echo altered")
-print("20 more echoed at once")
-PY
+udp_echo_narrow_hop "$C" 2001:db8::2
 stop_serve
 expect_stat_ge pmtu_updates 1
 expect_stat_ge frag_oks 20

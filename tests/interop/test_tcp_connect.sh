@@ -16,46 +16,8 @@ kernel_tap "$NS" tap0
 head -c 4194304 /dev/urandom >"$WORK/up"
 head -c 3145728 /dev/urandom >"$WORK/down"
 
-# server PORT RECEIVED-FILE SEND-FILE: accept one connection, send SEND-FILE while reading
-# everything until EOF into RECEIVED-FILE, then close.
-server() {
-	py "$NS" "$@" <<'PY'
-import socket, sys, threading
-port, out, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-ls = socket.socket()
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("192.0.2.1", port))
-ls.listen(1)
-open(out + ".listening", "w").close()
-ls.settimeout(20)
-c, peer = ls.accept()
-c.settimeout(20)
-data = open(src, "rb").read()
-t = threading.Thread(target=lambda: (c.sendall(data), c.shutdown(socket.SHUT_WR)))
-t.start()
-with open(out, "wb") as f:
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        f.write(b)
-t.join()
-c.close()
-print(f"server: connection from {peer[0]}:{peer[1]}")
-PY
-}
-
-wait_listening() {
-	local t0
-	t0=$(now_ms)
-	until [[ -e $1.listening ]]; do
-		(($(now_ms) - t0 < 5000)) || fail "the python server did not start"
-		sleep 0.02
-	done
-}
-
 note "a file up, 3 MB down, at the same time"
-server 5001 "$WORK/got-up" "$WORK/down" &
+kernel_tcp_server "$NS" 192.0.2.1 5001 "$WORK/got-up" "$WORK/down" &
 srv=$!
 PIDS+=("$srv")
 wait_listening "$WORK/got-up"
@@ -74,7 +36,7 @@ cat "$WORK/connect.err" >&2
 note "both directions intact in $took ms (sha256 $(sha256sum <"$WORK/got-up" | cut -c1-16)...)"
 
 note "stdin as the input"
-server 5002 "$WORK/got-stdin" "$WORK/down" &
+kernel_tcp_server "$NS" 192.0.2.1 5002 "$WORK/got-stdin" "$WORK/down" &
 srv=$!
 PIDS+=("$srv")
 wait_listening "$WORK/got-stdin"

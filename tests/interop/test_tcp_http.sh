@@ -19,18 +19,7 @@ len=$(awk 'tolower($1) == "content-length:" { print $2 + 0 }' "$WORK/h1")
 size=$(stat -c %s "$WORK/index")
 [[ $len -eq $size ]] || fail "GET /: Content-Length $len, body $size bytes"
 
-want=$("$PY" -c '
-import hashlib
-n = 52428800
-period = bytes(i % 251 for i in range(251))
-block = period * (1 << 16)  # 251 * 65536 bytes, a whole number of periods
-h = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(block))
-    h.update(block[:k])
-    left -= k
-print(h.hexdigest())')
+want=$(bytes_sha256 52428800)
 t0=$(now_ms)
 got=$(in_ns "$NS" curl -sS -m 60 -D "$WORK/h2" http://192.0.2.2/bytes/52428800 | sha256sum | cut -d' ' -f1)
 took=$(($(now_ms) - t0))

@@ -10,18 +10,7 @@
 source "$(dirname "$0")/lib.sh" "$@"
 require_cmds curl sha256sum ethtool
 
-want=$("$PY" -c '
-import hashlib
-n = 52428800
-period = bytes(i % 251 for i in range(251))
-block = period * (1 << 16)  # 251 * 65536 bytes, a whole number of periods
-h = hashlib.sha256()
-left = n
-while left:
-    k = min(left, len(block))
-    h.update(block[:k])
-    left -= k
-print(h.hexdigest())')
+want=$(bytes_sha256 52428800)
 
 # feature NS NAME: the value (on/off) ethtool -k shows for the kernel side's feature.
 feature() {

@@ -19,17 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_priv.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
+#include "wire/ipv6.h"
 
-#define ETH_OFF 14
+#define ETH_OFF NT_ETH_OFF
 
 /* ---------------------------------------------------------------- failure reports */
 
-static void nt_fail_at(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-
-static void nt_fail_at(const char *file, int line, const char *fmt, ...)
+void nt_fail_at(const char *file, int line, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -42,8 +41,43 @@ static void nt_fail_at(const char *file, int line, const char *fmt, ...)
 	abort(); /* _fail() does not return: it ends the test */
 }
 
-/* One line about a frame: what a human needs to see which packet it was. */
-static void describe(const uint8_t *b, uint32_t len, char *out, size_t n)
+/* The IPv6 packet at ip[0..len): addresses, the upper layer past the extension headers. */
+static void describe_ipv6(const uint8_t *ip, uint32_t len, char *out, size_t n)
+{
+	struct ipv6_repr r;
+	char s[48], d[48];
+	uint32_t off = IPV6_HLEN, avail;
+	uint8_t nh;
+
+	if (ipv6_parse(&r, ip, len) != IPV6_OK) {
+		snprintf(out, n, "IPv6 packet with an invalid header (%u bytes)", len);
+		return;
+	}
+	struct ns_addr a = ns_addr_v6_from_bytes(r.src), b = ns_addr_v6_from_bytes(r.dst);
+
+	avail = IPV6_HLEN + r.payload_len;
+	for (nh = r.next_header; ipv6_nh_is_ext(nh);) {
+		uint32_t e = ipv6_ext_len(nh, ip + off, avail - off);
+
+		if (e == 0)
+			break;
+		nh = ip[off];
+		off += e;
+	}
+	int k =
+	    snprintf(out, n, "IPv6 %s -> %s nh %u hop %u plen %u", ns_addr_format(&a, s, sizeof(s)),
+	             ns_addr_format(&b, d, sizeof(d)), nh, r.hop_limit, r.payload_len);
+
+	if (k < 0 || (size_t)k >= n)
+		return;
+	if (nh == NS_IPPROTO_ICMPV6 && avail >= off + 2)
+		snprintf(out + k, n - (size_t)k, ", ICMPv6 type %u code %u", ip[off], ip[off + 1]);
+	else if (nh == NS_IPPROTO_UDP && avail >= off + 4)
+		snprintf(out + k, n - (size_t)k, ", UDP %u -> %u", rd16(ip + off),
+		         rd16(ip + off + 2));
+}
+
+void nt_describe(const uint8_t *b, uint32_t len, char *out, size_t n)
 {
 	struct eth_repr e;
 	const uint8_t *ip = b + ETH_OFF;
@@ -56,6 +90,10 @@ static void describe(const uint8_t *b, uint32_t len, char *out, size_t n)
 	if (e.type == ETH_P_ARP && iplen >= ARP_LEN) {
 		snprintf(out, n, "ARP op %u %u.%u.%u.%u -> %u.%u.%u.%u (%u bytes)", rd16(ip + 6),
 		         ip[14], ip[15], ip[16], ip[17], ip[24], ip[25], ip[26], ip[27], len);
+		return;
+	}
+	if (e.type == ETH_P_IPV6) {
+		describe_ipv6(ip, iplen, out, n);
 		return;
 	}
 	if (e.type != ETH_P_IP || iplen < IPV4_MIN_HLEN) {
@@ -76,68 +114,73 @@ static void describe(const uint8_t *b, uint32_t len, char *out, size_t n)
 		snprintf(out + k, n - (size_t)k, ", UDP %u -> %u", rd16(l4), rd16(l4 + 2));
 }
 
-static void check_int(const char *file, int line, const struct nt_frame *f, const char *field,
-                      int64_t want, int64_t got)
+void nt_check_int(const struct nt_where *w, const char *field, int64_t want, int64_t got)
 {
 	char d[256];
 
 	if (want == NT_ANY || want == got)
 		return;
-	describe(f->b, f->len, d, sizeof(d));
-	nt_fail_at(file, line, "%s: got %lld (0x%llx), want %lld (0x%llx) in %s", field,
+	nt_describe(w->b, w->len, d, sizeof(d));
+	nt_fail_at(w->file, w->line, "%s: got %lld (0x%llx), want %lld (0x%llx) in %s", field,
 	           (long long)got, (unsigned long long)got, (long long)want,
 	           (unsigned long long)want, d);
 }
 
-static void check_mac(const char *file, int line, const struct nt_frame *f, const char *field,
-                      const struct nt_mac *want, const struct ns_mac *got)
+void nt_check_mac(const struct nt_where *w, const char *field, const struct nt_mac *want,
+                  const struct ns_mac *got)
 {
-	char w[18], g[18], d[256];
+	char wm[18], g[18], d[256];
 
 	if (!want->set || ns_mac_eq(&want->m, got))
 		return;
-	describe(f->b, f->len, d, sizeof(d));
-	nt_fail_at(file, line, "%s: got %s, want %s in %s", field, ns_mac_format(got, g, sizeof(g)),
-	           ns_mac_format(&want->m, w, sizeof(w)), d);
+	nt_describe(w->b, w->len, d, sizeof(d));
+	nt_fail_at(w->file, w->line, "%s: got %s, want %s in %s", field,
+	           ns_mac_format(got, g, sizeof(g)), ns_mac_format(&want->m, wm, sizeof(wm)), d);
 }
 
-static void check_addr(const char *file, int line, const struct nt_frame *f, const char *field,
-                       const struct ns_addr *want, const uint8_t got[4])
+void nt_check_addr(const struct nt_where *w, const char *field, const struct ns_addr *want,
+                   const uint8_t *got)
 {
-	char d[256];
+	char wa[48], g[48], d[256];
+	struct ns_addr ga;
 
-	if (want->family == NS_AF_UNSPEC || memcmp(want->a, got, 4) == 0)
+	if (want->family == NS_AF_UNSPEC)
 		return;
-	describe(f->b, f->len, d, sizeof(d));
-	nt_fail_at(file, line, "%s: got %u.%u.%u.%u, want %u.%u.%u.%u in %s", field, got[0], got[1],
-	           got[2], got[3], want->a[0], want->a[1], want->a[2], want->a[3], d);
+	ga = want->family == NS_AF_INET6 ? ns_addr_v6_from_bytes(got) : ns_addr_v4_from_bytes(got);
+	if (memcmp(want->a, got, ns_addr_len(&ga)) == 0)
+		return;
+	nt_describe(w->b, w->len, d, sizeof(d));
+	nt_fail_at(w->file, w->line, "%s: got %s, want %s in %s", field,
+	           ns_addr_format(&ga, g, sizeof(g)), ns_addr_format(want, wa, sizeof(wa)), d);
 }
 
-static uint32_t payload_len(const void *payload, int64_t len)
+uint32_t nt_payload_len(const void *payload, int64_t len)
 {
 	if (len != NT_ANY)
 		return (uint32_t)len;
 	return payload ? (uint32_t)strlen(payload) : 0;
 }
 
-static void check_payload(const char *file, int line, const struct nt_frame *f, const void *want,
-                          int64_t want_len, const uint8_t *got, uint32_t got_len)
+void nt_check_payload(const struct nt_where *w, const void *want, int64_t want_len,
+                      const uint8_t *got, uint32_t got_len)
 {
 	char d[256];
 	uint32_t n;
 
 	if (!want && want_len == NT_ANY)
 		return;
-	n = payload_len(want, want_len);
-	describe(f->b, f->len, d, sizeof(d));
+	n = nt_payload_len(want, want_len);
+	nt_describe(w->b, w->len, d, sizeof(d));
 	if (n != got_len)
-		nt_fail_at(file, line, "payload length: got %u, want %u in %s", got_len, n, d);
+		nt_fail_at(w->file, w->line, "payload length: got %u, want %u in %s", got_len, n,
+		           d);
 	if (!want)
 		return;
 	for (uint32_t i = 0; i < n; i++)
 		if (((const uint8_t *)want)[i] != got[i])
-			nt_fail_at(file, line, "payload byte %u: got 0x%02x, want 0x%02x in %s", i,
-			           got[i], ((const uint8_t *)want)[i], d);
+			nt_fail_at(w->file, w->line,
+			           "payload byte %u: got 0x%02x, want 0x%02x in %s", i, got[i],
+			           ((const uint8_t *)want)[i], d);
 }
 
 /* ---------------------------------------------------------------- the probe transport */
@@ -289,6 +332,32 @@ void nt_setup(struct nt *t, const struct nt_opts *opts)
 	t->stats0 = *ns_stack_stats(t->s);
 }
 
+struct ns_link *nt_add_small_nic(struct nt *t)
+{
+	struct ns_channel_config cc = {.mtu = 576,
+	                               .header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{2, 0, 0, 0, 1, 2}},
+	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
+	struct ns_link *l = ns_channel_new(&cc);
+	struct ns_subnet a = {.addr = NT_V4(198, 51, 100, 1), .prefix = 24};
+	struct ns_addr remote = NT_ADDR_REMOTE;
+	struct ns_mac mac = {{2, 0, 0, 0, 1, 9}};
+
+	assert_non_null(l);
+	assert_int_equal(ns_stack_add_nic(t->s, 2, l, "small"), NS_OK);
+	assert_int_equal(ns_stack_add_address(t->s, 2, &a), NS_OK);
+	assert_int_equal(ns_stack_add_static_neighbor(t->s, 2, &remote, &mac), NS_OK);
+	while (ns_channel_pending(l))
+		ns_pkt_free(ns_channel_read(l));
+	return l;
+}
+
+void nt_remove_small_nic(struct nt *t, struct ns_link *l)
+{
+	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
+	ns_link_destroy(l);
+}
+
 /* Free everything, then say what was wrong (false and a message) or nothing (true). */
 static bool nt_teardown_judge(struct nt *t, char *msg, size_t n)
 {
@@ -299,7 +368,7 @@ static bool nt_teardown_judge(struct nt *t, char *msg, size_t n)
 	int64_t leaked;
 
 	if (unread && (p = ns_channel_read(t->link)) != NULL) {
-		describe(ns_pkt_data(p), p->len, d, sizeof(d));
+		nt_describe(ns_pkt_data(p), p->len, d, sizeof(d));
 		ns_pkt_free(p);
 	}
 	nt_discard(t);
@@ -331,13 +400,18 @@ void nt_teardown(struct nt *t)
 		fail_msg("%s", msg);
 }
 
-int nt_cm_setup_opts(void **state, const struct nt_opts *opts)
+struct nt *nt_cm_new(void **state)
 {
 	struct nt *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
 	*state = t;
-	nt_setup(t, opts);
+	return t;
+}
+
+int nt_cm_setup_opts(void **state, const struct nt_opts *opts)
+{
+	nt_setup(nt_cm_new(state), opts);
 	return 0;
 }
 
@@ -401,21 +475,6 @@ uint64_t nt_drops(const struct nt *t, enum ns_drop_reason why)
 
 /* ---------------------------------------------------------------- builders */
 
-static int64_t or_def(int64_t v, int64_t def)
-{
-	return v == NT_ANY ? def : v;
-}
-
-static struct ns_addr addr_or(struct ns_addr a, struct ns_addr def)
-{
-	return a.family == NS_AF_UNSPEC ? def : a;
-}
-
-static struct ns_mac mac_or(struct nt_mac m, struct nt_mac def)
-{
-	return m.set ? m.m : def.m;
-}
-
 /* The IPv4 part of any IP template, as a raw-datagram template. */
 #define IP_PART(m)                                         \
 	((struct nt_ipv4){.eth_src = (m)->eth_src,         \
@@ -439,10 +498,8 @@ static struct ns_mac mac_or(struct nt_mac m, struct nt_mac def)
 	                  .pad = (m)->pad,                 \
 	                  .len = NT_ANY})
 
-/* Lay out a frame of @natural bytes: the real length is frame_len if set, else padded to
- * the Ethernet minimum; the bytes past @natural are the pad byte. 0 if it does not fit. */
-static uint32_t frame_layout(uint8_t *buf, uint32_t cap, uint32_t natural, int64_t frame_len,
-                             int64_t pad)
+uint32_t nt_frame_layout(uint8_t *buf, uint32_t cap, uint32_t natural, int64_t frame_len,
+                         int64_t pad)
 {
 	uint32_t flen =
 	    frame_len != NT_ANY ? (uint32_t)frame_len : (natural < ETH_ZLEN ? ETH_ZLEN : natural);
@@ -450,11 +507,11 @@ static uint32_t frame_layout(uint8_t *buf, uint32_t cap, uint32_t natural, int64
 
 	if (span > cap)
 		return 0;
-	memset(buf, (int)or_def(pad, 0), span);
+	memset(buf, (int)nt_or(pad, 0), span);
 	return flen;
 }
 
-static void eth_put(uint8_t *buf, struct ns_mac dst, struct ns_mac src, uint16_t type)
+void nt_eth_put(uint8_t *buf, struct ns_mac dst, struct ns_mac src, uint16_t type)
 {
 	struct eth_repr e = {.dst = dst, .src = src, .type = type};
 
@@ -463,31 +520,32 @@ static void eth_put(uint8_t *buf, struct ns_mac dst, struct ns_mac src, uint16_t
 
 uint32_t nt_build_ipv4(const struct nt_ipv4 *m, uint8_t *buf, uint32_t cap)
 {
-	uint32_t optlen = m->ip_opts ? (uint32_t)or_def(m->ip_opts_len, 0) : 0;
+	uint32_t optlen = m->ip_opts ? (uint32_t)nt_or(m->ip_opts_len, 0) : 0;
 	uint32_t hl = IPV4_MIN_HLEN + optlen;
-	uint32_t plen = payload_len(m->payload, m->len);
+	uint32_t plen = nt_payload_len(m->payload, m->len);
 	uint32_t iplen = hl + plen;
-	uint32_t flen = frame_layout(buf, cap, ETH_OFF + iplen, m->frame_len, m->pad);
-	struct ns_addr src = addr_or(m->src, NT_ADDR_PEER), dst = addr_or(m->dst, NT_ADDR_US);
+	uint32_t flen = nt_frame_layout(buf, cap, ETH_OFF + iplen, m->frame_len, m->pad);
+	struct ns_addr src = nt_addr_or(m->src, NT_ADDR_PEER), dst = nt_addr_or(m->dst, NT_ADDR_US);
 	uint8_t *ip = buf + ETH_OFF;
 	uint32_t claimed;
 	uint16_t frag;
 
 	if (!flen)
 		return 0;
-	eth_put(buf, mac_or(m->eth_dst, NT_MAC_US), mac_or(m->eth_src, NT_MAC_PEER), ETH_P_IP);
-	ip[0] = (uint8_t)(or_def(m->version, 4) << 4 | (or_def(m->ihl, hl / 4) & 0x0f));
-	ip[1] = (uint8_t)or_def(m->tos, 0);
-	wr16(ip + 2, (uint16_t)or_def(m->ip_len, iplen));
-	wr16(ip + 4, (uint16_t)or_def(m->ip_id, NT_DEF_IP_ID));
-	frag = (uint16_t)((or_def(m->frag_off, 0) / 8) & IPV4_FRAG_MASK);
-	if (or_def(m->df, 0))
+	nt_eth_put(buf, nt_mac_or(m->eth_dst, NT_MAC_US), nt_mac_or(m->eth_src, NT_MAC_PEER),
+	           ETH_P_IP);
+	ip[0] = (uint8_t)(nt_or(m->version, 4) << 4 | (nt_or(m->ihl, hl / 4) & 0x0f));
+	ip[1] = (uint8_t)nt_or(m->tos, 0);
+	wr16(ip + 2, (uint16_t)nt_or(m->ip_len, iplen));
+	wr16(ip + 4, (uint16_t)nt_or(m->ip_id, NT_DEF_IP_ID));
+	frag = (uint16_t)((nt_or(m->frag_off, 0) / 8) & IPV4_FRAG_MASK);
+	if (nt_or(m->df, 0))
 		frag |= IPV4_FLAG_DF;
-	if (or_def(m->mf, 0))
+	if (nt_or(m->mf, 0))
 		frag |= IPV4_FLAG_MF;
 	wr16(ip + 6, frag);
-	ip[8] = (uint8_t)or_def(m->ttl, NT_DEF_TTL);
-	ip[9] = (uint8_t)or_def(m->ip_proto, NT_DEF_PROTO);
+	ip[8] = (uint8_t)nt_or(m->ttl, NT_DEF_TTL);
+	ip[9] = (uint8_t)nt_or(m->ip_proto, NT_DEF_PROTO);
 	wr16(ip + 10, 0);
 	memcpy(ip + 12, src.a, 4);
 	memcpy(ip + 16, dst.a, 4);
@@ -499,7 +557,7 @@ uint32_t nt_build_ipv4(const struct nt_ipv4 *m, uint8_t *buf, uint32_t cap)
 	claimed = (ip[0] & 0x0fu) * 4;
 	if (claimed < IPV4_MIN_HLEN || claimed > iplen)
 		claimed = hl;
-	wr16(ip + 10, (uint16_t)or_def(m->ip_csum, csum_finish(csum_partial(ip, claimed, 0))));
+	wr16(ip + 10, (uint16_t)nt_or(m->ip_csum, csum_finish(csum_partial(ip, claimed, 0))));
 	return flen;
 }
 
@@ -507,7 +565,7 @@ uint32_t nt_build_ipv4(const struct nt_ipv4 *m, uint8_t *buf, uint32_t cap)
 static uint32_t build_ip_around(struct nt_ipv4 ip, uint8_t proto, const uint8_t *l4,
                                 uint32_t l4_len, uint8_t *buf, uint32_t cap)
 {
-	ip.ip_proto = or_def(ip.ip_proto, proto);
+	ip.ip_proto = nt_or(ip.ip_proto, proto);
 	ip.payload = l4;
 	ip.len = l4_len;
 	return nt_build_ipv4(&ip, buf, cap);
@@ -515,18 +573,18 @@ static uint32_t build_ip_around(struct nt_ipv4 ip, uint8_t proto, const uint8_t 
 
 uint32_t nt_build_icmp(const struct nt_icmp *m, uint8_t *buf, uint32_t cap)
 {
-	uint32_t plen = payload_len(m->payload, m->len), n;
+	uint32_t plen = nt_payload_len(m->payload, m->len), n;
 	uint8_t *l4 = malloc(ICMPV4_HLEN + plen);
-	uint8_t type = (uint8_t)or_def(m->type, ICMPV4_ECHO_REQUEST);
+	uint8_t type = (uint8_t)nt_or(m->type, ICMPV4_ECHO_REQUEST);
 
 	assert_non_null(l4);
 	memset(l4, 0, ICMPV4_HLEN);
 	l4[0] = type;
-	l4[1] = (uint8_t)or_def(m->code, 0);
+	l4[1] = (uint8_t)nt_or(m->code, 0);
 	if (type == ICMPV4_ECHO_REQUEST || type == ICMPV4_ECHO_REPLY || m->id != NT_ANY ||
 	    m->seq != NT_ANY) {
-		wr16(l4 + 4, (uint16_t)or_def(m->id, NT_DEF_ECHO_ID));
-		wr16(l4 + 6, (uint16_t)or_def(m->seq, NT_DEF_ECHO_SEQ));
+		wr16(l4 + 4, (uint16_t)nt_or(m->id, NT_DEF_ECHO_ID));
+		wr16(l4 + 6, (uint16_t)nt_or(m->seq, NT_DEF_ECHO_SEQ));
 	}
 	if (m->mtu != NT_ANY)
 		wr16(l4 + 6, (uint16_t)m->mtu);
@@ -535,7 +593,7 @@ uint32_t nt_build_icmp(const struct nt_icmp *m, uint8_t *buf, uint32_t cap)
 	if (plen)
 		memcpy(l4 + ICMPV4_HLEN, m->payload, plen);
 	wr16(l4 + 2,
-	     (uint16_t)or_def(m->csum, csum_finish(csum_partial(l4, ICMPV4_HLEN + plen, 0))));
+	     (uint16_t)nt_or(m->csum, csum_finish(csum_partial(l4, ICMPV4_HLEN + plen, 0))));
 	n = build_ip_around(IP_PART(m), IP_PROTO_ICMP, l4, ICMPV4_HLEN + plen, buf, cap);
 	free(l4);
 	return n;
@@ -543,22 +601,22 @@ uint32_t nt_build_icmp(const struct nt_icmp *m, uint8_t *buf, uint32_t cap)
 
 uint32_t nt_build_udp(const struct nt_udp *m, uint8_t *buf, uint32_t cap)
 {
-	uint32_t plen = payload_len(m->payload, m->len), n, ulen = UDP_HLEN + plen;
+	uint32_t plen = nt_payload_len(m->payload, m->len), n, ulen = UDP_HLEN + plen;
 	uint8_t *l4 = malloc(ulen);
-	struct ns_addr src = addr_or(m->src, NT_ADDR_PEER), dst = addr_or(m->dst, NT_ADDR_US);
+	struct ns_addr src = nt_addr_or(m->src, NT_ADDR_PEER), dst = nt_addr_or(m->dst, NT_ADDR_US);
 	uint16_t csum;
 
 	assert_non_null(l4);
-	wr16(l4, (uint16_t)or_def(m->sport, NT_DEF_SPORT));
-	wr16(l4 + 2, (uint16_t)or_def(m->dport, NT_DEF_DPORT));
-	wr16(l4 + 4, (uint16_t)or_def(m->ulen, ulen));
+	wr16(l4, (uint16_t)nt_or(m->sport, NT_DEF_SPORT));
+	wr16(l4 + 2, (uint16_t)nt_or(m->dport, NT_DEF_DPORT));
+	wr16(l4 + 4, (uint16_t)nt_or(m->ulen, ulen));
 	wr16(l4 + 6, 0);
 	if (plen)
 		memcpy(l4 + UDP_HLEN, m->payload, plen);
 	/* RFC 768: pseudo-header, header and data; a computed 0 is sent as all ones. */
 	csum =
 	    csum_finish(csum_partial(l4, ulen, csum_pseudo_v4(src.a, dst.a, IP_PROTO_UDP, ulen)));
-	wr16(l4 + 6, (uint16_t)or_def(m->csum, csum ? csum : 0xffff));
+	wr16(l4 + 6, (uint16_t)nt_or(m->csum, csum ? csum : 0xffff));
 	n = build_ip_around(IP_PART(m), IP_PROTO_UDP, l4, ulen, buf, cap);
 	free(l4);
 	return n;
@@ -566,27 +624,27 @@ uint32_t nt_build_udp(const struct nt_udp *m, uint8_t *buf, uint32_t cap)
 
 uint32_t nt_build_arp(const struct nt_arp *m, uint8_t *buf, uint32_t cap)
 {
-	uint16_t op = (uint16_t)or_def(m->op, ARP_OP_REQUEST);
+	uint16_t op = (uint16_t)nt_or(m->op, ARP_OP_REQUEST);
 	bool req = op == ARP_OP_REQUEST;
-	uint32_t flen = frame_layout(buf, cap, ETH_OFF + ARP_LEN, m->frame_len, m->pad);
+	uint32_t flen = nt_frame_layout(buf, cap, ETH_OFF + ARP_LEN, m->frame_len, m->pad);
 	struct arp_repr a = {.op = op,
-	                     .sha = mac_or(m->sha, NT_MAC_PEER),
-	                     .tha = mac_or(m->tha, req ? NT_MAC_ZERO : NT_MAC_US)};
-	struct ns_addr spa = addr_or(m->spa, NT_ADDR_PEER), tpa = addr_or(m->tpa, NT_ADDR_US);
+	                     .sha = nt_mac_or(m->sha, NT_MAC_PEER),
+	                     .tha = nt_mac_or(m->tha, req ? NT_MAC_ZERO : NT_MAC_US)};
+	struct ns_addr spa = nt_addr_or(m->spa, NT_ADDR_PEER), tpa = nt_addr_or(m->tpa, NT_ADDR_US);
 
 	if (!flen)
 		return 0;
 	memcpy(a.spa, spa.a, 4);
 	memcpy(a.tpa, tpa.a, 4);
-	eth_put(buf, mac_or(m->eth_dst, req ? NT_MAC_BCAST : NT_MAC_US),
-	        mac_or(m->eth_src, NT_MAC_PEER), ETH_P_ARP);
+	nt_eth_put(buf, nt_mac_or(m->eth_dst, req ? NT_MAC_BCAST : NT_MAC_US),
+	           nt_mac_or(m->eth_src, NT_MAC_PEER), ETH_P_ARP);
 	arp_emit(&a, buf + ETH_OFF);
 	return flen;
 }
 
 /* ---------------------------------------------------------------- sending */
 
-static void send_built(struct nt *t, uint8_t *buf, uint32_t len)
+void nt_send_built(struct nt *t, uint8_t *buf, uint32_t len)
 {
 	assert_true(len > 0);
 	nt_send_frame(t, buf, len);
@@ -600,18 +658,12 @@ void nt_send_frame(struct nt *t, const void *frame, uint32_t len)
 
 void nt_send_ipv4(struct nt *t, const struct nt_ipv4 *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt_build_ipv4(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt_build_ipv4, m);
 }
 
 void nt_send_icmp(struct nt *t, const struct nt_icmp *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt_build_icmp(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt_build_icmp, m);
 }
 
 void nt_send_icmp_echo(struct nt *t, const struct nt_icmp *m)
@@ -624,18 +676,12 @@ void nt_send_icmp_echo(struct nt *t, const struct nt_icmp *m)
 
 void nt_send_udp(struct nt *t, const struct nt_udp *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt_build_udp(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt_build_udp, m);
 }
 
 void nt_send_arp(struct nt *t, const struct nt_arp *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt_build_arp(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt_build_arp, m);
 }
 
 /* ---------------------------------------------------------------- checkers */
@@ -657,24 +703,31 @@ uint32_t nt_discard(struct nt *t)
 	return n;
 }
 
-const struct nt_frame *nt_expect_frame_at(struct nt *t, const char *file, int line)
+void nt_capture_at(struct nt *t, const char *what, uint8_t *b, uint32_t cap, uint32_t *len,
+                   bool *csum_partial, const char *file, int line)
 {
-	struct nt_frame *f = &t->rx;
 	struct ns_pkt *p = ns_channel_read(t->link);
 
 	if (!p)
-		nt_fail_at(file, line, "expected a frame, the stack sent nothing");
-	if (p->len > sizeof(f->b)) {
-		uint32_t len = p->len;
+		nt_fail_at(file, line, "expected %s, the stack sent nothing", what);
+	if (p->len > cap) {
+		uint32_t n = p->len;
 
 		ns_pkt_free(p);
-		nt_fail_at(file, line, "frame of %u bytes is larger than the harness takes", len);
+		nt_fail_at(file, line, "frame of %u bytes is larger than the harness takes", n);
 	}
-	memset(f, 0, offsetof(struct nt_frame, b));
-	f->len = p->len;
-	memcpy(f->b, ns_pkt_data(p), p->len);
-	f->csum_partial = (p->flags & NS_PKT_CSUM_PARTIAL) != 0;
+	*len = p->len;
+	memcpy(b, ns_pkt_data(p), p->len);
+	*csum_partial = (p->flags & NS_PKT_CSUM_PARTIAL) != 0;
 	ns_pkt_free(p);
+}
+
+const struct nt_frame *nt_expect_frame_at(struct nt *t, const char *file, int line)
+{
+	struct nt_frame *f = &t->rx;
+
+	memset(f, 0, offsetof(struct nt_frame, b));
+	nt_capture_at(t, "a frame", f->b, sizeof(f->b), &f->len, &f->csum_partial, file, line);
 	if (!eth_parse(&f->eth, f->b, f->len))
 		nt_fail_at(file, line, "frame of %u bytes has no Ethernet header", f->len);
 	f->l3 = f->b + ETH_OFF;
@@ -689,7 +742,7 @@ void nt_expect_nothing_at(struct nt *t, const char *file, int line)
 
 	if (!p)
 		return;
-	describe(ns_pkt_data(p), p->len, d, sizeof(d));
+	nt_describe(ns_pkt_data(p), p->len, d, sizeof(d));
 	ns_pkt_free(p);
 	nt_fail_at(file, line, "expected no frame, the stack sent %s", d);
 }
@@ -698,10 +751,11 @@ void nt_expect_nothing_at(struct nt *t, const char *file, int line)
 static struct nt_frame *expect_ip(struct nt *t, const struct nt_ipv4 *m, const char *file, int line)
 {
 	struct nt_frame *f = (struct nt_frame *)nt_expect_frame_at(t, file, line);
+	struct nt_where w = NT_WHERE(file, line, f);
 	enum ipv4_err e;
 	char d[256];
 
-	describe(f->b, f->len, d, sizeof(d));
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (f->eth.type != ETH_P_IP)
 		nt_fail_at(file, line, "expected IPv4, got %s", d);
 	e = ipv4_parse(&f->ip, f->l3, f->l3_len, true);
@@ -710,22 +764,22 @@ static struct nt_frame *expect_ip(struct nt *t, const struct nt_ipv4 *m, const c
 	f->l3_len = f->ip.total_len;
 	f->l4 = f->l3 + f->ip.hdr_len;
 	f->l4_len = f->ip.total_len - f->ip.hdr_len;
-	check_mac(file, line, f, "eth_src", &m->eth_src, &f->eth.src);
-	check_mac(file, line, f, "eth_dst", &m->eth_dst, &f->eth.dst);
-	check_addr(file, line, f, "src", &m->src, f->ip.src);
-	check_addr(file, line, f, "dst", &m->dst, f->ip.dst);
-	check_int(file, line, f, "version", m->version, ipv4_get_version(f->l3));
-	check_int(file, line, f, "ihl", m->ihl, f->ip.hdr_len / 4);
-	check_int(file, line, f, "tos", m->tos, f->ip.tos);
-	check_int(file, line, f, "ip_len", m->ip_len, f->ip.total_len);
-	check_int(file, line, f, "ip_id", m->ip_id, f->ip.id);
-	check_int(file, line, f, "df", m->df, f->ip.df);
-	check_int(file, line, f, "mf", m->mf, f->ip.mf);
-	check_int(file, line, f, "frag_off", m->frag_off, f->ip.frag_off);
-	check_int(file, line, f, "ttl", m->ttl, f->ip.ttl);
-	check_int(file, line, f, "ip_proto", m->ip_proto, f->ip.proto);
-	check_int(file, line, f, "ip_csum", m->ip_csum, f->ip.csum);
-	check_int(file, line, f, "frame_len", m->frame_len, f->len);
+	nt_check_mac(&w, "eth_src", &m->eth_src, &f->eth.src);
+	nt_check_mac(&w, "eth_dst", &m->eth_dst, &f->eth.dst);
+	nt_check_addr(&w, "src", &m->src, f->ip.src);
+	nt_check_addr(&w, "dst", &m->dst, f->ip.dst);
+	nt_check_int(&w, "version", m->version, ipv4_get_version(f->l3));
+	nt_check_int(&w, "ihl", m->ihl, f->ip.hdr_len / 4);
+	nt_check_int(&w, "tos", m->tos, f->ip.tos);
+	nt_check_int(&w, "ip_len", m->ip_len, f->ip.total_len);
+	nt_check_int(&w, "ip_id", m->ip_id, f->ip.id);
+	nt_check_int(&w, "df", m->df, f->ip.df);
+	nt_check_int(&w, "mf", m->mf, f->ip.mf);
+	nt_check_int(&w, "frag_off", m->frag_off, f->ip.frag_off);
+	nt_check_int(&w, "ttl", m->ttl, f->ip.ttl);
+	nt_check_int(&w, "ip_proto", m->ip_proto, f->ip.proto);
+	nt_check_int(&w, "ip_csum", m->ip_csum, f->ip.csum);
+	nt_check_int(&w, "frame_len", m->frame_len, f->len);
 	return f;
 }
 
@@ -733,8 +787,9 @@ const struct nt_frame *nt_expect_ipv4_at(struct nt *t, const struct nt_ipv4 *m, 
                                          int line)
 {
 	struct nt_frame *f = expect_ip(t, m, file, line);
+	struct nt_where w = NT_WHERE(file, line, f);
 
-	check_payload(file, line, f, m->payload, m->len, f->l4, f->l4_len);
+	nt_check_payload(&w, m->payload, m->len, f->l4, f->l4_len);
 	return f;
 }
 
@@ -743,23 +798,19 @@ const struct nt_frame *nt_expect_icmp_at(struct nt *t, const struct nt_icmp *m, 
 {
 	struct nt_ipv4 ip = IP_PART(m);
 	struct nt_frame *f;
+	struct nt_where w;
 	char d[256];
 
-	ip.ip_proto = or_def(ip.ip_proto, IP_PROTO_ICMP);
+	ip.ip_proto = nt_or(ip.ip_proto, IP_PROTO_ICMP);
 	f = expect_ip(t, &ip, file, line);
-	describe(f->b, f->len, d, sizeof(d));
+	w = NT_WHERE(file, line, f);
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (!icmpv4_parse(&f->icmp, f->l4, f->l4_len, true))
 		nt_fail_at(file, line, "ICMP message short or checksum wrong: %s", d);
 	f->payload = f->l4 + ICMPV4_HLEN;
 	f->payload_len = f->l4_len - ICMPV4_HLEN;
-	check_int(file, line, f, "type", m->type, f->icmp.type);
-	check_int(file, line, f, "code", m->code, f->icmp.code);
-	check_int(file, line, f, "id", m->id, f->icmp.id);
-	check_int(file, line, f, "seq", m->seq, f->icmp.seq);
-	check_int(file, line, f, "mtu", m->mtu, f->icmp.mtu);
-	check_int(file, line, f, "rest", m->rest, f->icmp.rest);
-	check_int(file, line, f, "csum", m->csum, f->icmp.csum);
-	check_payload(file, line, f, m->payload, m->len, f->payload, f->payload_len);
+	nt_check_int(&w, "mtu", m->mtu, f->icmp.mtu);
+	NT_CHECK_ICMP(&w, m, f);
 	return f;
 }
 
@@ -768,11 +819,13 @@ const struct nt_frame *nt_expect_udp_at(struct nt *t, const struct nt_udp *m, co
 {
 	struct nt_ipv4 ip = IP_PART(m);
 	struct nt_frame *f;
+	struct nt_where w;
 	char d[256];
 
-	ip.ip_proto = or_def(ip.ip_proto, IP_PROTO_UDP);
+	ip.ip_proto = nt_or(ip.ip_proto, IP_PROTO_UDP);
 	f = expect_ip(t, &ip, file, line);
-	describe(f->b, f->len, d, sizeof(d));
+	w = NT_WHERE(file, line, f);
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (!udp_parse(&f->udp, f->l4, f->l4_len))
 		nt_fail_at(file, line, "UDP header short or length wrong: %s", d);
 	if (!f->csum_partial &&
@@ -781,11 +834,7 @@ const struct nt_frame *nt_expect_udp_at(struct nt *t, const struct nt_udp *m, co
 		nt_fail_at(file, line, "UDP checksum wrong: %s", d);
 	f->payload = f->l4 + UDP_HLEN;
 	f->payload_len = f->udp.len - UDP_HLEN;
-	check_int(file, line, f, "sport", m->sport, f->udp.src_port);
-	check_int(file, line, f, "dport", m->dport, f->udp.dst_port);
-	check_int(file, line, f, "ulen", m->ulen, f->udp.len);
-	check_int(file, line, f, "csum", m->csum, f->udp.csum);
-	check_payload(file, line, f, m->payload, m->len, f->payload, f->payload_len);
+	NT_CHECK_UDP(&w, m, f);
 	return f;
 }
 
@@ -793,21 +842,22 @@ const struct nt_frame *nt_expect_arp_at(struct nt *t, const struct nt_arp *m, co
                                         int line)
 {
 	struct nt_frame *f = (struct nt_frame *)nt_expect_frame_at(t, file, line);
+	struct nt_where w = NT_WHERE(file, line, f);
 	struct ns_mac sha, tha;
 	char d[256];
 
-	describe(f->b, f->len, d, sizeof(d));
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (f->eth.type != ETH_P_ARP || !arp_parse(&f->arp, f->l3, f->l3_len))
 		nt_fail_at(file, line, "expected an Ethernet/IPv4 ARP packet, got %s", d);
 	sha = f->arp.sha;
 	tha = f->arp.tha;
-	check_mac(file, line, f, "eth_src", &m->eth_src, &f->eth.src);
-	check_mac(file, line, f, "eth_dst", &m->eth_dst, &f->eth.dst);
-	check_int(file, line, f, "op", m->op, f->arp.op);
-	check_mac(file, line, f, "sha", &m->sha, &sha);
-	check_mac(file, line, f, "tha", &m->tha, &tha);
-	check_addr(file, line, f, "spa", &m->spa, f->arp.spa);
-	check_addr(file, line, f, "tpa", &m->tpa, f->arp.tpa);
-	check_int(file, line, f, "frame_len", m->frame_len, f->len);
+	nt_check_mac(&w, "eth_src", &m->eth_src, &f->eth.src);
+	nt_check_mac(&w, "eth_dst", &m->eth_dst, &f->eth.dst);
+	nt_check_int(&w, "op", m->op, f->arp.op);
+	nt_check_mac(&w, "sha", &m->sha, &sha);
+	nt_check_mac(&w, "tha", &m->tha, &tha);
+	nt_check_addr(&w, "spa", &m->spa, f->arp.spa);
+	nt_check_addr(&w, "tpa", &m->tpa, f->arp.tpa);
+	nt_check_int(&w, "frame_len", m->frame_len, f->len);
 	return f;
 }

@@ -116,6 +116,8 @@ struct nt_mac {
 #define NT_ADDR_PEER  NT_V4(192, 0, 2, 1)
 #define NT_ADDR_BCAST NT_V4(255, 255, 255, 255)
 #define NT_ADDR_ZERO  NT_V4(0, 0, 0, 0)
+/* Behind the second NIC of nt_add_small_nic(). */
+#define NT_ADDR_REMOTE NT_V4(198, 51, 100, 9)
 
 /* Defaults the peer sends with. */
 #define NT_DEF_TTL      64
@@ -247,6 +249,14 @@ struct nt {
 /** nt_setup() - Build the world above into @t (@opts NULL: defaults). Fails the test on
  * any error. */
 void nt_setup(struct nt *t, const struct nt_opts *opts);
+/**
+ * nt_add_small_nic() - A second NIC for forwarding tests: id 2 ("small"), Ethernet, MTU
+ * 576, MAC 02:00:00:00:01:02, 198.51.100.1/24, with a static neighbor NT_ADDR_REMOTE
+ * (02:00:00:00:01:09) behind it. Frames it sent while set up are discarded; returns its
+ * channel link. nt_remove_small_nic() takes the NIC away and destroys the link.
+ */
+struct ns_link *nt_add_small_nic(struct nt *t);
+void nt_remove_small_nic(struct nt *t, struct ns_link *l);
 /** nt_teardown() - Free everything, then fail on unread frames, live endpoints or leaked
  * packets. */
 void nt_teardown(struct nt *t);
@@ -308,6 +318,33 @@ void nt_expect_nothing_at(struct nt *t, const char *file, int line);
 uint32_t nt_pending(const struct nt *t);
 /** nt_discard() - Drop every unread frame; returns how many there were. */
 uint32_t nt_discard(struct nt *t);
+
+/* ---------------------------------------------------------------- endpoints */
+
+/*
+ * Shortcuts the endpoint tests share (harness_ep.c); each fails the test on an error.
+ * Endpoints are opened without a waiter queue.
+ */
+struct ns_sockaddr nt_sa(struct ns_addr a, uint16_t port);
+/** nt_ep_open() - ns_ep_new() of @proto for @family (UDP, TCP, ping). */
+struct ns_ep *nt_ep_open(struct nt *t, uint8_t family, uint8_t proto);
+/** nt_raw_open() - ns_ep_new_raw() of @proto for @family. */
+struct ns_ep *nt_raw_open(struct nt *t, uint8_t family, uint8_t proto);
+/** nt_udp_bound() - A UDP endpoint of @a's family bound to @a:@port. */
+struct ns_ep *nt_udp_bound(struct nt *t, struct ns_addr a, uint16_t port);
+/** nt_read() - Read one datagram into @buf (@res may be NULL); its length. */
+size_t nt_read(struct ns_ep *ep, void *buf, size_t cap, struct ns_read_result *res);
+/** nt_expect_read() - The next datagram is @want, @n bytes. */
+void nt_expect_read(struct ns_ep *ep, const void *want, size_t n);
+/** nt_expect_empty() - Nothing to read (WOULD_BLOCK). */
+void nt_expect_empty(struct ns_ep *ep);
+/** nt_udp_datagram() - A UDP datagram from @src port NT_DEF_SPORT to @dst port @dport
+ * carrying @n bytes of @payload, its checksum right for the family's pseudo-header; heap
+ * allocated (free() it). */
+uint8_t *nt_udp_datagram(struct ns_addr src, struct ns_addr dst, uint16_t dport,
+                         const void *payload, uint32_t n);
+/** nt_send_to() - Write @len bytes to @to (port 0); all of them are taken when it is NS_OK. */
+ns_err nt_send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_addr to);
 
 /* ---------------------------------------------------------------- the probe transport */
 

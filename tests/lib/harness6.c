@@ -14,29 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_priv.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
 
-#define ETH_OFF 14
+#define ETH_OFF NT_ETH_OFF
 
 static struct nt6_frame rx6;
 static const struct nt6_opts *cur_opts;
-
-static void fail_at(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4), noreturn));
-
-static void fail_at(const char *file, int line, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	print_error("%s:%d: %s\n", file, line, msg);
-	_fail(file, line);
-	abort();
-}
 
 /* ---------------------------------------------------------------- setup */
 
@@ -92,11 +77,7 @@ void nt6_setup(struct nt *t, const struct nt6_opts *o)
 
 int nt6_cm_setup_opts(void **state, const struct nt6_opts *o)
 {
-	struct nt *t = calloc(1, sizeof(*t));
-
-	assert_non_null(t);
-	*state = t;
-	nt6_setup(t, o);
+	nt6_setup(nt_cm_new(state), o);
 	return 0;
 }
 
@@ -106,23 +87,6 @@ int nt6_cm_setup(void **state)
 }
 
 /* ---------------------------------------------------------------- builders */
-
-static int64_t or_def(int64_t v, int64_t def)
-{
-	return v == NT_ANY ? def : v;
-}
-
-static struct ns_addr addr_or(struct ns_addr a, struct ns_addr def)
-{
-	return a.family == NS_AF_UNSPEC ? def : a;
-}
-
-static uint32_t plen_of(const void *payload, int64_t len)
-{
-	if (len != NT_ANY)
-		return (uint32_t)len;
-	return payload ? (uint32_t)strlen(payload) : 0;
-}
 
 #define IP6_PART(m)                                    \
 	((struct nt6_raw){.eth_src = (m)->eth_src,     \
@@ -144,35 +108,26 @@ static uint32_t plen_of(const void *payload, int64_t len)
 
 uint32_t nt6_build_raw(const struct nt6_raw *m, uint8_t *buf, uint32_t cap)
 {
-	struct ns_addr src = addr_or(m->src, NT6_ADDR_PEER), dst = addr_or(m->dst, NT6_ADDR_US);
-	uint32_t elen = m->ext ? (uint32_t)or_def(m->ext_len, 0) : 0;
-	uint32_t plen = plen_of(m->payload, m->len);
-	uint32_t natural = ETH_OFF + IPV6_HLEN + elen + plen;
-	uint32_t flen = m->frame_len != NT_ANY ? (uint32_t)m->frame_len
-	                                       : (natural < ETH_ZLEN ? ETH_ZLEN : natural);
-	uint32_t span = flen > natural ? flen : natural;
-	struct eth_repr e = {.type = ETH_P_IPV6};
+	struct ns_addr src = nt_addr_or(m->src, NT6_ADDR_PEER),
+	               dst = nt_addr_or(m->dst, NT6_ADDR_US);
+	uint32_t elen = m->ext ? (uint32_t)nt_or(m->ext_len, 0) : 0;
+	uint32_t plen = nt_payload_len(m->payload, m->len);
+	uint32_t flen =
+	    nt_frame_layout(buf, cap, ETH_OFF + IPV6_HLEN + elen + plen, m->frame_len, m->pad);
 	uint8_t *ip = buf + ETH_OFF;
-	uint8_t upper = (uint8_t)or_def(m->upper, NT_DEF_PROTO);
+	uint8_t upper = (uint8_t)nt_or(m->upper, NT_DEF_PROTO);
+	/* RFC 2464 7: a multicast destination maps to 33:33 and its last four bytes. */
+	struct nt_mac mc = NT_MAC(0x33, 0x33, dst.a[12], dst.a[13], dst.a[14], dst.a[15]);
 
-	if (span > cap)
+	if (!flen)
 		return 0;
-	memset(buf, (int)or_def(m->pad, 0), span);
-	e.src = m->eth_src.set ? m->eth_src.m : NT_MAC_PEER.m;
-	if (m->eth_dst.set) {
-		e.dst = m->eth_dst.m;
-	} else if (dst.a[0] == 0xff) {
-		const struct ns_mac mc = {{0x33, 0x33, dst.a[12], dst.a[13], dst.a[14], dst.a[15]}};
-		e.dst = mc;
-	} else {
-		e.dst = NT_MAC_US.m;
-	}
-	eth_emit(&e, buf);
-	wr32(ip, (uint32_t)(or_def(m->version, 6) << 28 | (or_def(m->tclass, 0) & 0xff) << 20 |
-	                    (or_def(m->flow, 0) & 0xfffff)));
-	wr16(ip + 4, (uint16_t)or_def(m->plen, elen + plen));
-	ip[6] = (uint8_t)or_def(m->nh, elen ? 0 : upper);
-	ip[7] = (uint8_t)or_def(m->hop_limit, NT_DEF_TTL);
+	nt_eth_put(buf, nt_mac_or(m->eth_dst, dst.a[0] == 0xff ? mc : NT_MAC_US),
+	           nt_mac_or(m->eth_src, NT_MAC_PEER), ETH_P_IPV6);
+	wr32(ip, (uint32_t)(nt_or(m->version, 6) << 28 | (nt_or(m->tclass, 0) & 0xff) << 20 |
+	                    (nt_or(m->flow, 0) & 0xfffff)));
+	wr16(ip + 4, (uint16_t)nt_or(m->plen, elen + plen));
+	ip[6] = (uint8_t)nt_or(m->nh, elen ? 0 : upper);
+	ip[7] = (uint8_t)nt_or(m->hop_limit, NT_DEF_TTL);
 	memcpy(ip + 8, src.a, 16);
 	memcpy(ip + 24, dst.a, 16);
 	if (elen)
@@ -186,7 +141,7 @@ uint32_t nt6_build_raw(const struct nt6_raw *m, uint8_t *buf, uint32_t cap)
 static uint32_t build_around(struct nt6_raw ip, uint8_t proto, const uint8_t *l4, uint32_t len,
                              uint8_t *buf, uint32_t cap)
 {
-	ip.upper = or_def(ip.upper, proto);
+	ip.upper = nt_or(ip.upper, proto);
 	ip.payload = l4;
 	ip.len = len;
 	return nt6_build_raw(&ip, buf, cap);
@@ -194,28 +149,29 @@ static uint32_t build_around(struct nt6_raw ip, uint8_t proto, const uint8_t *l4
 
 uint32_t nt6_build_icmp(const struct nt6_icmp *m, uint8_t *buf, uint32_t cap)
 {
-	uint32_t plen = plen_of(m->payload, m->len), n;
+	uint32_t plen = nt_payload_len(m->payload, m->len), n;
 	uint8_t *l4 = malloc(ICMPV6_HLEN + plen);
-	uint8_t type = (uint8_t)or_def(m->type, ICMPV6_ECHO_REQUEST);
-	struct ns_addr src = addr_or(m->src, NT6_ADDR_PEER), dst = addr_or(m->dst, NT6_ADDR_US);
+	uint8_t type = (uint8_t)nt_or(m->type, ICMPV6_ECHO_REQUEST);
+	struct ns_addr src = nt_addr_or(m->src, NT6_ADDR_PEER),
+	               dst = nt_addr_or(m->dst, NT6_ADDR_US);
 
 	assert_non_null(l4);
 	memset(l4, 0, ICMPV6_HLEN);
 	l4[0] = type;
-	l4[1] = (uint8_t)or_def(m->code, 0);
+	l4[1] = (uint8_t)nt_or(m->code, 0);
 	if (type == ICMPV6_ECHO_REQUEST || type == ICMPV6_ECHO_REPLY || m->id != NT_ANY ||
 	    m->seq != NT_ANY) {
-		wr16(l4 + 4, (uint16_t)or_def(m->id, NT_DEF_ECHO_ID));
-		wr16(l4 + 6, (uint16_t)or_def(m->seq, NT_DEF_ECHO_SEQ));
+		wr16(l4 + 4, (uint16_t)nt_or(m->id, NT_DEF_ECHO_ID));
+		wr16(l4 + 6, (uint16_t)nt_or(m->seq, NT_DEF_ECHO_SEQ));
 	}
 	if (m->rest != NT_ANY)
 		wr32(l4 + 4, (uint32_t)m->rest);
 	if (plen)
 		memcpy(l4 + ICMPV6_HLEN, m->payload, plen);
 	wr16(l4 + 2,
-	     (uint16_t)or_def(m->csum, csum_finish(csum_partial(
-	                                   l4, ICMPV6_HLEN + plen,
-	                                   csum_pseudo_v6(src.a, dst.a, 58, ICMPV6_HLEN + plen)))));
+	     (uint16_t)nt_or(m->csum, csum_finish(csum_partial(
+	                                  l4, ICMPV6_HLEN + plen,
+	                                  csum_pseudo_v6(src.a, dst.a, 58, ICMPV6_HLEN + plen)))));
 	n = build_around(IP6_PART(m), 58, l4, ICMPV6_HLEN + plen, buf, cap);
 	free(l4);
 	return n;
@@ -223,154 +179,62 @@ uint32_t nt6_build_icmp(const struct nt6_icmp *m, uint8_t *buf, uint32_t cap)
 
 uint32_t nt6_build_udp(const struct nt6_udp *m, uint8_t *buf, uint32_t cap)
 {
-	uint32_t plen = plen_of(m->payload, m->len), ulen = UDP_HLEN + plen, n;
+	uint32_t plen = nt_payload_len(m->payload, m->len), ulen = UDP_HLEN + plen, n;
 	uint8_t *l4 = malloc(ulen);
-	struct ns_addr src = addr_or(m->src, NT6_ADDR_PEER), dst = addr_or(m->dst, NT6_ADDR_US);
+	struct ns_addr src = nt_addr_or(m->src, NT6_ADDR_PEER),
+	               dst = nt_addr_or(m->dst, NT6_ADDR_US);
 	uint16_t c;
 
 	assert_non_null(l4);
-	wr16(l4, (uint16_t)or_def(m->sport, NT_DEF_SPORT));
-	wr16(l4 + 2, (uint16_t)or_def(m->dport, NT_DEF_DPORT));
-	wr16(l4 + 4, (uint16_t)or_def(m->ulen, ulen));
+	wr16(l4, (uint16_t)nt_or(m->sport, NT_DEF_SPORT));
+	wr16(l4 + 2, (uint16_t)nt_or(m->dport, NT_DEF_DPORT));
+	wr16(l4 + 4, (uint16_t)nt_or(m->ulen, ulen));
 	wr16(l4 + 6, 0);
 	if (plen)
 		memcpy(l4 + UDP_HLEN, m->payload, plen);
 	c = csum_finish(csum_partial(l4, ulen, csum_pseudo_v6(src.a, dst.a, 17, ulen)));
-	wr16(l4 + 6, (uint16_t)or_def(m->csum, c ? c : 0xffff));
+	wr16(l4 + 6, (uint16_t)nt_or(m->csum, c ? c : 0xffff));
 	n = build_around(IP6_PART(m), 17, l4, ulen, buf, cap);
 	free(l4);
 	return n;
 }
 
-static void send_built(struct nt *t, uint8_t *buf, uint32_t len)
-{
-	assert_true(len > 0);
-	nt_send_frame(t, buf, len);
-	free(buf);
-}
-
 void nt6_send_raw(struct nt *t, const struct nt6_raw *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt6_build_raw(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt6_build_raw, m);
 }
 
 void nt6_send_icmp(struct nt *t, const struct nt6_icmp *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt6_build_icmp(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt6_build_icmp, m);
 }
 
 void nt6_send_udp(struct nt *t, const struct nt6_udp *m)
 {
-	uint8_t *buf = malloc(NT_FRAME_MAX);
-
-	assert_non_null(buf);
-	send_built(t, buf, nt6_build_udp(m, buf, NT_FRAME_MAX));
+	NT_SEND_BUILT(t, nt6_build_udp, m);
 }
 
 /* ---------------------------------------------------------------- checkers */
-
-static void describe(const struct nt6_frame *f, char *out, size_t n)
-{
-	char s[48], d[48];
-	struct ns_addr a = ns_addr_v6_from_bytes(f->ip.src), b = ns_addr_v6_from_bytes(f->ip.dst);
-	int k;
-
-	k = snprintf(out, n, "IPv6 %s -> %s nh %u hop %u plen %u", ns_addr_format(&a, s, sizeof(s)),
-	             ns_addr_format(&b, d, sizeof(d)), f->upper, f->ip.hop_limit,
-	             f->ip.payload_len);
-	if (k > 0 && (size_t)k < n && f->upper == 58 && f->l4_len >= 2)
-		snprintf(out + k, n - (size_t)k, ", ICMPv6 type %u code %u", f->l4[0], f->l4[1]);
-	else if (k > 0 && (size_t)k < n && f->upper == 17 && f->l4_len >= 4)
-		snprintf(out + k, n - (size_t)k, ", UDP %u -> %u", rd16(f->l4), rd16(f->l4 + 2));
-}
-
-static void check_int(const char *file, int line, const struct nt6_frame *f, const char *field,
-                      int64_t want, int64_t got)
-{
-	char d[256];
-
-	if (want == NT_ANY || want == got)
-		return;
-	describe(f, d, sizeof(d));
-	fail_at(file, line, "%s: got %lld (0x%llx), want %lld (0x%llx) in %s", field,
-	        (long long)got, (unsigned long long)got, (long long)want, (unsigned long long)want,
-	        d);
-}
-
-static void check_addr(const char *file, int line, const struct nt6_frame *f, const char *field,
-                       const struct ns_addr *want, const uint8_t got[16])
-{
-	char w[48], g[48], d[256];
-	struct ns_addr ga = ns_addr_v6_from_bytes(got);
-
-	if (want->family == NS_AF_UNSPEC || memcmp(want->a, got, 16) == 0)
-		return;
-	describe(f, d, sizeof(d));
-	fail_at(file, line, "%s: got %s, want %s in %s", field, ns_addr_format(&ga, g, sizeof(g)),
-	        ns_addr_format(want, w, sizeof(w)), d);
-}
-
-static void check_mac(const char *file, int line, const struct nt6_frame *f, const char *field,
-                      const struct nt_mac *want, const struct ns_mac *got)
-{
-	char w[18], g[18], d[256];
-
-	if (!want->set || ns_mac_eq(&want->m, got))
-		return;
-	describe(f, d, sizeof(d));
-	fail_at(file, line, "%s: got %s, want %s in %s", field, ns_mac_format(got, g, sizeof(g)),
-	        ns_mac_format(&want->m, w, sizeof(w)), d);
-}
-
-static void check_payload(const char *file, int line, const struct nt6_frame *f, const void *want,
-                          int64_t want_len, const uint8_t *got, uint32_t got_len)
-{
-	char d[256];
-	uint32_t n;
-
-	if (!want && want_len == NT_ANY)
-		return;
-	n = plen_of(want, want_len);
-	describe(f, d, sizeof(d));
-	if (n != got_len)
-		fail_at(file, line, "payload length: got %u, want %u in %s", got_len, n, d);
-	if (want && memcmp(want, got, n) != 0)
-		fail_at(file, line, "payload bytes differ in %s", d);
-}
 
 /* Capture an IPv6 frame and walk it to its upper layer; check the IP fields @m sets. */
 static struct nt6_frame *expect_ip(struct nt *t, const struct nt6_raw *m, const char *file,
                                    int line)
 {
 	struct nt6_frame *f = &rx6;
-	struct ns_pkt *p = ns_channel_read(t->link);
+	struct nt_where w;
 	uint32_t off, avail;
 	uint8_t nh;
-	char d[256];
 
-	if (!p)
-		fail_at(file, line, "expected an IPv6 frame, the stack sent nothing");
-	if (p->len > sizeof(f->b)) {
-		ns_pkt_free(p);
-		fail_at(file, line, "frame too large");
-	}
 	memset(f, 0, offsetof(struct nt6_frame, b));
-	f->len = p->len;
-	memcpy(f->b, ns_pkt_data(p), p->len);
-	f->csum_partial = (p->flags & NS_PKT_CSUM_PARTIAL) != 0;
-	ns_pkt_free(p);
+	nt_capture_at(t, "an IPv6 frame", f->b, sizeof(f->b), &f->len, &f->csum_partial, file,
+	              line);
+	w = NT_WHERE(file, line, f);
 	if (!eth_parse(&f->eth, f->b, f->len) || f->eth.type != ETH_P_IPV6)
-		fail_at(file, line, "expected IPv6, got a %u-byte frame of ethertype 0x%04x",
-		        f->len, f->len >= ETH_OFF ? rd16(f->b + 12) : 0);
+		nt_fail_at(file, line, "expected IPv6, got a %u-byte frame of ethertype 0x%04x",
+		           f->len, f->len >= ETH_OFF ? rd16(f->b + 12) : 0);
 	f->l3 = f->b + ETH_OFF;
 	if (ipv6_parse(&f->ip, f->l3, f->len - ETH_OFF) != IPV6_OK)
-		fail_at(file, line, "IPv6 header invalid in a %u-byte frame", f->len);
+		nt_fail_at(file, line, "IPv6 header invalid in a %u-byte frame", f->len);
 	avail = IPV6_HLEN + f->ip.payload_len;
 	nh = f->ip.next_header;
 	off = IPV6_HLEN;
@@ -378,7 +242,7 @@ static struct nt6_frame *expect_ip(struct nt *t, const struct nt6_raw *m, const 
 		uint32_t n = ipv6_ext_len(nh, f->l3 + off, avail - off);
 
 		if (n == 0)
-			fail_at(file, line, "extension header %u runs past the packet", nh);
+			nt_fail_at(file, line, "extension header %u runs past the packet", nh);
 		if (nh == IPV6_NH_HOPOPTS) {
 			struct ipv6_opt_iter it;
 			struct ipv6_opt o;
@@ -395,20 +259,19 @@ static struct nt6_frame *expect_ip(struct nt *t, const struct nt6_raw *m, const 
 	f->ext_len = off - IPV6_HLEN;
 	f->l4 = f->l3 + off;
 	f->l4_len = avail - off;
-	describe(f, d, sizeof(d));
-	check_mac(file, line, f, "eth_src", &m->eth_src, &f->eth.src);
-	check_mac(file, line, f, "eth_dst", &m->eth_dst, &f->eth.dst);
-	check_addr(file, line, f, "src", &m->src, f->ip.src);
-	check_addr(file, line, f, "dst", &m->dst, f->ip.dst);
-	check_int(file, line, f, "version", m->version, ipv6_get_version(f->l3));
-	check_int(file, line, f, "tclass", m->tclass, f->ip.tclass);
-	check_int(file, line, f, "flow", m->flow, f->ip.flow);
-	check_int(file, line, f, "plen", m->plen, f->ip.payload_len);
-	check_int(file, line, f, "nh", m->nh, f->ip.next_header);
-	check_int(file, line, f, "upper", m->upper, f->upper);
-	check_int(file, line, f, "hop_limit", m->hop_limit, f->ip.hop_limit);
-	check_int(file, line, f, "ext_len", m->ext ? m->ext_len : NT_ANY, f->ext_len);
-	check_int(file, line, f, "frame_len", m->frame_len, f->len);
+	nt_check_mac(&w, "eth_src", &m->eth_src, &f->eth.src);
+	nt_check_mac(&w, "eth_dst", &m->eth_dst, &f->eth.dst);
+	nt_check_addr(&w, "src", &m->src, f->ip.src);
+	nt_check_addr(&w, "dst", &m->dst, f->ip.dst);
+	nt_check_int(&w, "version", m->version, ipv6_get_version(f->l3));
+	nt_check_int(&w, "tclass", m->tclass, f->ip.tclass);
+	nt_check_int(&w, "flow", m->flow, f->ip.flow);
+	nt_check_int(&w, "plen", m->plen, f->ip.payload_len);
+	nt_check_int(&w, "nh", m->nh, f->ip.next_header);
+	nt_check_int(&w, "upper", m->upper, f->upper);
+	nt_check_int(&w, "hop_limit", m->hop_limit, f->ip.hop_limit);
+	nt_check_int(&w, "ext_len", m->ext ? m->ext_len : NT_ANY, f->ext_len);
+	nt_check_int(&w, "frame_len", m->frame_len, f->len);
 	return f;
 }
 
@@ -416,8 +279,9 @@ const struct nt6_frame *nt6_expect_raw_at(struct nt *t, const struct nt6_raw *m,
                                           int line)
 {
 	struct nt6_frame *f = expect_ip(t, m, file, line);
+	struct nt_where w = NT_WHERE(file, line, f);
 
-	check_payload(file, line, f, m->payload, m->len, f->l4, f->l4_len);
+	nt_check_payload(&w, m->payload, m->len, f->l4, f->l4_len);
 	return f;
 }
 
@@ -426,24 +290,20 @@ const struct nt6_frame *nt6_expect_icmp_at(struct nt *t, const struct nt6_icmp *
 {
 	struct nt6_raw ip = IP6_PART(m);
 	struct nt6_frame *f;
+	struct nt_where w;
 	char d[256];
 
-	ip.upper = or_def(ip.upper, 58);
+	ip.upper = nt_or(ip.upper, 58);
 	f = expect_ip(t, &ip, file, line);
-	describe(f, d, sizeof(d));
+	w = NT_WHERE(file, line, f);
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (!icmpv6_parse(&f->icmp, f->l4, f->l4_len))
-		fail_at(file, line, "ICMPv6 message short: %s", d);
+		nt_fail_at(file, line, "ICMPv6 message short: %s", d);
 	if (!icmpv6_csum_ok(f->l4, f->l4_len, csum_pseudo_v6(f->ip.src, f->ip.dst, 58, f->l4_len)))
-		fail_at(file, line, "ICMPv6 checksum wrong: %s", d);
+		nt_fail_at(file, line, "ICMPv6 checksum wrong: %s", d);
 	f->payload = f->l4 + ICMPV6_HLEN;
 	f->payload_len = f->l4_len - ICMPV6_HLEN;
-	check_int(file, line, f, "type", m->type, f->icmp.type);
-	check_int(file, line, f, "code", m->code, f->icmp.code);
-	check_int(file, line, f, "id", m->id, f->icmp.id);
-	check_int(file, line, f, "seq", m->seq, f->icmp.seq);
-	check_int(file, line, f, "rest", m->rest, f->icmp.rest);
-	check_int(file, line, f, "csum", m->csum, f->icmp.csum);
-	check_payload(file, line, f, m->payload, m->len, f->payload, f->payload_len);
+	NT_CHECK_ICMP(&w, m, f);
 	return f;
 }
 
@@ -452,24 +312,22 @@ const struct nt6_frame *nt6_expect_udp_at(struct nt *t, const struct nt6_udp *m,
 {
 	struct nt6_raw ip = IP6_PART(m);
 	struct nt6_frame *f;
+	struct nt_where w;
 	char d[256];
 
-	ip.upper = or_def(ip.upper, 17);
+	ip.upper = nt_or(ip.upper, 17);
 	f = expect_ip(t, &ip, file, line);
-	describe(f, d, sizeof(d));
+	w = NT_WHERE(file, line, f);
+	nt_describe(f->b, f->len, d, sizeof(d));
 	if (!udp_parse(&f->udp, f->l4, f->l4_len))
-		fail_at(file, line, "UDP header short or length wrong: %s", d);
+		nt_fail_at(file, line, "UDP header short or length wrong: %s", d);
 	if (!f->csum_partial &&
 	    !udp_csum_ok(f->l4, f->udp.len, csum_pseudo_v6(f->ip.src, f->ip.dst, 17, f->udp.len),
 	                 false))
-		fail_at(file, line, "UDP checksum wrong: %s", d);
+		nt_fail_at(file, line, "UDP checksum wrong: %s", d);
 	f->payload = f->l4 + UDP_HLEN;
 	f->payload_len = f->udp.len - UDP_HLEN;
-	check_int(file, line, f, "sport", m->sport, f->udp.src_port);
-	check_int(file, line, f, "dport", m->dport, f->udp.dst_port);
-	check_int(file, line, f, "ulen", m->ulen, f->udp.len);
-	check_int(file, line, f, "csum", m->csum, f->udp.csum);
-	check_payload(file, line, f, m->payload, m->len, f->payload, f->payload_len);
+	NT_CHECK_UDP(&w, m, f);
 	return f;
 }
 
@@ -499,7 +357,7 @@ const struct nt6_frame *nt6_expect_nd_at(struct nt *t, uint8_t type, const struc
 	mm.hop_limit = 255;
 	f = nt6_expect_icmp_at(t, &mm, file, line);
 	if (!ndp_parse(r, f->l4, f->l4_len) || !ndp_opts_valid(r->opts, r->opts_len))
-		fail_at(file, line, "ND message of type %u malformed", type);
+		nt_fail_at(file, line, "ND message of type %u malformed", type);
 	return f;
 }
 
@@ -526,9 +384,9 @@ const struct nt6_frame *nt6_expect_mld2_at(struct nt *t, struct mld2_record *rec
 	int rc;
 
 	if (!f->router_alert)
-		fail_at(file, line, "MLD report without a Router Alert option");
+		nt_fail_at(file, line, "MLD report without a Router Alert option");
 	if (!mld2_report_parse(&it, f->l4, f->l4_len))
-		fail_at(file, line, "MLDv2 report malformed");
+		nt_fail_at(file, line, "MLDv2 report malformed");
 	*n = 0;
 	while ((rc = mld2_record_next(&it, &r)) > 0) {
 		if (*n < max)
@@ -536,6 +394,6 @@ const struct nt6_frame *nt6_expect_mld2_at(struct nt *t, struct mld2_record *rec
 		(*n)++;
 	}
 	if (rc < 0)
-		fail_at(file, line, "MLDv2 record malformed");
+		nt_fail_at(file, line, "MLDv2 record malformed");
 	return f;
 }

@@ -24,25 +24,9 @@
 #define ST struct nt *t = *state
 
 #define OTHER_SRC NT_V4(192, 0, 2, 3)
-#define REMOTE    NT_V4(198, 51, 100, 9) /* behind the second NIC when forwarding */
+#define REMOTE    NT_ADDR_REMOTE /* behind the second NIC when forwarding */
 
 /* ---------------------------------------------------------------- helpers */
-
-static struct ns_sockaddr sa(struct ns_addr a, uint16_t port)
-{
-	struct ns_sockaddr s = {.addr = a, .port = port};
-	return s;
-}
-
-static struct ns_ep *udp_bound(struct nt *t, uint16_t port)
-{
-	struct ns_ep *ep = NULL;
-	struct ns_sockaddr b = sa(NT_ADDR_ZERO, port);
-
-	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_UDP, NULL, &ep), NS_OK);
-	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
-	return ep;
-}
 
 static uint8_t *pattern(uint32_t n, uint8_t seed)
 {
@@ -57,19 +41,7 @@ static uint8_t *pattern(uint32_t n, uint8_t seed)
 /* A UDP datagram (header and checksum included) from @src:40000 to us:@dport. */
 static uint8_t *udp_datagram(struct ns_addr src, uint16_t dport, const uint8_t *payload, uint32_t n)
 {
-	uint8_t *d = malloc(8 + n);
-	struct ns_addr us = NT_ADDR_US;
-	uint16_t c;
-
-	assert_non_null(d);
-	wr16(d, NT_DEF_SPORT);
-	wr16(d + 2, dport);
-	wr16(d + 4, (uint16_t)(8 + n));
-	wr16(d + 6, 0);
-	memcpy(d + 8, payload, n);
-	c = csum_finish(csum_partial(d, 8 + n, csum_pseudo_v4(src.a, us.a, IP_PROTO_UDP, 8 + n)));
-	wr16(d + 6, c ? c : 0xffff);
-	return d;
+	return nt_udp_datagram(src, NT_ADDR_US, dport, payload, n);
 }
 
 /* An ICMP echo request (8-byte header and @n data bytes). */
@@ -126,25 +98,6 @@ static void shuffle(uint32_t *a, uint32_t n, uint64_t *x)
 		a[i] = a[j];
 		a[j] = tmp;
 	}
-}
-
-/* Read one datagram from @ep: it must be @want (@n bytes). */
-static void expect_read(struct ns_ep *ep, const uint8_t *want, uint32_t n)
-{
-	static uint8_t buf[65536];
-	struct ns_read_result res;
-
-	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, &res), NS_OK);
-	assert_int_equal(res.count, n);
-	assert_memory_equal(buf, want, n);
-}
-
-static void expect_no_read(struct ns_ep *ep)
-{
-	uint8_t buf[16];
-	struct ns_read_result res;
-
-	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, &res), NS_ERR_WOULD_BLOCK);
 }
 
 /*
@@ -239,13 +192,13 @@ static void echo_reassembled_and_reply_fragmented(void **state)
 static void udp_reassembled_in_reverse(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(5000, 2), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 5000);
 	static const uint32_t rev[4] = {3, 2, 1, 0};
 
 	send_pieces(t, NT_ADDR_PEER, IP_PROTO_UDP, 7, d, 5008, 1480, rev);
-	expect_read(ep, pl, 5000);
-	expect_no_read(ep);
+	nt_expect_read(ep, pl, 5000);
+	nt_expect_empty(ep);
 	ns_ep_close(ep);
 	free(pl);
 	free(d);
@@ -256,7 +209,7 @@ static void udp_reassembled_in_reverse(void **state)
 static void udp_reassembled_in_random_orders(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	uint32_t order[16];
 
@@ -268,11 +221,11 @@ static void udp_reassembled_in_random_orders(void **state)
 		shuffle(order, 9, &x);
 		send_pieces(t, NT_ADDR_PEER, IP_PROTO_UDP, (uint16_t)(100 + round), d, 8008, 904,
 		            order);
-		expect_read(ep, pl, 8000);
+		nt_expect_read(ep, pl, 8000);
 		free(pl);
 		free(d);
 	}
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 30);
 	assert_int_equal(frag_count(fs(t)), 0);
 	ns_ep_close(ep);
@@ -282,7 +235,7 @@ static void udp_reassembled_in_random_orders(void **state)
 static void datagrams_keyed_by_protocol(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(2000, 3), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 2000);
 	uint8_t *req = echo_request(pl, 2000, 9), out[2100];
 	struct ipv4_repr ip;
@@ -291,7 +244,7 @@ static void datagrams_keyed_by_protocol(void **state)
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_ICMP, 55, req, 2008, 1480, 0);
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_ICMP, 55, req, 2008, 1480, 1);
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 55, d, 2008, 1480, 1);
-	expect_read(ep, pl, 2000);
+	nt_expect_read(ep, pl, 2000);
 	assert_int_equal(collect_nt(t, 2, 1500, out, &ip), 2008);
 	assert_int_equal(out[0], ICMPV4_ECHO_REPLY);
 	ns_ep_close(ep);
@@ -305,7 +258,7 @@ static void datagrams_keyed_by_protocol(void **state)
 static void duplicates_tolerated(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(3992, 4), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 3992);
 
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 8, d, 4000, 1000, 0);
@@ -316,9 +269,9 @@ static void duplicates_tolerated(void **state)
 	                        .payload = d + 1000, .len = 800));
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 8, d, 4000, 1000, 3);
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 8, d, 4000, 1000, 3); /* exact, last */
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 8, d, 4000, 1000, 2);
-	expect_read(ep, pl, 3992);
+	nt_expect_read(ep, pl, 3992);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_DUPLICATE), 3);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_OVERLAP), 0);
 	ns_ep_close(ep);
@@ -332,7 +285,7 @@ static void duplicates_tolerated(void **state)
 static void overlap_drops_datagram(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(2992, 5), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 2992);
 
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 9, d, 3000, 1000, 0);
@@ -344,7 +297,7 @@ static void overlap_drops_datagram(void **state)
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_FAILS), 1);
 	assert_int_equal(frag_count(fs(t)), 0);
 	send_piece(t, NT_ADDR_PEER, IP_PROTO_UDP, 9, d, 3000, 1000, 1);
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(frag_count(fs(t)), 1);
 	/* An overlap reaching into the next fragment (starting in a hole) counts too. */
 	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 9, .frag_off = 0, .mf = 1,
@@ -441,7 +394,7 @@ static void bad_lengths(void **state)
 static void fragment_trimmed_to_8_bytes(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(1092, 16), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 1092), b[1004];
 
 	memcpy(b, d, 1000);
@@ -451,7 +404,7 @@ static void fragment_trimmed_to_8_bytes(void **state)
 	assert_int_equal(frag_count(fs(t)), 1);
 	nt_send_ipv4(t, NT_IPV4(.ip_proto = IP_PROTO_UDP, .ip_id = 60, .frag_off = 1000,
 	                        .payload = d + 1000, .len = 100));
-	expect_read(ep, pl, 1092);
+	nt_expect_read(ep, pl, 1092);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_BAD_LEN), 0);
 	assert_int_equal(frag_count(fs(t)), 0);
 	nt_expect_nothing(t);
@@ -490,7 +443,7 @@ static void too_long_with_first_fragment_options(void **state)
 	static const uint8_t nops[40] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	                                 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint32_t len = 65515, first = 1440, step = 1480, sent = 0;
 	uint8_t *pl = pattern(len - 8, 15), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, len - 8);
 
@@ -504,7 +457,7 @@ static void too_long_with_first_fragment_options(void **state)
 		                        .mf = off + k < len, .payload = d + off, .len = k));
 		sent++;
 	}
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), sent);
 	assert_int_equal(frag_count(fs(t)), 0);
@@ -559,7 +512,7 @@ static int setup_small_cap(void **state)
 static void flood_from_one_source_held_to_its_share(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(1992, 8), *d = udp_datagram(OTHER_SRC, 7000, pl, 1992);
 	static uint8_t z[1000];
 	int64_t live0 = ns_pkt_live();
@@ -573,7 +526,7 @@ static void flood_from_one_source_held_to_its_share(void **state)
 	/* Held packets: no more than 64 KiB worth of pooled buffers. */
 	assert_true(ns_pkt_live() - live0 <= 64 * 1024 / NS_PKT_STD_SIZE);
 	send_pieces(t, OTHER_SRC, IP_PROTO_UDP, 1, d, 2000, 1000, NULL);
-	expect_read(ep, pl, 1992);
+	nt_expect_read(ep, pl, 1992);
 	ns_ep_close(ep);
 	free(pl);
 	free(d);
@@ -585,7 +538,7 @@ static void flood_from_one_source_held_to_its_share(void **state)
 static void flood_from_many_sources_stays_under_cap(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7000);
 	uint8_t *pl = pattern(1992, 9), *d = udp_datagram(NT_ADDR_PEER, 7000, pl, 1992);
 	static uint8_t z[1000];
 	int64_t live0 = ns_pkt_live();
@@ -607,7 +560,7 @@ static void flood_from_many_sources_stays_under_cap(void **state)
 		/* Mid-flood, a datagram whose two fragments come back to back. */
 		send_pieces(t, NT_ADDR_PEER, IP_PROTO_UDP, (uint16_t)(1000 + round), d, 2000, 1000,
 		            NULL);
-		expect_read(ep, pl, 1992);
+		nt_expect_read(ep, pl, 1992);
 	}
 	assert_int_equal(sent, 1440);
 	assert_true(nt_drops(t, NS_DROP_FRAG_MEM) > 1000);
@@ -628,9 +581,9 @@ static void flood_from_many_sources_stays_under_cap(void **state)
 static void udp_send_fragmented(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	uint8_t *pl = pattern(4000, 10), out[5000];
-	struct ns_sockaddr to = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr to = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_write_opts o = {.to = &to};
 	struct ipv4_repr ip;
 	size_t n = 0;
@@ -662,9 +615,9 @@ static int setup_offload(void **state)
 static void offloaded_checksum_finished_before_fragmenting(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	uint8_t *pl = pattern(3000, 11), out[4000];
-	struct ns_sockaddr to = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr to = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_write_opts o = {.to = &to};
 	struct ipv4_repr ip;
 	size_t n = 0;
@@ -744,14 +697,15 @@ static int setup_gso(void **state)
 static void local_delivery_not_fragmented(void **state)
 {
 	ST;
-	struct ns_ep *rx = udp_bound(t, 7000), *tx = udp_bound(t, 7001);
+	struct ns_ep *rx = nt_udp_bound(t, NT_ADDR_ZERO, 7000),
+	             *tx = nt_udp_bound(t, NT_ADDR_ZERO, 7001);
 	uint8_t *pl = pattern(9000, 12);
-	struct ns_sockaddr to = sa(NT_ADDR_US, 7000);
+	struct ns_sockaddr to = nt_sa(NT_ADDR_US, 7000);
 	struct ns_write_opts o = {.to = &to};
 	size_t n = 0;
 
 	assert_int_equal(ns_ep_write(tx, pl, 9000, &o, &n), NS_OK);
-	expect_read(rx, pl, 9000);
+	nt_expect_read(rx, pl, 9000);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_OKS), 0);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_REQDS), 0);
 	nt_expect_nothing(t);
@@ -767,32 +721,10 @@ static int setup_forwarding(void **state)
 	return nt_cm_setup_opts(state, NT_OPTS(.forwarding = true));
 }
 
-/* A second NIC with MTU 576 behind which REMOTE lives. */
-static struct ns_link *add_small_nic(struct nt *t)
-{
-	struct ns_channel_config cc = {.mtu = 576,
-	                               .header = NS_LINK_HDR_ETHERNET,
-	                               .mac = {{2, 0, 0, 0, 1, 2}},
-	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
-	struct ns_link *l = ns_channel_new(&cc);
-	struct ns_subnet a = {.addr = NT_V4(198, 51, 100, 1), .prefix = 24};
-	struct ns_addr remote = REMOTE;
-	struct ns_mac mac = {{2, 0, 0, 0, 1, 9}};
-
-	assert_non_null(l);
-	assert_int_equal(ns_stack_add_nic(t->s, 2, l, "small"), NS_OK);
-	assert_int_equal(ns_stack_add_address(t->s, 2, &a), NS_OK);
-	assert_int_equal(ns_stack_add_static_neighbor(t->s, 2, &remote, &mac), NS_OK);
-	while (ns_channel_pending(l))
-		ns_pkt_free(ns_channel_read(l));
-	return l;
-}
-
 static void remove_small_nic(struct nt *t, struct ns_link *l)
 {
 	assert_int_equal(ns_channel_pending(l), 0);
-	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
-	ns_link_destroy(l);
+	nt_remove_small_nic(t, l);
 }
 
 /* RFC 1812 5.2.6 / RFC 791 3.2: a datagram without DF too big for the next link leaves in
@@ -801,7 +733,7 @@ static void remove_small_nic(struct nt *t, struct ns_link *l)
 static void forward_fragments_without_df(void **state)
 {
 	ST;
-	struct ns_link *l = add_small_nic(t);
+	struct ns_link *l = nt_add_small_nic(t);
 	uint8_t *pl = pattern(1300, 13), *d = malloc(1308), out[2000];
 	struct ipv4_repr ip;
 	struct ns_addr src = NT_ADDR_PEER, dst = REMOTE;
@@ -839,7 +771,7 @@ static void forward_fragments_without_df(void **state)
 static void forward_refragments_with_options(void **state)
 {
 	ST;
-	struct ns_link *l = add_small_nic(t);
+	struct ns_link *l = nt_add_small_nic(t);
 	/* Router alert (0x94, copied), then record route (0x07, not copied), then EOL. */
 	static const uint8_t opts[12] = {0x94, 4, 0, 0, 0x07, 7, 4, 0, 0, 0, 0, 0};
 	static uint8_t z[1000];

@@ -28,22 +28,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static struct ns_sockaddr sa6(struct ns_addr a, uint16_t port)
-{
-	struct ns_sockaddr s = {.addr = a, .port = port};
-	return s;
-}
-
-static struct ns_ep *udp6_bound(struct nt *t, uint16_t port)
-{
-	struct ns_ep *ep = NULL;
-	struct ns_sockaddr b = sa6(NT6(0), port);
-
-	assert_int_equal(ns_ep_new(t->s, NS_AF_INET6, NS_IPPROTO_UDP, NULL, &ep), NS_OK);
-	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
-	return ep;
-}
-
 static uint8_t *pattern(uint32_t n, uint8_t seed)
 {
 	uint8_t *p = malloc(n ? n : 1);
@@ -57,19 +41,7 @@ static uint8_t *pattern(uint32_t n, uint8_t seed)
 /* A UDP datagram from the peer's port 40000 to us:@dport, checksummed. */
 static uint8_t *udp6_datagram(uint16_t dport, const uint8_t *pl, uint32_t n)
 {
-	uint8_t *d = malloc(8 + n);
-	struct ns_addr src = NT6_ADDR_PEER, dst = NT6_ADDR_US;
-	uint16_t c;
-
-	assert_non_null(d);
-	wr16(d, NT_DEF_SPORT);
-	wr16(d + 2, dport);
-	wr16(d + 4, (uint16_t)(8 + n));
-	wr16(d + 6, 0);
-	memcpy(d + 8, pl, n);
-	c = csum_finish(csum_partial(d, 8 + n, csum_pseudo_v6(src.a, dst.a, 17, 8 + n)));
-	wr16(d + 6, c ? c : 0xffff);
-	return d;
+	return nt_udp_datagram(NT6_ADDR_PEER, NT6_ADDR_US, dport, pl, n);
 }
 
 /* One fragment: [@pre (@pre_len bytes of extension headers, the IPv6 header naming the
@@ -106,24 +78,6 @@ static void send_piece(struct nt *t, uint32_t id, const uint8_t *d, uint32_t len
 	uint32_t off = i * step, n = len - off < step ? len - off : step;
 
 	send_frag(t, off, off + n < len, id, d + off, n);
-}
-
-static void expect_read(struct ns_ep *ep, const uint8_t *want, uint32_t n)
-{
-	static uint8_t buf[65536];
-	struct ns_read_result res;
-
-	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, &res), NS_OK);
-	assert_int_equal(res.count, n);
-	assert_memory_equal(buf, want, n);
-}
-
-static void expect_no_read(struct ns_ep *ep)
-{
-	uint8_t b[8];
-	struct ns_read_result res;
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, &res), NS_ERR_WOULD_BLOCK);
 }
 
 static void expect_error(struct nt *t, uint8_t type, uint8_t code, uint32_t rest)
@@ -194,7 +148,7 @@ static bool udp6_csum_valid(const uint8_t *d, uint32_t len)
 
 static ns_err send6(struct ns_ep *ep, const uint8_t *d, uint32_t n)
 {
-	struct ns_sockaddr to = sa6(NT6_ADDR_PEER, 6000);
+	struct ns_sockaddr to = nt_sa(NT6_ADDR_PEER, 6000);
 	struct ns_write_opts o = {.to = &to};
 	size_t w = 0;
 
@@ -206,16 +160,16 @@ static ns_err send6(struct ns_ep *ep, const uint8_t *d, uint32_t n)
 static void reassembled_in_order_and_reverse(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(6000, 1), *d = udp6_datagram(7000, pl, 6000);
 
 	for (uint32_t i = 0; i < 5; i++)
 		send_piece(t, 1, d, 6008, 1232, i);
-	expect_read(ep, pl, 6000);
+	nt_expect_read(ep, pl, 6000);
 	for (uint32_t i = 5; i-- > 0;)
 		send_piece(t, 2, d, 6008, 1232, i);
-	expect_read(ep, pl, 6000);
-	expect_no_read(ep);
+	nt_expect_read(ep, pl, 6000);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 2);
 	assert_int_equal(frag_count(fs(t)), 0);
 	assert_int_equal(frag_mem(fs(t)), 0);
@@ -229,7 +183,7 @@ static void reassembled_in_order_and_reverse(void **state)
 static void reassembled_in_random_orders(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(64000, 2), *d = udp6_datagram(7000, pl, 64000);
 	uint64_t x = 0x243f6a8885a308d3ull;
 	uint32_t order[64], n = (64008 + 1231) / 1232;
@@ -251,7 +205,7 @@ static void reassembled_in_random_orders(void **state)
 		}
 		for (uint32_t i = 0; i < n; i++)
 			send_piece(t, 100 + round, d, 64008, 1232, order[i]);
-		expect_read(ep, pl, 64000);
+		nt_expect_read(ep, pl, 64000);
 	}
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 20);
 	ns_ep_close(ep);
@@ -264,13 +218,13 @@ static void reassembled_in_random_orders(void **state)
 static void atomic_fragment_at_once(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 3), *d = udp6_datagram(7000, pl, 100);
 
 	send_frag(t, 0, true, 7, d, 56);
 	assert_int_equal(frag_count(fs(t)), 1);
 	send_frag(t, 0, false, 7, d, 108);
-	expect_read(ep, pl, 100);
+	nt_expect_read(ep, pl, 100);
 	assert_int_equal(frag_count(fs(t)), 1);
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
@@ -314,7 +268,7 @@ static void parameter_problems(void **state)
 static void overlap_and_duplicate(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(200, 5), *d = udp6_datagram(7000, pl, 200);
 
 	send_frag(t, 0, true, 9, d, 104);
@@ -325,7 +279,7 @@ static void overlap_and_duplicate(void **state)
 	send_frag(t, 0, true, 10, d, 104);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_DUPLICATE), 1);
 	send_frag(t, 104, false, 10, d + 104, 104);
-	expect_read(ep, pl, 200);
+	nt_expect_read(ep, pl, 200);
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
 	free(pl);
@@ -338,12 +292,12 @@ static void unfragmentable_part_kept(void **state)
 {
 	ST;
 	static const uint8_t dstopts[8] = {IPV6_NH_FRAGMENT, 0, 1, 4, 0, 0, 0, 0};
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 6), *d = udp6_datagram(7000, pl, 100);
 
 	send_frag_ext(t, dstopts, 8, IPV6_NH_DSTOPTS, IPV6_NH_UDP, 56, false, 4, d + 56, 52, 0);
 	send_frag_ext(t, dstopts, 8, IPV6_NH_DSTOPTS, IPV6_NH_UDP, 0, true, 4, d, 56, 0);
-	expect_read(ep, pl, 100);
+	nt_expect_read(ep, pl, 100);
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
 	free(pl);
@@ -359,7 +313,7 @@ static void reassembled_payload_over_65535_dropped(void **state)
 {
 	ST;
 	static const uint8_t dstopts[8] = {IPV6_NH_FRAGMENT, 0, 1, 4, 0, 0, 0, 0};
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint32_t len = 65535, step = 1232, n = (len + step - 1) / step;
 	uint8_t *pl = pattern(len - 8, 12), *d = udp6_datagram(7000, pl, len - 8);
 
@@ -372,7 +326,7 @@ static void reassembled_payload_over_65535_dropped(void **state)
 		else
 			send_frag(t, off, off + k < len, 40, d + off, k);
 	}
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_FRAG_REASM_OKS), 0);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_TOO_LONG), n);
 	assert_int_equal(frag_count(fs(t)), 0);
@@ -380,7 +334,7 @@ static void reassembled_payload_over_65535_dropped(void **state)
 	nt_expect_nothing(t);
 	for (uint32_t i = 0; i < n; i++)
 		send_piece(t, 41, d, len, step, i);
-	expect_read(ep, pl, len - 8);
+	nt_expect_read(ep, pl, len - 8);
 	ns_ep_close(ep);
 	free(pl);
 	free(d);
@@ -392,7 +346,7 @@ static void reassembled_payload_over_65535_dropped(void **state)
 static void hop_by_hop_after_fragment_refused(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 13), *d = udp6_datagram(7000, pl, 100), b[116];
 	static const uint8_t hbh[8] = {IPV6_NH_UDP, 0, 1, 4, 0, 0, 0, 0};
 
@@ -400,7 +354,7 @@ static void hop_by_hop_after_fragment_refused(void **state)
 	memcpy(b + 8, d, 108);
 	send_frag_ext(t, NULL, 0, 0, IPV6_NH_HOPOPTS, 0, false, 51, b, sizeof(b), 0);
 	expect_error(t, ICMPV6_PARAM_PROBLEM, ICMPV6_PARAM_NEXT_HDR, 6);
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_IPV6_UNKNOWN_NEXT_HEADER), 1);
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
@@ -460,17 +414,17 @@ static void timeout_time_exceeded(void **state)
 static void ecn_mix_dropped(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 8), *d = udp6_datagram(7000, pl, 100);
 
 	send_frag_ext(t, NULL, 0, 0, IPV6_NH_UDP, 0, true, 30, d, 56, 0x00);
 	send_frag_ext(t, NULL, 0, 0, IPV6_NH_UDP, 56, false, 30, d + 56, 52, 0x01);
-	expect_no_read(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_FRAG_ECN), 2);
 	/* ECT(0) and CE: CE wins, delivered. */
 	send_frag_ext(t, NULL, 0, 0, IPV6_NH_UDP, 0, true, 31, d, 56, 0x02);
 	send_frag_ext(t, NULL, 0, 0, IPV6_NH_UDP, 56, false, 31, d + 56, 52, 0x03);
-	expect_read(ep, pl, 100);
+	nt_expect_read(ep, pl, 100);
 	ns_ep_close(ep);
 	free(pl);
 	free(d);
@@ -492,11 +446,9 @@ static int setup_small_share(void **state)
 static void source_share_counts_the_slash64(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 7000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 7000);
 	uint8_t *pl = pattern(100, 11), *d, z[1000] = {0}, ext[8] = {IPV6_NH_UDP, 0, 0, 1};
 	struct ns_addr other = NT6(0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1);
-	struct ns_addr us = NT6_ADDR_US;
-	uint16_t c;
 
 	for (uint32_t i = 0; i < 1000; i++) {
 		struct ns_addr src = NT6(
@@ -509,10 +461,7 @@ static void source_share_counts_the_slash64(void **state)
 	}
 	assert_true(nt_drops(t, NS_DROP_FRAG_SRC_LIMIT) > 900);
 	/* From 2001:db8:1::1: its own checksum, its own share. */
-	d = udp6_datagram(7000, pl, 100);
-	wr16(d + 6, 0);
-	c = csum_finish(csum_partial(d, 108, csum_pseudo_v6(other.a, us.a, 17, 108)));
-	wr16(d + 6, c ? c : 0xffff);
+	d = nt_udp_datagram(other, NT6_ADDR_US, 7000, pl, 100);
 	ext[3] = 1;
 	wr32(ext + 4, 5);
 	nt6_send_raw(t, NT6_RAW(.src = other, .nh = IPV6_NH_FRAGMENT, .ext = ext, .ext_len = 8,
@@ -521,7 +470,7 @@ static void source_share_counts_the_slash64(void **state)
 	wr16(ext + 2, 56);
 	nt6_send_raw(t, NT6_RAW(.src = other, .nh = IPV6_NH_FRAGMENT, .ext = ext, .ext_len = 8,
 	                        .payload = d + 56, .len = 52));
-	expect_read(ep, pl, 100);
+	nt_expect_read(ep, pl, 100);
 	nt_discard(t); /* neighbor solicitations for the flood's sources, if any */
 	ns_ep_close(ep);
 	free(pl);
@@ -536,7 +485,7 @@ static void source_share_counts_the_slash64(void **state)
 static void udp_fragmented_at_source(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 5000);
 	uint8_t *pl = pattern(3000, 9), out[4000], nh;
 	uint32_t id, id2;
 
@@ -565,9 +514,9 @@ static void udp_fragmented_at_source(void **state)
 static void fragments_wait_for_resolution(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 5000);
 	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
-	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_sockaddr to = nt_sa(nb, 6000);
 	struct ns_write_opts o = {.to = &to};
 	static const struct ns_mac mac5 = {{2, 0, 0, 0, 0, 5}};
 	uint8_t *pl = pattern(64000, 15), nh, body[32];
@@ -596,9 +545,9 @@ static void fragments_wait_for_resolution(void **state)
 static void failed_resolution_of_fragments(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 5000);
 	struct ns_addr nb = NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 5);
-	struct ns_sockaddr to = sa6(nb, 6000);
+	struct ns_sockaddr to = nt_sa(nb, 6000);
 	struct ns_write_opts o = {.to = &to};
 	uint8_t *pl = pattern(6000, 16);
 	size_t w = 0;
@@ -621,7 +570,7 @@ static void failed_resolution_of_fragments(void **state)
 static void packet_too_big_lowers_path_mtu(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp6_bound(t, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT6_UNSPEC, 5000);
 	uint8_t *pl = pattern(1400, 10), quote[48], out[2000], nh;
 	const struct nt6_frame *f;
 	struct ns_route r;

@@ -9,7 +9,7 @@
 #include "harness.h"
 #include "wire/checksum.h"
 
-#define REMOTE NT_V4(198, 51, 100, 9)
+#define REMOTE NT_ADDR_REMOTE
 
 /* An echo request with 56 bytes of data: the frame the validation tests start from. */
 static uint32_t echo_frame(uint8_t *buf, uint32_t cap)
@@ -271,31 +271,10 @@ static void link_local_and_martians_not_forwarded(void **state)
 	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 0);
 }
 
-/* A second NIC with a small MTU behind which REMOTE lives. */
-static struct ns_link *add_small_nic(struct nt *t)
-{
-	struct ns_channel_config cc = {.mtu = 576,
-	                               .header = NS_LINK_HDR_ETHERNET,
-	                               .mac = {{2, 0, 0, 0, 1, 2}},
-	                               .caps = NS_CAP_RESOLUTION_REQUIRED};
-	struct ns_link *l = ns_channel_new(&cc);
-	struct ns_subnet a = {.addr = NT_V4(198, 51, 100, 1), .prefix = 24};
-	struct ns_addr remote = REMOTE;
-	struct ns_mac mac = {{2, 0, 0, 0, 1, 9}};
-
-	assert_non_null(l);
-	assert_int_equal(ns_stack_add_nic(t->s, 2, l, "small"), NS_OK);
-	assert_int_equal(ns_stack_add_address(t->s, 2, &a), NS_OK);
-	assert_int_equal(ns_stack_add_static_neighbor(t->s, 2, &remote, &mac), NS_OK);
-	while (ns_channel_pending(l))
-		ns_pkt_free(ns_channel_read(l));
-	return l;
-}
-
 static void forward_beyond_mtu_needs_fragmentation(void **state)
 {
 	struct nt *t = *state;
-	struct ns_link *l = add_small_nic(t);
+	struct ns_link *l = nt_add_small_nic(t);
 	static uint8_t data[1000];
 	struct ns_pkt *p;
 
@@ -320,8 +299,7 @@ static void forward_beyond_mtu_needs_fragmentation(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->len, 14 + 20 + 8 + 500);
 	ns_pkt_free(p);
-	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
-	ns_link_destroy(l);
+	nt_remove_small_nic(t, l);
 }
 
 static void not_forwarded_when_forwarding_is_off(void **state)
@@ -487,7 +465,7 @@ static void source_route_not_forwarded(void **state)
 static void link_broadcast_for_unicast_destination_not_forwarded(void **state)
 {
 	struct nt *t = *state;
-	struct ns_link *l = add_small_nic(t);
+	struct ns_link *l = nt_add_small_nic(t);
 	struct ns_pkt *p;
 
 	/* RFC 1812 5.3.4: a datagram that came as a link-layer broadcast or multicast is not
@@ -505,14 +483,13 @@ static void link_broadcast_for_unicast_destination_not_forwarded(void **state)
 	assert_non_null(p);
 	ns_pkt_free(p);
 	assert_int_equal(nt_stat(t, NS_STAT_IP_FORWARDED), 1);
-	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
-	ns_link_destroy(l);
+	nt_remove_small_nic(t, l);
 }
 
 static void address_of_another_nic_is_local(void **state)
 {
 	struct nt *t = *state;
-	struct ns_link *l = add_small_nic(t);
+	struct ns_link *l = nt_add_small_nic(t);
 
 	/* The weak host model (RFC 1122 3.3.4.2; Linux): 198.51.100.1 is NIC 2's, the ping
 	 * arrives on NIC 1 and is answered there, from that address. */
@@ -533,8 +510,7 @@ static void address_of_another_nic_is_local(void **state)
 	nt_expect_nothing(t);
 	assert_int_equal(nt_drops(t, NS_DROP_IPV4_BAD_SRC), 1);
 	assert_int_equal(ns_channel_pending(l), 0);
-	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
-	ns_link_destroy(l);
+	nt_remove_small_nic(t, l);
 }
 
 static void ip_id_counters_are_per_destination(void **state)

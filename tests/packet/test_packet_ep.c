@@ -25,19 +25,6 @@ static struct ns_ep *pk_open(struct nt *t, enum ns_packet_kind kind, uint16_t pr
 	return ep;
 }
 
-static size_t pk_read(struct ns_ep *ep, uint8_t *buf, size_t cap, struct ns_read_result *res)
-{
-	assert_int_equal(ns_ep_read(ep, buf, cap, 0, res), NS_OK);
-	return res->count;
-}
-
-static void expect_empty(struct ns_ep *ep)
-{
-	uint8_t b[16];
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
-}
-
 static void expect_ll(const struct ns_read_result *r, uint32_t nic, uint16_t proto, uint8_t pkttype,
                       struct nt_mac addr)
 {
@@ -65,13 +52,13 @@ static void all_raw_sees_both_directions(void **state)
 	assert_int_equal(n, 60);
 	nt_send_frame(t, frame, n);
 	f = nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .payload = "tap"));
-	assert_int_equal(pk_read(ep, buf, sizeof(buf), &res), 60);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), 60);
 	assert_memory_equal(buf, frame, 60);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_HOST, NT_MAC_PEER);
-	assert_int_equal(pk_read(ep, buf, sizeof(buf), &res), f->len);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), f->len);
 	assert_memory_equal(buf, f->b, f->len);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_OUTGOING, NT_MAC_US);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_PACKET_RX), 2);
 	ns_ep_close(ep);
 }
@@ -89,10 +76,10 @@ static void all_cooked_sees_network_packets(void **state)
 	nt_send_frame(t, frame, n);
 	f = nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY));
 	/* Inbound: the rest of the frame after the link header, padding included. */
-	assert_int_equal(pk_read(ep, buf, sizeof(buf), &res), n - 14);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), n - 14);
 	assert_memory_equal(buf, frame + 14, n - 14);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_HOST, NT_MAC_PEER);
-	assert_int_equal(pk_read(ep, buf, sizeof(buf), &res), f->len - 14);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), f->len - 14);
 	assert_memory_equal(buf, f->b + 14, f->len - 14);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_OUTGOING, NT_MAC_US);
 	ns_ep_close(ep);
@@ -110,17 +97,17 @@ static void per_protocol_sees_inbound_only(void **state)
 
 	nt_send_arp(t, NT_ARP());
 	nt_expect_arp(t, NT_ARP(.op = 2));
-	assert_int_equal(pk_read(arp, buf, sizeof(buf), &res), 60);
+	assert_int_equal(nt_read(arp, buf, sizeof(buf), &res), 60);
 	expect_ll(&res, NT_NIC, ETH_P_ARP_, NS_PACKET_BROADCAST, NT_MAC_PEER);
 	assert_int_equal(rd16(buf + 12), ETH_P_ARP_);
-	expect_empty(arp); /* not the ARP reply we sent */
-	expect_empty(ip);
+	nt_expect_empty(arp); /* not the ARP reply we sent */
+	nt_expect_empty(ip);
 	nt_send_udp(t, NT_UDP(.dport = 9, .payload = "u"));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH));
-	assert_int_equal(pk_read(ip, buf, sizeof(buf), &res), 46);
+	assert_int_equal(nt_read(ip, buf, sizeof(buf), &res), 46);
 	assert_int_equal(buf[0], 0x45);
-	expect_empty(ip); /* not the port unreachable */
-	expect_empty(arp);
+	nt_expect_empty(ip); /* not the port unreachable */
+	nt_expect_empty(arp);
 	ns_ep_close(arp);
 	ns_ep_close(ip);
 }
@@ -138,24 +125,24 @@ static void sees_what_the_stack_drops(void **state)
 
 	nt_send_icmp_echo(t, NT_ICMP(.eth_dst = NT_MAC(0x02, 9, 9, 9, 9, 9)));
 	assert_int_equal(nt_drops(t, NS_DROP_LINK_OTHERHOST), 1);
-	pk_read(all, buf, sizeof(buf), &res);
+	nt_read(all, buf, sizeof(buf), &res);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_OTHERHOST, NT_MAC_PEER);
 	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST));
-	pk_read(all, buf, sizeof(buf), &res);
+	nt_read(all, buf, sizeof(buf), &res);
 	assert_int_equal(res.ll.pkttype, NS_PACKET_BROADCAST);
 	nt_send_udp(t,
 	            NT_UDP(.eth_dst = NT_MAC(0x01, 0, 0x5e, 0, 0, 1), .dst = NT_V4(224, 0, 0, 1)));
-	pk_read(all, buf, sizeof(buf), &res);
+	nt_read(all, buf, sizeof(buf), &res);
 	assert_int_equal(res.ll.pkttype, NS_PACKET_MULTICAST);
 
 	nt_send_frame(t, frame, sizeof(frame));
 	assert_int_equal(nt_drops(t, NS_DROP_LINK_UNKNOWN_PROTO), 1);
-	assert_int_equal(pk_read(test, buf, sizeof(buf), &res), 64);
+	assert_int_equal(nt_read(test, buf, sizeof(buf), &res), 64);
 	assert_memory_equal(buf, frame, 64);
 	expect_ll(&res, NT_NIC, ETH_P_TEST, NS_PACKET_HOST, NT_MAC_PEER);
-	assert_int_equal(pk_read(all, buf, sizeof(buf), &res), 64);
-	expect_empty(all);
-	expect_empty(test);
+	assert_int_equal(nt_read(all, buf, sizeof(buf), &res), 64);
+	nt_expect_empty(all);
+	nt_expect_empty(test);
 	nt_expect_nothing(t);
 	ns_ep_close(all);
 	ns_ep_close(test);
@@ -178,11 +165,11 @@ static void binding(void **state)
 	assert_int_equal(ns_stack_add_nic(t->s, 2, l2, "nt1"), NS_OK);
 	nt_send_udp(t, NT_UDP(.dport = 9));
 	nt_discard(t);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(ns_ep_bind_ll(ep, &ll), NS_OK);
 	nt_send_udp(t, NT_UDP(.dport = 9));
 	nt_discard(t);
-	pk_read(ep, buf, sizeof(buf), &res);
+	nt_read(ep, buf, sizeof(buf), &res);
 	ll = (struct ns_sockaddr_ll){.nic = 2, .protocol = 0};
 	assert_int_equal(ns_ep_bind_ll(ep, &ll), NS_OK);
 	assert_int_equal(ns_ep_local_addr(ep, &la), NS_OK);
@@ -190,7 +177,7 @@ static void binding(void **state)
 	assert_int_equal(la.port, ETH_P_IP_); /* kept */
 	nt_send_udp(t, NT_UDP(.dport = 9));
 	nt_discard(t);
-	expect_empty(ep); /* NIC 1's */
+	nt_expect_empty(ep); /* NIC 1's */
 	ll.nic = 7;
 	assert_int_equal(ns_ep_bind_ll(ep, &ll), NS_ERR_UNKNOWN_DEVICE);
 	assert_int_equal(ns_ep_bind(ep, &la), NS_ERR_NOT_SUPPORTED);
@@ -226,8 +213,8 @@ static void raw_send_as_is(void **state)
 	assert_int_equal(f->len, len);
 	assert_memory_equal(f->b, frame, len);
 	nt_expect_nothing(t); /* not looped into the stack */
-	expect_empty(tx);
-	assert_int_equal(pk_read(mon, buf, sizeof(buf), &res), len);
+	nt_expect_empty(tx);
+	assert_int_equal(nt_read(mon, buf, sizeof(buf), &res), len);
 	assert_memory_equal(buf, frame, len);
 	expect_ll(&res, NT_NIC, ETH_P_IP_, NS_PACKET_OUTGOING, NT_MAC(0x02, 0xaa, 0, 0, 0, 0xbb));
 	assert_int_equal(nt_stat(t, NS_STAT_PACKET_TX), 1);
@@ -297,7 +284,7 @@ static void cooked_send_builds_header(void **state)
 	assert_memory_equal(f->b + 6, NT_MAC_US.m.b, 6);
 	assert_int_equal(rd16(f->b + 12), ETH_P_TEST);
 	assert_memory_equal(f->b + 14, "cooked payload", 14);
-	assert_int_equal(pk_read(mon, buf, sizeof(buf), &res), 14);
+	assert_int_equal(nt_read(mon, buf, sizeof(buf), &res), 14);
 	assert_memory_equal(buf, "cooked payload", 14);
 	expect_ll(&res, NT_NIC, ETH_P_TEST, NS_PACKET_OUTGOING, NT_MAC_US);
 	/* protocol 0 in the address: Linux sends EtherType 0; here too. */
@@ -333,9 +320,9 @@ static void ignore_outgoing(void **state)
 	assert_int_equal(v, 1);
 	nt_send_icmp_echo(t, NT_ICMP());
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY));
-	pk_read(ep, buf, sizeof(buf), &res);
+	nt_read(ep, buf, sizeof(buf), &res);
 	assert_int_equal(res.ll.pkttype, NS_PACKET_HOST);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	ns_ep_close(ep);
 }
 
@@ -376,12 +363,12 @@ static void headerless_link(void **state)
 
 	assert_int_equal(ns_stack_add_nic(t->s, 2, tun, "tun"), NS_OK);
 	ns_channel_inject_bytes(tun, frame + 14, len - 14);
-	assert_int_equal(pk_read(raw, buf, sizeof(buf), &res), 28);
+	assert_int_equal(nt_read(raw, buf, sizeof(buf), &res), 28);
 	assert_memory_equal(buf, frame + 14, 28);
 	assert_int_equal(res.ll.hatype, NS_ARPHRD_NONE);
 	assert_int_equal(res.ll.halen, 0);
 	assert_int_equal(res.ll.protocol, ETH_P_IP_);
-	assert_int_equal(pk_read(dg, buf, sizeof(buf), &res), 28);
+	assert_int_equal(nt_read(dg, buf, sizeof(buf), &res), 28);
 	/* The stack's reply follows its route, out of NIC 1: drop it and its copy. A raw
 	 * write out of the TUN is the bare IP packet. */
 	while ((p = ns_channel_read(tun)) != NULL)
@@ -444,10 +431,10 @@ static void send_from_callback(void **state)
 	nt_send_frame(t, frame, sizeof(frame));
 	assert_int_equal(x.sent, 1);
 	nt_expect_frame(t);
-	pk_read(mon, buf, sizeof(buf), &res); /* the frame in */
-	pk_read(mon, buf, sizeof(buf), &res); /* the frame out */
+	nt_read(mon, buf, sizeof(buf), &res); /* the frame in */
+	nt_read(mon, buf, sizeof(buf), &res); /* the frame out */
 	assert_int_equal(res.ll.pkttype, NS_PACKET_OUTGOING);
-	expect_empty(mon);
+	nt_expect_empty(mon);
 	ns_waiter_unregister(&x.e);
 	ns_ep_close(x.ep);
 	ns_ep_close(mon);

@@ -16,11 +16,7 @@
 
 static struct ns_ep *ping_open(struct nt *t)
 {
-	struct ns_ep *ep = NULL;
-
-	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_ICMP, NULL, &ep), NS_OK);
-	assert_non_null(ep);
-	return ep;
+	return nt_ep_open(t, NS_AF_INET, NS_IPPROTO_ICMP);
 }
 
 /* An echo request as an application writes it: the id and checksum are the stack's. */
@@ -62,13 +58,6 @@ static void bind_id(struct ns_ep *ep, struct ns_addr a, uint16_t id, ns_err want
 	struct ns_sockaddr sa = {.addr = a, .port = id};
 
 	assert_int_equal(ns_ep_bind(ep, &sa), want);
-}
-
-static void expect_empty(struct ns_ep *ep)
-{
-	uint8_t b[16];
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
 }
 
 /* ---------------------------------------------------------------- echo */
@@ -118,7 +107,7 @@ static void reply_read_whole(void **state)
 	assert_memory_equal(buf, frame + 14 + 20, 12);
 	assert_true(ns_addr_eq(&res.from.addr, &NT_ADDR_PEER));
 	assert_int_equal(res.from.port, 0);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_PING_RX), 1);
 	assert_int_equal(nt_drops(t, NS_DROP_PING_NO_ENDPOINT), 1);
 	nt_expect_nothing(t); /* no error about a reply */
@@ -140,16 +129,16 @@ static void identifier_demux(void **state)
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .id = 1001, .seq = 12));
 	assert_int_equal(ns_ep_read(a, buf, sizeof(buf), 0, &res), NS_OK);
 	assert_int_equal(rd16(buf + 6), 10);
-	expect_empty(a);
+	nt_expect_empty(a);
 	assert_int_equal(ns_ep_read(b, buf, sizeof(buf), 0, &res), NS_OK);
 	assert_int_equal(rd16(buf + 6), 11);
 	assert_int_equal(ns_ep_read(b, buf, sizeof(buf), 0, &res), NS_OK);
 	assert_int_equal(rd16(buf + 6), 12);
-	expect_empty(b);
+	nt_expect_empty(b);
 	/* An echo request with that identifier is the stack's to answer, not theirs. */
 	nt_send_icmp_echo(t, NT_ICMP(.id = 1000));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .id = 1000));
-	expect_empty(a);
+	nt_expect_empty(a);
 	ns_ep_close(a);
 	ns_ep_close(b);
 }
@@ -183,7 +172,7 @@ static void identifiers_as_ports(void **state)
 	bind_id(a, NT_ADDR_ZERO, 6000, NS_OK);
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .id = 6000));
 	assert_int_equal(ns_ep_read(a, buf, sizeof(buf), 0, NULL), NS_OK);
-	expect_empty(c);
+	nt_expect_empty(c);
 	ns_ep_close(a);
 	ns_ep_close(b);
 	ns_ep_close(c);
@@ -201,7 +190,7 @@ static void bound_address_filters(void **state)
 	nt_discard(t);
 	bind_id(ep, NT_ADDR_US, 4242, NS_OK);
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .dst = NT_V4(192, 0, 2, 3), .id = 4242));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .id = 4242));
 	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, NULL), NS_OK);
 	/* Requests go out from the bound address. */

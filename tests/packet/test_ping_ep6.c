@@ -13,11 +13,7 @@
 
 static struct ns_ep *ping6_open(struct nt *t)
 {
-	struct ns_ep *ep = NULL;
-
-	assert_int_equal(ns_ep_new(t->s, NS_AF_INET6, NS_IPPROTO_ICMPV6, NULL, &ep), NS_OK);
-	assert_non_null(ep);
-	return ep;
+	return nt_ep_open(t, NS_AF_INET6, NS_IPPROTO_ICMPV6);
 }
 
 static size_t echo6(uint8_t *b, uint8_t type, uint16_t seq, const char *payload)
@@ -49,13 +45,6 @@ static uint16_t ident(struct ns_ep *ep)
 	return la.port;
 }
 
-static void expect_empty(struct ns_ep *ep)
-{
-	uint8_t b[16];
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
-}
-
 /* The request: type 128, our identifier, the caller's sequence and data, the checksum over
  * the RFC 8200 8.1 pseudo-header (the checker sums it); the reply with our identifier is
  * read whole, one with another is not. */
@@ -85,7 +74,7 @@ static void ping6_round_trip(void **state)
 	assert_memory_equal(buf, frame + 14 + 40, 17);
 	assert_true(ns_addr_eq(&res.from.addr, &NT6_ADDR_PEER));
 	assert_int_equal(res.from.port, 0);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_PING_NO_ENDPOINT), 1);
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
@@ -182,7 +171,7 @@ static void ping6_link_local(void **state)
 	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_OK);
 	/* A reply to the global address is not for an endpoint bound to the link-local. */
 	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .id = 4000));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	ns_ep_close(ep);
 }
 

@@ -18,17 +18,11 @@
 
 static uint8_t data[4000];
 
-static struct ns_sockaddr sa(struct ns_addr a, uint16_t port)
-{
-	struct ns_sockaddr s = {.addr = a, .port = port};
-	return s;
-}
-
 /* A UDP endpoint on port 5000, connected to the peer's port 6000 unless @unconnected. */
 static struct ns_ep *udp_ep(struct nt *t, bool unconnected)
 {
 	struct ns_ep *ep = NULL;
-	struct ns_sockaddr b = sa(NT_ADDR_ZERO, 5000), peer = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr b = nt_sa(NT_ADDR_ZERO, 5000), peer = nt_sa(NT_ADDR_PEER, 6000);
 
 	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_UDP, NULL, &ep), NS_OK);
 	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
@@ -39,7 +33,7 @@ static struct ns_ep *udp_ep(struct nt *t, bool unconnected)
 
 static ns_err send_n(struct ns_ep *ep, uint32_t n)
 {
-	struct ns_sockaddr to = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr to = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_write_opts o = {.to = &to};
 	size_t w = 0;
 

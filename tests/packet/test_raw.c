@@ -16,43 +16,6 @@
 
 #define PROTO_X 253 /* NT_DEF_PROTO: no transport has it */
 
-static struct ns_ep *raw_open(struct nt *t, uint8_t proto)
-{
-	struct ns_ep *ep = NULL;
-
-	assert_int_equal(ns_ep_new_raw(t->s, NS_AF_INET, proto, NULL, &ep), NS_OK);
-	assert_non_null(ep);
-	return ep;
-}
-
-/* Read one datagram into @buf; its length. */
-static size_t raw_read(struct ns_ep *ep, uint8_t *buf, size_t cap, struct ns_read_result *res)
-{
-	struct ns_read_result r;
-
-	assert_int_equal(ns_ep_read(ep, buf, cap, 0, res ? res : &r), NS_OK);
-	return res ? res->count : r.count;
-}
-
-static void expect_empty(struct ns_ep *ep)
-{
-	uint8_t b[16];
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
-}
-
-static ns_err send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_addr to)
-{
-	struct ns_sockaddr sa = {.addr = to};
-	struct ns_write_opts o = {.to = &sa};
-	size_t n = 0;
-	ns_err err = ns_ep_write(ep, buf, len, &o, &n);
-
-	if (err == NS_OK)
-		assert_int_equal(n, len);
-	return err;
-}
-
 /* The IPv4 datagram inside a frame the harness built: its bytes and total length. */
 static const uint8_t *datagram(const uint8_t *frame, uint32_t *len)
 {
@@ -67,7 +30,7 @@ static const uint8_t *datagram(const uint8_t *frame, uint32_t *len)
 static void raw_icmp_reads_echo_request_as_sent(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, NS_IPPROTO_ICMP);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_ICMP);
 	uint8_t frame[256], buf[256];
 	struct ns_read_result res;
 	uint32_t dlen;
@@ -80,14 +43,14 @@ static void raw_icmp_reads_echo_request_as_sent(void **state)
 	nt_send_frame(t, frame, n);
 	nt_expect_icmp(
 	    t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .id = 0x77, .seq = 5, .payload = "hello raw"));
-	assert_int_equal(raw_read(ep, buf, sizeof(buf), &res), dlen);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), dlen);
 	assert_int_equal(res.total, dlen);
 	assert_int_equal(dlen, 20 + 8 + 9);
 	assert_memory_equal(buf, d, dlen);
 	assert_true(ns_addr_eq(&res.from.addr, &NT_ADDR_PEER));
 	assert_int_equal(res.from.port, 0);
 	assert_int_equal(res.from.nic, NT_NIC);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_stat(t, NS_STAT_RAW_RX), 1);
 	ns_ep_close(ep);
 }
@@ -97,7 +60,7 @@ static void raw_icmp_reads_echo_request_as_sent(void **state)
 static void raw_reads_options_not_padding(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	static const uint8_t opts[4] = {1, 1, 1, 0}; /* NOP NOP NOP EOL */
 	uint8_t frame[128], buf[128];
 	uint32_t dlen;
@@ -109,7 +72,7 @@ static void raw_reads_options_not_padding(void **state)
 	assert_int_equal(n, 60);
 	assert_int_equal(dlen, 26);
 	nt_send_frame(t, frame, n);
-	assert_int_equal(raw_read(ep, buf, sizeof(buf), NULL), 26);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 26);
 	assert_memory_equal(buf, d, 26);
 	assert_int_equal(buf[0], 0x46);
 	nt_expect_nothing(t); /* a raw endpoint took it: no protocol unreachable */
@@ -120,7 +83,7 @@ static void raw_reads_options_not_padding(void **state)
 static void raw_read_truncates(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_read_result res;
 	uint8_t buf[8];
 
@@ -131,7 +94,7 @@ static void raw_read_truncates(void **state)
 	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, &res), NS_OK);
 	assert_int_equal(res.count, 8);
 	assert_int_equal(res.total, 30);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	ns_ep_close(ep);
 }
 
@@ -140,20 +103,20 @@ static void raw_read_truncates(void **state)
 static void raw_udp_in_addition_to_udp(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *raw = raw_open(t, NS_IPPROTO_UDP), *udp = NULL;
+	struct ns_ep *raw = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_UDP), *udp = NULL;
 	struct ns_sockaddr bind = {.addr = NT_ADDR_US, .port = 7};
 	uint8_t buf[128];
 
 	assert_int_equal(ns_ep_new(t->s, NS_AF_INET, NS_IPPROTO_UDP, NULL, &udp), NS_OK);
 	assert_int_equal(ns_ep_bind(udp, &bind), NS_OK);
 	nt_send_udp(t, NT_UDP(.dport = 7, .payload = "to udp"));
-	assert_int_equal(raw_read(raw, buf, sizeof(buf), NULL), 20 + 8 + 6);
+	assert_int_equal(nt_read(raw, buf, sizeof(buf), NULL), 20 + 8 + 6);
 	assert_int_equal(buf[9], NS_IPPROTO_UDP);
 	assert_memory_equal(buf + 28, "to udp", 6);
-	assert_int_equal(raw_read(udp, buf, sizeof(buf), NULL), 6);
+	assert_int_equal(nt_read(udp, buf, sizeof(buf), NULL), 6);
 
 	nt_send_udp(t, NT_UDP(.dport = 9999, .payload = "closed"));
-	assert_int_equal(raw_read(raw, buf, sizeof(buf), NULL), 20 + 8 + 6);
+	assert_int_equal(nt_read(raw, buf, sizeof(buf), NULL), 20 + 8 + 6);
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_PORT));
 	ns_ep_close(raw);
 	ns_ep_close(udp);
@@ -164,16 +127,16 @@ static void raw_udp_in_addition_to_udp(void **state)
 static void raw_endpoint_silences_protocol_unreachable(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *other = raw_open(t, PROTO_X - 1);
+	struct ns_ep *other = nt_raw_open(t, NS_AF_INET, PROTO_X - 1);
 	struct ns_ep *ep;
 
 	nt_send_ipv4(t, NT_IPV4(.payload = "x"));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_PROTO));
-	ep = raw_open(t, PROTO_X);
+	ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	nt_send_ipv4(t, NT_IPV4(.payload = "x"));
 	nt_expect_nothing(t);
 	assert_int_equal(nt_drops(t, NS_DROP_IPV4_NO_PROTO), 1);
-	expect_empty(other);
+	nt_expect_empty(other);
 	ns_ep_close(ep);
 	ns_ep_close(other);
 }
@@ -182,16 +145,17 @@ static void raw_endpoint_silences_protocol_unreachable(void **state)
 static void raw_every_endpoint_gets_a_copy(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *a = raw_open(t, NS_IPPROTO_ICMP), *b = raw_open(t, NS_IPPROTO_ICMP);
-	struct ns_ep *u = raw_open(t, NS_IPPROTO_UDP);
+	struct ns_ep *a = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_ICMP),
+	             *b = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_ICMP);
+	struct ns_ep *u = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_UDP);
 	uint8_t x[128], y[128];
 
 	nt_send_icmp_echo(t, NT_ICMP(.payload = "both"));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY));
-	assert_int_equal(raw_read(a, x, sizeof(x), NULL), 32);
-	assert_int_equal(raw_read(b, y, sizeof(y), NULL), 32);
+	assert_int_equal(nt_read(a, x, sizeof(x), NULL), 32);
+	assert_int_equal(nt_read(b, y, sizeof(y), NULL), 32);
 	assert_memory_equal(x, y, 32);
-	expect_empty(u);
+	nt_expect_empty(u);
 	assert_int_equal(nt_stat(t, NS_STAT_RAW_RX), 2);
 	ns_ep_close(a);
 	ns_ep_close(b);
@@ -203,7 +167,8 @@ static void raw_every_endpoint_gets_a_copy(void **state)
 static void raw_address_and_peer_filters(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *bound = raw_open(t, PROTO_X), *conn = raw_open(t, PROTO_X);
+	struct ns_ep *bound = nt_raw_open(t, NS_AF_INET, PROTO_X),
+	             *conn = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_sockaddr us = {.addr = NT_ADDR_US};
 	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
 	struct ns_sockaddr bc = {.addr = NT_V4(192, 0, 2, 255)};
@@ -214,22 +179,22 @@ static void raw_address_and_peer_filters(void **state)
 	assert_int_equal(ns_ep_connect(conn, &peer), NS_OK);
 	/* To us from the peer: both. */
 	nt_send_ipv4(t, NT_IPV4(.payload = "1"));
-	raw_read(bound, buf, sizeof(buf), NULL);
-	raw_read(conn, buf, sizeof(buf), NULL);
+	nt_read(bound, buf, sizeof(buf), NULL);
+	nt_read(conn, buf, sizeof(buf), NULL);
 	/* From another host: only the bound one. */
 	nt_send_ipv4(t, NT_IPV4(.src = NT_V4(192, 0, 2, 77), .payload = "2"));
-	assert_int_equal(raw_read(bound, buf, sizeof(buf), &res), 21);
+	assert_int_equal(nt_read(bound, buf, sizeof(buf), &res), 21);
 	assert_true(ns_addr_eq(&res.from.addr, &NT_V4(192, 0, 2, 77)));
-	expect_empty(conn);
+	nt_expect_empty(conn);
 	/* To the subnet broadcast: the connected one (local address: the route's source) no,
 	 * the bound one no; an endpoint bound to the broadcast address yes. */
 	ns_ep_close(bound);
-	bound = raw_open(t, PROTO_X);
+	bound = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	assert_int_equal(ns_ep_bind(bound, &bc), NS_OK);
 	nt_send_ipv4(
 	    t, NT_IPV4(.eth_dst = NT_MAC_BCAST, .dst = NT_V4(192, 0, 2, 255), .payload = "3"));
-	assert_int_equal(raw_read(bound, buf, sizeof(buf), NULL), 21);
-	expect_empty(conn);
+	assert_int_equal(nt_read(bound, buf, sizeof(buf), NULL), 21);
+	nt_expect_empty(conn);
 	nt_expect_nothing(t);
 	/* Disconnecting forgets the peer and the address connect chose. */
 	struct ns_sockaddr unspec = {.addr = {.family = NS_AF_UNSPEC}};
@@ -238,8 +203,8 @@ static void raw_address_and_peer_filters(void **state)
 	assert_int_equal(ns_ep_peer_addr(conn, &peer), NS_ERR_NOT_CONNECTED);
 	nt_send_ipv4(
 	    t, NT_IPV4(.eth_dst = NT_MAC_BCAST, .dst = NT_V4(192, 0, 2, 255), .payload = "4"));
-	raw_read(conn, buf, sizeof(buf), NULL);
-	raw_read(bound, buf, sizeof(buf), NULL);
+	nt_read(conn, buf, sizeof(buf), NULL);
+	nt_read(bound, buf, sizeof(buf), NULL);
 	ns_ep_close(bound);
 	ns_ep_close(conn);
 }
@@ -247,7 +212,7 @@ static void raw_address_and_peer_filters(void **state)
 static void raw_bind_rules(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_sockaddr other = {.addr = NT_V4(198, 51, 100, 1)};
 	struct ns_sockaddr mc = {.addr = NT_V4(224, 0, 0, 1)};
 	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
@@ -273,7 +238,8 @@ static void raw_nic_filter(void **state)
 	struct ns_channel_config cc = {.header = NS_LINK_HDR_ETHERNET,
 	                               .mac = {{2, 0, 0, 0, 0, 0x22}}};
 	struct ns_link *l2 = ns_channel_new(&cc);
-	struct ns_ep *on1 = raw_open(t, PROTO_X), *on2 = raw_open(t, PROTO_X);
+	struct ns_ep *on1 = nt_raw_open(t, NS_AF_INET, PROTO_X),
+	             *on2 = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	uint8_t buf[64];
 	int64_t v;
 
@@ -284,8 +250,8 @@ static void raw_nic_filter(void **state)
 	assert_int_equal(ns_ep_get_opt(on2, NS_SO_BINDTODEVICE, &v), NS_OK);
 	assert_int_equal(v, 2);
 	nt_send_ipv4(t, NT_IPV4(.payload = "nic1"));
-	assert_int_equal(raw_read(on1, buf, sizeof(buf), NULL), 24);
-	expect_empty(on2);
+	assert_int_equal(nt_read(on1, buf, sizeof(buf), NULL), 24);
+	nt_expect_empty(on2);
 	ns_ep_close(on1);
 	ns_ep_close(on2);
 	assert_int_equal(ns_stack_remove_nic(t->s, 2), NS_OK);
@@ -297,7 +263,8 @@ static void raw_nic_filter(void **state)
 static void raw_icmp_filter(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, NS_IPPROTO_ICMP), *udp = raw_open(t, NS_IPPROTO_UDP);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_ICMP),
+	             *udp = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_UDP);
 	uint8_t buf[128];
 	int64_t v;
 
@@ -307,17 +274,17 @@ static void raw_icmp_filter(void **state)
 	assert_int_equal(v, 1u << ICMPV4_ECHO_REQUEST);
 	nt_send_icmp_echo(t, NT_ICMP(.payload = "filtered"));
 	nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY)); /* the stack still answers */
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REPLY, .payload = "passes"));
-	assert_int_equal(raw_read(ep, buf, sizeof(buf), NULL), 34);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 34);
 	assert_int_equal(buf[20], ICMPV4_ECHO_REPLY);
 	nt_send_icmp(t, NT_ICMP(.type = 40, .rest = 0));
-	assert_int_equal(raw_read(ep, buf, sizeof(buf), NULL), 28);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 28);
 	/* A 4-byte ICMP message: blocked whatever the filter says. */
 	assert_int_equal(ns_ep_set_opt(ep, NS_ICMP_FILTER, 0), NS_OK);
 	nt_send_ipv4(t,
 	             NT_IPV4(.ip_proto = IP_PROTO_ICMP, .payload = "\x08\x00\xf7\xff", .len = 4));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_ICMP_TRUNCATED), 1);
 	ns_ep_close(ep);
 	ns_ep_close(udp);
@@ -328,7 +295,7 @@ static void raw_icmp_filter(void **state)
 static void raw_rcvbuf_full(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	int64_t v;
 	int got = 0;
 	uint8_t buf[64];
@@ -357,7 +324,7 @@ static void raw_fanout_is_bounded(void **state)
 	int got = 0;
 
 	for (int i = 0; i < 65; i++)
-		eps[i] = raw_open(t, PROTO_X);
+		eps[i] = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	nt_send_ipv4(t, NT_IPV4(.payload = "many"));
 	for (int i = 0; i < 65; i++)
 		if (ns_ep_read(eps[i], buf, sizeof(buf), 0, NULL) == NS_OK)
@@ -407,7 +374,7 @@ static void raw_close_during_fanout(void **state)
 	assert_int_equal(c.calls, 1);
 	assert_null(a);
 	assert_int_equal(ns_ep_readiness(b, NS_EV_IN), NS_EV_IN);
-	raw_read(b, buf, sizeof(buf), NULL);
+	nt_read(b, buf, sizeof(buf), NULL);
 	assert_int_equal(nt_stat(t, NS_STAT_RAW_RX), 1);
 	ns_waiter_unregister(&c.e);
 	ns_ep_close(b);
@@ -420,10 +387,10 @@ static void raw_close_during_fanout(void **state)
 static void raw_send_with_stack_header(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	const struct nt_frame *f;
 
-	assert_int_equal(send_to(ep, "payload", 7, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "payload", 7, NT_ADDR_PEER), NS_OK);
 	f = nt_expect_ipv4(t, NT_IPV4(.eth_src = NT_MAC_US, .eth_dst = NT_MAC_PEER,
 	                              .src = NT_ADDR_US, .dst = NT_ADDR_PEER, .ihl = 5, .tos = 0,
 	                              .ip_len = 27, .df = 1, .mf = 0, .frag_off = 0, .ttl = 64,
@@ -431,7 +398,7 @@ static void raw_send_with_stack_header(void **state)
 	(void)f;
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_TTL, 9), NS_OK);
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_TOS, 0xb8), NS_OK);
-	assert_int_equal(send_to(ep, "", 0, NT_V4(198, 51, 100, 5)), NS_OK);
+	assert_int_equal(nt_send_to(ep, "", 0, NT_V4(198, 51, 100, 5)), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.eth_dst = NT_MAC_PEER, .dst = NT_V4(198, 51, 100, 5), .ttl = 9,
 	                          .tos = 0xb8, .ip_len = 20, .ip_proto = PROTO_X, .len = 0));
 	assert_int_equal(nt_stat(t, NS_STAT_RAW_TX), 2);
@@ -441,27 +408,27 @@ static void raw_send_with_stack_header(void **state)
 static void raw_send_rules(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
 	static uint8_t big[1600];
 	size_t n;
 
 	assert_int_equal(ns_ep_write(ep, "x", 1, NULL, &n), NS_ERR_DESTINATION_REQUIRED);
-	assert_int_equal(send_to(ep, "x", 1, NT_V4(192, 0, 2, 255)), NS_ERR_BROADCAST_DISABLED);
+	assert_int_equal(nt_send_to(ep, "x", 1, NT_V4(192, 0, 2, 255)), NS_ERR_BROADCAST_DISABLED);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_BROADCAST, 1), NS_OK);
-	assert_int_equal(send_to(ep, "x", 1, NT_V4(192, 0, 2, 255)), NS_OK);
+	assert_int_equal(nt_send_to(ep, "x", 1, NT_V4(192, 0, 2, 255)), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.eth_dst = NT_MAC_BCAST, .dst = NT_V4(192, 0, 2, 255)));
 	/* IP_PMTUDISC_WANT (the default): DF on what fits, a larger datagram fragmented
 	 * without it; DO refuses it (EMSGSIZE), DONT never sets DF. */
-	assert_int_equal(send_to(ep, big, 1480, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, big, 1480, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500, .df = 1, .mf = 0));
-	assert_int_equal(send_to(ep, big, 1481, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, big, 1481, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_len = 1500, .df = 0, .mf = 1, .frag_off = 0));
 	nt_expect_ipv4(t, NT_IPV4(.ip_len = 21, .df = 0, .mf = 0, .frag_off = 1480));
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DO), NS_OK);
-	assert_int_equal(send_to(ep, big, 1481, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
+	assert_int_equal(nt_send_to(ep, big, 1481, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, NS_PMTUDISC_DONT), NS_OK);
-	assert_int_equal(send_to(ep, big, 10, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, big, 10, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_len = 30, .df = 0));
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_MTU_DISCOVER, 4), NS_ERR_INVALID_OPTION_VALUE);
 	int64_t mtu;
@@ -505,7 +472,7 @@ static uint32_t hdrincl_dgram(uint8_t *b, uint8_t ihl, uint16_t id, bool df, uin
 static void hdrincl_fills_what_linux_fills(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	const struct nt_frame *f;
 	uint8_t b[64];
 	uint32_t n;
@@ -517,7 +484,7 @@ static void hdrincl_fills_what_linux_fills(void **state)
 	n = hdrincl_dgram(b, 5, 0, false, 7, 99, NT_ADDR_ZERO, NT_ADDR_PEER, "hdr");
 	wr16(b + 2, 0xdead); /* a wrong length and checksum: both are replaced */
 	wr16(b + 10, 0xbeef);
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
 	f = nt_expect_ipv4(t, NT_IPV4(.eth_dst = NT_MAC_PEER, .src = NT_ADDR_US,
 	                              .dst = NT_ADDR_PEER, .tos = 0x20, .ip_len = 23, .df = 0,
 	                              .ttl = 7, .ip_proto = 99, .payload = "hdr"));
@@ -526,11 +493,11 @@ static void hdrincl_fills_what_linux_fills(void **state)
 	/* DF set and id 0: stays 0 (ip_select_ident() without a socket; RFC 6864 4.1). A
 	 * source and id given are kept, ours or not. */
 	n = hdrincl_dgram(b, 5, 0, true, 1, 99, NT_V4(198, 51, 100, 7), NT_ADDR_PEER, "df");
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.src = NT_V4(198, 51, 100, 7), .ip_id = 0, .df = 1, .ttl = 1,
 	                          .ip_len = 22, .payload = "df"));
 	n = hdrincl_dgram(b, 5, 0x4321, false, 64, 99, NT_ADDR_US, NT_ADDR_PEER, "id");
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_id = 0x4321, .df = 0));
 	assert_int_equal(nt_stat(t, NS_STAT_RAW_TX), 3);
 	ns_ep_close(ep);
@@ -541,7 +508,7 @@ static void hdrincl_fills_what_linux_fills(void **state)
 static void hdrincl_routes_by_destination_given(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, NS_IPPROTO_RAW); /* IP_HDRINCL implied */
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_RAW); /* IP_HDRINCL implied */
 	static const uint8_t opt[4] = {1, 1, 1, 0};
 	uint8_t b[64];
 	uint32_t n;
@@ -556,7 +523,7 @@ static void hdrincl_routes_by_destination_given(void **state)
 	b[24] = 'o';
 	b[0] = 0x46;
 	n += 4;
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.eth_dst = NT_MAC_PEER, .dst = NT_V4(198, 51, 100, 9), .ihl = 6,
 	                          .ip_len = 25, .ip_proto = 17, .payload = "o"));
 	ns_ep_close(ep);
@@ -566,28 +533,28 @@ static void hdrincl_routes_by_destination_given(void **state)
 static void hdrincl_bad_headers(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, NS_IPPROTO_RAW);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_RAW);
 	static uint8_t big[1600];
 	const struct nt_frame *f;
 	uint8_t b[64];
 	uint32_t n;
 
 	/* Shorter than a header: EINVAL. */
-	assert_int_equal(send_to(ep, "\x45\0\0\0", 4, NT_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
+	assert_int_equal(nt_send_to(ep, "\x45\0\0\0", 4, NT_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
 	/* IHL beyond the datagram: EINVAL. */
 	n = hdrincl_dgram(b, 15, 1, false, 64, 1, NT_ADDR_US, NT_ADDR_PEER, "abc");
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
 	/* Above the MTU: EMSGSIZE. */
 	hdrincl_dgram(big, 5, 1, false, 64, 1, NT_ADDR_US, NT_ADDR_PEER, "");
-	assert_int_equal(send_to(ep, big, 1501, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
+	assert_int_equal(nt_send_to(ep, big, 1501, NT_ADDR_PEER), NS_ERR_MESSAGE_TOO_LONG);
 	/* IHL 4: nothing is filled in; the bytes go out exactly as given. */
 	n = hdrincl_dgram(b, 4, 0, false, 64, 1, NT_ADDR_ZERO, NT_ADDR_PEER, "raw!");
-	assert_int_equal(send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, b, n, NT_ADDR_PEER), NS_OK);
 	f = nt_expect_frame(t);
 	assert_int_equal(f->len, 14 + n);
 	assert_memory_equal(f->b + 14, b, n);
 	assert_int_equal(f->eth.type, 0x0800);
-	expect_empty(ep); /* IPPROTO_RAW endpoints receive nothing here */
+	nt_expect_empty(ep); /* IPPROTO_RAW endpoints receive nothing here */
 	ns_ep_close(ep);
 }
 
@@ -595,13 +562,14 @@ static void hdrincl_bad_headers(void **state)
 static void hdrincl_to_ourselves_is_delivered(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *tx = raw_open(t, NS_IPPROTO_RAW), *rx = raw_open(t, PROTO_X);
+	struct ns_ep *tx = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_RAW),
+	             *rx = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	uint8_t b[64], buf[64];
 	uint32_t n = hdrincl_dgram(b, 5, 0, false, 64, PROTO_X, NT_ADDR_ZERO, NT_ADDR_US, "me");
 	struct ns_read_result res;
 
-	assert_int_equal(send_to(tx, b, n, NT_ADDR_US), NS_OK);
-	assert_int_equal(raw_read(rx, buf, sizeof(buf), &res), 22);
+	assert_int_equal(nt_send_to(tx, b, n, NT_ADDR_US), NS_OK);
+	assert_int_equal(nt_read(rx, buf, sizeof(buf), &res), 22);
 	assert_memory_equal(buf + 12, NT_ADDR_US.a, 4); /* the source was filled in */
 	assert_int_equal(rd16(buf + 2), 22);
 	assert_int_equal(csum_finish(csum_partial(buf, 20, 0)), 0);
@@ -619,7 +587,7 @@ static void provoke_error(struct nt *t, struct ns_ep *ep, uint8_t type, uint8_t 
 	uint8_t quote[64];
 	const struct nt_frame *f;
 
-	assert_int_equal(send_to(ep, "12345678", 8, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "12345678", 8, NT_ADDR_PEER), NS_OK);
 	f = nt_expect_ipv4(t, NT_IPV4(.dst = NT_ADDR_PEER));
 	memcpy(quote, f->l3, 28);
 	nt_send_icmp(t,
@@ -631,8 +599,9 @@ static void provoke_error(struct nt *t, struct ns_ep *ep, uint8_t type, uint8_t 
 static void raw_icmp_errors(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *un = raw_open(t, PROTO_X), *conn = raw_open(t, PROTO_X);
-	struct ns_ep *rerr = raw_open(t, PROTO_X);
+	struct ns_ep *un = nt_raw_open(t, NS_AF_INET, PROTO_X),
+	             *conn = nt_raw_open(t, NS_AF_INET, PROTO_X);
+	struct ns_ep *rerr = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
 	uint8_t buf[64];
 	int64_t v;
@@ -662,20 +631,20 @@ static void raw_icmp_errors(void **state)
 static void raw_icmp_endpoint_reads_errors_too(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, NS_IPPROTO_ICMP);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, NS_IPPROTO_ICMP);
 	uint8_t echo[8] = {ICMPV4_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1}, buf[128];
 	const struct nt_frame *f;
 	uint8_t quote[28];
 
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_RECVERR, 1), NS_OK);
 	wr16(echo + 2, csum_finish(csum_partial(echo, 8, 0)));
-	assert_int_equal(send_to(ep, echo, 8, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, echo, 8, NT_ADDR_PEER), NS_OK);
 	f = nt_expect_icmp(t, NT_ICMP(.type = ICMPV4_ECHO_REQUEST, .id = 1, .seq = 1));
 	memcpy(quote, f->l3, 28);
 	nt_send_icmp(t, NT_ICMP(.type = ICMPV4_DEST_UNREACH, .code = ICMPV4_UNREACH_HOST, .rest = 0,
 	                        .payload = quote, .len = 28));
 	assert_int_equal(ns_ep_read(ep, buf, sizeof(buf), 0, NULL), NS_ERR_HOST_UNREACHABLE);
-	assert_int_equal(raw_read(ep, buf, sizeof(buf), NULL), 20 + 8 + 28);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 20 + 8 + 28);
 	assert_int_equal(buf[20], ICMPV4_DEST_UNREACH);
 	ns_ep_close(ep);
 }
@@ -686,7 +655,7 @@ static void raw_icmp_endpoint_reads_errors_too(void **state)
 static void raw_frag_needed_lowers_path_mtu(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET, PROTO_X);
 	struct ns_sockaddr peer = {.addr = NT_ADDR_PEER};
 	static uint8_t big[1400];
 	const struct nt_frame *f;
@@ -739,10 +708,10 @@ static void raw_arguments(void **state)
 
 	assert_int_equal(ns_ep_new_raw(t->s, 9, 1, NULL, &ep), NS_ERR_ADDRESS_FAMILY_NOT_SUPPORTED);
 	assert_int_equal(ns_ep_new_raw(NULL, NS_AF_INET, 1, NULL, &ep), NS_ERR_INVALID_ARGUMENT);
-	ep = raw_open(t, 0); /* protocol 0: sends with 0, receives nothing */
+	ep = nt_raw_open(t, NS_AF_INET, 0); /* protocol 0: sends with 0, receives nothing */
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_TTL, 256), NS_ERR_INVALID_OPTION_VALUE);
 	assert_int_equal(ns_ep_listen(ep, 1), NS_ERR_NOT_SUPPORTED);
-	assert_int_equal(send_to(ep, "z", 1, NT_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "z", 1, NT_ADDR_PEER), NS_OK);
 	nt_expect_ipv4(t, NT_IPV4(.ip_proto = 0, .payload = "z"));
 	ns_ep_close(ep);
 }

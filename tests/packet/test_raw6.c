@@ -15,41 +15,6 @@
 
 #define PROTO_X 253
 
-static struct ns_ep *raw6_open(struct nt *t, uint8_t proto)
-{
-	struct ns_ep *ep = NULL;
-
-	assert_int_equal(ns_ep_new_raw(t->s, NS_AF_INET6, proto, NULL, &ep), NS_OK);
-	assert_non_null(ep);
-	return ep;
-}
-
-static size_t rd(struct ns_ep *ep, uint8_t *buf, size_t cap, struct ns_read_result *res)
-{
-	struct ns_read_result r;
-
-	assert_int_equal(ns_ep_read(ep, buf, cap, 0, res ? res : &r), NS_OK);
-	return res ? res->count : r.count;
-}
-
-static void expect_empty(struct ns_ep *ep)
-{
-	uint8_t b[16];
-
-	assert_int_equal(ns_ep_read(ep, b, sizeof(b), 0, NULL), NS_ERR_WOULD_BLOCK);
-}
-
-static ns_err send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_addr to)
-{
-	struct ns_sockaddr sa = {.addr = to};
-	size_t n = 0;
-	ns_err err = ns_ep_write(ep, buf, len, &(struct ns_write_opts){.to = &sa}, &n);
-
-	if (err == NS_OK)
-		assert_int_equal(n, len);
-	return err;
-}
-
 /* ---------------------------------------------------------------- receive */
 
 /* A raw ICMPv6 endpoint reads the echo request from its ICMPv6 header on (no IPv6 header,
@@ -57,7 +22,7 @@ static ns_err send_to(struct ns_ep *ep, const void *buf, size_t len, struct ns_a
 static void raw6_reads_upper_layer(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_ICMPV6);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_ICMPV6);
 	uint8_t frame[256], buf[256];
 	struct ns_read_result res;
 	uint32_t n =
@@ -65,12 +30,12 @@ static void raw6_reads_upper_layer(void **state)
 
 	nt_send_frame(t, frame, n);
 	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .id = 9, .seq = 2));
-	assert_int_equal(rd(ep, buf, sizeof(buf), &res), 11);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), &res), 11);
 	assert_memory_equal(buf, frame + 14 + 40, 11);
 	assert_true(ns_addr_eq(&res.from.addr, &NT6_ADDR_PEER));
 	assert_int_equal(res.from.port, 0);
 	assert_int_equal(res.from.nic, NT_NIC);
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	ns_ep_close(ep);
 }
 
@@ -78,13 +43,13 @@ static void raw6_reads_upper_layer(void **state)
 static void raw6_reads_after_extension_headers(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	/* Destination options: next header 253, length 0, PadN of 4. */
 	static const uint8_t dopts[8] = {PROTO_X, 0, 1, 4, 0, 0, 0, 0};
 	uint8_t buf[64];
 
 	nt6_send_raw(t, NT6_RAW(.nh = 60, .ext = dopts, .ext_len = 8, .payload = "after ext"));
-	assert_int_equal(rd(ep, buf, sizeof(buf), NULL), 9);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 9);
 	assert_memory_equal(buf, "after ext", 9);
 	nt_expect_nothing(t); /* taken by a raw endpoint: no parameter problem */
 	ns_ep_close(ep);
@@ -99,7 +64,7 @@ static void raw6_silences_parameter_problem(void **state)
 
 	nt6_send_raw(t, NT6_RAW(.payload = "x"));
 	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_PARAM_PROBLEM, .code = ICMPV6_PARAM_NEXT_HDR));
-	ep = raw6_open(t, PROTO_X);
+	ep = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	nt6_send_raw(t, NT6_RAW(.payload = "x"));
 	nt_expect_nothing(t);
 	ns_ep_close(ep);
@@ -109,7 +74,8 @@ static void raw6_silences_parameter_problem(void **state)
 static void raw6_icmpv6_checksum_verified(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_ICMPV6), *x = raw6_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_ICMPV6),
+	             *x = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	uint8_t buf[64];
 	int64_t v;
 
@@ -118,13 +84,13 @@ static void raw6_icmpv6_checksum_verified(void **state)
 	assert_int_equal(ns_ep_get_opt(x, NS_IPV6_CHECKSUM, &v), NS_OK);
 	assert_int_equal(v, -1);
 	nt6_send_icmp(t, NT6_ICMP(.csum = 0x1234));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_RAW_BAD_CSUM), 1);
 	assert_int_equal(nt_drops(t, NS_DROP_ICMPV6_BAD_CSUM), 1);
 	nt_expect_nothing(t);
 	/* A protocol without a checksum offset reads whatever came. */
 	nt6_send_raw(t, NT6_RAW(.payload = "\xff\xff\xff\xff", .len = 4));
-	assert_int_equal(rd(x, buf, sizeof(buf), NULL), 4);
+	assert_int_equal(nt_read(x, buf, sizeof(buf), NULL), 4);
 	ns_ep_close(ep);
 	ns_ep_close(x);
 }
@@ -133,7 +99,8 @@ static void raw6_icmpv6_checksum_verified(void **state)
 static void raw6_icmp6_filter(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_ICMPV6), *x = raw6_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_ICMPV6),
+	             *x = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	struct ns_ep *v4 = NULL;
 	uint32_t f[8] = {0}, g[8];
 	uint8_t buf[64];
@@ -148,9 +115,9 @@ static void raw6_icmp6_filter(void **state)
 	assert_memory_equal(f, g, sizeof(f));
 	nt6_send_icmp(t, NT6_ICMP(.payload = "blocked"));
 	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	nt6_send_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REPLY, .payload = "passes"));
-	assert_int_equal(rd(ep, buf, sizeof(buf), NULL), 14);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 14);
 	assert_int_equal(buf[0], ICMPV6_ECHO_REPLY);
 	ns_ep_close(ep);
 	ns_ep_close(x);
@@ -163,14 +130,14 @@ static void raw6_icmp6_filter(void **state)
 static void raw6_send_with_stack_header(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 
-	assert_int_equal(send_to(ep, "v6 raw", 6, NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "v6 raw", 6, NT6_ADDR_PEER), NS_OK);
 	nt6_expect_raw(t, NT6_RAW(.eth_dst = NT_MAC_PEER, .src = NT6_ADDR_US, .dst = NT6_ADDR_PEER,
 	                          .nh = PROTO_X, .hop_limit = 64, .plen = 6, .payload = "v6 raw"));
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_TTL, 3), NS_OK);
 	assert_int_equal(ns_ep_set_opt(ep, NS_IP_TOS, 0x20), NS_OK);
-	assert_int_equal(send_to(ep, "h", 1, NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "h", 1, NT6_ADDR_PEER), NS_OK);
 	nt6_expect_raw(t, NT6_RAW(.hop_limit = 3, .tclass = 0x20, .payload = "h"));
 	ns_ep_close(ep);
 }
@@ -180,13 +147,13 @@ static void raw6_send_with_stack_header(void **state)
 static void raw6_icmpv6_checksum_computed(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_ICMPV6);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_ICMPV6);
 	uint8_t m[12] = {ICMPV6_ECHO_REQUEST, 0, 0xde, 0xad, 0, 7, 0, 1, 'a', 'b', 'c', 'd'};
 
-	assert_int_equal(send_to(ep, m, sizeof(m), NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, m, sizeof(m), NT6_ADDR_PEER), NS_OK);
 	nt6_expect_icmp(t, NT6_ICMP(.type = ICMPV6_ECHO_REQUEST, .id = 7, .seq = 1,
 	                            .payload = "abcd")); /* the checker sums it */
-	assert_int_equal(send_to(ep, m, 3, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
+	assert_int_equal(nt_send_to(ep, m, 3, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
 	assert_int_equal(ns_ep_set_opt(ep, NS_IPV6_CHECKSUM, 4), NS_ERR_INVALID_ARGUMENT);
 	ns_ep_close(ep);
 }
@@ -195,7 +162,7 @@ static void raw6_icmpv6_checksum_computed(void **state)
 static void raw6_ipv6_checksum_option(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_UDP);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_UDP);
 	uint8_t u[12] = {0x9c, 0x40, 0, 7, 0, 12, 0xff, 0xff, 'd', 'a', 't', 'a'};
 	uint8_t buf[64];
 	int64_t v;
@@ -204,19 +171,19 @@ static void raw6_ipv6_checksum_option(void **state)
 	assert_int_equal(ns_ep_set_opt(ep, NS_IPV6_CHECKSUM, 6), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_IPV6_CHECKSUM, &v), NS_OK);
 	assert_int_equal(v, 6);
-	assert_int_equal(send_to(ep, u, sizeof(u), NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, u, sizeof(u), NT6_ADDR_PEER), NS_OK);
 	nt6_expect_udp(t, NT6_UDP(.sport = 40000, .dport = 7, .payload = "data")); /* summed */
-	assert_int_equal(send_to(ep, u, 7, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
+	assert_int_equal(nt_send_to(ep, u, 7, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
 	/* Inbound: a right checksum is read, a wrong one is not. */
 	nt6_send_udp(t, NT6_UDP(.dport = 9, .payload = "good"));
 	nt_discard(t); /* the port unreachable */
-	assert_int_equal(rd(ep, buf, sizeof(buf), NULL), 12);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 12);
 	nt6_send_udp(t, NT6_UDP(.dport = 9, .csum = 0x4321, .payload = "bad!"));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	assert_int_equal(nt_drops(t, NS_DROP_RAW_BAD_CSUM), 1);
 	assert_int_equal(ns_ep_set_opt(ep, NS_IPV6_CHECKSUM, -1), NS_OK);
 	nt6_send_udp(t, NT6_UDP(.dport = 9, .csum = 0x4321, .payload = "bad!"));
-	assert_int_equal(rd(ep, buf, sizeof(buf), NULL), 12);
+	assert_int_equal(nt_read(ep, buf, sizeof(buf), NULL), 12);
 	ns_ep_close(ep);
 }
 
@@ -224,7 +191,7 @@ static void raw6_ipv6_checksum_option(void **state)
 static void raw6_hdrincl_as_written(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, NS_IPPROTO_RAW);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, NS_IPPROTO_RAW);
 	uint8_t d[48] = {0x60, 0, 0, 0, 0, 99 /* a wrong payload length */, PROTO_X, 7};
 	const struct nt_frame *f;
 	int64_t v;
@@ -234,11 +201,11 @@ static void raw6_hdrincl_as_written(void **state)
 	memcpy(d + 8, NT6(0x20, 0x01, 0x0d, 0xb8, [15] = 0x77).a, 16);
 	memcpy(d + 24, NT6_ADDR_PEER.a, 16);
 	memcpy(d + 40, "asitwas!", 8);
-	assert_int_equal(send_to(ep, d, sizeof(d), NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, d, sizeof(d), NT6_ADDR_PEER), NS_OK);
 	f = nt_expect_frame(t);
 	assert_int_equal(f->len, 14 + sizeof(d));
 	assert_memory_equal(f->b + 14, d, sizeof(d));
-	assert_int_equal(send_to(ep, d, 39, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
+	assert_int_equal(nt_send_to(ep, d, 39, NT6_ADDR_PEER), NS_ERR_INVALID_ARGUMENT);
 	ns_ep_close(ep);
 }
 
@@ -249,7 +216,7 @@ static void provoke6(struct nt *t, struct ns_ep *ep, uint8_t type, uint8_t code,
 	const struct nt6_frame *f;
 	uint8_t quote[48];
 
-	assert_int_equal(send_to(ep, "12345678", 8, NT6_ADDR_PEER), NS_OK);
+	assert_int_equal(nt_send_to(ep, "12345678", 8, NT6_ADDR_PEER), NS_OK);
 	f = nt6_expect_raw(t, NT6_RAW(.dst = NT6_ADDR_PEER));
 	memcpy(quote, f->l3, 48);
 	nt6_send_icmp(
@@ -261,7 +228,8 @@ static void provoke6(struct nt *t, struct ns_ep *ep, uint8_t type, uint8_t code,
 static void raw6_errors(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *conn = raw6_open(t, PROTO_X), *rerr = raw6_open(t, PROTO_X);
+	struct ns_ep *conn = nt_raw_open(t, NS_AF_INET6, PROTO_X),
+	             *rerr = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	struct ns_sockaddr peer = {.addr = NT6_ADDR_PEER};
 	uint8_t buf[64];
 
@@ -280,7 +248,7 @@ static void raw6_errors(void **state)
 static void raw6_bind_rules(void **state)
 {
 	struct nt *t = *state;
-	struct ns_ep *ep = raw6_open(t, PROTO_X);
+	struct ns_ep *ep = nt_raw_open(t, NS_AF_INET6, PROTO_X);
 	struct ns_sockaddr ll = {.addr = NT6_LL_US};
 	struct ns_sockaddr other = {.addr = NT6_ADDR_PEER};
 
@@ -290,7 +258,7 @@ static void raw6_bind_rules(void **state)
 	assert_int_equal(ns_ep_bind(ep, &other), NS_ERR_BAD_LOCAL_ADDRESS);
 	/* Bound to the link-local address: the global one's traffic is not ours. */
 	nt6_send_raw(t, NT6_RAW(.payload = "g"));
-	expect_empty(ep);
+	nt_expect_empty(ep);
 	nt_discard(t);
 	ns_ep_close(ep);
 }

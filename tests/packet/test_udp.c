@@ -7,18 +7,12 @@
 #include <string.h>
 
 #include "harness.h"
-#include "udp/udp.h"
+#include "udp/dgram.h"
 #include "wire/checksum.h"
 
 #define ST struct nt *t = *state
 
 /* ---------------------------------------------------------------- helpers */
-
-static struct ns_sockaddr sa(struct ns_addr a, uint16_t port)
-{
-	struct ns_sockaddr s = {.addr = a, .port = port};
-	return s;
-}
 
 static struct ns_ep *udp_open_wq(struct nt *t, struct ns_waiter_queue *wq)
 {
@@ -34,18 +28,9 @@ static struct ns_ep *udp_open(struct nt *t)
 	return udp_open_wq(t, NULL);
 }
 
-static struct ns_ep *udp_bound(struct nt *t, struct ns_addr a, uint16_t port)
-{
-	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr b = sa(a, port);
-
-	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
-	return ep;
-}
-
 static ns_err send_to(struct ns_ep *ep, struct ns_addr a, uint16_t port, const void *d, size_t len)
 {
-	struct ns_sockaddr to = sa(a, port);
+	struct ns_sockaddr to = nt_sa(a, port);
 	struct ns_write_opts o = {.to = &to};
 	size_t n = 0;
 	ns_err err = ns_ep_write(ep, d, len, &o, &n);
@@ -82,7 +67,7 @@ static int setup_offload(void **state)
 static void test_udp_echo_receive_then_reply_has_exact_fields(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[64];
 
@@ -119,7 +104,7 @@ static void test_udp_echo_receive_then_reply_has_exact_fields(void **state)
 static void test_udp_zero_length_datagram_both_ways(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[8];
 
@@ -143,7 +128,7 @@ static void test_udp_zero_length_datagram_both_ways(void **state)
 static void test_udp_read_truncates_and_reports_full_length(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[4];
 
@@ -163,7 +148,7 @@ static void test_udp_read_truncates_and_reports_full_length(void **state)
 static void test_udp_peek_leaves_datagram_queued(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[16];
 
@@ -186,7 +171,7 @@ static void test_udp_peek_leaves_datagram_queued(void **state)
 static void test_udp_zero_checksum_accepted_over_ipv4(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[16];
 
@@ -200,7 +185,7 @@ static void test_udp_zero_checksum_accepted_over_ipv4(void **state)
 static void test_udp_padding_beyond_udp_length_is_trimmed(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_read_result res;
 	char buf[16];
 	/* 3 bytes of UDP payload inside a 10-byte IP payload: the rest is not data. */
@@ -219,7 +204,7 @@ static void test_udp_padding_beyond_udp_length_is_trimmed(void **state)
 static void test_udp_bad_checksum_counted_and_dropped(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	char buf[16];
 
 	nt_send_udp(t, NT_UDP(.dport = 7, .payload = "bad", .csum = 0x1234));
@@ -237,7 +222,7 @@ static void test_udp_bad_checksum_counted_and_dropped(void **state)
 static void test_udp_bad_length_counted_and_dropped(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	char buf[16];
 
 	/* Longer than the IP payload. */
@@ -256,7 +241,7 @@ static void test_udp_bad_length_counted_and_dropped(void **state)
 static void test_udp_truncated_header_counted_and_dropped(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	const uint8_t half[8] = {0x9c, 0x40, 0x00, 0x07, 0, 8, 0, 0}; /* 40000 -> 7, cut short */
 	const uint8_t other[7] = {0x9c, 0x40, 0x27, 0x0f, 0, 8, 0};   /* 40000 -> 9999 */
 
@@ -274,13 +259,13 @@ static void test_udp_truncated_header_counted_and_dropped(void **state)
 static void test_udp_rcvbuf_limit_drops_and_counts(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	int64_t v;
 	char buf[16];
 	const int sent = 20;
 
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, UDP_BUF_DEFAULT);
+	assert_int_equal(v, DGRAM_BUF_DEFAULT);
 	/* Linux doubles the value asked for. */
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 4096), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
@@ -307,10 +292,10 @@ static void test_udp_rcvbuf_option_clamped_like_linux(void **state)
 
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 1), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, UDP_RCVBUF_MIN);
+	assert_int_equal(v, DGRAM_RCVBUF_MIN);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_RCVBUF, 1 << 30), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_RCVBUF, &v), NS_OK);
-	assert_int_equal(v, 2 * UDP_BUF_MAX);
+	assert_int_equal(v, 2 * DGRAM_BUF_MAX);
 	assert_int_equal(ns_ep_set_opt(ep, NS_SO_SNDBUF, 10000), NS_OK);
 	assert_int_equal(ns_ep_get_opt(ep, NS_SO_SNDBUF, &v), NS_OK);
 	assert_int_equal(v, 20000);
@@ -323,7 +308,7 @@ static void test_udp_connect_fixes_source_and_peer(void **state)
 {
 	ST;
 	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 6000), a;
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 6000), a;
 	size_t n;
 
 	assert_int_equal(ns_ep_peer_addr(ep, &a), NS_ERR_NOT_CONNECTED);
@@ -346,8 +331,8 @@ static void test_udp_connect_fixes_source_and_peer(void **state)
 static void test_udp_connected_endpoint_ignores_other_peers(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 6000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_read_result res;
 	char buf[16];
 	uint8_t q[64];
@@ -377,7 +362,7 @@ static void test_udp_other_peers_reach_wildcard_endpoint_beside_connected(void *
 {
 	ST;
 	struct ns_ep *wild = udp_open(t), *conn = udp_open(t);
-	struct ns_sockaddr any = sa(NT_ADDR_ZERO, 5000), peer = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr any = nt_sa(NT_ADDR_ZERO, 5000), peer = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_read_result res;
 	char buf[16];
 
@@ -404,7 +389,7 @@ static void test_udp_icmp_port_unreachable_gives_connection_refused(void **state
 {
 	ST;
 	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 9999);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 9999);
 	uint8_t q[64];
 	size_t n;
 	int64_t v;
@@ -442,7 +427,7 @@ static void test_udp_icmp_port_unreachable_gives_connection_refused(void **state
 static void test_udp_icmp_errors_on_unconnected_need_recverr(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	uint8_t q[64];
 	int64_t v;
 
@@ -463,7 +448,7 @@ static void test_udp_soft_icmp_error_ignored_on_connected_without_recverr(void *
 {
 	ST;
 	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 9999);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 9999);
 	uint8_t q[64];
 	size_t n;
 	int64_t v;
@@ -485,8 +470,8 @@ static void test_udp_soft_icmp_error_ignored_on_connected_without_recverr(void *
 static void test_udp_disconnect_keeps_explicit_port_and_frees_implicit(void **state)
 {
 	ST;
-	struct ns_ep *a = udp_bound(t, NT_ADDR_ZERO, 5000), *b = udp_open(t);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 6000), unspec, got;
+	struct ns_ep *a = nt_udp_bound(t, NT_ADDR_ZERO, 5000), *b = udp_open(t);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 6000), unspec, got;
 
 	memset(&unspec, 0, sizeof(unspec));
 	char buf[8];
@@ -506,7 +491,7 @@ static void test_udp_disconnect_keeps_explicit_port_and_frees_implicit(void **st
 	uint16_t p = local_port(b);
 	assert_int_equal(ns_ep_connect(b, &unspec), NS_OK);
 	assert_int_equal(local_port(b), 0);
-	struct ns_ep *c = udp_bound(t, NT_ADDR_ZERO, p);
+	struct ns_ep *c = nt_udp_bound(t, NT_ADDR_ZERO, p);
 	ns_ep_close(c);
 	ns_ep_close(b);
 	ns_ep_close(a);
@@ -537,7 +522,7 @@ static void test_udp_closed_port_answered_with_icmp_port_unreachable(void **stat
 static void test_udp_broadcast_reaches_wildcard_endpoint(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 67);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 67);
 	struct ns_read_result res;
 	char buf[16];
 
@@ -571,8 +556,8 @@ static void test_udp_broadcast_to_closed_port_gets_no_icmp(void **state)
 static void test_udp_broadcast_send_needs_so_broadcast(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 68);
-	struct ns_sockaddr bc = sa(NT_ADDR_BCAST, 67);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 68);
+	struct ns_sockaddr bc = nt_sa(NT_ADDR_BCAST, 67);
 	int64_t v;
 
 	assert_int_equal(send_to(ep, NT_ADDR_BCAST, 67, "d", 1), NS_ERR_BROADCAST_DISABLED);
@@ -593,8 +578,8 @@ static void test_udp_broadcast_send_needs_so_broadcast(void **state)
 static void test_udp_bind_conflicts_and_reuseaddr(void **state)
 {
 	ST;
-	struct ns_ep *a = udp_bound(t, NT_ADDR_ZERO, 5000), *b = udp_open(t);
-	struct ns_sockaddr any = sa(NT_ADDR_ZERO, 5000), us = sa(NT_ADDR_US, 5000);
+	struct ns_ep *a = nt_udp_bound(t, NT_ADDR_ZERO, 5000), *b = udp_open(t);
+	struct ns_sockaddr any = nt_sa(NT_ADDR_ZERO, 5000), us = nt_sa(NT_ADDR_US, 5000);
 
 	assert_int_equal(ns_ep_bind(a, &any), NS_ERR_INVALID_ENDPOINT_STATE);
 	assert_int_equal(ns_ep_bind(b, &any), NS_ERR_PORT_IN_USE);
@@ -626,7 +611,7 @@ static void test_udp_reuseport_shares_port(void **state)
 {
 	ST;
 	struct ns_ep *a = udp_open(t), *b = udp_open(t);
-	struct ns_sockaddr us = sa(NT_ADDR_US, 5001);
+	struct ns_sockaddr us = nt_sa(NT_ADDR_US, 5001);
 
 	assert_int_equal(ns_ep_set_opt(a, NS_SO_REUSEPORT, 1), NS_OK);
 	assert_int_equal(ns_ep_set_opt(b, NS_SO_REUSEPORT, 1), NS_OK);
@@ -645,9 +630,9 @@ static void test_udp_bind_address_must_be_local(void **state)
 {
 	ST;
 	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr other = sa(NT_V4(192, 0, 2, 77), 5000);
-	struct ns_sockaddr bcast = sa(NT_V4(192, 0, 2, 255), 5000);
-	struct ns_sockaddr us = sa(NT_ADDR_US, 5000), a;
+	struct ns_sockaddr other = nt_sa(NT_V4(192, 0, 2, 77), 5000);
+	struct ns_sockaddr bcast = nt_sa(NT_V4(192, 0, 2, 255), 5000);
+	struct ns_sockaddr us = nt_sa(NT_ADDR_US, 5000), a;
 
 	assert_int_equal(ns_ep_bind(ep, &other), NS_ERR_BAD_LOCAL_ADDRESS);
 	assert_int_equal(ns_ep_bind(ep, &us), NS_OK);
@@ -671,7 +656,7 @@ static void test_udp_bind_address_must_be_local(void **state)
 static void test_udp_bound_to_address_ignores_others(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_US, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_US, 5000);
 	char buf[8];
 
 	nt_send_udp(t, NT_UDP(.eth_dst = NT_MAC_BCAST, .dst = NT_ADDR_BCAST, .dport = 5000,
@@ -690,7 +675,7 @@ static void test_udp_ephemeral_bind_and_implicit_bind(void **state)
 {
 	ST;
 	struct ns_ep *a = udp_open(t), *b = udp_open(t);
-	struct ns_sockaddr any0 = sa(NT_ADDR_ZERO, 0), got;
+	struct ns_sockaddr any0 = nt_sa(NT_ADDR_ZERO, 0), got;
 
 	assert_int_equal(ns_ep_local_addr(b, &got), NS_OK);
 	assert_int_equal(got.port, 0);
@@ -721,7 +706,7 @@ static void test_udp_ephemeral_bind_and_implicit_bind(void **state)
 static void test_udp_write_size_limits(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	static uint8_t big[65508];
 
 	assert_int_equal(send_to(ep, NT_ADDR_PEER, 6000, big, 65508), NS_ERR_MESSAGE_TOO_LONG);
@@ -740,7 +725,7 @@ static void test_udp_write_size_limits(void **state)
 static void test_udp_sendto_checks_destination(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	struct ns_sockaddr v6 = {.addr = {.family = NS_AF_INET6}, .port = 1};
 	struct ns_write_opts o = {.to = &v6};
 	size_t n;
@@ -755,7 +740,7 @@ static void test_udp_sendto_checks_destination(void **state)
 static void test_udp_ttl_and_tos_options_reach_the_header(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 	int64_t v;
 
 	assert_int_equal(ns_ep_get_opt(ep, NS_IP_TTL, &v), NS_OK);
@@ -777,7 +762,7 @@ static void test_udp_ttl_and_tos_options_reach_the_header(void **state)
 static void test_udp_socket_options_round_trip(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	int64_t v;
 	char buf[8];
 
@@ -807,7 +792,7 @@ static void test_udp_socket_options_round_trip(void **state)
 static void test_udp_checksum_left_partial_for_offloading_link(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 5000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 5000);
 
 	assert_int_equal(send_to(ep, NT_ADDR_PEER, 6000, "offload", 7), NS_OK);
 	struct ns_pkt *p = ns_channel_read(t->link);
@@ -835,7 +820,7 @@ static void test_udp_checksum_left_partial_for_offloading_link(void **state)
 static void test_udp_datagram_to_own_address_loops_back(void **state)
 {
 	ST;
-	struct ns_ep *srv = udp_bound(t, NT_ADDR_ZERO, 7), *cli = udp_open(t);
+	struct ns_ep *srv = nt_udp_bound(t, NT_ADDR_ZERO, 7), *cli = udp_open(t);
 	struct ns_read_result res;
 	char buf[16];
 
@@ -875,7 +860,7 @@ static void test_udp_readiness_events_reach_waiter(void **state)
 	ns_waiter_entry_init(&e, on_event, &seen);
 	ns_waiter_register(&wq, &e, NS_EV_IN | NS_EV_ERR);
 	struct ns_ep *ep = udp_open_wq(t, &wq);
-	struct ns_sockaddr b = sa(NT_ADDR_ZERO, 7);
+	struct ns_sockaddr b = nt_sa(NT_ADDR_ZERO, 7);
 	assert_int_equal(ns_ep_bind(ep, &b), NS_OK);
 
 	assert_int_equal(ns_ep_readiness(ep, NS_EV_IN | NS_EV_OUT | NS_EV_ERR | NS_EV_HUP),
@@ -927,7 +912,7 @@ static void test_udp_echo_from_waiter_callback(void **state)
 	ns_waiter_entry_init(&x.e, echo_cb, &x);
 	ns_waiter_register(&wq, &x.e, NS_EV_IN);
 	x.ep = udp_open_wq(t, &wq);
-	struct ns_sockaddr b = sa(NT_ADDR_ZERO, 7);
+	struct ns_sockaddr b = nt_sa(NT_ADDR_ZERO, 7);
 	assert_int_equal(ns_ep_bind(x.ep, &b), NS_OK);
 	nt_send_udp(t, NT_UDP(.sport = 1234, .dport = 7, .payload = "one"));
 	nt_send_udp(t, NT_UDP(.sport = 1235, .dport = 7, .payload = "", .len = 0));
@@ -941,8 +926,8 @@ static void test_udp_echo_from_waiter_callback(void **state)
 static void test_udp_shutdown_follows_linux(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 7);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 6000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 6000);
 	struct ns_read_result res;
 	char buf[8];
 	size_t n;
@@ -970,9 +955,9 @@ static void test_udp_shutdown_follows_linux(void **state)
 static void test_udp_stack_free_closes_open_endpoints(void **state)
 {
 	ST;
-	struct ns_ep *a = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *a = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	struct ns_ep *b = udp_open(t);
-	struct ns_sockaddr peer = sa(NT_ADDR_PEER, 6000);
+	struct ns_sockaddr peer = nt_sa(NT_ADDR_PEER, 6000);
 
 	assert_int_equal(ns_ep_connect(b, &peer), NS_OK);
 	nt_send_udp(t, NT_UDP(.dport = 7, .payload = "queued"));
@@ -991,12 +976,12 @@ static void test_udp_stack_free_closes_open_endpoints(void **state)
 static void test_udp_close_releases_port(void **state)
 {
 	ST;
-	struct ns_ep *a = udp_bound(t, NT_ADDR_ZERO, 7);
+	struct ns_ep *a = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 
 	nt_send_udp(t, NT_UDP(.dport = 7, .payload = "dropped with the endpoint"));
 	ns_ep_close(a);
 	assert_int_equal(ns_stack_endpoints_live(t->s), 0);
-	a = udp_bound(t, NT_ADDR_ZERO, 7);
+	a = nt_udp_bound(t, NT_ADDR_ZERO, 7);
 	ns_ep_close(a);
 	nt_send_udp(t, NT_UDP(.dport = 7, .payload = "closed"));
 	nt_expect_icmp(t, NT_ICMP(.type = 3, .code = 3));
@@ -1027,7 +1012,7 @@ static void closer_cb(struct ns_waiter_entry *e, uint32_t events)
 
 static void closer_open(struct nt *t, struct closer *c, uint16_t port)
 {
-	struct ns_sockaddr b = sa(NT_ADDR_ZERO, port);
+	struct ns_sockaddr b = nt_sa(NT_ADDR_ZERO, port);
 
 	ns_waiter_queue_init(&c->wq);
 	ns_waiter_entry_init(&c->e, closer_cb, c);
@@ -1108,7 +1093,7 @@ static void test_udp_broadcast_bad_checksum_dropped_once_before_copies(void **st
 {
 	ST;
 	struct ns_ep *a = udp_open(t), *b = udp_open(t);
-	struct ns_sockaddr any = sa(NT_ADDR_ZERO, 5000);
+	struct ns_sockaddr any = nt_sa(NT_ADDR_ZERO, 5000);
 	char buf[8];
 
 	assert_int_equal(ns_ep_set_opt(a, NS_SO_REUSEADDR, 1), NS_OK);
@@ -1168,7 +1153,7 @@ static void test_udp_sendto_implicit_bind_ports_are_not_sequential(void **state)
 static void test_udp_connect_ignores_stray_address_bytes(void **state)
 {
 	ST;
-	struct ns_ep *ep = udp_bound(t, NT_ADDR_ZERO, 4000);
+	struct ns_ep *ep = nt_udp_bound(t, NT_ADDR_ZERO, 4000);
 	struct ns_sockaddr to;
 	char buf[8];
 
@@ -1217,7 +1202,7 @@ static void test_udp_connected_route_cache_follows_route_changes(void **state)
 {
 	ST;
 	struct ns_ep *ep = udp_open(t);
-	struct ns_sockaddr far = sa(NT_V4(198, 51, 100, 53), 53);
+	struct ns_sockaddr far = nt_sa(NT_V4(198, 51, 100, 53), 53);
 	struct ns_route_entry dflt = {
 	    .dest = {.addr = NT_ADDR_ZERO, .prefix = 0}, .gateway = NT_ADDR_PEER, .nic = NT_NIC};
 	struct ns_route_entry other = {.dest = {.addr = NT_ADDR_ZERO, .prefix = 0},

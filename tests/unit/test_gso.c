@@ -20,24 +20,9 @@
 
 #include "netstack/link.h"
 #include "netstack/proto.h"
+#include "pktleak.h"
 #include "wire/bytes.h"
 #include "wire/checksum.h"
-
-static int64_t live_at_start;
-
-static int setup(void **state)
-{
-	(void)state;
-	live_at_start = ns_pkt_live();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(ns_pkt_live(), live_at_start);
-	return 0;
-}
 
 static const uint8_t src4[4] = {192, 0, 2, 2}, dst4[4] = {192, 0, 2, 1};
 static const uint8_t src6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
@@ -292,19 +277,9 @@ static void malformed_packets_are_refused(void **state)
 	expect_refused(p);
 }
 
-static void every_truncation_is_refused(void **state)
+/* Every copy of @good cut short, from 0 bytes to one less than whole, is refused. */
+static void expect_truncations_refused(struct ns_pkt *good)
 {
-	struct ns_pkt *good = gso_pkt(K_TCP4, 2500, 1000, 0x10);
-
-	for (uint32_t len = 0; len < good->len; len++) {
-		struct ns_pkt *p = ns_pkt_copy(good);
-
-		assert_non_null(p);
-		p->len = len;
-		expect_refused(p);
-	}
-	ns_pkt_free(good);
-	good = gso_pkt(K_TCP6, 2500, 1000, 0x10);
 	for (uint32_t len = 0; len < good->len; len++) {
 		struct ns_pkt *p = ns_pkt_copy(good);
 
@@ -315,15 +290,27 @@ static void every_truncation_is_refused(void **state)
 	ns_pkt_free(good);
 }
 
+static void every_truncation_is_refused(void **state)
+{
+	expect_truncations_refused(gso_pkt(K_TCP4, 2500, 1000, 0x10));
+	expect_truncations_refused(gso_pkt(K_TCP6, 2500, 1000, 0x10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(tcp4_cut_like_a_tso_device, setup, teardown),
-	    cmocka_unit_test_setup_teardown(tcp4_cut_with_checksums_left_partial, setup, teardown),
-	    cmocka_unit_test_setup_teardown(tcp6_cut_sets_payload_lengths, setup, teardown),
-	    cmocka_unit_test_setup_teardown(udp4_cut_into_datagrams, setup, teardown),
-	    cmocka_unit_test_setup_teardown(malformed_packets_are_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(every_truncation_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(tcp4_cut_like_a_tso_device, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(tcp4_cut_with_checksums_left_partial, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(tcp6_cut_sets_payload_lengths, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(udp4_cut_into_datagrams, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(malformed_packets_are_refused, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(every_truncation_is_refused, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,22 +9,7 @@
 
 #include "core/core.h"
 #include "netstack/pkt.h"
-
-static int64_t live_at_start;
-
-static int setup(void **state)
-{
-	(void)state;
-	live_at_start = ns_pkt_live();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(ns_pkt_live(), live_at_start);
-	return 0;
-}
+#include "pktleak.h"
 
 /* Key 00 01 .. 0f, read as two little-endian words (the paper's appendix A). */
 static const uint64_t key[2] = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
@@ -80,9 +65,12 @@ static void test_unaligned_and_key_sensitive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_paper_vector, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reference_vectors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unaligned_and_key_sensitive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_paper_vector, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_reference_vectors, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_unaligned_and_key_sensitive, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,22 +9,7 @@
 #include <cmocka.h>
 
 #include "netstack/pkt.h"
-
-static int64_t live_at_start;
-
-static int setup(void **state)
-{
-	(void)state;
-	live_at_start = ns_pkt_live();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(ns_pkt_live(), live_at_start);
-	return 0;
-}
+#include "pktleak.h"
 
 static void test_alloc_sets_headroom_and_len(void **state)
 {
@@ -201,19 +186,30 @@ static void test_gso_sized_packets_are_pooled(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_gso_sized_packets_are_pooled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alloc_sets_headroom_and_len, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_push_records_headers_outbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_push_fails_without_headroom, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_consume_records_headers_inbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_peek_never_reads_past_end, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trim_drops_padding_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_is_deep_and_keeps_consumed_headers, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refcount_frees_on_last_owner, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_large_packets_come_from_heap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_append_respects_tailroom, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_list_and_reuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_gso_sized_packets_are_pooled, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_alloc_sets_headroom_and_len, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_push_records_headers_outbound, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_push_fails_without_headroom, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_consume_records_headers_inbound, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_peek_never_reads_past_end, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_trim_drops_padding_only, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_copy_is_deep_and_keeps_consumed_headers,
+	                                    nt_pktleak_setup, nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_refcount_frees_on_last_owner, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_large_packets_come_from_heap, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_append_respects_tailroom, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_free_list_and_reuse, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,22 +9,7 @@
 
 #include "netstack/pkt.h"
 #include "netstack/waiter.h"
-
-static int64_t live_at_start;
-
-static int setup(void **state)
-{
-	(void)state;
-	live_at_start = ns_pkt_live();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	assert_int_equal(ns_pkt_live(), live_at_start);
-	return 0;
-}
+#include "pktleak.h"
 
 /* A call log shared by the callbacks. */
 static int log_id[32];
@@ -330,15 +315,20 @@ static void test_nested_notify(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_mask_filtering, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unregister_self_in_callback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unregister_other_in_callback, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_register_in_callback_and_nested_notify, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_nested_notify, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reregister_self_in_callback_terminates, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_register_moves_between_queues, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mask_filtering, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_unregister_self_in_callback, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_unregister_other_in_callback, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_register_in_callback_and_nested_notify,
+	                                    nt_pktleak_setup, nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_nested_notify, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_reregister_self_in_callback_terminates,
+	                                    nt_pktleak_setup, nt_pktleak_teardown),
+	    cmocka_unit_test_setup_teardown(test_register_moves_between_queues, nt_pktleak_setup,
+	                                    nt_pktleak_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
