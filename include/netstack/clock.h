@@ -32,6 +32,6 @@ static inline uint64_t ns_clock_now(struct ns_clock *c)
 }
 
 #define NS_MSEC 1000000ull
-#define NS_SEC 1000000000ull
+#define NS_SEC  1000000000ull
 
 #endif

@@ -56,22 +56,22 @@ struct ns_sockaddr_ll {
 };
 
 enum ns_opt {
-	NS_SO_RCVBUF,    /* bytes */
-	NS_SO_SNDBUF,    /* bytes */
-	NS_SO_BROADCAST, /* 0/1 */
-	NS_SO_REUSEADDR, /* 0/1, before bind */
-	NS_SO_REUSEPORT, /* 0/1, before bind */
+	NS_SO_RCVBUF,       /* bytes */
+	NS_SO_SNDBUF,       /* bytes */
+	NS_SO_BROADCAST,    /* 0/1 */
+	NS_SO_REUSEADDR,    /* 0/1, before bind */
+	NS_SO_REUSEPORT,    /* 0/1, before bind */
 	NS_SO_BINDTODEVICE, /* NIC id, 0 for none */
-	NS_SO_ERROR,     /* get: pending error (ns_err), cleared by reading */
-	NS_SO_LINGER,    /* seconds, -1 off */
-	NS_SO_KEEPALIVE, /* 0/1 */
+	NS_SO_ERROR,        /* get: pending error (ns_err), cleared by reading */
+	NS_SO_LINGER,       /* seconds, -1 off */
+	NS_SO_KEEPALIVE,    /* 0/1 */
 	NS_SO_RCVLOWAT,
-	NS_IP_TTL,       /* 1..255, 0 = default */
+	NS_IP_TTL, /* 1..255, 0 = default */
 	NS_IP_TOS,
-	NS_IP_RECVERR,   /* 0/1 */
+	NS_IP_RECVERR,      /* 0/1 */
 	NS_IP_MTU_DISCOVER, /* NS_PMTUDISC_* (Linux's IP_MTU_DISCOVER), datagram endpoints */
-	NS_IP_MTU,       /* get: the path MTU to the connected peer (Linux's IP_MTU) */
-	NS_IPV6_V6ONLY,  /* 0/1 */
+	NS_IP_MTU,          /* get: the path MTU to the connected peer (Linux's IP_MTU) */
+	NS_IPV6_V6ONLY,     /* 0/1 */
 	NS_TCP_NODELAY,
 	NS_TCP_CORK,
 	NS_TCP_MAXSEG,
@@ -82,8 +82,8 @@ enum ns_opt {
 	NS_TCP_CONGESTION,   /* 0 = CUBIC, 1 = Reno */
 	NS_TCP_QUICKACK,
 	/* Raw, packet and ping endpoints (netstack/raw.h). */
-	NS_IP_HDRINCL,   /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
-	NS_ICMP_FILTER,  /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
+	NS_IP_HDRINCL,             /* raw IPv4: 0/1, the caller writes the IPv4 header (raw(7)) */
+	NS_ICMP_FILTER,            /* raw ICMPv4: bit n set drops ICMP type n, n < 32 (raw(7)) */
 	NS_PACKET_IGNORE_OUTGOING, /* packet endpoints: 0/1, no PACKET_OUTGOING copies */
 	NS_IPV6_CHECKSUM, /* raw IPv6: offset of the checksum the stack sums (even), -1 none */
 	NS_OPT_COUNT_
@@ -120,7 +120,7 @@ struct ns_write_opts {
  * NS_IPPROTO_ICMP (IPv4) and NS_IPPROTO_ICMPV6 (IPv6) make ping endpoints (netstack/raw.h).
  * @wq receives readiness events; it must outlive the endpoint. */
 NS_API ns_err ns_ep_new(struct ns_stack *s, uint8_t family, uint8_t proto,
-			struct ns_waiter_queue *wq, struct ns_ep **out);
+                        struct ns_waiter_queue *wq, struct ns_ep **out);
 /** ns_ep_close() - Close: the application gives up the endpoint (protocols may keep state,
  * such as TCP's FIN exchange, after it returns). */
 NS_API void ns_ep_close(struct ns_ep *ep);
@@ -129,14 +129,14 @@ NS_API ns_err ns_ep_connect(struct ns_ep *ep, const struct ns_sockaddr *a);
 NS_API ns_err ns_ep_listen(struct ns_ep *ep, int backlog);
 /** ns_ep_accept() - A new connection (with its own waiter queue @wq), or WOULD_BLOCK. */
 NS_API ns_err ns_ep_accept(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep **out,
-			   struct ns_sockaddr *peer);
+                           struct ns_sockaddr *peer);
 NS_API ns_err ns_ep_shutdown(struct ns_ep *ep, int how);
 /** ns_ep_read() - Read up to @len bytes (one datagram for datagram endpoints). */
 NS_API ns_err ns_ep_read(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
-			 struct ns_read_result *res);
+                         struct ns_read_result *res);
 /** ns_ep_write() - Write up to @len bytes; *@written says how many were taken. */
 NS_API ns_err ns_ep_write(struct ns_ep *ep, const void *buf, size_t len,
-			  const struct ns_write_opts *opts, size_t *written);
+                          const struct ns_write_opts *opts, size_t *written);
 /** ns_ep_readiness() - The events in @mask that hold now (NS_EV_*). */
 NS_API uint32_t ns_ep_readiness(struct ns_ep *ep, uint32_t mask);
 NS_API ns_err ns_ep_set_opt(struct ns_ep *ep, enum ns_opt opt, int64_t value);

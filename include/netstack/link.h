@@ -29,12 +29,12 @@
 
 /* Link capabilities (the seed's LinkEndpointCapabilities). */
 enum {
-	NS_CAP_RX_CSUM_OFFLOAD = 1u << 0,   /* inbound transport checksums are already verified */
-	NS_CAP_TX_CSUM_OFFLOAD = 1u << 1,   /* the link finishes partial outbound checksums */
+	NS_CAP_RX_CSUM_OFFLOAD = 1u << 0,     /* inbound transport checksums are already verified */
+	NS_CAP_TX_CSUM_OFFLOAD = 1u << 1,     /* the link finishes partial outbound checksums */
 	NS_CAP_RESOLUTION_REQUIRED = 1u << 2, /* next-hop link addresses must be resolved */
-	NS_CAP_LOOPBACK = 1u << 3,          /* frames written come straight back */
-	NS_CAP_HW_GSO = 1u << 4,            /* the device segments NS_GSO_* packets */
-	NS_CAP_SW_GSO = 1u << 5,            /* the link segments NS_GSO_* packets in software */
+	NS_CAP_LOOPBACK = 1u << 3,            /* frames written come straight back */
+	NS_CAP_HW_GSO = 1u << 4,              /* the device segments NS_GSO_* packets */
+	NS_CAP_SW_GSO = 1u << 5,              /* the link segments NS_GSO_* packets in software */
 };
 
 /* What a link's frames start with. */
@@ -87,13 +87,22 @@ struct ns_link {
 };
 
 /* Convenience wrappers. */
-static inline uint32_t ns_link_mtu(struct ns_link *l) { return l->ops->mtu(l); }
-static inline uint32_t ns_link_caps(struct ns_link *l) { return l->ops->caps(l); }
+static inline uint32_t ns_link_mtu(struct ns_link *l)
+{
+	return l->ops->mtu(l);
+}
+static inline uint32_t ns_link_caps(struct ns_link *l)
+{
+	return l->ops->caps(l);
+}
 static inline int ns_link_write(struct ns_link *l, struct ns_pkt **p, int n)
 {
 	return l->ops->write(l, p, n);
 }
-static inline int ns_link_poll_fd(struct ns_link *l) { return l->ops->poll_fd ? l->ops->poll_fd(l) : -1; }
+static inline int ns_link_poll_fd(struct ns_link *l)
+{
+	return l->ops->poll_fd ? l->ops->poll_fd(l) : -1;
+}
 static inline int ns_link_process(struct ns_link *l, int budget)
 {
 	return l->ops->process ? l->ops->process(l, budget) : 0;
@@ -164,10 +173,10 @@ NS_API bool ns_pkt_csum_finish(struct ns_pkt *pkt);
 /* ---- Channel link: inject inbound, read outbound (tests; apps that move frames) ---- */
 
 struct ns_channel_config {
-	uint32_t mtu;              /* 1500 if 0 */
+	uint32_t mtu;               /* 1500 if 0 */
 	enum ns_link_header header; /* Ethernet or none */
 	struct ns_mac mac;
-	uint32_t caps;  /* NS_CAP_* to advertise */
+	uint32_t caps;      /* NS_CAP_* to advertise */
 	uint32_t queue_len; /* outbound queue bound; 1024 if 0; writes beyond it are dropped */
 };
 NS_API struct ns_link *ns_channel_new(const struct ns_channel_config *cfg);
@@ -186,8 +195,8 @@ NS_API struct ns_pkt *ns_channel_read(struct ns_link *ch);
 NS_API uint32_t ns_channel_pending(struct ns_link *ch);
 /** ns_channel_set_write_hook() - Instead of queueing, call @fn for each outbound packet
  * (which then owns it): used to wire two stacks together in memory. */
-NS_API void ns_channel_set_write_hook(struct ns_link *ch,
-				      void (*fn)(void *ctx, struct ns_pkt *pkt), void *ctx);
+NS_API void ns_channel_set_write_hook(struct ns_link *ch, void (*fn)(void *ctx, struct ns_pkt *pkt),
+                                      void *ctx);
 
 /* ---- Loopback link ---- */
 NS_API struct ns_link *ns_loopback_new(void);
@@ -213,12 +222,12 @@ struct ns_tuntap_config {
  * namespace. On failure returns NULL and writes a message to @errbuf.
  */
 NS_API struct ns_link *ns_tuntap_open(const struct ns_tuntap_config *cfg, char *errbuf,
-				      size_t errlen);
+                                      size_t errlen);
 
 /* ---- Sniffer: writes every frame in both directions to a pcap file ---- */
 /** ns_sniffer_new() - Wrap @lower (owned from now on); NULL and a message on failure. */
 NS_API struct ns_link *ns_sniffer_new(struct ns_link *lower, const char *pcap_path, char *errbuf,
-				      size_t errlen);
+                                      size_t errlen);
 /** ns_sniffer_flush() - Flush the pcap file to disk. */
 NS_API void ns_sniffer_flush(struct ns_link *sniffer);
 
@@ -236,7 +245,7 @@ struct ns_impair_config {
 struct ns_clock;
 /** ns_impair_new() - Wrap @lower (owned from now on). @clock is used for delay. */
 NS_API struct ns_link *ns_impair_new(struct ns_link *lower, const struct ns_impair_config *cfg,
-				     struct ns_clock *clock);
+                                     struct ns_clock *clock);
 /** ns_impair_poll() - Release frames whose delay has passed; returns the next release time
  * (UINT64_MAX if none held). */
 NS_API uint64_t ns_impair_poll(struct ns_link *impair);

@@ -27,7 +27,8 @@ NS_API void ns_loop_free(struct ns_loop *l);
  * again after adding NICs) and run its timers. */
 NS_API ns_err ns_loop_add_stack(struct ns_loop *l, struct ns_stack *s);
 /** ns_loop_add_fd() - Call @fn when @fd has any of @events (EPOLLIN...). */
-NS_API ns_err ns_loop_add_fd(struct ns_loop *l, int fd, uint32_t events, ns_loop_fd_fn fn, void *ctx);
+NS_API ns_err ns_loop_add_fd(struct ns_loop *l, int fd, uint32_t events, ns_loop_fd_fn fn,
+                             void *ctx);
 NS_API void ns_loop_del_fd(struct ns_loop *l, int fd);
 /** ns_loop_run() - Run until ns_loop_stop(). */
 NS_API ns_err ns_loop_run(struct ns_loop *l);

@@ -58,7 +58,7 @@ struct ns_route {
  * NETWORK_UNREACHABLE, BAD_LOCAL_ADDRESS (local not ours and spoofing off).
  */
 NS_API ns_err ns_route_find(struct ns_stack *s, uint32_t nic, const struct ns_addr *local,
-			    const struct ns_addr *remote, struct ns_route *out);
+                            const struct ns_addr *remote, struct ns_route *out);
 /*
  * Path MTU discovery (RFC 1191, RFC 8201). The floors below which no ICMP message lowers a
  * path MTU: IPv6's minimum link MTU (RFC 8201 4), and for IPv4 Linux's min_pmtu (552 =
@@ -89,7 +89,7 @@ NS_API void ns_route_pmtu_update(struct ns_stack *s, const struct ns_addr *dst, 
  * source may not resolve its next hop, its packets go through such a router.
  */
 NS_API bool ns_route_default_router(struct ns_stack *s, uint32_t nic, uint8_t family,
-				    struct ns_addr *gateway);
+                                    struct ns_addr *gateway);
 
 /**
  * ns_stack_generation() - A counter that changes whenever anything a route depends on
@@ -124,27 +124,27 @@ struct ns_netproto_ops {
 	void (*deliver)(struct ns_stack *s, void *priv, struct ns_nic *nic, struct ns_pkt *pkt);
 	/* Outbound. Ownership: consumes @pkt. Requires: transport header pushed (head at it),
 	 * pkt->transproto set, room for max_header_len + link header in front. */
-	ns_err (*write)(struct ns_stack *s, void *priv, const struct ns_route *r, struct ns_pkt *pkt,
-			const struct ns_write_params *wp);
+	ns_err (*write)(struct ns_stack *s, void *priv, const struct ns_route *r,
+	                struct ns_pkt *pkt, const struct ns_write_params *wp);
 	/* Link-address resolution (ARP for IPv4): the protocol whose addresses this one
 	 * resolves (its EtherType), or 0. */
 	uint16_t resolves;
 	/* Send a resolution request for @target from @local; @remote_mac NULL means broadcast
 	 * (or the solicited-node multicast), non-NULL a unicast probe. */
 	ns_err (*link_addr_request)(struct ns_stack *s, void *priv, struct ns_nic *nic,
-				    const struct ns_addr *target, const struct ns_addr *local,
-				    const struct ns_mac *remote_mac);
+	                            const struct ns_addr *target, const struct ns_addr *local,
+	                            const struct ns_mac *remote_mac);
 	/* Resolution for a queued packet failed: report to its sender (locally generated:
 	 * a NS_CTRL_HOST_UNREACHABLE control to the transport; forwarded: ICMP host
 	 * unreachable). Ownership: consumes @pkt (head at the network header). Optional. */
 	void (*resolution_failed)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
 	/* An address was added to / removed from @nic (gratuitous ARP, DAD...). Optional. */
 	void (*address_added)(struct ns_stack *s, void *priv, struct ns_nic *nic,
-			      const struct ns_subnet *a);
+	                      const struct ns_subnet *a);
 	/* An address of the protocol's family was removed from @nic (it is gone from the NIC
 	 * when this runs): leave its groups, forget its state. Optional. */
 	void (*address_removed)(struct ns_stack *s, void *priv, struct ns_nic *nic,
-				const struct ns_addr *a);
+	                        const struct ns_addr *a);
 	/* @nic is about to be removed (its addresses and routes still there): drop every
 	 * reference to it, cancel its timers. Optional. */
 	void (*nic_removed)(struct ns_stack *s, void *priv, struct ns_nic *nic);
@@ -156,7 +156,7 @@ struct ns_netproto_ops {
 	 * Errors: INVALID_ARGUMENT for a header that cannot be one, MESSAGE_TOO_LONG above the
 	 * route MTU. Optional (absent: NOT_SUPPORTED). */
 	ns_err (*write_hdrincl)(struct ns_stack *s, void *priv, const struct ns_route *r,
-				struct ns_pkt *pkt);
+	                        struct ns_pkt *pkt);
 };
 
 /** ns_netproto_priv() - The per-stack state of the network protocol @number, or NULL. */
@@ -165,12 +165,12 @@ NS_API void *ns_netproto_priv(struct ns_stack *s, uint16_t number);
  * A shared packet (refcnt > 1) is copied first: the layers below push headers into it and
  * link it through ->next (pkt.h, Ownership). */
 NS_API ns_err ns_netproto_write(struct ns_stack *s, const struct ns_route *r, struct ns_pkt *pkt,
-				const struct ns_write_params *wp);
+                                const struct ns_write_params *wp);
 
 /** ns_netproto_write_hdrincl() - Hand a datagram with a caller-built network header to the
  * write_hdrincl of route @r's network protocol. Ownership: consumes @pkt. */
 NS_API ns_err ns_netproto_write_hdrincl(struct ns_stack *s, const struct ns_route *r,
-					struct ns_pkt *pkt);
+                                        struct ns_pkt *pkt);
 
 /* ---------------------------------------------------------------- NICs */
 
@@ -184,15 +184,15 @@ NS_API uint16_t ns_nic_max_header_len(const struct ns_nic *nic);
 NS_API bool ns_nic_is_up(const struct ns_nic *nic);
 
 enum ns_addr_match {
-	NS_ADDR_NONE = 0,     /* not ours */
-	NS_ADDR_ASSIGNED,     /* assigned to the NIC */
-	NS_ADDR_RANGE,        /* inside an address range of the NIC */
-	NS_ADDR_PROMISCUOUS,  /* accepted only because the NIC is promiscuous */
-	NS_ADDR_BROADCAST,    /* limited broadcast or a directed broadcast of a NIC subnet */
+	NS_ADDR_NONE = 0,    /* not ours */
+	NS_ADDR_ASSIGNED,    /* assigned to the NIC */
+	NS_ADDR_RANGE,       /* inside an address range of the NIC */
+	NS_ADDR_PROMISCUOUS, /* accepted only because the NIC is promiscuous */
+	NS_ADDR_BROADCAST,   /* limited broadcast or a directed broadcast of a NIC subnet */
 };
 /** ns_nic_match_addr() - Is @a a destination @nic accepts? (IPv4: also broadcasts.) */
 NS_API enum ns_addr_match ns_nic_match_addr(struct ns_stack *s, struct ns_nic *nic,
-					    const struct ns_addr *a);
+                                            const struct ns_addr *a);
 /** ns_nic_has_ranges() - Does @nic have an address range of @family? */
 NS_API bool ns_nic_has_ranges(const struct ns_nic *nic, uint8_t family);
 /** ns_nic_owns_addr() - Is @a assigned to @nic or in one of its ranges (not promiscuous)? */
@@ -208,11 +208,11 @@ NS_API struct ns_nic *ns_stack_find_local(struct ns_stack *s, const struct ns_ad
  * of a packet once.
  */
 NS_API enum ns_addr_match ns_stack_match_local(struct ns_stack *s, struct ns_nic *nic,
-					       const struct ns_addr *a);
+                                               const struct ns_addr *a);
 /** ns_nic_set_addr_flags() - Set the NS_ADDR_F_* flags (stack.h) of @a on @nic (bumps the
  * stack's generation). Errors: BAD_LOCAL_ADDRESS if @a is not on @nic. */
-NS_API ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic,
-				    const struct ns_addr *a, unsigned flags);
+NS_API ns_err ns_nic_set_addr_flags(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
+                                    unsigned flags);
 /** ns_nic_addr_flags() - The NS_ADDR_F_* flags of @a on @nic; -1 if @a is not on @nic. */
 NS_API int ns_nic_addr_flags(const struct ns_nic *nic, const struct ns_addr *a);
 /** ns_nic_set_ipv6_mtu() - The link MTU IPv6 uses on @nic (RFC 4861 6.3.4: a router
@@ -239,11 +239,11 @@ NS_API bool ns_nic_promiscuous(const struct ns_nic *nic);
  * protocol; NS_OK means sent or queued.
  */
 NS_API ns_err ns_nic_output(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *next_hop,
-			    const struct ns_addr *local, struct ns_pkt *pkt);
+                            const struct ns_addr *local, struct ns_pkt *pkt);
 /** ns_nic_output_mac() - Send to a known link address (no resolution). Consumes @pkt (a
  * shared one is copied first). */
 NS_API ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns_mac *dst,
-				struct ns_pkt *pkt);
+                                struct ns_pkt *pkt);
 /** ns_nic_loop_local() - Deliver an outbound packet (network header at head) back into the
  * stack as if @nic had received it (the seed's PacketLoop). Consumes @pkt. Errors:
  * NO_BUFFER_SPACE when the loop queue is full or a copy failed (the packet is dropped). */
@@ -256,24 +256,24 @@ NS_API ns_err ns_nic_loop_local(struct ns_stack *s, struct ns_nic *nic, struct n
 enum {
 	NS_NEIGH_SOLICITED = 1u << 0, /* answers our request: confirms reachability (S flag) */
 	NS_NEIGH_OVERRIDE = 1u << 1,  /* replaces a different cached address (O flag); without
-				       * it a different address only demotes REACHABLE to
-				       * STALE */
+	                               * it a different address only demotes REACHABLE to
+	                               * STALE */
 	NS_NEIGH_CREATE = 1u << 2,    /* create the entry (STALE) if absent: a request aimed at
-				       * us (RFC 4861 7.2.3); never for answers */
+	                               * us (RFC 4861 7.2.3); never for answers */
 	NS_NEIGH_ROUTER = 1u << 3,
 };
 /** ns_neigh_update() - Link address information learnt from the wire (RFC 4861 7.2.5
  * semantics; ARP maps to it). Flushes packets queued for the entry. An INCOMPLETE entry
  * takes the address whatever the flags (REACHABLE if solicited, else STALE). */
 NS_API void ns_neigh_update(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a,
-			    const struct ns_mac *mac, unsigned flags);
+                            const struct ns_mac *mac, unsigned flags);
 /** ns_neigh_confirm() - Upper-layer reachability confirmation (RFC 4861 7.3.1). */
 NS_API void ns_neigh_confirm(struct ns_stack *s, struct ns_nic *nic, const struct ns_addr *a);
 /** ns_neigh_set_ipv6_times() - RFC 4861 6.3.4: a router advertisement's BaseReachableTime
  * and RetransTimer for @nic's IPv6 neighbors (0 keeps the current value; IPv4 neighbors
  * keep the stack's). A new base draws a new ReachableTime. */
 NS_API void ns_neigh_set_ipv6_times(struct ns_stack *s, struct ns_nic *nic,
-				    uint64_t base_reachable_ns, uint64_t retrans_ns);
+                                    uint64_t base_reachable_ns, uint64_t retrans_ns);
 /** ns_neigh_retrans_time() - The RetransTimer for @family's neighbors on @nic (ns). */
 NS_API uint64_t ns_neigh_retrans_time(struct ns_stack *s, struct ns_nic *nic, uint8_t family);
 /**
@@ -355,14 +355,14 @@ NS_API void ns_demux_unregister(struct ns_stack *s, struct ns_tep *t);
  * the local address, then wildcard; for IPv4, then an IPv6 wildcard endpoint with
  * NS_TEP_V4MAPPED. Among REUSEPORT endpoints the flow hash picks one. */
 NS_API struct ns_tep *ns_demux_lookup(struct ns_stack *s, uint8_t transproto, uint32_t nic,
-				      const struct ns_addr *local, uint16_t lport,
-				      const struct ns_addr *remote, uint16_t rport);
+                                      const struct ns_addr *local, uint16_t lport,
+                                      const struct ns_addr *remote, uint16_t rport);
 
 enum ns_deliver_result {
-	NS_DELIVERED = 0,           /* consumed */
-	NS_DELIVER_NO_PROTO,        /* not consumed: answer protocol unreachable */
+	NS_DELIVERED = 0,            /* consumed */
+	NS_DELIVER_NO_PROTO,         /* not consumed: answer protocol unreachable */
 	NS_DELIVER_PORT_UNREACHABLE, /* not consumed: answer port unreachable */
-	NS_DELIVER_MALFORMED,       /* consumed (dropped and counted) */
+	NS_DELIVER_MALFORMED,        /* consumed (dropped and counted) */
 };
 /**
  * ns_deliver_transport() - Demux an inbound packet to its transport endpoint(s).
@@ -382,15 +382,15 @@ NS_API enum ns_deliver_result ns_deliver_transport(struct ns_stack *s, struct ns
  * sent the packet also makes it true (Linux's raw_err() updates the path MTU). Ownership:
  * not consumed.
  */
-NS_API bool ns_deliver_control(struct ns_stack *s, uint8_t transproto, const struct ns_addr *orig_src,
-			       const struct ns_addr *orig_dst, enum ns_ctrl ctrl, uint32_t info,
-			       struct ns_pkt *pkt);
+NS_API bool ns_deliver_control(struct ns_stack *s, uint8_t transproto,
+                               const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
+                               enum ns_ctrl ctrl, uint32_t info, struct ns_pkt *pkt);
 
 /* Result of a transport's handle_unknown (the seed's HandleUnknownDestinationPacket). */
 enum ns_unknown_verdict {
-	NS_UNKNOWN_HANDLED = 0,         /* consumed (e.g. TCP sent a RST, a forwarder took it) */
-	NS_UNKNOWN_PORT_UNREACHABLE,    /* not consumed: the network layer answers ICMP */
-	NS_UNKNOWN_MALFORMED,           /* consumed: dropped and counted */
+	NS_UNKNOWN_HANDLED = 0,      /* consumed (e.g. TCP sent a RST, a forwarder took it) */
+	NS_UNKNOWN_PORT_UNREACHABLE, /* not consumed: the network layer answers ICMP */
+	NS_UNKNOWN_MALFORMED,        /* consumed: dropped and counted */
 };
 
 struct ns_ep_ops;
@@ -402,13 +402,14 @@ struct ns_transproto_ops {
 	void (*fini)(struct ns_stack *s, void *priv);
 	/* Create an endpoint for the endpoint API. */
 	ns_err (*new_endpoint)(struct ns_stack *s, void *priv, uint8_t family,
-			       struct ns_waiter_queue *wq, struct ns_ep **out);
+	                       struct ns_waiter_queue *wq, struct ns_ep **out);
 	/* Source and destination ports from the start of the transport header. */
 	bool (*parse_ports)(const uint8_t *h, uint32_t len, uint16_t *sport, uint16_t *dport);
 	/* Minimum header length for the demuxer to read ports. */
 	uint16_t min_header_len;
 	/* No endpoint matched. Ownership: per the verdict. Optional (absent: port unreachable). */
-	enum ns_unknown_verdict (*handle_unknown)(struct ns_stack *s, void *priv, struct ns_pkt *pkt);
+	enum ns_unknown_verdict (*handle_unknown)(struct ns_stack *s, void *priv,
+	                                          struct ns_pkt *pkt);
 	/* A packet about to be copied to several endpoints (broadcast/multicast fan-out):
 	 * check it (lengths, checksum) once. True: the demuxer marks it NS_PKT_CSUM_VERIFIED,
 	 * so every copy skips the checksum. False: the hook dropped and counted it (consumed).
@@ -431,12 +432,12 @@ struct ns_ep_ops {
 	ns_err (*connect)(struct ns_ep *ep, const struct ns_sockaddr *a);
 	ns_err (*listen)(struct ns_ep *ep, int backlog);
 	ns_err (*accept)(struct ns_ep *ep, struct ns_waiter_queue *wq, struct ns_ep **out,
-			 struct ns_sockaddr *peer);
+	                 struct ns_sockaddr *peer);
 	ns_err (*shutdown)(struct ns_ep *ep, int how);
 	ns_err (*read)(struct ns_ep *ep, void *buf, size_t len, unsigned flags,
-		       struct ns_read_result *res);
+	               struct ns_read_result *res);
 	ns_err (*write)(struct ns_ep *ep, const void *buf, size_t len,
-			const struct ns_write_opts *opts, size_t *written);
+	                const struct ns_write_opts *opts, size_t *written);
 	uint32_t (*readiness)(struct ns_ep *ep, uint32_t mask);
 	ns_err (*set_opt)(struct ns_ep *ep, enum ns_opt opt, int64_t v);
 	ns_err (*get_opt)(struct ns_ep *ep, enum ns_opt opt, int64_t *v);
@@ -474,7 +475,7 @@ struct ns_deferred {
 /** ns_ep_defer_free() - Call @release(@d) once no dispatch is running (at once if none is).
  * @d is embedded in the object @release frees. */
 NS_API void ns_ep_defer_free(struct ns_stack *s, struct ns_deferred *d,
-			     void (*release)(struct ns_deferred *d));
+                             void (*release)(struct ns_deferred *d));
 
 /* ---------------------------------------------------------------- raw and packet endpoints */
 
@@ -500,9 +501,9 @@ struct ns_rawproto_ops {
 	void (*fini)(struct ns_stack *s, void *priv);
 	/* ns_ep_new_raw() and ns_ep_new_packet() (netstack/raw.h). */
 	ns_err (*new_raw)(struct ns_stack *s, void *priv, uint8_t family, uint8_t proto,
-			  struct ns_waiter_queue *wq, struct ns_ep **out);
+	                  struct ns_waiter_queue *wq, struct ns_ep **out);
 	ns_err (*new_packet)(struct ns_stack *s, void *priv, int type, uint16_t proto,
-			     struct ns_waiter_queue *wq, struct ns_ep **out);
+	                     struct ns_waiter_queue *wq, struct ns_ep **out);
 	/* ns_deliver_raw(): copies of a locally delivered datagram. Ownership: not consumed.
 	 * Returns true if an endpoint of its protocol with room in its buffer matched. */
 	bool (*deliver_ip)(struct ns_stack *s, void *priv, const struct ns_pkt *pkt);
@@ -510,15 +511,15 @@ struct ns_rawproto_ops {
 	 * arguments of ns_deliver_control()). Ownership: not consumed. Returns true if a raw
 	 * endpoint could have sent the quoted datagram (Linux raw_v4_match()). */
 	bool (*control)(struct ns_stack *s, void *priv, uint8_t transproto,
-			const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
-			enum ns_ctrl ctrl, uint32_t info, const struct ns_pkt *pkt);
+	                const struct ns_addr *orig_src, const struct ns_addr *orig_dst,
+	                enum ns_ctrl ctrl, uint32_t info, const struct ns_pkt *pkt);
 	/* A frame on @nic. Inbound (@outbound false): as the NIC got it from the link (link
 	 * header consumed and recorded, pkt->netproto, link_src and the packet-type flags
 	 * set), before any filtering. Outbound: as the NIC hands it to the link (network
 	 * header pushed, pkt->netproto and link_dst set; the link header is not pushed yet
 	 * unless NS_PKT_LINK_HDR says the packet carries its own). Ownership: not consumed. */
 	void (*tap)(struct ns_stack *s, void *priv, struct ns_nic *nic, const struct ns_pkt *pkt,
-		    bool outbound);
+	            bool outbound);
 };
 
 /** ns_raw_hook_users() - The raw module reports that users of @hook came (+n) or went (-n). */
@@ -540,9 +541,9 @@ NS_API bool ns_deliver_raw(struct ns_stack *s, const struct ns_pkt *pkt);
  * reservations share NS_TEP_REUSEADDR (datagram semantics) or NS_TEP_REUSEPORT.
  * Errors: PORT_IN_USE. */
 NS_API ns_err ns_ports_reserve(struct ns_stack *s, uint8_t transproto, const struct ns_addr *addr,
-			       uint16_t port, unsigned flags, const void *owner);
+                               uint16_t port, unsigned flags, const void *owner);
 NS_API void ns_ports_release(struct ns_stack *s, uint8_t transproto, const struct ns_addr *addr,
-			     uint16_t port, const void *owner);
+                             uint16_t port, const void *owner);
 /**
  * ns_ports_pick_ephemeral() - Choose and reserve an ephemeral port. With a peer (@remote
  * non-NULL, possibly unspecified for a stream bind(0)): RFC 6056 3.3.4 Algorithm 4, double
@@ -553,9 +554,9 @@ NS_API void ns_ports_release(struct ns_stack *s, uint8_t transproto, const struc
  * does. Errors: NO_PORT_AVAILABLE.
  */
 NS_API ns_err ns_ports_pick_ephemeral(struct ns_stack *s, uint8_t transproto,
-				      const struct ns_addr *local, const struct ns_addr *remote,
-				      uint16_t rport, unsigned flags, const void *owner,
-				      uint16_t *port);
+                                      const struct ns_addr *local, const struct ns_addr *remote,
+                                      uint16_t rport, unsigned flags, const void *owner,
+                                      uint16_t *port);
 
 /* ---------------------------------------------------------------- counters, hashes, ICMP rate */
 
@@ -571,7 +572,7 @@ NS_API void ns_drop(struct ns_stack *s, struct ns_pkt *pkt, enum ns_drop_reason 
 
 /** ns_hash_keyed() - SipHash-2-4 of @data under the stack's secret (@salt separates uses). */
 NS_API uint64_t ns_hash_keyed(const struct ns_stack *s, uint64_t salt, const void *data,
-			      size_t len);
+                              size_t len);
 /** ns_stack_now() - The stack clock's now (ns); inside a dispatch (a frame's delivery, an
  * ns_ep_* call, a timer run) the time the outermost one began or ns_stack_now_refresh()
  * was last called. */

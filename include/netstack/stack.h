@@ -38,7 +38,7 @@ struct ns_stack_config {
 	const struct ns_transproto_ops *transprotos[NS_MAX_PROTOCOLS];
 	/* Raw IP and packet endpoints (netstack/raw.h); NULL: the stack opens none. */
 	const struct ns_rawproto_ops *raw;
-	bool forwarding;      /* forward packets between NICs (IPv4 and IPv6) */
+	bool forwarding;       /* forward packets between NICs (IPv4 and IPv6) */
 	uint16_t ephemeral_lo; /* first ephemeral port (32768, as Linux) */
 	uint16_t ephemeral_hi; /* last ephemeral port (60999, as Linux) */
 	/* ICMP error rate limit (token bucket): per-second rate and burst. */
@@ -49,28 +49,28 @@ struct ns_stack_config {
 	uint32_t icmp_peer_burst;       /* 6 */
 	uint64_t icmp_peer_interval_ns; /* 1 s */
 	/* Neighbor resolution (RFC 4861 7.3 semantics for ARP and NDP). */
-	uint32_t neigh_retries;         /* multicast probes before failing (3) */
-	uint64_t neigh_retrans_ns;      /* between probes (1 s) */
-	uint64_t neigh_reachable_ns;    /* REACHABLE -> STALE (30 s; each NIC uses a random
-	                                 * 0.5..1.5 times it, RFC 4861 6.3.2) */
-	uint64_t neigh_delay_ns;        /* DELAY before PROBE (5 s) */
-	uint64_t neigh_gc_ns;           /* unused STALE/FAILED entries removed after (60 s) */
-	uint32_t neigh_queue_len;       /* packets queued per unresolved entry (256) */
-	uint32_t neigh_queue_bytes;     /* and their buffers' bytes (320 KiB; Linux bounds the
-	                                 * queue so, unres_qlen_bytes: a datagram of many
-	                                 * fragments must fit whole) */
+	uint32_t neigh_retries;           /* multicast probes before failing (3) */
+	uint64_t neigh_retrans_ns;        /* between probes (1 s) */
+	uint64_t neigh_reachable_ns;      /* REACHABLE -> STALE (30 s; each NIC uses a random
+	                                   * 0.5..1.5 times it, RFC 4861 6.3.2) */
+	uint64_t neigh_delay_ns;          /* DELAY before PROBE (5 s) */
+	uint64_t neigh_gc_ns;             /* unused STALE/FAILED entries removed after (60 s) */
+	uint32_t neigh_queue_len;         /* packets queued per unresolved entry (256) */
+	uint32_t neigh_queue_bytes;       /* and their buffers' bytes (320 KiB; Linux bounds the
+	                                   * queue so, unres_qlen_bytes: a datagram of many
+	                                   * fragments must fit whole) */
 	uint32_t neigh_queue_total_bytes; /* every unresolved entry's queue together, on
 	                                   * all NICs (4 MiB; beyond it the oldest queued
 	                                   * packet anywhere is dropped) */
-	uint32_t neigh_max_entries;     /* per NIC (1024) */
-	uint8_t default_ttl;            /* 64 */
+	uint32_t neigh_max_entries;       /* per NIC (1024) */
+	uint8_t default_ttl;              /* 64 */
 	/* IP reassembly, per family (Linux's ipfrag_high_thresh, ipfrag_time). Memory counts
 	 * the packet buffers held, as Linux counts truesize. */
-	uint64_t frag_mem_max;          /* bytes held by incomplete datagrams (4 MiB); 0: none */
-	uint64_t frag_src_max;          /* of which one source may hold (1 MiB; IPv6: per /64) */
-	uint32_t frag_max_frags;        /* fragments in one datagram (128) */
-	uint64_t frag_timeout_ns;       /* IPv4 (30 s, as Linux) */
-	uint64_t frag6_timeout_ns;      /* IPv6 (60 s, RFC 8200 4.5) */
+	uint64_t frag_mem_max;     /* bytes held by incomplete datagrams (4 MiB); 0: none */
+	uint64_t frag_src_max;     /* of which one source may hold (1 MiB; IPv6: per /64) */
+	uint32_t frag_max_frags;   /* fragments in one datagram (128) */
+	uint64_t frag_timeout_ns;  /* IPv4 (30 s, as Linux) */
+	uint64_t frag6_timeout_ns; /* IPv6 (60 s, RFC 8200 4.5) */
 	/* Path MTU discovery (RFC 1191, RFC 8201): a lowered estimate is forgotten after
 	 * (10 min, RFC 1191 6.3 and Linux's mtu_expires). */
 	uint64_t pmtu_expires_ns;
@@ -113,7 +113,7 @@ NS_API void ns_stack_free(struct ns_stack *s);
  * @link stays the caller's: destroy it after ns_stack_remove_nic() or ns_stack_free().
  */
 NS_API ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *link,
-			       const char *name);
+                               const char *name);
 NS_API ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id);
 NS_API ns_err ns_stack_set_nic_up(struct ns_stack *s, uint32_t id, bool up);
 /* Functions that take addresses read an IPv4 address as its four bytes: stray bytes behind
@@ -134,7 +134,7 @@ NS_API ns_err ns_stack_add_address(struct ns_stack *s, uint32_t nic, const struc
  * UNKNOWN_PROTOCOL for NS_ADDR_F_OPTIMISTIC without IPv6 registered.
  */
 NS_API ns_err ns_stack_add_address_flags(struct ns_stack *s, uint32_t nic,
-					 const struct ns_subnet *a, unsigned flags);
+                                         const struct ns_subnet *a, unsigned flags);
 NS_API ns_err ns_stack_remove_address(struct ns_stack *s, uint32_t nic, const struct ns_addr *a);
 /*
  * Per-address state a protocol keeps in the NIC (IPv6: RFC 4862 5.4, 5.5.4, RFC 4429). A
@@ -160,11 +160,11 @@ struct ns_addr_info {
 /** ns_stack_nic_addresses() - Copy up to @max of NIC @nic's addresses (in the order they
  * were added, autoconfigured ones included) into @out; returns how many it has. */
 NS_API size_t ns_stack_nic_addresses(struct ns_stack *s, uint32_t nic, struct ns_addr_info *out,
-				     size_t max);
+                                     size_t max);
 /** ns_stack_add_address_range() - Accept every address in @range on @nic as local (the
  * seed's AddAddressRange); such addresses answer ARP and terminate traffic. */
 NS_API ns_err ns_stack_add_address_range(struct ns_stack *s, uint32_t nic,
-					 const struct ns_subnet *range);
+                                         const struct ns_subnet *range);
 /** ns_stack_set_promiscuous() - Accept packets to any destination address on @nic. */
 NS_API ns_err ns_stack_set_promiscuous(struct ns_stack *s, uint32_t nic, bool on);
 /** ns_stack_set_spoofing() - Allow sending from addresses that are not assigned to @nic. */
@@ -185,10 +185,10 @@ NS_API size_t ns_stack_routes(const struct ns_stack *s, struct ns_route_entry *o
 
 /** ns_stack_add_static_neighbor() - A permanent neighbor entry (no resolution needed). */
 NS_API ns_err ns_stack_add_static_neighbor(struct ns_stack *s, uint32_t nic,
-					   const struct ns_addr *a, const struct ns_mac *mac);
+                                           const struct ns_addr *a, const struct ns_mac *mac);
 /** ns_stack_neighbor() - Look up a resolved neighbor; false if none or unresolved. */
 NS_API bool ns_stack_neighbor(struct ns_stack *s, uint32_t nic, const struct ns_addr *a,
-			      struct ns_mac *mac);
+                              struct ns_mac *mac);
 
 NS_API const struct ns_stats *ns_stack_stats(const struct ns_stack *s);
 NS_API struct ns_clock *ns_stack_clock(const struct ns_stack *s);

@@ -19,11 +19,11 @@
 #include "netstack/stack.h"
 #include "netstack/timer.h"
 
-#define NS_NIC_MAX_ADDRS 16
-#define NS_NIC_MAX_RANGES 8
-#define NS_MAX_ROUTES 256
-#define NS_LOOP_QUEUE_MAX 1024 /* packets awaiting local delivery */
-#define NS_ICMP_PEER_BUCKETS 256 /* per-destination ICMP error buckets (a power of two) */
+#define NS_NIC_MAX_ADDRS     16
+#define NS_NIC_MAX_RANGES    8
+#define NS_MAX_ROUTES        256
+#define NS_LOOP_QUEUE_MAX    1024 /* packets awaiting local delivery */
+#define NS_ICMP_PEER_BUCKETS 256  /* per-destination ICMP error buckets (a power of two) */
 
 struct timer_wheel;
 struct pmtu_cache;
