@@ -8,6 +8,7 @@ set -euo pipefail
 
 PKGS=(
 	cmake make gcc clang libclang-rt-14-dev # build; clang for ASan/UBSan and libFuzzer
+	clang-format                            # the style check (.clang-format)
 	libcmocka-dev                           # unit, wire and packet-level tests
 	iproute2 iputils-ping python3           # interop tests and the demo
 	tshark                                  # reads the pcap files back

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # What `make test` and CI run, in order:
-#   1. scripts/deps.sh: install the Debian packages the tests need (fast when present);
+#   1. scripts/deps.sh: install the Debian packages the tests need (fast when present),
+#      then check that every C file is clang-formatted (.clang-format at the root);
 #   2. build with gcc and -Werror into build/ and run every ctest test (wire, unit, packet,
 #      interop);
 #   3. build with clang, -Werror and ASan+UBSan into build-asan/ and run every test again
@@ -31,6 +32,20 @@ bash scripts/deps.sh
 run_ctest() { # BUILD_DIR
 	(cd "$1" && ctest --output-on-failure -j"$JOBS" --timeout 600)
 }
+
+stage="formatting (clang-format)"
+banner "$stage"
+# The root .clang-format is the style: every C file must already be in it (`make format`).
+unformatted=()
+while IFS= read -r f; do
+	clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || unformatted+=("$f")
+done < <(git ls-files 'include/*.h' 'src/*.[ch]' 'tools/*.[ch]' 'tests/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]' 2>/dev/null ||
+	find include src tools tests fuzz bench -name '*.[ch]')
+if [[ ${#unformatted[@]} -ne 0 ]]; then
+	echo "not clang-formatted (run make format): ${unformatted[*]}" >&2
+	exit 1
+fi
+echo "all C files clang-formatted"
 
 stage="build (gcc, -Werror)"
 banner "$stage"
