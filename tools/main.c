@@ -140,7 +140,7 @@ static const char help_text[] =
     "runs (it prints its counters and stops).\n"
     "\n"
     "Not there yet: DHCP and DHCPv6 (router advertisements' M and O flags are ignored),\n"
-    "RDNSS.\n"
+    "RDNSS, IGMP (IPv4 multicast groups beyond all-hosts), ECN and TCP Fast Open in TCP.\n"
     "\n"
     "netstack route: one stack on two to eight devices, forwarding IPv4 and IPv6 between\n"
     "them (RFC 1812, RFC 8200: TTL and hop limit, ICMP time exceeded, fragmentation\n"
