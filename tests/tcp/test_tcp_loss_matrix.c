@@ -2,7 +2,8 @@
 /*
  * The loss matrix (issue 3): two stacks in one process move 10 MB from a client on A to a
  * server on B through seeded impairment links, at 0%, 1%, 5% and 10% loss per direction
- * (data and ACKs alike), each with 1% reordering and a 5 ms one-way delay, over 50 seeds
+ * (data and ACKs alike), each with 1% reordering, 0.5% duplication (D-SACK and undo get
+ * exercised) and a 5 ms one-way delay, over 50 seeds
  * per loss rate; the server checks every byte, then both close and every endpoint and
  * packet must be gone. The world is twostack.h's (as test_tcp_transfer.c): frames cross
  * through queues the test loop drains, and the shared virtual clock jumps to the next
@@ -25,6 +26,7 @@
 #define LM_PORT    5001
 #define LM_DELAY   (5 * NS_MSEC)
 #define LM_REORDER 10000 /* ppm */
+#define LM_DUP     5000  /* ppm */
 #define TIME_LIMIT (1800 * NS_SEC)
 
 struct result {
@@ -37,6 +39,7 @@ static struct result run_one(uint32_t loss_ppm, uint64_t seed)
 	struct ns_impair_config ic = {.seed = seed,
 	                              .loss_ppm = loss_ppm,
 	                              .reorder_ppm = LM_REORDER,
+	                              .dup_ppm = LM_DUP,
 	                              .delay_ns = LM_DELAY,
 	                              .max_held = 1u << 16};
 	struct ts_world *w = ts_new(&ic, seed);
