@@ -33,7 +33,9 @@
  *     never forwarded (RFC 1812 5.3.4; Linux drops what is not PACKET_HOST in
  *     ip_forward);
  *  5. local delivery: a fragment goes to reassembly (frag.c: RFC 791 3.2, RFC 815), which
- *     keeps it until its datagram is whole and then hands the whole datagram back; then
+ *     keeps it until its datagram is whole and then hands the whole datagram back; a GSO
+ *     super-frame's descriptor is checked against it and a UDP one cut into the datagrams
+ *     it stands for (forward.c, as Linux's udp_rcv_segment()); then
  *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
  *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
  *     registered is answered with protocol unreachable, a closed port with port
@@ -325,19 +327,13 @@ static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_p
 	ns_drop(s, pkt, NS_DROP_PORT_UNREACHABLE);
 }
 
-static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct ns_nic *nic,
-                               struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
+/* One whole datagram (head at its header, no fragment) up to the transport. Consumes. */
+static void ipv4_local_up(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                          const struct ipv4_repr *ip, enum ipv4_dest dest)
 {
 	enum ns_deliver_result res;
 	bool raw;
 
-	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
-	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it). */
-	if (ip->mf || ip->frag_off) {
-		pkt = frag_ipv4_reassemble(s, st->frag, pkt, ip);
-		if (!pkt)
-			return;
-	}
 	pkt->src = v4(ip->src);
 	pkt->dst = v4(ip->dst);
 	pkt->ttl = ip->ttl;
@@ -362,6 +358,39 @@ static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct
 	}
 	if (res == NS_DELIVER_NO_PROTO || res == NS_DELIVER_PORT_UNREACHABLE)
 		ipv4_unreachable(s, nic, pkt, res);
+}
+
+static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct ns_nic *nic,
+                               struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
+{
+	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
+	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it; no
+	 * GSO descriptor survives reassembly). */
+	if (ip->mf || ip->frag_off) {
+		pkt = frag_ipv4_reassemble(s, st->frag, pkt, ip);
+		if (!pkt)
+			return;
+	}
+	/* A super-frame (forward.c): checked against its headers; a UDP one goes up as the
+	 * datagrams it stands for, which differ from it only in their lengths, id and
+	 * checksums, none of which *ip is read for. */
+	pkt = fwd_local_gso(s, pkt, false, ip->proto);
+	if (pkt && !pkt->next) {
+		ipv4_local_up(s, nic, pkt, ip, dest);
+		return;
+	}
+	while (pkt) {
+		struct ns_pkt *next = pkt->next;
+
+		pkt->next = NULL;
+		/* An application's callback during the one before may have removed the NIC. */
+		nic = ns_nic_find(s, pkt->nic);
+		if (nic)
+			ipv4_local_up(s, nic, pkt, ip, dest);
+		else
+			ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		pkt = next;
+	}
 }
 
 /* ---------------------------------------------------------------- forwarding */
