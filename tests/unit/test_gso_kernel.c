@@ -8,16 +8,20 @@
  * a virtio-net header (NEEDS_CSUM and a GSO type, as our TCP or a forwarder sends it), the
  * kernel routes it (forwarding on) out of TAP nsgso1, which has no offloads at all, so
  * validate_xmit_skb() cuts it with skb_gso_segment() and finishes every checksum in software
- * (tcp_gso_segment(), __udp_gso_segment(), inet_gso_segment(), ipv6_gso_segment()). We read
- * the segments off nsgso1 and compare each, from the network header on, with what
- * ns_gso_segment() makes of the same super-packet after the same forwarding step (TTL or
- * hop limit one lower): lengths, IPv4 ids and header checksums, sequence numbers, TCP flags
- * per segment (CWR on the first, PSH and FIN on the last), options, payload and transport
+ * (tcp_gso_segment(), __udp_gso_segment(), inet_gso_segment(), ipv6_gso_segment()); or out
+ * of TAP nsgso2, which has checksum offload (a vnet header with TUN_F_CSUM) but no TSO, so
+ * the segments come with their checksums partial. We read the segments off the TAP and
+ * compare each, from the network header on, with what ns_gso_segment() makes of the same
+ * super-packet after the same forwarding step (TTL or hop limit one lower), checksums
+ * finished or left partial alike: lengths, IPv4 ids and header checksums, sequence numbers, TCP
+ * flags per segment (CWR on the first, PSH and FIN on the last), options, payload and transport
  * checksums must all be identical. TCP and UDP (UDP_L4), IPv4 and IPv6, with a short last
  * segment and with payload a multiple of the segment size.
  *
- * Addresses: 192.0.2.0/24 and 2001:db8::/64 on nsgso0 (kernel .1, us .2), 198.51.100.0/24
- * and 2001:db8:1::/64 on nsgso1 (kernel .1, a static neighbor .9 the segments go to).
+ * Addresses: 192.0.2.0/24 and 2001:db8::/64 on nsgso0 (kernel .1, us .2), 198.51.100.0/25
+ * and 2001:db8:1::/64 on nsgso1 (kernel .1, a static neighbor .9 the segments go to),
+ * 198.51.100.128/25 and 2001:db8:2::/64 on nsgso2 (kernel .129 and ::1, neighbor .137 and
+ * ::9).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,13 +50,17 @@
 
 #define MAX_SEGS 16
 
-static const uint8_t us4[4] = {192, 0, 2, 2}, far4[4] = {198, 51, 100, 9};
+static const uint8_t us4[4] = {192, 0, 2, 2};
 static const uint8_t us6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
-static const uint8_t far6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 9};
+/* Behind nsgso1 (plain) and nsgso2 (checksum offload only). */
+static const uint8_t far4[2][4] = {{198, 51, 100, 9}, {198, 51, 100, 137}};
+static const uint8_t far6[2][16] = {{0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 9},
+                                    {0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 9}};
 static const struct ns_mac far_mac = {{0x02, 0, 0, 0, 0x01, 0x09}};
 
-static struct ns_link *in, *out; /* nsgso0 (vnet, we write), nsgso1 (plain, we read) */
-static struct ns_mac kmac0;      /* the kernel side of nsgso0 */
+static struct ns_link *in;     /* nsgso0: a vnet header, we write */
+static struct ns_link *out[2]; /* nsgso1: no offloads; nsgso2: checksum offload only */
+static struct ns_mac kmac0;    /* the kernel side of nsgso0 */
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -103,22 +111,35 @@ static int setup(void **state)
 	                              .mac = {{0x02, 0, 0, 0, 0, 0x02}}};
 	struct ns_tuntap_config c1 = {
 	    .kind = NS_TAP, .name = "nsgso1", .bring_up = true, .mac = far_mac};
+	struct ns_tuntap_config c2 = {.kind = NS_TAP,
+	                              .name = "nsgso2",
+	                              .vnet_hdr = true,
+	                              .offloads = TUN_F_CSUM,
+	                              .bring_up = true,
+	                              .mac = far_mac};
 
 	(void)state;
 	in = ns_tuntap_open(&c0, err, sizeof(err));
 	if (!in)
 		fail_msg("ns_tuntap_open nsgso0: %s", err);
-	out = ns_tuntap_open(&c1, err, sizeof(err));
-	if (!out)
+	out[0] = ns_tuntap_open(&c1, err, sizeof(err));
+	if (!out[0])
 		fail_msg("ns_tuntap_open nsgso1: %s", err);
+	out[1] = ns_tuntap_open(&c2, err, sizeof(err));
+	if (!out[1])
+		fail_msg("ns_tuntap_open nsgso2: %s", err);
 	kmac0 = kernel_mac("nsgso0");
 	sysctl_on("/proc/sys/net/ipv4/ip_forward");
 	sysctl_on("/proc/sys/net/ipv6/conf/all/forwarding");
 	sh("ip addr add 192.0.2.1/24 dev nsgso0 && ip addr add 2001:db8::1/64 dev nsgso0 nodad");
-	sh("ip addr add 198.51.100.1/24 dev nsgso1 && "
+	sh("ip addr add 198.51.100.1/25 dev nsgso1 && "
 	   "ip addr add 2001:db8:1::1/64 dev nsgso1 nodad");
+	sh("ip addr add 198.51.100.129/25 dev nsgso2 && "
+	   "ip addr add 2001:db8:2::1/64 dev nsgso2 nodad");
 	sh("ip neigh add 198.51.100.9 lladdr 02:00:00:00:01:09 dev nsgso1 nud permanent && "
 	   "ip neigh add 2001:db8:1::9 lladdr 02:00:00:00:01:09 dev nsgso1 nud permanent");
+	sh("ip neigh add 198.51.100.137 lladdr 02:00:00:00:01:09 dev nsgso2 nud permanent && "
+	   "ip neigh add 2001:db8:2::9 lladdr 02:00:00:00:01:09 dev nsgso2 nud permanent");
 	/* The kernel must not need to ask who we are (its replies are not what we test). */
 	sh("ip neigh add 192.0.2.2 lladdr 02:00:00:00:00:02 dev nsgso0 nud permanent && "
 	   "ip neigh add 2001:db8::2 lladdr 02:00:00:00:00:02 dev nsgso0 nud permanent");
@@ -129,7 +150,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	ns_link_destroy(in);
-	ns_link_destroy(out);
+	ns_link_destroy(out[0]);
+	ns_link_destroy(out[1]);
 	return 0;
 }
 
@@ -143,7 +165,8 @@ static uint8_t pay(uint32_t i)
 /* The super-packet @k, @plen payload bytes for GSO in @mss pieces, network header first, its
  * transport checksum partial (the pseudo-header sum over the whole length), as our TCP
  * leaves it or ns_gso_prepare() makes it. */
-static struct ns_pkt *super_packet(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags)
+static struct ns_pkt *super_packet(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags,
+                                   int o)
 {
 	static const uint8_t ts[12] = {1, 1, 8, 10, 0x11, 0x22, 0x33, 0x44, 0, 0, 0x12, 0x34};
 	bool v6 = k == TCP6 || k == UDP6, tcp = k == TCP4 || k == TCP6;
@@ -162,8 +185,8 @@ static struct ns_pkt *super_packet(enum kind k, uint32_t plen, uint16_t mss, uin
 		ip[6] = proto;
 		ip[7] = 64;
 		memcpy(ip + 8, us6, 16);
-		memcpy(ip + 24, far6, 16);
-		ps = csum_pseudo_v6(us6, far6, proto, l4);
+		memcpy(ip + 24, far6[o], 16);
+		ps = csum_pseudo_v6(us6, far6[o], proto, l4);
 	} else {
 		ip[0] = 0x45;
 		ip[1] = 0x02; /* ECT(0) */
@@ -173,9 +196,9 @@ static struct ns_pkt *super_packet(enum kind k, uint32_t plen, uint16_t mss, uin
 		ip[8] = 64;
 		ip[9] = proto;
 		memcpy(ip + 12, us4, 4);
-		memcpy(ip + 16, far4, 4);
+		memcpy(ip + 16, far4[o], 4);
 		wr16(ip + 10, csum_finish(csum_partial(ip, 20, 0)));
-		ps = csum_pseudo_v4(us4, far4, proto, l4);
+		ps = csum_pseudo_v4(us4, far4[o], proto, l4);
 	}
 	wr16(th, 40000);
 	wr16(th + 2, 5001);
@@ -205,62 +228,71 @@ static struct ns_pkt *super_packet(enum kind k, uint32_t plen, uint16_t mss, uin
 }
 
 /* What the kernel sent out of nsgso1: segments to the far address, network header first. */
-struct catch
-{
+struct caught {
 	struct ns_link_dispatcher d;
+	int o; /* which way out */
 	bool v6;
 	uint8_t proto;
 	struct ns_pkt *seg[MAX_SEGS];
 	int n;
 };
 
-static void catch_deliver(struct ns_link_dispatcher *d, struct ns_link *link, struct ns_pkt *pkt)
+static void caught_deliver(struct ns_link_dispatcher *d, struct ns_link *link, struct ns_pkt *pkt)
 {
-	struct catch *c = (struct catch *)d;
+	struct caught *c = (struct caught *)d;
 	const uint8_t *ip = ns_pkt_peek(pkt, 0, 40);
 	bool hit = false;
 
 	(void)link;
 	if (ip && c->v6)
-		hit = pkt->netproto == 0x86dd && ip[6] == c->proto && !memcmp(ip + 24, far6, 16);
+		hit = pkt->netproto == 0x86dd && ip[6] == c->proto &&
+		      !memcmp(ip + 24, far6[c->o], 16);
 	else if (ip)
-		hit = pkt->netproto == 0x0800 && ip[9] == c->proto && !memcmp(ip + 16, far4, 4);
+		hit =
+		    pkt->netproto == 0x0800 && ip[9] == c->proto && !memcmp(ip + 16, far4[c->o], 4);
 	if (hit && c->n < MAX_SEGS)
 		c->seg[c->n++] = pkt;
 	else
 		ns_pkt_free(pkt); /* the kernel's own ND, MLD, ... */
 }
 
-static void compare(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags)
+/* Cut the super-packet @k both ways, with @o choosing the way out: 0 through nsgso1, every
+ * checksum finished; 1 through nsgso2, which finishes checksums itself, so the kernel leaves
+ * each segment's partial (NEEDS_CSUM: the pseudo-header sum in the field) and so must
+ * ns_gso_segment() with csum_offload. */
+static void compare_via(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags, int o)
 {
 	bool v6 = k == TCP6 || k == UDP6, tcp = k == TCP4 || k == TCP6;
-	struct catch c = {
-	    .d.deliver = catch_deliver, .v6 = v6, .proto = tcp ? NS_IPPROTO_TCP : NS_IPPROTO_UDP};
+	struct caught c = {.d.deliver = caught_deliver,
+	                   .o = o,
+	                   .v6 = v6,
+	                   .proto = tcp ? NS_IPPROTO_TCP : NS_IPPROTO_UDP};
 	uint32_t n = (plen + mss - 1) / mss;
-	struct ns_pkt *p = super_packet(k, plen, mss, tcp_flags), *mine = ns_pkt_copy(p), *segs, *s;
+	struct ns_pkt *p = super_packet(k, plen, mss, tcp_flags, o), *mine = ns_pkt_copy(p), *segs,
+	              *s;
 	int64_t live = ns_pkt_live();
 	struct timespec t0, t;
 	uint8_t *ip;
 
 	assert_non_null(mine);
 	assert_true(n <= MAX_SEGS);
-	/* The kernel's: through nsgso0, forwarded and cut on the way out of nsgso1. */
+	/* The kernel's: through nsgso0, forwarded and cut on the way out. */
 	p->link_dst = kmac0;
-	out->ops->attach(out, &c.d);
+	out[o]->ops->attach(out[o], &c.d);
 	assert_int_equal(ns_link_write(in, &p, 1), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while ((uint32_t)c.n < n) {
-		struct pollfd pfd = {.fd = ns_link_poll_fd(out), .events = POLLIN};
+		struct pollfd pfd = {.fd = ns_link_poll_fd(out[o]), .events = POLLIN};
 
 		poll(&pfd, 1, 100);
-		ns_link_process(out, 64);
+		ns_link_process(out[o], 64);
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 3000)
-			fail_msg("kind %d: the kernel sent %d segments of %u", k, c.n, n);
+			fail_msg("kind %d via %d: the kernel sent %d segments of %u", k, o, c.n, n);
 	}
-	out->ops->attach(out, NULL);
+	out[o]->ops->attach(out[o], NULL);
 	/* Ours: the same forwarding step (the kernel's ip_decrease_ttl(), RFC 1624), then the
-	 * software cut with every checksum finished, as for a link without offloads. */
+	 * software cut, checksums finished or left partial as the way out wants them. */
 	ip = ns_pkt_data(mine);
 	if (v6) {
 		ip[7]--;
@@ -269,17 +301,25 @@ static void compare(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags)
 		wr16(ip + 10, 0);
 		wr16(ip + 10, csum_finish(csum_partial(ip, 20, 0)));
 	}
-	assert_int_equal(ns_gso_segment(mine, false, &segs), NS_OK);
+	assert_int_equal(ns_gso_segment(mine, o == 1, &segs), NS_OK);
 	s = segs;
 	for (uint32_t i = 0; i < n; i++, s = s->next) {
 		assert_non_null(s);
 		if (s->len != c.seg[i]->len)
-			fail_msg("kind %d segment %u: %u bytes, the kernel's %u", k, i, s->len,
-			         c.seg[i]->len);
+			fail_msg("kind %d via %d segment %u: %u bytes, the kernel's %u", k, o, i,
+			         s->len, c.seg[i]->len);
 		for (uint32_t j = 0; j < s->len; j++)
 			if (ns_pkt_data(s)[j] != ns_pkt_data(c.seg[i])[j])
-				fail_msg("kind %d segment %u byte %u: %#04x, the kernel's %#04x", k,
-				         i, j, ns_pkt_data(s)[j], ns_pkt_data(c.seg[i])[j]);
+				fail_msg("kind %d via %d segment %u byte %u: %#04x, the kernel's "
+				         "%#04x",
+				         k, o, i, j, ns_pkt_data(s)[j], ns_pkt_data(c.seg[i])[j]);
+		if (o == 1) {
+			/* What the kernel's header said of its segment, and what ours says. */
+			assert_true(c.seg[i]->flags & NS_PKT_CSUM_PARTIAL);
+			assert_int_equal(c.seg[i]->csum_start, s->csum_start);
+			assert_int_equal(c.seg[i]->csum_off, s->csum_off);
+			assert_int_equal(c.seg[i]->gso.type, NS_GSO_NONE);
+		}
 		ns_pkt_free(c.seg[i]);
 	}
 	assert_null(s);
@@ -287,6 +327,12 @@ static void compare(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags)
 	ns_pkt_free(mine);
 	assert_int_equal(ns_pkt_live(), live - 2); /* p went to the kernel, mine is freed */
 	assert_int_equal(in->tx_errors, 0);
+}
+
+static void compare(enum kind k, uint32_t plen, uint16_t mss, uint8_t tcp_flags)
+{
+	compare_via(k, plen, mss, tcp_flags, 0);
+	compare_via(k, plen, mss, tcp_flags, 1);
 }
 
 static void tcp4_cut_as_the_kernel_cuts(void **state)
