@@ -45,6 +45,7 @@ struct spec {
 	uint16_t mss;
 	bool partial;    /* NEEDS_CSUM: partial and verified; else a complete checksum */
 	bool hop_by_hop; /* IPv6: an 8-byte hop-by-hop header (PadN) before the upper layer */
+	bool atomic;     /* IPv6: an atomic fragment (a Fragment header, offset 0, M 0) */
 };
 
 /* Build and inject the frame @sp describes, from the peer to us. */
@@ -52,7 +53,7 @@ static void send_spec(struct nt *t, const struct spec *sp)
 {
 	struct ns_addr src = sp->v6 ? NT6_ADDR_PEER : NT_ADDR_PEER;
 	struct ns_addr dst = sp->v6 ? NT6_ADDR_US : NT_ADDR_US;
-	uint32_t ext = sp->hop_by_hop ? 8 : 0, l3 = (sp->v6 ? 40 : 20) + ext;
+	uint32_t ext = sp->hop_by_hop || sp->atomic ? 8 : 0, l3 = (sp->v6 ? 40 : 20) + ext;
 	uint32_t l4h = sp->proto == NS_IPPROTO_TCP ? 20 : 8, l4 = l4h + sp->plen;
 	uint8_t *ip = frame + ETH, *th = ip + l3, *field;
 	uint32_t ps;
@@ -66,7 +67,7 @@ static void send_spec(struct nt *t, const struct spec *sp)
 	if (sp->v6) {
 		ip[0] = 0x60;
 		wr16(ip + 4, (uint16_t)(ext + l4));
-		ip[6] = sp->hop_by_hop ? 0 : sp->proto;
+		ip[6] = sp->hop_by_hop ? 0 : sp->atomic ? 44 : sp->proto;
 		ip[7] = 64;
 		memcpy(ip + 8, src.a, 16);
 		memcpy(ip + 24, dst.a, 16);
@@ -74,6 +75,9 @@ static void send_spec(struct nt *t, const struct spec *sp)
 			ip[40] = sp->proto;
 			ip[42] = 1; /* PadN, 4 bytes of padding */
 			ip[43] = 4;
+		} else if (sp->atomic) {
+			ip[40] = sp->proto;
+			wr32(ip + 44, 0x1234); /* identification; offset 0, M 0 */
 		}
 		ps = csum_pseudo_v6(src.a, dst.a, sp->proto, l4);
 	} else {
@@ -235,6 +239,21 @@ static void bad_descriptors_dropped(void **state)
 	     .mss = 1000,
 	     .partial = true,
 	     .hop_by_hop = true},
+	    /* An atomic fragment (RFC 6946) is no super-frame, TCP or UDP. */
+	    {.v6 = true,
+	     .proto = NS_IPPROTO_UDP,
+	     .plen = 3000,
+	     .gso_type = NS_GSO_UDP_L4,
+	     .mss = 1000,
+	     .partial = true,
+	     .atomic = true},
+	    {.v6 = true,
+	     .proto = NS_IPPROTO_TCP,
+	     .plen = 3000,
+	     .gso_type = NS_GSO_TCPV6,
+	     .mss = 1000,
+	     .partial = true,
+	     .atomic = true},
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
