@@ -139,8 +139,9 @@ NS_API uint16_t ns_link_ip_version_proto(const struct ns_pkt *pkt);
  * bytes per segment. Ownership: @pkt is not consumed; on NS_OK *@out is a ->next chain of
  * new single-owner packets (the caller's), in sequence order, with @pkt's metadata
  * (netproto, nic, link_dst, addresses) and no GSO descriptor.
- * Errors: INVALID_ARGUMENT for a packet whose headers do not match its descriptor (or more
- * than 2048 segments), NO_MEMORY; *@out is then NULL and nothing stays allocated.
+ * Errors: INVALID_ARGUMENT for a packet whose headers do not match its descriptor (or an
+ * IPv4 fragment, or more than 2048 segments), NO_MEMORY; *@out is then NULL and nothing
+ * stays allocated.
  */
 NS_API ns_err ns_gso_segment(const struct ns_pkt *pkt, bool csum_offload, struct ns_pkt **out);
 

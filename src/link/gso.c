@@ -36,9 +36,9 @@
  * (Linux's skb_checksum_help()).
  *
  * Input is validated before anything is allocated: version, header lengths, the IP length
- * fields against the packet, the protocol against the GSO type, a non-zero gso.mss and at
- * most GSO_MAX_SEGS segments. A packet that fails is refused whole (the caller drops and
- * counts it), as is one for which packet memory runs out halfway (what was built is freed).
+ * fields against the packet, no IPv4 fragment, the protocol against the GSO type, a non-zero
+ * gso.mss and at most GSO_MAX_SEGS segments. A packet that fails is refused whole (the caller drops
+ * and counts it), as is one for which packet memory runs out halfway (what was built is freed).
  */
 #include <string.h>
 
@@ -96,7 +96,8 @@ static bool gso_parse(const struct ns_pkt *pkt, struct gso_layout *lo)
 			return false;
 		lo->l3 = (uint32_t)(ip[0] & 0x0f) * 4u;
 		proto = ip[9];
-		if (lo->l3 < IPV4_HLEN_MIN || rd16(ip + 2) != pkt->len)
+		/* Neither TSO nor GRO makes a super-frame of a fragment (MF or an offset). */
+		if (lo->l3 < IPV4_HLEN_MIN || rd16(ip + 2) != pkt->len || (rd16(ip + 6) & 0x3fff))
 			return false;
 	}
 	if (proto != (lo->tcp ? NS_IPPROTO_TCP : NS_IPPROTO_UDP))

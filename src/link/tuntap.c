@@ -15,14 +15,17 @@
  *
  * Offloads (virtio-net header, IFF_VNET_HDR with a 12-byte struct virtio_net_hdr_v1 in host
  * byte order, as legacy virtio and the tun driver's default define it): every frame read or
- * written is preceded by the header. Inbound, F_DATA_VALID or F_NEEDS_CSUM (a packet the host
- * built and never checksummed) mean the transport checksum needs no verification
- * (NS_PKT_CSUM_VERIFIED); F_NEEDS_CSUM also says the field holds only the pseudo-header sum
- * (NS_PKT_CSUM_PARTIAL with its offsets, for a router to send on partial); a GSO type marks a
- * super-frame (pkt->gso) of up to 64 KiB, which the kernel sends only after TUNSETOFFLOAD with
- * TUN_F_TSO*. Outbound, NS_PKT_CSUM_PARTIAL and pkt->gso become F_NEEDS_CSUM and a GSO type, with
- * offsets moved from the network header to the frame's start. Without a vnet header a partial
- * checksum is finished here in software and a GSO packet cannot be sent (dropped, tx_errors).
+ * written is preceded by the header. Inbound, the header is first checked against the frame
+ * (vnet_rx(): offsets inside it, a GSO type we know with a size; a bad one drops the frame,
+ * rx_errors); then F_DATA_VALID or F_NEEDS_CSUM (a packet the host built and never
+ * checksummed) mean the transport checksum needs no verification (NS_PKT_CSUM_VERIFIED);
+ * F_NEEDS_CSUM also says the field holds only the pseudo-header sum (NS_PKT_CSUM_PARTIAL with
+ * its offsets, for a router to send on partial); a GSO type marks a super-frame (pkt->gso) of
+ * up to 64 KiB, which the kernel sends only after TUNSETOFFLOAD with TUN_F_TSO*. Outbound,
+ * NS_PKT_CSUM_PARTIAL and pkt->gso become F_NEEDS_CSUM and a GSO type (with the ECN bit when
+ * a TCP one carries CWR), with offsets moved from the network header to the frame's start.
+ * Without a vnet header a partial checksum is finished here in software and a GSO packet
+ * cannot be sent (dropped, tx_errors).
  *
  * Reading: frames that fit a standard packet buffer (MTU 1500) are read straight into a pooled
  * ns_pkt: no copy, no malloc. When larger frames are possible (jumbo MTU, GSO super-frames of
@@ -110,46 +113,79 @@ static void put16(uint8_t *p, uint16_t v)
 
 /* ---- inbound ---- */
 
-/* Apply the vnet header of a received frame; false if the frame must be dropped. */
+/*
+ * Apply the vnet header of a received frame (pkt->len is the whole frame, link header
+ * included); false if the frame must be dropped. The kernel side of the device is not
+ * trusted more than a wire: as Linux's virtio_net_hdr_to_skb() does for a header it is
+ * given, every field is checked against the frame before any is believed. A GSO type must
+ * be one we know (TCPV4, TCPV6, UDP_L4; UFO never, as we never enabled it) with a non-zero
+ * size, the ECN bit only on a TCP type, UDP_L4 only with NEEDS_CSUM. NEEDS_CSUM must start
+ * past the link header and a minimal network header (40 bytes for TCPV6), with the field,
+ * and for a GSO type its whole minimal transport header, inside the frame; a GSO type's
+ * field must be its protocol's (TCP 16, UDP 6). Whether the headers match the descriptor
+ * (the family, the protocol) is the network layer's to check: it parses them.
+ */
 static bool vnet_rx(struct tuntap *tt, struct ns_pkt *pkt, const uint8_t *vh)
 {
 	uint8_t flags = vh[0];
 	uint8_t gso_type = vh[1] & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	bool ecn = (vh[1] & VIRTIO_NET_HDR_GSO_ECN) != 0;
 	uint16_t gso_size = get16(vh + 4);
-	uint16_t csum_start = get16(vh + 6);
-	uint16_t csum_offset = get16(vh + 8);
+	uint32_t csum_start = get16(vh + 6), csum_offset = get16(vh + 8);
 	bool needs_csum = flags & VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	uint32_t nh_min = 20, thl = 0, field_at = 0;
+	uint8_t type;
 
-	if (flags & (VIRTIO_NET_HDR_F_DATA_VALID | VIRTIO_NET_HDR_F_NEEDS_CSUM))
-		pkt->flags |= NS_PKT_CSUM_VERIFIED;
-	if (needs_csum && csum_start >= tt->link_hlen) {
-		/* The field holds the pseudo-header sum only (pkt.h: inbound partial). */
-		pkt->flags |= NS_PKT_CSUM_PARTIAL;
-		pkt->csum_start = (uint16_t)(csum_start - tt->link_hlen);
-		pkt->csum_off = csum_offset;
-	}
 	switch (gso_type) {
 	case VIRTIO_NET_HDR_GSO_NONE:
-		return true;
+		type = NS_GSO_NONE;
+		break;
 	case VIRTIO_NET_HDR_GSO_TCPV4:
-		pkt->gso.type = NS_GSO_TCPV4;
+		type = NS_GSO_TCPV4;
+		thl = 20;
+		field_at = 16;
 		break;
 	case VIRTIO_NET_HDR_GSO_TCPV6:
-		pkt->gso.type = NS_GSO_TCPV6;
+		type = NS_GSO_TCPV6;
+		nh_min = 40;
+		thl = 20;
+		field_at = 16;
 		break;
 	case VIRTIO_NET_HDR_GSO_UDP_L4:
-		pkt->gso.type = NS_GSO_UDP_L4;
+		type = NS_GSO_UDP_L4;
+		thl = 8;
+		field_at = 6;
 		break;
 	default:
 		return false; /* UFO and other kinds we never enabled */
 	}
-	if (!gso_size)
+	if (ecn && (type == NS_GSO_NONE || type == NS_GSO_UDP_L4))
 		return false;
+	if (type != NS_GSO_NONE && !gso_size)
+		return false;
+	if (type == NS_GSO_UDP_L4 && !needs_csum)
+		return false;
+	if (needs_csum) {
+		uint32_t need = csum_offset + 2 > thl ? csum_offset + 2 : thl;
+
+		if (csum_start < tt->link_hlen + nh_min || csum_start > pkt->len ||
+		    need > pkt->len - csum_start || (field_at && csum_offset != field_at))
+			return false;
+		/* The field holds the pseudo-header sum only (pkt.h: inbound partial). */
+		pkt->flags |= NS_PKT_CSUM_PARTIAL;
+		pkt->csum_start = (uint16_t)(csum_start - tt->link_hlen);
+		pkt->csum_off = (uint16_t)csum_offset;
+	}
+	if (flags & (VIRTIO_NET_HDR_F_DATA_VALID | VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		pkt->flags |= NS_PKT_CSUM_VERIFIED;
+	if (type == NS_GSO_NONE)
+		return true;
+	pkt->gso.type = type;
 	pkt->gso.mss = gso_size;
 	pkt->gso.needs_csum = needs_csum;
-	if (needs_csum && csum_start >= tt->link_hlen) {
-		pkt->gso.l3_len = (uint16_t)(csum_start - tt->link_hlen);
-		pkt->gso.csum_off = csum_offset;
+	if (needs_csum) {
+		pkt->gso.l3_len = pkt->csum_start;
+		pkt->gso.csum_off = (uint16_t)csum_offset;
 	}
 	return true;
 }
@@ -293,10 +329,15 @@ static bool vnet_tx(struct tuntap *tt, const struct ns_pkt *pkt, uint8_t *vh)
 		case NS_GSO_TCPV6: {
 			gso_type = pkt->gso.type == NS_GSO_TCPV4 ? VIRTIO_NET_HDR_GSO_TCPV4
 			                                         : VIRTIO_NET_HDR_GSO_TCPV6;
-			const uint8_t *doff = ns_pkt_peek(pkt, l4 + 12, 1);
+			const uint8_t *doff = ns_pkt_peek(pkt, l4 + 12, 2);
 			if (!doff)
 				return false;
 			thl = (uint32_t)(doff[0] >> 4) * 4u;
+			/* CWR rides on the first segment only: the ECN bit tells the kernel so, as
+			 * Linux's SKB_GSO_TCP_ECN does (a device without TSO_ECN would copy it to
+			 * every segment, RFC 3168 6.1.2 wants one per window reduction). */
+			if (doff[1] & 0x80)
+				gso_type |= VIRTIO_NET_HDR_GSO_ECN;
 			break;
 		}
 		case NS_GSO_UDP_L4:

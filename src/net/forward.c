@@ -29,10 +29,21 @@
  * for a link with NS_CAP_TX_CSUM_OFFLOAD). Limits: an IPv6 super-frame with extension
  * headers cannot be forwarded (as it cannot be segmented, gso.c): it is dropped as
  * NS_DROP_OFFLOAD_BAD; the kernel's TSO never sends one.
+ *
+ * A super-frame for this host (fwd_local_gso(), called by local delivery in both families)
+ * is checked too: its descriptor must name the packet's family and upper-layer protocol
+ * with a size, as Linux's virtio_net_hdr_to_skb() probes it. A TCP one then goes up whole
+ * (TCP takes segments larger than the MSS, counting the segments it stands for); a UDP one
+ * (NS_GSO_UDP_L4) is cut into the datagrams it stands for, each delivered on its own, as
+ * Linux's udp_rcv_segment() does for a socket without UDP_GRO (which this stack does not
+ * offer): an application reads datagrams, never a 64 KiB concatenation of them. The cut
+ * computes each datagram's checksum afresh, so it is made only of data the link vouched
+ * for (NS_PKT_CSUM_VERIFIED: NEEDS_CSUM or DATA_VALID, which a TAP's UDP_L4 always has).
  */
 #include "net/forward.h"
 
 #include "netstack/link.h"
+#include "netstack/proto.h"
 
 bool fwd_offload(struct ns_pkt *pkt, uint32_t l3_len, uint32_t *net_len, uint16_t *flags)
 {
@@ -54,4 +65,37 @@ bool fwd_offload(struct ns_pkt *pkt, uint32_t l3_len, uint32_t *net_len, uint16_
 	}
 	pkt->csum_start = pkt->csum_off = 0;
 	return true;
+}
+
+struct ns_pkt *fwd_local_gso(struct ns_stack *s, struct ns_pkt *pkt, bool v6, uint8_t proto)
+{
+	uint8_t type = pkt->gso.type;
+	struct ns_pkt *segs, *p;
+	ns_err err;
+
+	if (type == NS_GSO_NONE)
+		return pkt;
+	if (!pkt->gso.mss ||
+	    !(proto == NS_IPPROTO_TCP ? type == (v6 ? NS_GSO_TCPV6 : NS_GSO_TCPV4)
+	                              : proto == NS_IPPROTO_UDP && type == NS_GSO_UDP_L4)) {
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return NULL;
+	}
+	if (type != NS_GSO_UDP_L4)
+		return pkt;
+	if (!(pkt->flags & NS_PKT_CSUM_VERIFIED)) {
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return NULL;
+	}
+	err = ns_gso_segment(pkt, false, &segs);
+	if (err != NS_OK) {
+		ns_drop(s, pkt, err == NS_ERR_NO_MEMORY ? NS_DROP_NO_MEMORY : NS_DROP_OFFLOAD_BAD);
+		return NULL;
+	}
+	for (p = segs; p; p = p->next) {
+		p->flags |= NS_PKT_CSUM_VERIFIED;
+		p->link_src = pkt->link_src;
+	}
+	ns_pkt_free(pkt);
+	return segs;
 }

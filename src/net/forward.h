@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What forwarding (ipv4.c, ipv6.c) does with a received packet's offload metadata, for both
- * families. Internal to src/net.
+ * What forwarding and local delivery (ipv4.c, ipv6.c) do with a received packet's offload
+ * metadata, for both families. Internal to src/net.
  */
 #ifndef NS_NET_FORWARD_H
 #define NS_NET_FORWARD_H
@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "netstack/pkt.h"
+
+struct ns_stack;
 
 /**
  * fwd_offload() - Check a received packet's offload metadata and turn it into what sending
@@ -25,5 +27,18 @@
  * is changed then.
  */
 bool fwd_offload(struct ns_pkt *pkt, uint32_t l3_len, uint32_t *net_len, uint16_t *flags);
+
+/**
+ * fwd_local_gso() - Make a received packet for this host deliverable, as forward.c explains:
+ * a packet without a GSO descriptor, or a TCP super-frame whose descriptor matches it, comes
+ * back as it is; a UDP one (NS_GSO_UDP_L4) comes back as the datagrams it stands for (new
+ * packets, NS_PKT_CSUM_VERIFIED, with its metadata); anything else is dropped (counted as
+ * NS_DROP_OFFLOAD_BAD, or NS_DROP_NO_MEMORY) and NULL returned. @v6 and @proto are the
+ * packet's family and upper-layer protocol.
+ * Requires: head at the network header (an IPv6 UDP super-frame without extension headers:
+ * one with them is refused, as gso.c refuses to cut it), not a fragment.
+ * Ownership: consumes @pkt; the returned ->next chain is the caller's.
+ */
+struct ns_pkt *fwd_local_gso(struct ns_stack *s, struct ns_pkt *pkt, bool v6, uint8_t proto);
 
 #endif

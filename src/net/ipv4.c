@@ -33,7 +33,9 @@
  *     never forwarded (RFC 1812 5.3.4; Linux drops what is not PACKET_HOST in
  *     ip_forward);
  *  5. local delivery: a fragment goes to reassembly (frag.c: RFC 791 3.2, RFC 815), which
- *     keeps it until its datagram is whole and then hands the whole datagram back; then
+ *     keeps it until its datagram is whole and then hands the whole datagram back; a GSO
+ *     super-frame's descriptor is checked against it and a UDP one cut into the datagrams
+ *     it stands for (forward.c, as Linux's udp_rcv_segment()); then
  *     pkt->src/dst/ttl/tos/transproto are set, the header consumed, and ICMP is handled
  *     in icmpv4.c while everything else goes to ns_deliver_transport(). A protocol nobody
  *     registered is answered with protocol unreachable, a closed port with port
@@ -52,7 +54,8 @@
  * goes to the route's next hop. The Identification follows RFC 7739 5.3 (hash-based): one
  * keyed hash of (source, destination, protocol) picks a counter in a table of ID_TABLE
  * counters, each started at a random value, and gives an offset added to it, so ids are
- * sequential per destination (RFC 6864 asks uniqueness per (src, dst, proto) within the
+ * sequential per destination (a GSO packet takes one per segment it stands for, which the
+ * device numbers on from its own) (RFC 6864 asks uniqueness per (src, dst, proto) within the
  * datagram lifetime) yet one peer learns nothing of the traffic to others from them (a
  * single global counter is the side channel RFC 7739 3 describes). As Linux does, a counter
  * unused for a while also jumps by a random amount below the idle milliseconds, so a host
@@ -126,9 +129,10 @@ static ns_err ipv4_init(struct ns_stack *s, void **priv)
 
 /* RFC 7739 5.3: id = F(src, dst, proto) + table[G(src, dst, proto)]++, F and G taken from
  * one keyed hash; a counter idle for d ms first jumps by a random amount below d (Linux
- * ip_idents_reserve). */
+ * ip_idents_reserve). @segs ids are taken: a GSO packet's segments are numbered id, id + 1,
+ * ... by whoever cuts it (Linux's ip_select_ident_segs()). */
 static uint16_t ipv4_next_id(struct ns_stack *s, struct ipv4_state *st, const uint8_t src[4],
-                             const uint8_t dst[4], uint8_t proto)
+                             const uint8_t dst[4], uint8_t proto, uint32_t segs)
 {
 	uint8_t key[9];
 	uint64_t h;
@@ -146,7 +150,19 @@ static uint16_t ipv4_next_id(struct ns_stack *s, struct ipv4_state *st, const ui
 		c->next = (uint16_t)(c->next + ns_stack_random(s) % idle);
 		c->stamp = now_ms;
 	}
-	return (uint16_t)((uint16_t)h + c->next++);
+	c->next = (uint16_t)(c->next + segs);
+	return (uint16_t)((uint16_t)h + (uint16_t)(c->next - segs));
+}
+
+/* The segments the GSO packet @pkt (head at its transport header, which is recorded) stands
+ * for; 1 for any other packet. */
+static uint32_t ipv4_gso_segs(const struct ns_pkt *pkt)
+{
+	uint32_t th = pkt->hdr[NS_HDR_TRANSPORT].len;
+
+	if (pkt->gso.type == NS_GSO_NONE || !pkt->gso.mss || th >= pkt->len)
+		return 1;
+	return (pkt->len - th + pkt->gso.mss - 1u) / pkt->gso.mss;
 }
 
 static void ipv4_fini(struct ns_stack *s, void *priv)
@@ -311,19 +327,13 @@ static void ipv4_unreachable(struct ns_stack *s, struct ns_nic *nic, struct ns_p
 	ns_drop(s, pkt, NS_DROP_PORT_UNREACHABLE);
 }
 
-static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct ns_nic *nic,
-                               struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
+/* One whole datagram (head at its header, no fragment) up to the transport. Consumes. */
+static void ipv4_local_up(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                          const struct ipv4_repr *ip, enum ipv4_dest dest)
 {
 	enum ns_deliver_result res;
 	bool raw;
 
-	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
-	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it). */
-	if (ip->mf || ip->frag_off) {
-		pkt = frag_ipv4_reassemble(s, st->frag, pkt, ip);
-		if (!pkt)
-			return;
-	}
 	pkt->src = v4(ip->src);
 	pkt->dst = v4(ip->dst);
 	pkt->ttl = ip->ttl;
@@ -348,6 +358,39 @@ static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct
 	}
 	if (res == NS_DELIVER_NO_PROTO || res == NS_DELIVER_PORT_UNREACHABLE)
 		ipv4_unreachable(s, nic, pkt, res);
+}
+
+static void ipv4_local_deliver(struct ns_stack *s, struct ipv4_state *st, struct ns_nic *nic,
+                               struct ns_pkt *pkt, struct ipv4_repr *ip, enum ipv4_dest dest)
+{
+	/* RFC 791 3.2 / RFC 815 (frag.c): a fragment is kept until its datagram is whole,
+	 * which then goes on as if it had arrived in one piece (*ip re-parsed from it; no
+	 * GSO descriptor survives reassembly). */
+	if (ip->mf || ip->frag_off) {
+		pkt = frag_ipv4_reassemble(s, st->frag, pkt, ip);
+		if (!pkt)
+			return;
+	}
+	/* A super-frame (forward.c): checked against its headers; a UDP one goes up as the
+	 * datagrams it stands for, which differ from it only in their lengths, id and
+	 * checksums, none of which *ip is read for. */
+	pkt = fwd_local_gso(s, pkt, false, ip->proto);
+	if (pkt && !pkt->next) {
+		ipv4_local_up(s, nic, pkt, ip, dest);
+		return;
+	}
+	while (pkt) {
+		struct ns_pkt *next = pkt->next;
+
+		pkt->next = NULL;
+		/* An application's callback during the one before may have removed the NIC. */
+		nic = ns_nic_find(s, pkt->nic);
+		if (nic)
+			ipv4_local_up(s, nic, pkt, ip, dest);
+		else
+			ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		pkt = next;
+	}
 }
 
 /* ---------------------------------------------------------------- forwarding */
@@ -556,7 +599,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	static const struct ns_write_params defaults;
 	struct ipv4_state *st = priv;
 	struct ns_nic *nic = ns_nic_find(s, r->nic);
-	uint32_t total = pkt->len + IPV4_MIN_HLEN;
+	uint32_t total = pkt->len + IPV4_MIN_HLEN, segs;
 	struct ipv4_repr ip = {0};
 	bool gso, fragment, df;
 	uint8_t *h;
@@ -587,6 +630,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 		ns_pkt_free(pkt);
 		return NS_ERR_MESSAGE_TOO_LONG;
 	}
+	segs = ipv4_gso_segs(pkt);
 	h = ns_pkt_push(pkt, NS_HDR_NETWORK, IPV4_MIN_HLEN);
 	if (!h) {
 		ns_drop(s, pkt, NS_DROP_NO_HEADROOM);
@@ -594,7 +638,7 @@ static ns_err ipv4_write(struct ns_stack *s, void *priv, const struct ns_route *
 	}
 	ip.tos = wp->tos;
 	ip.total_len = (uint16_t)(total > UINT16_MAX ? UINT16_MAX : total);
-	ip.id = ipv4_next_id(s, st, r->local.a, r->remote.a, pkt->transproto);
+	ip.id = ipv4_next_id(s, st, r->local.a, r->remote.a, pkt->transproto, segs);
 	ip.df = df;
 	ip.ttl = wp->ttl ? wp->ttl : ns_stack_config(s)->default_ttl;
 	ip.proto = pkt->transproto;
@@ -647,7 +691,7 @@ static ns_err ipv4_write_hdrincl(struct ns_stack *s, void *priv, const struct ns
 			memcpy(h + 12, r->local.a, 4);
 		wr16(h + 2, (uint16_t)pkt->len);
 		if (ipv4_get_id(h) == 0 && !(rd16(h + 6) & IPV4_FLAG_DF))
-			wr16(h + 4, ipv4_next_id(s, st, h + 12, h + 16, ipv4_get_proto(h)));
+			wr16(h + 4, ipv4_next_id(s, st, h + 12, h + 16, ipv4_get_proto(h), 1));
 		wr16(h + 10, 0);
 		wr16(h + 10, csum_finish(csum_partial(h, hl, 0)));
 		/* Recorded like a datagram we built, so a failed resolution is reported to

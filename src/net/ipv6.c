@@ -44,11 +44,13 @@
  *     limit, traffic class with the ECN field combined) is the first fragment's; ICMPv6
  *     learns that it came in fragments (ND ignores such messages, RFC 6980). No Next
  *     Header (59) ends the packet;
- *  5. local delivery: ICMPv6 to icmpv6.c, everything else to ns_deliver_transport() (not
- *     from the unspecified source: only ND and MLD come from ::). A next header nobody
- *     takes is answered with a parameter problem code 1 pointing at the octet that named
- *     it (RFC 8200 4, as Linux does even for upper-layer protocols); a closed port with
- *     destination unreachable code 4 (RFC 4443 3.1).
+ *  5. local delivery (a GSO super-frame's descriptor checked against it first, and a UDP
+ *     one cut into the datagrams it stands for: forward.c): ICMPv6 to icmpv6.c, everything
+ *     else to ns_deliver_transport() (not from the unspecified source: only ND and MLD
+ *     come from ::). A next header nobody takes is answered with a parameter problem
+ *     code 1 pointing at the octet that named it (RFC 8200 4, as Linux does even for
+ *     upper-layer protocols); a closed port with destination unreachable code 4 (RFC 4443
+ *     3.1).
  *
  * Forwarding (RFC 8200, RFC 4443, RFC 4291 2.5.6), when the stack forwards: the hop-by-hop
  * header is processed first (4.3), then packets from or to link-local, loopback,
@@ -435,8 +437,8 @@ static enum walk_result ipv6_ext_step(struct ns_stack *s, struct ns_nic *nic, st
 /* ---------------------------------------------------------------- local delivery */
 
 /* Step 5: the upper layer w->nh at w->off. Consumes @pkt. */
-static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
-                       const struct ipv6_repr *ip, const struct ipv6_walk *w)
+static void ipv6_upper_one(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                           const struct ipv6_repr *ip, const struct ipv6_walk *w)
 {
 	/* The header in the buffer, not *ip: after reassembly it is the first fragment's,
 	 * with the ECN field of every fragment combined (RFC 3168 5.3), where *ip was parsed
@@ -490,6 +492,39 @@ static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pk
 		icmpv6_send_error(s, nic, pkt, w->ip_off, ICMPV6_DEST_UNREACH, ICMPV6_UNREACH_PORT,
 		                  0);
 		ns_drop(s, pkt, NS_DROP_PORT_UNREACHABLE);
+	}
+}
+
+/* Step 5 for a packet that may be a super-frame (forward.c): checked against its headers; a
+ * UDP one goes up as the datagrams it stands for, each at the head of its own buffer, which
+ * differ from it only in their lengths and checksums (none of which *ip is read for). No
+ * super-frame is a fragment, atomic or not (reassembly clears the descriptor). Consumes. */
+static void ipv6_upper(struct ns_stack *s, struct ns_nic *nic, struct ns_pkt *pkt,
+                       const struct ipv6_repr *ip, const struct ipv6_walk *w)
+{
+	struct ipv6_walk ws = *w;
+
+	if (pkt->gso.type != NS_GSO_NONE && w->fragmented) {
+		ns_drop(s, pkt, NS_DROP_OFFLOAD_BAD);
+		return;
+	}
+	pkt = fwd_local_gso(s, pkt, true, w->nh);
+	if (pkt && !pkt->next) {
+		ipv6_upper_one(s, nic, pkt, ip, w);
+		return;
+	}
+	while (pkt) {
+		struct ns_pkt *next = pkt->next;
+
+		pkt->next = NULL;
+		ws.ip_off = pkt->head;
+		/* An application's callback during the one before may have removed the NIC. */
+		nic = ns_nic_find(s, pkt->nic);
+		if (nic)
+			ipv6_upper_one(s, nic, pkt, ip, &ws);
+		else
+			ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		pkt = next;
 	}
 }
 

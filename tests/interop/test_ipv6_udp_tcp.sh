@@ -43,6 +43,12 @@ expect_stat_ge http_2xx 2
 expect_stat_eq drop_ipv6_truncated 0
 expect_stat_eq drop_udp_bad_csum 0
 expect_stat_eq drop_tcp_bad_csum 0
+# Over IPv6 too (TSO6 on the TAP, serve's default): our TCP sent the 20 MB as TCPV6 super-
+# segments the kernel took whole, and the kernel's echo came back as TCPV6 super-frames.
+expect_stat_ge gso_tx 100
+expect_stat_ge gso_rx 10
+expect_stat_eq gso_sw_segments 0
+expect_stat_eq drop_offload_bad 0
 
 note "netstack connect to the kernel over IPv6"
 # A device that exists (with the kernel's address) before netstack connects through it.

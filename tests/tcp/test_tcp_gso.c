@@ -261,6 +261,36 @@ static void hw_gso_nagle_holds_only_the_short_tail(void **state)
 	tt_finish(t);
 }
 
+/* Linux's ip_select_ident_segs(): a GSO packet takes as many IPv4 ids as it stands for
+ * segments (the device numbers them id, id + 1, ...), so the next packet's segments never
+ * reuse one of them: two datagrams of one flow with one id are what RFC 6864 4.1 forbids
+ * once DF is off (as on a path held at the PMTU floor) and a router fragments them. */
+static void hw_gso_ipv4_ids_reserved_per_segment(void **state)
+{
+	ST;
+	const struct gso_pkt *g;
+	uint16_t id;
+
+	fill();
+	open_ts_sack(t);
+	/* Four segments, then two (the short tail waits: Nagle), then the tail, all at one
+	 * instant (the id counter makes no idle jump). */
+	tt_write(t->c, data, 3 * MSS + 100);
+	g = gso_next(t);
+	assert_int_equal(g->len, 3 * MSS + 100);
+	id = g->ip.id;
+	tt_write(t->c, data + 3 * MSS + 100, 2 * MSS + 10);
+	g = gso_next(t);
+	assert_int_equal(g->len, 2 * MSS);
+	assert_int_equal(g->ip.id, (uint16_t)(id + 4));
+	tt_send(t, TT_SEG(.ack = g->h.seq, .ts = 1, .tsval = 101, .tsecr = g->h.tsval));
+	g = gso_next(t);
+	assert_int_equal(g->len, 10);
+	assert_int_equal(g->ip.id, (uint16_t)(id + 6));
+	tt_expect_nothing(t);
+	tt_finish(t);
+}
+
 static void hw_gso_peer_window_cuts_the_packet(void **state)
 {
 	ST;
@@ -627,6 +657,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(hw_gso_nagle_holds_only_the_short_tail, hw_setup,
 	                                    tt_cm_teardown),
 	    cmocka_unit_test_setup_teardown(hw_gso_peer_window_cuts_the_packet, hw_setup,
+	                                    tt_cm_teardown),
+	    cmocka_unit_test_setup_teardown(hw_gso_ipv4_ids_reserved_per_segment, hw_setup,
 	                                    tt_cm_teardown),
 	    cmocka_unit_test_setup_teardown(hw_gso_loss_inside_super_segment_resent_alone, hw_setup,
 	                                    tt_cm_teardown),

@@ -275,6 +275,14 @@ static void malformed_packets_are_refused(void **state)
 	expect_refused(p);
 	p = gso_pkt(K_TCP4, 3000, 1, 0x10); /* 3000 segments: more than 2048 */
 	expect_refused(p);
+	/* An IPv4 fragment is no super-frame: its "TCP header" may be payload (a later
+	 * fragment) and its segments would all claim to be fragments of one datagram. */
+	p = gso_pkt(K_TCP4, 3000, 1000, 0x10);
+	wr16(ns_pkt_data(p) + 6, 0x2000); /* MF */
+	expect_refused(p);
+	p = gso_pkt(K_UDP4, 3000, 1000, 0);
+	wr16(ns_pkt_data(p) + 6, 185); /* fragment offset 1480 */
+	expect_refused(p);
 }
 
 /* Every copy of @good cut short, from 0 bytes to one less than whole, is refused. */

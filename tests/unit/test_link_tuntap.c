@@ -26,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -645,6 +646,389 @@ static void test_tap_vnet_gso_inbound_segmented_without_tso(void **state)
 	gso_inbound(TUN_F_CSUM);
 }
 
+/* ---- the test as the kernel side: any virtio-net header, both ways ---- */
+
+/*
+ * Put one end of a SOCK_SEQPACKET socketpair where the link's device fd was, so that the
+ * test plays the kernel side of the TAP: it writes frames with whatever virtio-net header it
+ * likes (the kernel's own AF_PACKET path validates a header before it reaches the device, so
+ * it cannot send hostile ones) and reads what the link writes, header included. The pair
+ * keeps record boundaries, as the device does. Returns the test's end.
+ */
+static int fake_kernel(struct ns_link *l)
+{
+	int sv[2], fd = ns_link_poll_fd(l);
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	/* The link reads without blocking; the flag belongs to the socket now under its fd. */
+	assert_int_equal(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(dup3(sv[0], fd, O_CLOEXEC), fd);
+	close(sv[0]);
+	return sv[1];
+}
+
+struct vnet_in {
+	uint8_t flags, gso_type;
+	uint16_t gso_size, csum_start, csum_offset;
+	bool v6;       /* an IPv6 frame (else IPv4) */
+	uint8_t proto; /* 6 or 17 */
+	uint32_t plen; /* payload bytes */
+	uint32_t cut;  /* frame cut to this many bytes (0: whole) */
+};
+
+/* Write the frame @v describes, preceded by its 12-byte virtio_net_hdr_v1 (host order), to
+ * the link through @k; returns the frame's length (without the header). */
+static uint32_t vnet_frame_in(int k, const struct ns_mac *ours, const struct vnet_in *v)
+{
+	static uint8_t b[12 + 14 + 40 + 20 + 8000];
+	uint32_t l3 = v->v6 ? 40 : 20, l4h = v->proto == 6 ? 20 : 8, l4 = l4h + v->plen;
+	uint32_t len = 14 + l3 + l4;
+	uint8_t *vh = b, *eth = b + 12, *ip = eth + 14, *th = ip + l3;
+	uint16_t h16[4] = {(uint16_t)(14 + l3 + l4h), v->gso_size, v->csum_start, v->csum_offset};
+
+	assert_true(12 + len <= sizeof(b));
+	memset(b, 0, 12 + len);
+	vh[0] = v->flags;
+	vh[1] = v->gso_type;
+	memcpy(vh + 2, h16, sizeof(h16));
+	memcpy(eth, ours->b, 6);
+	eth[6] = 0x02;
+	eth[11] = 0x01;
+	put16(eth + 12, v->v6 ? 0x86dd : 0x0800);
+	if (v->v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)l4);
+		ip[6] = v->proto;
+		ip[7] = 64;
+		ip[8] = 0x20;
+		ip[9] = 0x01;
+		ip[23] = 1;
+		ip[24] = 0x20;
+		ip[25] = 0x01;
+		ip[39] = 2;
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(20 + l4));
+		put16(ip + 6, 0x4000);
+		ip[8] = 64;
+		ip[9] = v->proto;
+		ip4(ip + 12, "192.0.2.1");
+		ip4(ip + 16, "192.0.2.2");
+		put16(ip + 10, (uint16_t)~fold(sum16(0, ip, 20)));
+	}
+	put16(th, 40000);
+	put16(th + 2, 5001);
+	if (v->proto == 6)
+		th[12] = 5 << 4;
+	else
+		put16(th + 4, (uint16_t)l4);
+	memset(th + l4h, 'x', v->plen);
+	if (v->cut)
+		len = v->cut;
+	assert_int_equal(send(k, b, 12 + len, 0), (ssize_t)(12 + len));
+	return len;
+}
+
+struct one {
+	struct ns_link_dispatcher d;
+	struct ns_pkt *pkt; /* the last packet delivered */
+	int n;
+};
+
+static void one_deliver(struct ns_link_dispatcher *d, struct ns_link *link, struct ns_pkt *pkt)
+{
+	struct one *o = (struct one *)d;
+
+	(void)link;
+	ns_pkt_free(o->pkt);
+	o->pkt = pkt;
+	o->n++;
+}
+
+/*
+ * A frame from the kernel side whose virtio-net header does not describe it, or describes
+ * what the device never agreed to, is dropped and counted (rx_errors), never handed up with
+ * its metadata trusted, as Linux's virtio_net_hdr_to_skb() refuses such a header: the
+ * checksum must start past the link and network headers with its field inside the frame (a
+ * short frame cannot have one), the field where the type's checksum is (TCP 16, UDP 6), a
+ * GSO type the link knows with a non-zero size, UDP_L4 only with NEEDS_CSUM, and the ECN bit
+ * only on a TCP type. Frames whose headers are good come up with their metadata.
+ */
+static void test_tap_vnet_hostile_headers(void **state)
+{
+	int64_t live = ns_pkt_live();
+	char err[256] = "";
+	struct ns_tuntap_config cfg = {.kind = NS_TAP,
+	                               .name = "nstap0",
+	                               .vnet_hdr = true,
+	                               .offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	                               .mac = {{0x02, 0x00, 0x5e, 0x00, 0x02, 0x02}}};
+	struct ns_link *l = ns_tuntap_open(&cfg, err, sizeof(err));
+	if (!l)
+		fail_msg("ns_tuntap_open: %s", err);
+	int k = fake_kernel(l);
+	struct one o = {.d.deliver = one_deliver};
+	const uint8_t N = VIRTIO_NET_HDR_F_NEEDS_CSUM, TCP4 = VIRTIO_NET_HDR_GSO_TCPV4,
+	              TCP6 = VIRTIO_NET_HDR_GSO_TCPV6, UDP4 = 5, ECN = VIRTIO_NET_HDR_GSO_ECN;
+	const struct vnet_in bad[] = {
+	    /* The checksum starts inside the Ethernet header, at the IP header, in it. */
+	    {.flags = N, .csum_start = 0, .csum_offset = 16, .proto = 6, .plen = 100},
+	    {.flags = N, .csum_start = 14, .csum_offset = 36, .proto = 6, .plen = 100},
+	    {.flags = N, .csum_start = 14 + 10, .csum_offset = 26, .proto = 6, .plen = 100},
+	    /* Its field past the frame, or the start itself. */
+	    {.flags = N, .csum_start = 34, .csum_offset = 60000, .proto = 6, .plen = 100},
+	    {.flags = N, .csum_start = 34, .csum_offset = 119, .proto = 6, .plen = 100},
+	    {.flags = N, .csum_start = 65535, .csum_offset = 16, .proto = 6, .plen = 100},
+	    /* NEEDS_CSUM on a frame too short to hold the field (Ethernet padding aside). */
+	    {.flags = N, .csum_start = 34, .csum_offset = 16, .proto = 6, .cut = 14 + 20 + 10},
+	    /* GSO: size 0, UFO, an unknown type, ECN alone or on UDP. */
+	    {.flags = N,
+	     .gso_type = TCP4,
+	     .gso_size = 0,
+	     .csum_start = 34,
+	     .csum_offset = 16,
+	     .proto = 6,
+	     .plen = 3000},
+	    {.flags = N,
+	     .gso_type = VIRTIO_NET_HDR_GSO_UDP,
+	     .gso_size = 1000,
+	     .csum_start = 34,
+	     .csum_offset = 6,
+	     .proto = 17,
+	     .plen = 3000},
+	    {.gso_type = 9, .gso_size = 1000, .proto = 6, .plen = 3000},
+	    {.gso_type = ECN, .proto = 6, .plen = 100},
+	    {.flags = N,
+	     .gso_type = UDP4 | ECN,
+	     .gso_size = 1000,
+	     .csum_start = 34,
+	     .csum_offset = 6,
+	     .proto = 17,
+	     .plen = 3000},
+	    /* UDP_L4 without NEEDS_CSUM, or with the field elsewhere; TCP with the UDP one. */
+	    {.gso_type = UDP4, .gso_size = 1000, .proto = 17, .plen = 3000},
+	    {.flags = N,
+	     .gso_type = UDP4,
+	     .gso_size = 1000,
+	     .csum_start = 34,
+	     .csum_offset = 16,
+	     .proto = 17,
+	     .plen = 3000},
+	    {.flags = N,
+	     .gso_type = TCP4,
+	     .gso_size = 1000,
+	     .csum_start = 34,
+	     .csum_offset = 6,
+	     .proto = 6,
+	     .plen = 3000},
+	    /* TCPV6: the checksum cannot start inside the 40-byte IPv6 header. */
+	    {.flags = N,
+	     .gso_type = TCP6,
+	     .gso_size = 1000,
+	     .csum_start = 34,
+	     .csum_offset = 16,
+	     .v6 = true,
+	     .proto = 6,
+	     .plen = 3000},
+	};
+
+	l->ops->attach(l, &o.d);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vnet_frame_in(k, &cfg.mac, &bad[i]);
+		assert_int_equal(ns_link_process(l, 8), 1);
+		if (o.n)
+			fail_msg("hostile header %zu was handed up", i);
+		assert_int_equal(l->rx_errors, i + 1);
+	}
+	assert_int_equal(l->rx_frames, 0);
+
+	/* Good ones. TSO with the ECN bit (CWR on the first segment): the descriptor. */
+	vnet_frame_in(k, &cfg.mac,
+	              &(struct vnet_in){.flags = N,
+	                                .gso_type = TCP4 | ECN,
+	                                .gso_size = 1000,
+	                                .csum_start = 34,
+	                                .csum_offset = 16,
+	                                .proto = 6,
+	                                .plen = 3000});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.pkt->gso.type, NS_GSO_TCPV4);
+	assert_int_equal(o.pkt->gso.mss, 1000);
+	assert_int_equal(o.pkt->flags & (NS_PKT_CSUM_PARTIAL | NS_PKT_CSUM_VERIFIED),
+	                 NS_PKT_CSUM_PARTIAL | NS_PKT_CSUM_VERIFIED);
+	assert_int_equal(o.pkt->csum_start, 20);
+	assert_int_equal(o.pkt->csum_off, 16);
+	/* TSO over IPv6, the checksum past its header. */
+	vnet_frame_in(k, &cfg.mac,
+	              &(struct vnet_in){.flags = N,
+	                                .gso_type = TCP6,
+	                                .gso_size = 1000,
+	                                .csum_start = 54,
+	                                .csum_offset = 16,
+	                                .v6 = true,
+	                                .proto = 6,
+	                                .plen = 3000});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 2);
+	assert_int_equal(o.pkt->gso.type, NS_GSO_TCPV6);
+	assert_int_equal(o.pkt->csum_start, 40);
+	/* A TCP super-frame without NEEDS_CSUM (Linux takes it: the checksum is complete). */
+	vnet_frame_in(
+	    k, &cfg.mac,
+	    &(struct vnet_in){.gso_type = TCP4, .gso_size = 1000, .proto = 6, .plen = 3000});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.pkt->gso.type, NS_GSO_TCPV4);
+	assert_int_equal(o.pkt->flags & (NS_PKT_CSUM_PARTIAL | NS_PKT_CSUM_VERIFIED), 0);
+	/* UDP_L4, and a plain NEEDS_CSUM datagram whose field is its last two bytes. */
+	vnet_frame_in(k, &cfg.mac,
+	              &(struct vnet_in){.flags = N,
+	                                .gso_type = UDP4,
+	                                .gso_size = 1000,
+	                                .csum_start = 34,
+	                                .csum_offset = 6,
+	                                .proto = 17,
+	                                .plen = 3000});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 4);
+	assert_int_equal(o.pkt->gso.type, NS_GSO_UDP_L4);
+	assert_int_equal(o.pkt->csum_off, 6);
+	vnet_frame_in(k, &cfg.mac,
+	              &(struct vnet_in){
+	                  .flags = N, .csum_start = 34, .csum_offset = 6, .proto = 17, .plen = 0});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 5);
+	assert_int_equal(o.pkt->gso.type, NS_GSO_NONE);
+	assert_true(o.pkt->flags & NS_PKT_CSUM_PARTIAL);
+	/* DATA_VALID: known good, nothing partial. */
+	vnet_frame_in(
+	    k, &cfg.mac,
+	    &(struct vnet_in){.flags = VIRTIO_NET_HDR_F_DATA_VALID, .proto = 6, .plen = 10});
+	assert_int_equal(ns_link_process(l, 8), 1);
+	assert_int_equal(o.n, 6);
+	assert_int_equal(o.pkt->flags & (NS_PKT_CSUM_PARTIAL | NS_PKT_CSUM_VERIFIED),
+	                 NS_PKT_CSUM_VERIFIED);
+	assert_int_equal(l->rx_errors, sizeof(bad) / sizeof(bad[0]));
+	assert_int_equal(l->rx_frames, 6);
+
+	l->ops->attach(l, NULL);
+	ns_pkt_free(o.pkt);
+	close(k);
+	ns_link_destroy(l);
+	assert_int_equal(ns_pkt_live(), live);
+}
+
+/* The next record the link wrote to @k: its virtio-net header into @vh, the frame's length. */
+static uint32_t vnet_frame_out(int k, uint8_t vh[12], uint8_t *frame, size_t cap)
+{
+	struct iovec iov[2] = {{.iov_base = vh, .iov_len = 12},
+	                       {.iov_base = frame, .iov_len = cap}};
+	ssize_t n = readv(k, iov, 2);
+
+	assert_true(n >= 12);
+	return (uint32_t)(n - 12);
+}
+
+/* A TCP packet of @plen payload bytes with @flags for GSO in @mss pieces (or none if 0),
+ * its checksum partial as TCP leaves it; IPv4 or IPv6. */
+static struct ns_pkt *tcp_gso_out(bool v6, uint8_t flags, uint32_t plen, uint16_t mss,
+                                  const struct ns_mac *to)
+{
+	uint32_t l3 = v6 ? 40 : 20, l4 = 20 + plen;
+	struct ns_pkt *p = ns_pkt_alloc(NS_PKT_HEADROOM, l3 + l4);
+	uint8_t *ip = ns_pkt_data(p), *th = ip + l3;
+
+	memset(ip, 0, l3 + l4);
+	if (v6) {
+		ip[0] = 0x60;
+		put16(ip + 4, (uint16_t)l4);
+		ip[6] = 6;
+		ip[7] = 64;
+	} else {
+		ip[0] = 0x45;
+		put16(ip + 2, (uint16_t)(l3 + l4));
+		ip[8] = 64;
+		ip[9] = 6;
+	}
+	th[12] = 5 << 4;
+	th[13] = flags;
+	p->netproto = v6 ? 0x86dd : 0x0800;
+	p->link_dst = *to;
+	p->flags = NS_PKT_CSUM_PARTIAL;
+	p->csum_start = (uint16_t)l3;
+	p->csum_off = 16;
+	if (mss)
+		p->gso = (struct ns_gso){.type = v6 ? NS_GSO_TCPV6 : NS_GSO_TCPV4,
+		                         .needs_csum = 1,
+		                         .mss = mss,
+		                         .l3_len = (uint16_t)l3,
+		                         .csum_off = 16};
+	return p;
+}
+
+/*
+ * What the kernel side reads: the virtio-net header Linux's virtio_net_hdr_from_skb() would
+ * write for the same packet (NEEDS_CSUM with the offsets from the frame's start, the GSO
+ * type, size and header length), the ECN bit on a TCP super-frame carrying CWR (Linux's
+ * SKB_GSO_TCP_ECN: the kernel must keep CWR on the first segment only), and the frame.
+ */
+static void test_tap_vnet_header_out(void **state)
+{
+	int64_t live = ns_pkt_live();
+	char err[256] = "";
+	struct ns_tuntap_config cfg = {.kind = NS_TAP,
+	                               .name = "nstap0",
+	                               .vnet_hdr = true,
+	                               .offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	                               .mac = {{0x02, 0x00, 0x5e, 0x00, 0x02, 0x02}}};
+	struct ns_link *l = ns_tuntap_open(&cfg, err, sizeof(err));
+	if (!l)
+		fail_msg("ns_tuntap_open: %s", err);
+	int k = fake_kernel(l);
+	const struct ns_mac to = {{0x02, 0, 0, 0, 0, 0x01}};
+	static uint8_t f[70000];
+	uint8_t vh[12];
+	const struct {
+		bool v6;
+		uint8_t flags;
+		uint16_t mss;
+		uint8_t vflags, vtype;
+		uint16_t hdr_len, gso_size, csum_start, csum_off;
+	} c[] = {
+	    {false, 0x18, 1000, 1, VIRTIO_NET_HDR_GSO_TCPV4, 54, 1000, 34, 16},
+	    {false, 0x80 | 0x10, 1000, 1, VIRTIO_NET_HDR_GSO_TCPV4 | VIRTIO_NET_HDR_GSO_ECN, 54,
+	     1000, 34, 16},
+	    {true, 0x80 | 0x10, 1400, 1, VIRTIO_NET_HDR_GSO_TCPV6 | VIRTIO_NET_HDR_GSO_ECN, 74,
+	     1400, 54, 16},
+	    /* Not GSO: CWR means nothing to the header; the checksum is still partial. */
+	    {false, 0x80 | 0x10, 0, 1, VIRTIO_NET_HDR_GSO_NONE, 0, 0, 34, 16},
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ns_pkt *p = tcp_gso_out(c[i].v6, c[i].flags, 3000, c[i].mss, &to);
+		uint32_t want = 14 + p->len;
+
+		assert_int_equal(ns_link_write(l, &p, 1), 1);
+		assert_int_equal(vnet_frame_out(k, vh, f, sizeof(f)), want);
+		uint16_t h16[4];
+		memcpy(h16, vh + 2, sizeof(h16)); /* host byte order */
+		assert_int_equal(vh[0], c[i].vflags);
+		assert_int_equal(vh[1], c[i].vtype);
+		assert_int_equal(h16[0], c[i].hdr_len);
+		assert_int_equal(h16[1], c[i].gso_size);
+		assert_int_equal(h16[2], c[i].csum_start);
+		assert_int_equal(h16[3], c[i].csum_off);
+		assert_memory_equal(f, to.b, 6);
+		assert_memory_equal(f + 6, cfg.mac.b, 6);
+		assert_int_equal(f[14 + (c[i].v6 ? 40 : 20) + 13], c[i].flags);
+	}
+	assert_int_equal(l->tx_errors, 0);
+	close(k);
+	ns_link_destroy(l);
+	assert_int_equal(ns_pkt_live(), live);
+}
+
 static void test_tun(void **state)
 {
 	int64_t live = ns_pkt_live();
@@ -792,6 +1176,8 @@ int main(void)
 	    cmocka_unit_test(test_tap_udp_software_csum),
 	    cmocka_unit_test(test_tap_vnet_gso_inbound_whole),
 	    cmocka_unit_test(test_tap_vnet_gso_inbound_segmented_without_tso),
+	    cmocka_unit_test(test_tap_vnet_hostile_headers),
+	    cmocka_unit_test(test_tap_vnet_header_out),
 	    cmocka_unit_test(test_tun),
 	    cmocka_unit_test(test_existing_device),
 	};
