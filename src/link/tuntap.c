@@ -280,34 +280,6 @@ static int tt_process(struct ns_link *l, int budget)
 
 /* ---- outbound ---- */
 
-/* Finish a partial transport checksum (virtio NEEDS_CSUM semantics: the field holds the
- * pseudo-header sum; the checksum covers csum_start to the end). Offsets are from the head,
- * which is at the network header. */
-static bool finish_csum(struct ns_pkt *pkt)
-{
-	uint32_t start = pkt->csum_start;
-	uint32_t field = start + pkt->csum_off;
-	if (field < start || !ns_pkt_peek(pkt, field, 2))
-		return false;
-	const uint8_t *p = ns_pkt_data(pkt) + start;
-	uint32_t n = pkt->len - start;
-	uint64_t sum = 0;
-	for (; n >= 2; p += 2, n -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (n)
-		sum += (uint32_t)(p[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	uint16_t c = (uint16_t)~sum;
-	if (!c)
-		c = 0xffff; /* 0 means "no checksum" to UDP; as Linux's skb_checksum_help() */
-	uint8_t *f = ns_pkt_data(pkt) + field;
-	f[0] = (uint8_t)(c >> 8);
-	f[1] = (uint8_t)c;
-	pkt->flags &= (uint16_t)~NS_PKT_CSUM_PARTIAL;
-	return true;
-}
-
 /* Build the vnet header of an outbound frame (link header already pushed). */
 static bool vnet_tx(struct tuntap *tt, const struct ns_pkt *pkt, uint8_t *vh)
 {
@@ -384,7 +356,7 @@ static bool tt_send(struct tuntap *tt, struct ns_pkt *pkt)
 		if (pkt->gso.type != NS_GSO_NONE)
 			ok = false;
 		else if (pkt->flags & NS_PKT_CSUM_PARTIAL)
-			ok = finish_csum(pkt);
+			ok = ns_pkt_csum_finish(pkt);
 	}
 	if (ok && tt->kind == NS_TAP)
 		ok = ns_link_eth_push(pkt, &tt->mac);
