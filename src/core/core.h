@@ -52,6 +52,12 @@ struct ns_nic {
 	struct ns_subnet ranges[NS_NIC_MAX_RANGES];
 	struct neigh_table *neigh; /* neigh.c */
 	uint32_t mtu6;             /* IPv6 link MTU (a router advertisement's); 0: mtu */
+	/* Removed from the stack (ns_stack_remove_nic) while a dispatch still holds a pointer
+	 * to it: a packet endpoint's waiter callback may remove the NIC whose frame it is being
+	 * shown. The memory goes through the deferred release, and code past a hook checks
+	 * this before it touches the NIC or its link again. */
+	bool removed;
+	struct ns_deferred release;
 };
 
 struct proto_slot {

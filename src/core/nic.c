@@ -76,12 +76,19 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
 		return;
 	}
+	/* One dispatch over the rest: a packet endpoint's waiter callback may remove the NIC
+	 * while it is shown the frame, and the dispatch keeps @nic's memory until we return. */
+	stack_enter(s);
 	/* Packet endpoints see every frame the link hands up, other hosts' and unknown
 	 * EtherTypes included, as Linux's taps run before any protocol looks at it. */
 	RAW_HOOK(s, NS_RAW_HOOK_LINK_IN, tap, nic, pkt, false);
+	if (nic->removed) {
+		ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		goto out;
+	}
 	if ((pkt->flags & NS_PKT_OTHERHOST) && !nic->promiscuous) {
 		ns_drop(s, pkt, NS_DROP_LINK_OTHERHOST);
-		return;
+		goto out;
 	}
 	pkt->nic = nic->id;
 	if (pkt->gso.type != NS_GSO_NONE)
@@ -89,10 +96,10 @@ static void nic_deliver(struct ns_link_dispatcher *d, struct ns_link *link, stru
 	ops = stack_netproto(s, pkt->netproto, &priv);
 	if (!ops || !ops->deliver) {
 		ns_drop(s, pkt, NS_DROP_LINK_UNKNOWN_PROTO);
-		return;
+		goto out;
 	}
-	stack_enter(s);
 	ops->deliver(s, priv, nic, pkt);
+out:
 	stack_leave(s);
 }
 
@@ -158,6 +165,11 @@ ns_err ns_stack_add_nic(struct ns_stack *s, uint32_t id, struct ns_link *link, c
 	return NS_OK;
 }
 
+static void nic_release(struct ns_deferred *d)
+{
+	free((char *)d - offsetof(struct ns_nic, release));
+}
+
 ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id)
 {
 	uint32_t i;
@@ -187,7 +199,11 @@ ns_err ns_stack_remove_nic(struct ns_stack *s, uint32_t id)
 	stack_changed(s);
 	route_remove_nic(s, id);
 	neigh_free(s, nic->neigh);
-	free(nic);
+	nic->neigh = NULL;
+	nic->removed = true;
+	nic->up = false; /* what still holds it (a queue being flushed) sends nothing more */
+	/* A dispatch up the stack may still hold @nic (a tap's waiter callback removed it). */
+	ns_ep_defer_free(s, &nic->release, nic_release);
 	return NS_OK;
 }
 
@@ -573,6 +589,8 @@ static ns_err nic_output_sw_gso(struct ns_stack *s, struct ns_nic *nic, struct n
 		return err == NS_ERR_NO_MEMORY ? NS_ERR_NO_BUFFER_SPACE : err;
 	}
 	ns_pkt_free(pkt);
+	/* As in ns_nic_output_mac(): a tap's callback may remove the NIC. */
+	stack_enter(s);
 	while (segs) {
 		int n = 0, sent;
 
@@ -584,6 +602,18 @@ static ns_err nic_output_sw_gso(struct ns_stack *s, struct ns_nic *nic, struct n
 			 * dev_queue_xmit_nit() runs after validate_xmit_skb() segmented. */
 			RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, batch[n], true);
 			n++;
+		}
+		if (nic->removed) {
+			for (int i = 0; i < n; i++)
+				ns_drop(s, batch[i], NS_DROP_NIC_DOWN);
+			while (segs) {
+				struct ns_pkt *next = segs->next;
+
+				ns_drop(s, segs, NS_DROP_NIC_DOWN);
+				segs = next;
+			}
+			ret = NS_ERR_NETWORK_UNREACHABLE;
+			break;
 		}
 		s->stats.stat[NS_STAT_GSO_SW_SEGMENTS] += (uint64_t)n;
 		s->stats.stat[NS_STAT_LINK_TX] += (uint64_t)n;
@@ -597,6 +627,7 @@ static ns_err nic_output_sw_gso(struct ns_stack *s, struct ns_nic *nic, struct n
 			ret = NS_ERR_NO_BUFFER_SPACE;
 		}
 	}
+	stack_leave(s);
 	return ret;
 }
 
@@ -642,7 +673,22 @@ ns_err ns_nic_output_mac(struct ns_stack *s, struct ns_nic *nic, const struct ns
 	s->stats.stat[NS_STAT_TX_PACKETS]++;
 	/* Linux dev_queue_xmit_nit(): NS_ETH_P_ALL packet endpoints see each frame as it
 	 * goes to the device (a GSO packet whole: the device segments it). */
-	RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
+	if (s->raw_users[NS_RAW_HOOK_LINK_OUT]) {
+		/* A tap's waiter callback may remove the NIC: the dispatch held around it
+		 * keeps @nic's memory, and the frame then goes nowhere. */
+		bool gone;
+
+		stack_enter(s);
+		RAW_HOOK(s, NS_RAW_HOOK_LINK_OUT, tap, nic, pkt, true);
+		gone = nic->removed;
+		if (gone) {
+			s->stats.stat[NS_STAT_TX_ERRORS]++;
+			ns_drop(s, pkt, NS_DROP_NIC_DOWN);
+		}
+		stack_leave(s);
+		if (gone)
+			return NS_ERR_NETWORK_UNREACHABLE;
+	}
 	if (ns_link_write(nic->link, &pkt, 1) != 1) {
 		/* The link consumed and counted the packet itself; ENOBUFS is what Linux
 		 * reports when a device queue drops. */

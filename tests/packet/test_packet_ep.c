@@ -500,6 +500,78 @@ static void taps_do_not_recurse_without_bound(void **state)
 	ns_ep_close(src);
 }
 
+/* A packet endpoint's waiter callback that removes the NIC whose frame it was shown (an
+ * application tearing a device down on what it sees). The frame must go no further, and
+ * nothing may touch the NIC's memory afterwards: ASan checks the second part. */
+struct remover {
+	struct ns_waiter_entry e;
+	struct ns_stack *s;
+	uint32_t nic;
+	int removed;
+};
+
+static void remove_nic_cb(struct ns_waiter_entry *e, uint32_t ev)
+{
+	struct remover *r = e->ctx;
+
+	(void)ev;
+	if (!r->removed && ns_stack_remove_nic(r->s, r->nic) == NS_OK)
+		r->removed++;
+}
+
+static void nic_removed_by_tap_callback(void **state)
+{
+	struct nt *t = *state;
+	struct ns_channel_config cc = {.header = NS_LINK_HDR_ETHERNET,
+	                               .mac = {{0x02, 0, 0, 0, 0, 0x22}}};
+	struct ns_link *in = ns_channel_new(&cc), *out = ns_channel_new(&cc);
+	struct ns_waiter_queue qi, qo;
+	struct remover ri = {.s = t->s, .nic = 2}, ro = {.s = t->s, .nic = 3};
+	struct ns_ep *ei, *eo;
+	uint8_t frame[60] = {0x02, 0, 0, 0, 0, 0x22, 0x02, 0, 0, 0, 0, 0x01, 0x88, 0xb5, 'x'};
+	struct ns_sockaddr_ll to = {.nic = 3};
+	struct ns_write_opts o = {.ll_to = &to};
+
+	assert_int_equal(ns_stack_add_nic(t->s, 2, in, "in"), NS_OK);
+	assert_int_equal(ns_stack_add_nic(t->s, 3, out, "out"), NS_OK);
+	ns_waiter_queue_init(&qi);
+	ns_waiter_queue_init(&qo);
+	assert_int_equal(ns_ep_new_packet(t->s, NS_PACKET_RAW, NS_ETH_P_ALL, &qi, &ei), NS_OK);
+	assert_int_equal(ns_ep_bind_ll(ei, &(struct ns_sockaddr_ll){.nic = 2}), NS_OK);
+	assert_int_equal(ns_ep_new_packet(t->s, NS_PACKET_RAW, NS_ETH_P_ALL, &qo, &eo), NS_OK);
+	assert_int_equal(ns_ep_bind_ll(eo, &(struct ns_sockaddr_ll){.nic = 3}), NS_OK);
+	ns_waiter_entry_init(&ri.e, remove_nic_cb, &ri);
+	ns_waiter_entry_init(&ro.e, remove_nic_cb, &ro);
+	ns_waiter_register(&qi, &ri.e, NS_EV_IN);
+	ns_waiter_register(&qo, &ro.e, NS_EV_IN);
+
+	/* Inbound: the tap shows the frame, the callback removes NIC 2, the frame is dropped
+	 * there instead of going on to a protocol of a NIC that is gone. */
+	uint64_t down = nt_drops(t, NS_DROP_NIC_DOWN);
+	ns_channel_inject_bytes(in, frame, sizeof(frame));
+	assert_int_equal(ri.removed, 1);
+	assert_null(ns_nic_find(t->s, 2));
+	assert_int_equal(nt_drops(t, NS_DROP_NIC_DOWN), down + 1);
+
+	/* Outbound: a frame written out of NIC 3 is shown to the tap first; its callback
+	 * removes NIC 3, and the frame never reaches the link. */
+	struct ns_ep *w = pk_open(t, NS_PACKET_RAW, ETH_P_TEST); /* a tap never sees its own */
+
+	assert_int_equal(ns_ep_write(w, frame, sizeof(frame), &o, NULL),
+	                 NS_ERR_NETWORK_UNREACHABLE);
+	assert_int_equal(ro.removed, 1);
+	assert_null(ns_nic_find(t->s, 3));
+	assert_int_equal(ns_channel_pending(out), 0);
+
+	ns_waiter_unregister(&ri.e);
+	ns_waiter_unregister(&ro.e);
+	ns_ep_close(ei);
+	ns_ep_close(eo);
+	ns_ep_close(w);
+	ns_link_destroy(in);
+	ns_link_destroy(out);
+}
+
 static void arguments(void **state)
 {
 	struct nt *t = *state;
@@ -540,6 +612,7 @@ int main(void)
 	    T(headerless_link),
 	    T(send_from_callback),
 	    T(taps_do_not_recurse_without_bound),
+	    T(nic_removed_by_tap_callback),
 	    T(arguments),
 #undef T
 	};
